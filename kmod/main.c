@@ -29,7 +29,11 @@ atomic_t lbnl_dests_live = ATOMIC_INIT(0);
 
 static int __net_init lbnl_net_init(struct net *net)
 {
-	lbnl_net_init_vips(lbnl_pernet(net));
+	struct lbnl_net *ln = lbnl_pernet(net);
+
+	lbnl_net_init_vips(ln);
+	mutex_init(&ln->assoc_lock);
+	lbnl_silence_net_init(net);
 	return 0;
 }
 
@@ -37,6 +41,7 @@ static void __net_exit lbnl_net_exit(struct net *net)
 {
 	struct lbnl_net *ln = lbnl_pernet(net);
 
+	lbnl_silence_net_exit(net);
 	mutex_lock(&ln->lock);
 	lbnl_vip_flush(ln);
 	mutex_unlock(&ln->lock);

@@ -51,12 +51,10 @@ static const struct nla_policy lbnl_vip_cmd_policy[LBNL_A_VIP + 1] = {
 };
 
 /* Dest commands take a VIP nest (the key) and a dest nest. */
-static const struct nla_policy lbnl_dest_cmd_policy[LBNL_A_MAX + 1] = {
+static const struct nla_policy lbnl_dest_cmd_policy[LBNL_A_DEST + 1] = {
 	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
 	[LBNL_A_DEST] = NLA_POLICY_NESTED(lbnl_dest_policy),
 };
-
-static struct genl_family lbnl_genl_family;
 
 /* Fail with @msg, pointing at the missing attribute, unless it is there. */
 #define lbnl_attr_required(extack, nest, tb, type, msg) ({		\
@@ -303,6 +301,60 @@ static int lbnl_put_dest(struct sk_buff *skb, const struct lbnl_vip *vip,
 	return 0;
 }
 
+/**
+ * lbnl_msg_put() - start a message of the lbnl family
+ * @skb: the buffer
+ * @portid: destination
+ * @seq: sequence number
+ * @flags: netlink flags
+ * @cmd: LBNL_CMD_*
+ *
+ * Return: the family header, or %NULL if @skb is full.
+ */
+void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		   u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &lbnl_genl_family, flags, cmd);
+}
+
+/**
+ * lbnl_event_new() - start an event message, if anyone listens
+ * @net: the namespace the event belongs to
+ * @cmd: LBNL_CMD_* of the event
+ * @hdr: the family header, to pass to lbnl_event_send()
+ *
+ * Return: the message, or %NULL if nobody listens or memory is short.
+ */
+struct sk_buff *lbnl_event_new(struct net *net, u8 cmd, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&lbnl_genl_family, net, LBNL_MCGRP_EVENTS_IDX))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = lbnl_msg_put(skb, 0, 0, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/**
+ * lbnl_event_send() - finish an event message and multicast it
+ * @net: the namespace the event belongs to
+ * @skb: from lbnl_event_new()
+ * @hdr: from lbnl_event_new()
+ */
+void lbnl_event_send(struct net *net, struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&lbnl_genl_family, net, skb, 0,
+				LBNL_MCGRP_EVENTS_IDX, GFP_KERNEL);
+}
+
 /*
  * One message: a whole VIP, or a dest with its VIP's key, or (both %NULL)
  * no attributes. @cb is the dump in progress, if any.
@@ -313,7 +365,7 @@ static int lbnl_fill(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &lbnl_genl_family, flags, cmd);
+	hdr = lbnl_msg_put(skb, portid, seq, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (cb)
@@ -335,18 +387,17 @@ static void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
 			const struct lbnl_dest *dest)
 {
 	struct sk_buff *skb;
+	void *hdr;
 
-	if (!genl_has_listeners(&lbnl_genl_family, net, LBNL_MCGRP_EVENTS_IDX))
-		return;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	skb = lbnl_event_new(net, cmd, &hdr);
 	if (!skb)
 		return;
-	if (lbnl_fill(skb, 0, 0, 0, cmd, vip, dest, NULL)) {
+	if ((vip && lbnl_put_vip(skb, vip, !dest)) ||
+	    (dest && lbnl_put_dest(skb, vip, dest))) {
 		nlmsg_free(skb);
 		return;
 	}
-	genlmsg_multicast_netns(&lbnl_genl_family, net, skb, 0,
-				LBNL_MCGRP_EVENTS_IDX, GFP_KERNEL);
+	lbnl_event_send(net, skb, hdr);
 }
 
 static int lbnl_reply(struct genl_info *info, u8 cmd,
@@ -827,13 +878,48 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.doit = lbnl_nl_flush,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = LBNL_CMD_ASSOC_GET,
+		.doit = lbnl_nl_assoc_get,
+		.dumpit = lbnl_nl_assoc_dump,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_A_MAX,
+	},
+	{
+		.cmd = LBNL_CMD_ASSOC_EXPORT,
+		.doit = lbnl_nl_assoc_export,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_ASSOC_IMPORT,
+		.doit = lbnl_nl_assoc_import,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_ASSOC_RESUME,
+		.doit = lbnl_nl_assoc_resume,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_ASSOC_RELEASE,
+		.doit = lbnl_nl_assoc_release,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 static const struct genl_multicast_group lbnl_mcgrps[] = {
 	[LBNL_MCGRP_EVENTS_IDX] = { .name = LBNL_MCGRP_EVENTS },
 };
 
-static struct genl_family lbnl_genl_family __ro_after_init = {
+struct genl_family lbnl_genl_family __ro_after_init = {
 	.name = LBNL_GENL_NAME,
 	.version = LBNL_GENL_VERSION,
 	.netnsok = true,
