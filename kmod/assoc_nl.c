@@ -299,11 +299,13 @@ static int lbnl_put_assoc_state(struct sk_buff *skb,
 	return 0;
 }
 
-/* Announce a server-role change: the association's key and tags. */
+/*
+ * Announce a server-role change: the association's key only. Anyone in the
+ * namespace may listen, and vtags must not leak (see the uapi header).
+ */
 static void lbnl_assoc_notify(struct net *net, u8 cmd,
 			      const union sctp_addr *laddr,
-			      const union sctp_addr *paddr,
-			      u32 my_vtag, u32 peer_vtag)
+			      const union sctp_addr *paddr)
 {
 	struct nlattr *nest;
 	struct sk_buff *skb;
@@ -313,9 +315,7 @@ static void lbnl_assoc_notify(struct net *net, u8 cmd,
 	if (!skb)
 		return;
 	nest = nla_nest_start(skb, LBNL_A_ASSOC);
-	if (!nest || lbnl_put_assoc_key(skb, laddr, paddr) ||
-	    nla_put_u32(skb, LBNL_A_ASSOC_MY_VTAG, my_vtag) ||
-	    nla_put_u32(skb, LBNL_A_ASSOC_PEER_VTAG, peer_vtag)) {
+	if (!nest || lbnl_put_assoc_key(skb, laddr, paddr)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -472,8 +472,7 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	genlmsg_end(msg, hdr);
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_EXPORT, &s->laddr, &s->paddr,
-			  s->my_vtag, s->peer_vtag);
+	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_EXPORT, &s->laddr, &s->paddr);
 	err = genlmsg_reply(msg, info);
 out:
 	lbnl_assoc_state_free(s);
@@ -701,8 +700,7 @@ int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info)
 		lbnl_set_err_msg(info->extack, reason);
 		goto out;
 	}
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_IMPORT, &s->laddr, &s->paddr,
-			  s->my_vtag, s->peer_vtag);
+	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_IMPORT, &s->laddr, &s->paddr);
 	err = lbnl_assoc_reply_info(info, &s->laddr, &s->paddr);
 out:
 	lbnl_assoc_state_free(s);
@@ -710,26 +708,11 @@ out:
 	return err;
 }
 
-struct lbnl_key_tags {
-	u32 my_vtag;
-	u32 peer_vtag;
-};
-
-static int lbnl_assoc_read_tags(struct sctp_association *asoc, void *arg)
-{
-	struct lbnl_key_tags *t = arg;
-
-	t->my_vtag = asoc->c.my_vtag;
-	t->peer_vtag = asoc->c.peer_vtag;
-	return 0;
-}
-
 int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
 	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
 	union sctp_addr laddr, paddr;
-	struct lbnl_key_tags t = {};
 	int err;
 
 	err = lbnl_parse_assoc_nest(info, tb) ?:
@@ -737,7 +720,6 @@ int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info)
 				   &paddr, info->extack);
 	if (err)
 		return err;
-	lbnl_assoc_with(net, &laddr, &paddr, lbnl_assoc_read_tags, &t);
 	err = lbnl_assoc_resume(net, &laddr, &paddr);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
@@ -745,8 +727,7 @@ int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "association is not silenced");
 	if (err)
 		return err;
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RESUME, &laddr, &paddr,
-			  t.my_vtag, t.peer_vtag);
+	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RESUME, &laddr, &paddr);
 	return 0;
 }
 
@@ -755,7 +736,6 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 	struct net *net = genl_info_net(info);
 	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
 	union sctp_addr laddr, paddr;
-	struct lbnl_key_tags t = {};
 	int err;
 
 	err = lbnl_parse_assoc_nest(info, tb) ?:
@@ -763,14 +743,12 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 				   &paddr, info->extack);
 	if (err)
 		return err;
-	lbnl_assoc_with(net, &laddr, &paddr, lbnl_assoc_read_tags, &t);
 	err = lbnl_assoc_release(net, &laddr, &paddr,
 				 READ_ONCE(lbnl_release_grace_ms));
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
 	if (err)
 		return err;
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RELEASE, &laddr, &paddr,
-			  t.my_vtag, t.peer_vtag);
+	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RELEASE, &laddr, &paddr);
 	return 0;
 }

@@ -884,6 +884,7 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.dumpit = lbnl_nl_assoc_dump,
 		.policy = lbnl_assoc_cmd_policy,
 		.maxattr = LBNL_A_MAX,
+		.flags = GENL_ADMIN_PERM,	/* shows vtags */
 	},
 	{
 		.cmd = LBNL_CMD_ASSOC_EXPORT,

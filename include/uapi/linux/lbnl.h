@@ -26,6 +26,8 @@
  * --------
  * LBNL_CMD_VIP_NEW   [LBNL_A_VIP: key + optional MODE, SCHED, BYPASS,
  *                    MIGRATE_AFTER]. Fails with EEXIST if the VIP exists.
+ *                    Defaults: mode nat, sched maglev, bypass off,
+ *                    migrate-after 0.
  * LBNL_CMD_VIP_SET   [LBNL_A_VIP: key + any of MODE, SCHED, BYPASS,
  *                    MIGRATE_AFTER]. Attributes not given are unchanged.
  * LBNL_CMD_VIP_DEL   [LBNL_A_VIP: key]. Deletes the VIP and all its dests.
@@ -56,7 +58,8 @@
  * An association is named by LBNL_A_ASSOC { LADDR, LPORT, PADDR, PPORT }:
  * one of its local addresses and one of its peer's, as seen on this host.
  *
- * LBNL_CMD_ASSOC_GET     doit: [LBNL_A_ASSOC: key] -> the association;
+ * LBNL_CMD_ASSOC_GET     (admin only: replies carry the vtags)
+ *                        doit: [LBNL_A_ASSOC: key] -> the association;
  *                        dumpit: every SCTP association of the namespace.
  *                        Replies carry the key, both vtags, state, age,
  *                        socket style, queue counts and MIGRATABLE/REASON.
@@ -81,7 +84,11 @@
  *
  * Events
  * ------
- * Multicast group "events" (LBNL_MCGRP_EVENTS). Every successful change is
+ * Multicast group "events" (LBNL_MCGRP_EVENTS), which any process of the
+ * namespace may join: events carry configuration and addresses, never
+ * verification tags (with a vtag, anyone on the path could inject into or
+ * abort an association; LBNL_CMD_ASSOC_GET, which shows them, is
+ * admin-only). Every successful change is
  * announced with the command that made it (VIP_NEW, VIP_SET, VIP_DEL,
  * DEST_NEW, DEST_SET, DEST_DEL) and the object's state after the change, in
  * the same layout as the GET replies (for a DEL, the state just before it).
