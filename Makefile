@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lbnl: in-kernel L4 load balancer. Top-level make targets:
+#
+#   make [all]          build kmod/lbnl.ko, the tools and the selftests
+#   make deps           install missing Debian packages, fetch kselftest
+#                       headers and checkpatch (selftests/vm/deps.sh)
+#   make test           deps + all, then run the selftests in a qemu VM
+#                       T=name[,name...] runs only those, V=1 is verbose
+#   make demo           deps + all, then run selftests/demo.sh in the VM
+#   make check          checkpatch --strict and sparse on the module
+#   make bench, fuzz    the benchmark / fuzz suites in the VM
+#   make install        module to /lib/modules/KVER/extra, depmod, tools
+#   make dkms-install   register the module with DKMS (dkms-uninstall)
+#   make uninstall, clean, distclean
+#
+# KDIR: kernel build tree, default /lib/modules/$(uname -r)/build, else the
+# newest /lib/modules/*/build. KVER: its release (install and the VM use it).
+
+SHELL := /bin/bash
+
+ifeq ($(origin KDIR),undefined)
+KDIR := $(shell d=/lib/modules/$$(uname -r)/build; \
+	if [ -e $$d/Makefile ]; then echo $$d; exit; fi; \
+	for d in $$(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do \
+		[ -e $$d/Makefile ] && k=$$d; done; echo $$k)
+endif
+ifeq ($(origin KVER),undefined)
+KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+endif
+
+BUILD      := $(CURDIR)/.build
+KSFT_INC   := $(BUILD)/kselftest
+CHECKPATCH := $(BUILD)/linux-src/scripts/checkpatch.pl
+LBNL_KO    ?= $(CURDIR)/kmod/lbnl.ko
+VM         := $(CURDIR)/selftests/vm
+export KSFT_INC
+
+# Sources checkpatch looks at.
+CHECK_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/lbnl.h
+
+# Our files in compiler/sparse output (kbuild prints absolute paths for
+# external modules; accept relative ones too).
+OUR_DIAG := ^($(CURDIR)/)?(kmod|include)/[^:]+:[0-9]+(:[0-9]+)?: (warning|error):|^WARNING: modpost:|^ERROR: modpost:
+
+# T=a,b or T="a b": only these tests.
+VM_ARGS = $(if $(T),--tests "$(T)")
+VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO)
+
+.PHONY: all module tools selftests deps test demo check checkpatch sparse \
+	bench fuzz install uninstall clean distclean kdir vm-shell help run-tests \
+	dkms-install dkms-uninstall dkms-clean-src
+
+# Without the kselftest headers (make deps) "make" builds what an LB host
+# needs and says why it skipped the tests; "make test" always has them.
+ifneq ($(wildcard $(KSFT_INC)/kselftest_harness.h),)
+all: module tools selftests
+else
+all: module tools
+	@echo "Selftests not built: $(KSFT_INC) is missing (make deps)."
+endif
+
+kdir:
+	@if [ -z "$(KDIR)" ] || [ ! -e "$(KDIR)/Makefile" ]; then \
+		echo "No kernel build tree (KDIR='$(KDIR)'): run 'make deps'" \
+			"or install linux-headers-$$(uname -r)" >&2; \
+		exit 1; \
+	fi
+
+module: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+selftests:
+	@[ -e $(KSFT_INC)/kselftest_harness.h ] || { \
+		echo "$(KSFT_INC)/kselftest_harness.h missing: run 'make deps'" >&2; \
+		exit 1; }
+	$(MAKE) -C selftests KSFT_INC=$(KSFT_INC)
+
+deps:
+	bash $(VM)/deps.sh
+
+# The targets below install deps first, then re-enter make so that KDIR
+# and KVER are worked out after the headers may have been installed.
+test: deps
+	$(MAKE) all
+	$(MAKE) run-tests
+
+run-tests:
+	$(VM_ENV) bash $(VM)/run.sh --suite tests $(VM_ARGS)
+
+demo: deps
+	$(MAKE) all
+	$(VM_ENV) bash $(VM)/run.sh --demo
+
+bench fuzz: deps
+	@if $(MAKE) -s --no-print-directory -C selftests list-$@ >/dev/null 2>&1; then \
+		$(MAKE) all && $(VM_ENV) bash $(VM)/run.sh --suite $@ $(VM_ARGS); \
+	else \
+		echo "No $@ suite yet (selftests/Makefile has no list-$@ target)."; \
+	fi
+
+# An interactive shell in the VM, for debugging.
+vm-shell: all
+	$(VM_ENV) bash $(VM)/run.sh --shell
+
+check: deps
+	$(MAKE) -k checkpatch sparse
+
+checkpatch:
+	@echo "checkpatch --strict: $(CHECK_FILES)"
+	@out=$$($(CHECKPATCH) --no-tree --strict --terse --show-types -f \
+		$(CHECK_FILES) 2>&1); rc=$$?; \
+	if [ $$rc -ne 0 ] || [ -n "$$out" ]; then \
+		echo "$$out"; \
+		echo "checkpatch: FAILED (exit $$rc)" >&2; exit 1; \
+	fi; \
+	echo "checkpatch: clean"
+
+sparse: kdir
+	@mkdir -p $(BUILD)
+	@set -o pipefail; \
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules 2>&1 | \
+		tee $(BUILD)/sparse.log || { \
+		echo "sparse: the module does not build" >&2; exit 1; }; \
+	if grep -E '$(OUR_DIAG)' $(BUILD)/sparse.log >/dev/null; then \
+		echo "sparse: FAILED, diagnostics on our sources:" >&2; \
+		grep -E '$(OUR_DIAG)' $(BUILD)/sparse.log >&2; exit 1; \
+	fi; \
+	echo "sparse: clean"
+
+install: module tools
+	install -D -m 0644 kmod/lbnl.ko $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(MAKE) -C tools install
+
+# DKMS from the module sources only (dkms add . would copy the whole tree,
+# .build/ and .git/ included).
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC     := $(DESTDIR)/usr/src/lbnl-$(DKMS_VERSION)
+
+dkms-install: kdir
+	-@dkms remove -m lbnl -v $(DKMS_VERSION) --all >/dev/null 2>&1
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/include/uapi/linux
+	cp -a dkms.conf Kbuild kmod $(DKMS_SRC)/
+	cp -a include/uapi/linux/lbnl.h $(DKMS_SRC)/include/uapi/linux/
+	$(MAKE) -C $(DKMS_SRC) -f $(CURDIR)/Makefile KDIR=$(KDIR) dkms-clean-src
+	dkms add -m lbnl -v $(DKMS_VERSION)
+	dkms install -m lbnl -v $(DKMS_VERSION) -k $(KVER)
+
+dkms-uninstall:
+	-dkms remove -m lbnl -v $(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+dkms-clean-src:
+	@cd kmod && rm -f *.o *.ko *.mod *.mod.c *.order *.symvers .*.cmd
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	@if $(MAKE) -s -C tools -n uninstall >/dev/null 2>&1; then \
+		$(MAKE) -C tools uninstall; fi
+
+clean:
+	@if [ -e "$(KDIR)/Makefile" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -e tools/Makefile ]; then $(MAKE) -C tools clean; fi
+	@if [ -e selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
+	rm -rf $(BUILD)/vm $(BUILD)/sparse.log
+
+# Also what 'make deps' extracted (not the Debian packages).
+distclean: clean
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile

@@ -1,0 +1,276 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# suite.sh [--demo]: the in-VM test runner, kselftest style. Started by
+# vm-init.sh with the job's environment:
+#   LBNL_TOP    repository root (the same path as on the host)
+#   LBNL_KO     absolute path of the module to load (kmod/lbnl.ko)
+#   LBNL        absolute path of the CLI (tools/lbnl/lbnl)
+#   TESTS_LIST  file with one test per line, relative to selftests/
+#   V           1 = verbose (full dmesg after every test)
+#   LBNL_TEST_TIMEOUT  overrides timeout= from selftests/settings
+#
+# For each test: mark the kernel log, insmod $LBNL_KO, run the test from
+# selftests/ with a timeout and its output indented as "# " lines, kill what
+# it left running, delete leftover namespaces, rmmod, and fail the test if
+# the module does not unload or the kernel logged a warning, a BUG, a leak...
+# Prints KTAP, then "N passed, N failed, N skipped". Exit 0 if none failed.
+#
+# With --demo: load the module, run selftests/demo.sh, same checks after it.
+
+set -uo pipefail
+
+top=${LBNL_TOP:?}
+sdir=$top/selftests
+ko=${LBNL_KO:?}
+verbose=${V:-0}
+work=/tmp/lbnl-suite
+mkdir -p "$work"
+
+modname=$(basename "$ko")
+modname=${modname%.ko}
+modname=${modname//-/_}
+
+timeout=300
+if [ -r "$sdir/settings" ]; then
+	t=$(sed -n 's/^timeout=\([0-9][0-9]*\).*/\1/p' "$sdir/settings" | tail -n1)
+	timeout=${t:-$timeout}
+fi
+timeout=${LBNL_TEST_TIMEOUT:-$timeout}
+
+bad_re='WARNING:|BUG:|Oops|refcount|leak|UBSAN|KASAN|general protection fault|Call Trace|unreferenced object'
+benign_re='loading out-of-tree module taints kernel|module verification failed'
+
+indent()
+{
+	sed -u 's/^/# /'
+}
+
+mark=
+mark_dmesg()
+{
+	mark="lbnl-suite-mark-$1-$RANDOM$RANDOM"
+	echo "$mark" >/dev/kmsg
+}
+
+dmesg_since_mark()
+{
+	dmesg | sed -n "/$mark/,\$p" | sed 1d
+}
+
+mod_loaded()
+{
+	grep -q "^$modname " /proc/modules
+}
+
+# The module's dependencies (sctp, ...) the way modprobe would load them.
+load_module()
+{
+	local d
+
+	for d in $(modinfo -F depends "$ko" 2>/dev/null | tr ',' ' '); do
+		modprobe "$d" || return 1
+	done
+	insmod "$ko"
+}
+
+# Sockets closed by killed processes and namespaces being dismantled may
+# hold the module for a moment: poll for up to ~10 s.
+unload_module()
+{
+	local i
+
+	for i in $(seq 100); do
+		mod_loaded || return 0
+		rmmod "$modname" 2>"$work/rmmod.err" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Kill every user process but this runner and its ancestors: what a test
+# leaves running (daemons in namespaces, background clients) would hold
+# the module or disturb the next test.
+kill_strays()
+{
+	local keep=" 1 $$ " p s pid ppid comm victims=
+
+	p=$$
+	while [ "$p" -gt 1 ] && read -r s </proc/$p/stat; do
+		s=${s##*) }
+		set -- $s
+		p=$2
+		keep+="$p "
+	done
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		case $keep in *" $pid "*) continue ;; esac
+		read -r s <"$d/stat" 2>/dev/null || continue
+		comm=${s#*(}
+		comm=${comm%)*}
+		s=${s##*) }
+		set -- $s
+		ppid=$2
+		# kernel threads
+		[ "$pid" = 2 ] || [ "$ppid" = 2 ] && continue
+		victims+=" $pid"
+		echo "# killing leftover process $pid ($comm)"
+	done
+	[ -n "$victims" ] && kill -KILL $victims 2>/dev/null
+	return 0
+}
+
+delete_netns()
+{
+	local left
+
+	left=$(ip netns list 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
+	[ -n "$left" ] || return 0
+	echo "# deleting leftover netns: $left"
+	ip -all netns delete
+}
+
+# After a test (or the demo): clean up, unload, check the kernel log.
+# Prints why it failed, if it did.
+post_why=
+post_checks()
+{
+	local bad ret=0
+
+	post_why=
+
+	kill_strays
+	delete_netns
+	if mod_loaded && ! unload_module; then
+		echo "# rmmod $modname failed: $(cat "$work/rmmod.err")"
+		grep "^$modname " /proc/modules | indent
+		post_why="rmmod $modname failed"
+		ret=1
+	fi
+	bad=$(dmesg_since_mark | grep -E "$bad_re" | grep -vE "$benign_re")
+	if [ -n "$bad" ]; then
+		echo "# kernel log has warnings or errors:"
+		echo "$bad" | indent
+		post_why="${post_why:+$post_why, }kernel log: $(echo "$bad" |
+			head -n1 | sed 's/^\[[ 0-9.]*\] //' | cut -c1-60)"
+		ret=1
+	fi
+	return $ret
+}
+
+dmesg_tail()
+{
+	echo "# --- kernel log since the test started (last 80 lines) ---"
+	dmesg_since_mark | tail -n 80 | indent
+	echo "# ---"
+}
+
+run_demo()
+{
+	local rc pid
+
+	mark_dmesg demo
+	if ! load_module; then
+		echo "demo: loading $ko failed"
+		dmesg_tail
+		return 1
+	fi
+	(cd "$sdir" && exec bash ./demo.sh) </dev/null >"$work/demo.out" 2>&1 &
+	pid=$!
+	tail -s 0.1 --pid=$pid -n +1 -f "$work/demo.out"
+	wait $pid
+	rc=$?
+	post_checks || rc=1
+	[ "$verbose" = 1 ] && dmesg_tail
+	return $rc
+}
+
+n=0 passed=0 failed=0 skipped=0
+
+run_one()
+{
+	local t=$1 rc=0 why= start end secs cmd out pid
+
+	n=$((n + 1))
+	echo "# selftests: lbnl: $t"
+	mark_dmesg "$n"
+	if mod_loaded && ! unload_module; then
+		echo "# $modname is still loaded from before and does not unload"
+	fi
+	if [ -x "$sdir/$t" ]; then
+		cmd=("./$t")
+	elif [ -f "$sdir/$t" ] && [[ $t == *.sh ]]; then
+		cmd=(bash "./$t")
+	else
+		cmd=()
+	fi
+
+	start=$(date +%s%N)
+	if [ ${#cmd[@]} -eq 0 ]; then
+		echo "# $sdir/$t: not found or not executable (did the build run?)"
+		rc=1 why="not found"
+	elif ! load_module >"$work/insmod.out" 2>&1; then
+		indent <"$work/insmod.out"
+		echo "# loading $ko failed"
+		rc=1 why="insmod failed"
+	else
+		# Through a file, not a pipe: whatever the test leaves running
+		# in the background must not keep us waiting for EOF.
+		out=$work/$n.out
+		(cd "$sdir" && exec timeout -k 10 "$timeout" "${cmd[@]}") \
+			</dev/null >"$out" 2>&1 &
+		pid=$!
+		tail -s 0.1 --pid=$pid -n +1 -f "$out" | indent
+		wait $pid
+		rc=$?
+	fi
+	end=$(date +%s%N)
+	secs=$(((end - start) / 1000000))
+	secs=$(printf '%d.%03d' $((secs / 1000)) $((secs % 1000)))
+
+	if [ "$rc" = 124 ] || { [ "$rc" = 137 ] &&
+			[ "${secs%.*}" -ge "$timeout" ]; }; then
+		why="TIMEOUT $timeout seconds"
+	elif [ -z "$why" ] && [ "$rc" != 0 ] && [ "$rc" != 4 ]; then
+		why="exit=$rc"
+	fi
+	if ! post_checks; then
+		why=${why:+$why, }$post_why
+		[ "$rc" = 0 ] || [ "$rc" = 4 ] && rc=1
+	fi
+	echo "# $t: exit=$rc, ${secs} s"
+
+	if [ "$rc" = 0 ]; then
+		passed=$((passed + 1))
+		echo "ok $n $t"
+	elif [ "$rc" = 4 ]; then
+		skipped=$((skipped + 1))
+		echo "ok $n $t # SKIP"
+	else
+		failed=$((failed + 1))
+		dmesg_tail
+		echo "not ok $n $t # $why"
+		return
+	fi
+	[ "$verbose" = 1 ] && dmesg_tail
+}
+
+if [ "${1:-}" = --demo ]; then
+	run_demo
+	exit
+fi
+
+tests=()
+while read -r t; do
+	case $t in '' | \#*) continue ;; esac
+	tests+=("$t")
+done <"${TESTS_LIST:?}"
+
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+for t in "${tests[@]}"; do
+	run_one "$t"
+done
+echo "# Totals: pass:$passed fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
