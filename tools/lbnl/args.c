@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Argument parsing shared by every command: the VIP key, the dest address
+ * and "KEYWORD VALUE" options. Parsers never print: they record the
+ * problem with usage_error() and return EXIT_USAGE, and the caller says
+ * where it happened (a command line, or a line of "lbnl restore").
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/lbnl.h>
+
+#include "lbnl.h"
+#include "names.h"
+#include "util.h"
+
+static char usage_msg[512];
+static bool usage_pending;
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(usage_msg, sizeof(usage_msg), fmt, ap);
+	va_end(ap);
+	usage_pending = true;
+	return EXIT_USAGE;
+}
+
+/* The message of the last usage_error() not taken yet, or NULL. */
+const char *usage_error_take(void)
+{
+	if (!usage_pending)
+		return NULL;
+	usage_pending = false;
+	return usage_msg;
+}
+
+bool is_help_arg(const char *arg)
+{
+	return !strcmp(arg, "help") || !strcmp(arg, "-h") ||
+	       !strcmp(arg, "--help");
+}
+
+int expect_no_args(int argc, char **argv)
+{
+	if (argc > 0)
+		return usage_error("unexpected argument '%s'", argv[0]);
+	return 0;
+}
+
+static int parse_name(const struct lbnl_name_table *t, const char *keyword,
+		      const char *arg, unsigned int *value)
+{
+	if (lbnl_value(t, arg, value))
+		return usage_error("invalid %s '%s', expected %s", keyword, arg,
+				   t->choices);
+	return 0;
+}
+
+/* "ADDR:PORT proto P" at the start of the arguments; consumes them. */
+int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key)
+{
+	char **av = *argv;
+	unsigned int proto;
+	int err;
+
+	if (*argc < 1)
+		return usage_error("missing VIP address (ADDR:PORT)");
+	err = lbnl_parse_addr_port(av[0], &key->addr, &key->port, NULL);
+	if (err)
+		return usage_error("invalid VIP address '%s': %s", av[0],
+				   lbnl_addr_strerror(err));
+	if (*argc < 2)
+		return usage_error("missing 'proto %s' after the VIP address",
+				   lbnl_proto_names.choices);
+	if (strcmp(av[1], "proto"))
+		return usage_error("expected 'proto' after the VIP address, got '%s'",
+				   av[1]);
+	if (*argc < 3)
+		return usage_error("missing value for 'proto'");
+	if (parse_name(&lbnl_proto_names, "proto", av[2], &proto))
+		return EXIT_USAGE;
+	key->proto = (uint8_t)proto;
+	*argc -= 3;
+	*argv += 3;
+	return 0;
+}
+
+/* "DADDR[:PORT]" of a dest of vip; no port means the VIP's port. */
+int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
+		    struct lbnl_dest *dest)
+{
+	bool has_port;
+	int err;
+
+	dest->vip = *vip;
+	err = lbnl_parse_addr_port(arg, &dest->addr, &dest->port, &has_port);
+	if (err)
+		return usage_error("invalid dest address '%s': %s", arg,
+				   lbnl_addr_strerror(err));
+	if (!has_port)
+		dest->port = vip->port;
+	return 0;
+}
+
+/*
+ * "KEYWORD VALUE" options. Each option sets one "has" bit; its value is a
+ * name from a table, or a u32 when names is NULL.
+ */
+struct option_spec {
+	const char *keyword;
+	unsigned int bit;
+	const struct lbnl_name_table *names;
+};
+
+static int parse_options(int argc, char **argv,
+			 const struct option_spec *specs, unsigned int nspecs,
+			 unsigned int *seen, uint32_t *values)
+{
+	unsigned int i;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		for (i = 0; i < nspecs; i++)
+			if (!strcmp(argv[0], specs[i].keyword))
+				break;
+		if (i == nspecs)
+			return usage_error("unknown keyword '%s'", argv[0]);
+		if (*seen & specs[i].bit)
+			return usage_error("'%s' given twice", argv[0]);
+		if (argc < 2)
+			return usage_error("missing value for '%s'", argv[0]);
+		if (specs[i].names) {
+			unsigned int v;
+
+			if (parse_name(specs[i].names, argv[0], argv[1], &v))
+				return EXIT_USAGE;
+			values[i] = v;
+		} else if (lbnl_parse_u32(argv[1], &values[i])) {
+			return usage_error("invalid %s '%s', expected a number from 0 to 4294967295",
+					   argv[0], argv[1]);
+		}
+		*seen |= specs[i].bit;
+	}
+	return 0;
+}
+
+enum { VIP_MODE, VIP_SCHED, VIP_BYPASS, VIP_MIGRATE_AFTER, VIP_NOPTS };
+
+static const struct option_spec vip_specs[VIP_NOPTS] = {
+	[VIP_MODE] = { "mode", LBNL_VIP_HAS_MODE, &lbnl_mode_names },
+	[VIP_SCHED] = { "sched", LBNL_VIP_HAS_SCHED, &lbnl_sched_names },
+	[VIP_BYPASS] = { "bypass", LBNL_VIP_HAS_BYPASS, &lbnl_bypass_names },
+	[VIP_MIGRATE_AFTER] = { "migrate-after", LBNL_VIP_HAS_MIGRATE_AFTER,
+				NULL },
+};
+
+/* [mode M] [sched S] [bypass B] [migrate-after SEC] */
+int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip)
+{
+	uint32_t v[VIP_NOPTS] = { 0 };
+
+	if (parse_options(argc, argv, vip_specs, VIP_NOPTS, &vip->has, v))
+		return EXIT_USAGE;
+	vip->mode = (uint8_t)v[VIP_MODE];
+	vip->sched = (uint8_t)v[VIP_SCHED];
+	vip->bypass = (uint8_t)v[VIP_BYPASS];
+	vip->migrate_after = v[VIP_MIGRATE_AFTER];
+	return 0;
+}
+
+enum { DEST_WEIGHT, DEST_STATE, DEST_NOPTS };
+
+static const struct option_spec dest_specs[DEST_NOPTS] = {
+	[DEST_WEIGHT] = { "weight", LBNL_DEST_HAS_WEIGHT, NULL },
+	[DEST_STATE] = { "state", LBNL_DEST_HAS_STATE, &lbnl_state_names },
+};
+
+/* [weight W] [state S] */
+int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest)
+{
+	uint32_t v[DEST_NOPTS] = { 0 };
+
+	if (parse_options(argc, argv, dest_specs, DEST_NOPTS, &dest->has, v))
+		return EXIT_USAGE;
+	dest->weight = v[DEST_WEIGHT];
+	dest->state = (uint8_t)v[DEST_STATE];
+	return 0;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* lbnl CLI: declarations shared by the per-object files. */
+#ifndef LBNL_CLI_H
+#define LBNL_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "nl.h"
+#include "objects.h"
+
+/* Exit codes. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* refused by the kernel, or a runtime error */
+	EXIT_USAGE = 2,		/* bad command line */
+};
+
+struct lbnl_opts {
+	bool json;
+	bool pretty;
+};
+extern struct lbnl_opts opts;
+
+/* A change command, parsed; "lbnl restore" keeps one per line. */
+struct request {
+	enum lbnl_op op;	/* VIP_ADD/SET/DEL, DEST_ADD/SET/DEL or FLUSH */
+	struct lbnl_vip vip;	/* VIP ops */
+	struct lbnl_dest dest;	/* dest ops (the VIP key is dest.vip) */
+};
+
+/*
+ * One command. A change command has parse (fills a request, usable by
+ * restore); other commands have run. argv starts after the command words.
+ * Both return an EXIT_* code; EXIT_USAGE after usage_error().
+ */
+struct cmd {
+	const char *name;	/* NULL: the object itself is the command */
+	const char *args;	/* synopsis of the arguments ("\n": wrap) */
+	const char *summary;	/* one line for "help" */
+	int (*run)(int argc, char **argv);
+	int (*parse)(int argc, char **argv, struct request *req);
+};
+
+struct object {
+	const char *name;
+	const struct cmd *cmds;	/* ends with an entry whose args is NULL */
+	const char *default_cmd;	/* when no command is given */
+};
+
+extern const struct cmd vip_cmds[];
+extern const struct cmd dest_cmds[];
+extern const struct cmd assoc_cmds[];
+extern const struct cmd flush_cmds[];
+extern const struct cmd monitor_cmds[];
+extern const struct cmd save_cmds[];
+extern const struct cmd restore_cmds[];
+
+const struct object *find_object(const char *name);
+const struct cmd *find_cmd(const struct object *obj, const char *name);
+
+/* args.c: argument parsing shared by all commands. */
+int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+const char *usage_error_take(void);
+bool is_help_arg(const char *arg);
+int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key);
+int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
+		    struct lbnl_dest *dest);
+int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip);
+int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest);
+int expect_no_args(int argc, char **argv);
+
+/* request.c: talking to the kernel. */
+struct lbnl_nl *cli_nl_open(void);
+int request_apply(struct lbnl_nl *nl, const struct request *req);
+const char *error_text(struct lbnl_nl *nl, enum lbnl_op op, int err);
+void report_error(struct lbnl_nl *nl, enum lbnl_op op, int err,
+		  const char *prefix);
+int run_request(const struct request *req);
+
+/* config.c: VIPs with their dests, read consistently. */
+struct config {
+	struct lbnl_vip_list vips;
+	struct lbnl_dest_list dests;
+	const struct lbnl_dest **by_vip;	/* dests sorted by VIP key */
+};
+
+/* vip NULL: the whole namespace; otherwise that VIP only. */
+int config_fetch(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		 struct config *cfg);
+/* The dests of a VIP, in dump order; returns how many, *first the first. */
+size_t config_dests_of(const struct config *cfg,
+		       const struct lbnl_vip_key *vip,
+		       const struct lbnl_dest *const **first);
+void config_free(struct config *cfg);
+
+/* journal.c: what "lbnl restore" changed, and how to undo it. */
+struct journal;
+struct journal *journal_new(void);
+void journal_free(struct journal *j);
+size_t journal_size(const struct journal *j);
+int journal_apply(struct journal *j, struct lbnl_nl *nl,
+		  const struct request *req, unsigned int line);
+size_t journal_rollback(struct journal *j, struct lbnl_nl *nl);
+
+/* print.c: one print path for text and JSON. */
+void print_vip_key(const struct lbnl_vip_key *key);
+void print_vip_settings(const struct lbnl_vip *vip);
+void print_vip_status(const struct lbnl_vip *vip);
+void print_dest(const struct lbnl_dest *dest);
+void print_assoc_key(const struct lbnl_assoc_key *key);
+void print_assoc_vtags(const struct lbnl_assoc *assoc);
+/* State, age (now_ms: ms since the epoch), style, queues, migratability. */
+void print_assoc_status(const struct lbnl_assoc *assoc, uint64_t now_ms);
+
+#endif

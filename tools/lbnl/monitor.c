@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl monitor: one line per event, flushed at once.
+ *
+ *   vip add 192.0.2.1:80 proto tcp mode nat sched maglev ... dests 0
+ *   dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 1 state drain
+ *   flush
+ *   assoc export 192.0.2.10:3868 peer 198.51.100.1:40000 vtag 0x1a2b3c4d
+ *       peer-vtag 0x5e6f7a8b				(one line)
+ *
+ * With -j one JSON object per line (-p is ignored, to keep it so):
+ *   {"event":"dest_set","vip":{...key...},"dest":{...}}
+ *   {"event":"assoc_export","assoc":{"local_addr":...,"peer_vtag":...}}
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <linux/lbnl.h>
+
+#include "json_print.h"
+#include "lbnl.h"
+#include "util.h"
+
+static const struct {
+	uint8_t cmd;
+	const char *text;
+	const char *json;
+} events[] = {
+	{ LBNL_CMD_VIP_NEW, "vip add", "vip_new" },
+	{ LBNL_CMD_VIP_SET, "vip set", "vip_set" },
+	{ LBNL_CMD_VIP_DEL, "vip del", "vip_del" },
+	{ LBNL_CMD_DEST_NEW, "dest add", "dest_new" },
+	{ LBNL_CMD_DEST_SET, "dest set", "dest_set" },
+	{ LBNL_CMD_DEST_DEL, "dest del", "dest_del" },
+	{ LBNL_CMD_FLUSH, "flush", "flush" },
+	{ LBNL_CMD_ASSOC_EXPORT, "assoc export", "assoc_export" },
+	{ LBNL_CMD_ASSOC_IMPORT, "assoc import", "assoc_import" },
+	{ LBNL_CMD_ASSOC_RESUME, "assoc resume", "assoc_resume" },
+	{ LBNL_CMD_ASSOC_RELEASE, "assoc release", "assoc_release" },
+};
+
+static void print_event_name(uint8_t cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		if (events[i].cmd == cmd) {
+			print_string(PRINT_FP, NULL, "%s", events[i].text);
+			print_string(PRINT_JSON, "event", NULL, events[i].json);
+			return;
+		}
+	}
+	/* An event this lbnl does not know yet. */
+	print_string(PRINT_ANY, "event", "%s", "unknown");
+	print_uint(PRINT_ANY, "cmd", " cmd %u", cmd);
+}
+
+static void print_event(const struct lbnl_event *ev, void *arg)
+{
+	(void)arg;
+	open_json_object(NULL);
+	print_event_name(ev->cmd);
+	if (ev->has_vip) {
+		print_text(" ");
+		open_json_object("vip");
+		print_vip_key(&ev->vip.key);
+		if (!ev->has_dest) {
+			print_vip_settings(&ev->vip);
+			print_vip_status(&ev->vip);
+		}
+		close_json_object();
+	}
+	if (ev->has_dest) {
+		print_text(" ");
+		open_json_object("dest");
+		print_dest(&ev->dest);
+		close_json_object();
+	}
+	if (ev->has_assoc) {
+		print_text(" ");
+		open_json_object("assoc");
+		print_assoc_key(&ev->assoc.key);
+		print_assoc_vtags(&ev->assoc);
+		close_json_object();
+	}
+	print_nl();
+	close_json_object();
+	fflush(stdout);
+}
+
+/* Output is flushed after every event: nothing is lost by exiting here. */
+static void on_signal(int sig)
+{
+	(void)sig;
+	_exit(EXIT_OK);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int run_monitor(int argc, char **argv)
+{
+	struct lbnl_nl *nl;
+	int err;
+
+	if (expect_no_args(argc, argv))
+		return EXIT_USAGE;
+	nl = cli_nl_open();
+	if (!nl)
+		return EXIT_FAIL;
+	err = lbnl_events_join(nl);
+	if (err) {
+		report_error(NULL, LBNL_OP_MONITOR, err,
+			     "cannot subscribe to lbnl events: ");
+		lbnl_nl_close(nl);
+		return EXIT_FAIL;
+	}
+	catch_signals();
+	json_print_init(stdout, opts.json, false);
+
+	for (;;) {
+		err = lbnl_events_read(nl, print_event, NULL);
+		if (err == -ENOBUFS)
+			fprintf(stderr, "Warning: %s\n",
+				lbnl_strerror(LBNL_OP_MONITOR, err));
+		else if (err && err != -EINTR)
+			break;
+	}
+	report_error(NULL, LBNL_OP_MONITOR, err, "");
+	lbnl_nl_close(nl);
+	return EXIT_FAIL;
+}
+
+const struct cmd monitor_cmds[] = {
+	{ NULL, "", "Print lbnl events as they happen, until interrupted",
+	  run_monitor, NULL },
+	{ 0 },
+};

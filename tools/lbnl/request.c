@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Opening the netlink handle, running change requests, reporting errors. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lbnl.h"
+
+struct lbnl_nl *cli_nl_open(void)
+{
+	struct lbnl_nl *nl;
+	int err = lbnl_nl_open(&nl);
+
+	if (err == -ENOENT) {
+		fprintf(stderr, "Error: lbnl kernel module not loaded (modprobe lbnl)\n");
+		return NULL;
+	}
+	if (err) {
+		fprintf(stderr, "Error: cannot open a generic netlink socket: %s\n",
+			strerror(-err));
+		return NULL;
+	}
+	return nl;
+}
+
+/* The kernel's own message if it gave one, else ours for (op, err). */
+const char *error_text(struct lbnl_nl *nl, enum lbnl_op op, int err)
+{
+	const char *msg = nl ? lbnl_nl_extack(nl) : NULL;
+
+	return msg ? msg : lbnl_strerror(op, err);
+}
+
+void report_error(struct lbnl_nl *nl, enum lbnl_op op, int err,
+		  const char *prefix)
+{
+	fprintf(stderr, "Error: %s%s\n", prefix, error_text(nl, op, err));
+}
+
+int request_apply(struct lbnl_nl *nl, const struct request *req)
+{
+	switch (req->op) {
+	case LBNL_OP_VIP_ADD:
+		return lbnl_vip_add(nl, &req->vip);
+	case LBNL_OP_VIP_SET:
+		return lbnl_vip_set(nl, &req->vip);
+	case LBNL_OP_VIP_DEL:
+		return lbnl_vip_del(nl, &req->vip.key);
+	case LBNL_OP_DEST_ADD:
+		return lbnl_dest_add(nl, &req->dest);
+	case LBNL_OP_DEST_SET:
+		return lbnl_dest_set(nl, &req->dest);
+	case LBNL_OP_DEST_DEL:
+		return lbnl_dest_del(nl, &req->dest);
+	case LBNL_OP_FLUSH:
+		return lbnl_flush(nl);
+	default:
+		return -EINVAL;
+	}
+}
+
+int run_request(const struct request *req)
+{
+	struct lbnl_nl *nl = cli_nl_open();
+	int err;
+
+	if (!nl)
+		return EXIT_FAIL;
+	err = request_apply(nl, req);
+	if (err)
+		report_error(nl, req->op, err, "");
+	lbnl_nl_close(nl);
+	return err ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl save / lbnl restore.
+ *
+ * save prints the configuration as commands without the leading "lbnl",
+ * one per line, which restore reads back.
+ *
+ * restore first parses every line (a syntax error stops it before anything
+ * is applied), then applies them in order. Before each change it records
+ * how to undo it (reading the old state from the kernel where needed); if
+ * the kernel refuses a line, the recorded undos run in reverse.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_print.h"
+#include "lbnl.h"
+#include "util.h"
+
+#define MAX_WORDS 64
+
+/* save ----------------------------------------------------------------- */
+
+static void save_vip(const struct config *cfg, const struct lbnl_vip *vip)
+{
+	const struct lbnl_dest *const *dests;
+	size_t i, n = config_dests_of(cfg, &vip->key, &dests);
+
+	print_text("vip add ");
+	print_vip_key(&vip->key);
+	print_vip_settings(vip);
+	print_nl();
+	for (i = 0; i < n; i++) {
+		print_text("dest add ");
+		print_vip_key(&vip->key);
+		print_text(" ");
+		print_dest(dests[i]);
+		print_nl();
+	}
+}
+
+static int run_save(int argc, char **argv)
+{
+	struct lbnl_nl *nl;
+	struct config cfg;
+	size_t i;
+	int err;
+
+	if (expect_no_args(argc, argv))
+		return EXIT_USAGE;
+	nl = cli_nl_open();
+	if (!nl)
+		return EXIT_FAIL;
+	err = config_fetch(nl, NULL, &cfg);
+	if (err) {
+		report_error(nl, LBNL_OP_VIP_GET, err, "");
+		lbnl_nl_close(nl);
+		return EXIT_FAIL;
+	}
+	json_print_init(stdout, false, false);	/* commands, even with -j */
+	for (i = 0; i < cfg.vips.count; i++)
+		save_vip(&cfg, &cfg.vips.vips[i]);
+	config_free(&cfg);
+	lbnl_nl_close(nl);
+	return EXIT_OK;
+}
+
+/* restore: parsing -------------------------------------------------------- */
+
+struct line {
+	unsigned int number;
+	struct request req;
+};
+
+struct batch {
+	struct line *lines;
+	size_t count;
+	size_t cap;
+};
+
+static struct line *batch_add(struct batch *b)
+{
+	struct line *p = lbnl_grow_array(b->lines, &b->cap, b->count + 1,
+					 sizeof(*p));
+
+	if (!p)
+		return NULL;
+	b->lines = p;
+	memset(&b->lines[b->count], 0, sizeof(b->lines[0]));
+	return &b->lines[b->count++];
+}
+
+/* Split at blanks; "#" starts a comment. Returns the word count or -1. */
+static int split_words(char *text, char **words)
+{
+	char *save, *w;
+	int n = 0;
+
+	text[strcspn(text, "#")] = '\0';
+	for (w = strtok_r(text, " \t\r\n", &save); w;
+	     w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == MAX_WORDS)
+			return -1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* One command line of a restore file into req; usage_error() if bad. */
+static int parse_words(int argc, char **argv, struct request *req)
+{
+	const struct object *obj;
+	const struct cmd *cmd;
+
+	if (argc && !strcmp(argv[0], "lbnl"))
+		argc--, argv++;
+	if (!argc)
+		return usage_error("missing command");
+	obj = find_object(argv[0]);
+	if (!obj)
+		return usage_error("unknown object '%s'", argv[0]);
+	argc--, argv++;
+	if (obj->cmds[0].name) {
+		if (!argc)
+			return usage_error("missing command after '%s'",
+					   obj->name);
+		cmd = find_cmd(obj, argv[0]);
+		if (!cmd)
+			return usage_error("unknown command '%s %s'",
+					   obj->name, argv[0]);
+		argc--, argv++;
+	} else {
+		cmd = &obj->cmds[0];
+	}
+	if (!cmd->parse)
+		return usage_error("'%s%s%s' cannot be restored (only add, set, del and flush can)",
+				   obj->name, cmd->name ? " " : "",
+				   cmd->name ? cmd->name : "");
+	return cmd->parse(argc, argv, req);
+}
+
+/* Every line, or EXIT_USAGE after reporting the first bad one. */
+static int read_batch(FILE *fp, struct batch *b)
+{
+	char *text = NULL, *words[MAX_WORDS];
+	unsigned int number = 0;
+	struct line *line;
+	size_t size = 0;
+	int n, ret = EXIT_OK;
+
+	while (getline(&text, &size, fp) >= 0) {
+		number++;
+		n = split_words(text, words);
+		if (n == 0)
+			continue;
+		if (n < 0) {
+			ret = usage_error("too many words (at most %d)",
+					  MAX_WORDS);
+		} else if (!(line = batch_add(b))) {
+			fprintf(stderr, "Error: out of memory\n");
+			ret = EXIT_FAIL;
+		} else {
+			line->number = number;
+			ret = parse_words(n, words, &line->req);
+		}
+		if (ret != EXIT_OK)
+			break;
+	}
+	if (ret == EXIT_USAGE)
+		fprintf(stderr, "Error: line %u: %s\n", number,
+			usage_error_take());
+	if (ret == EXIT_OK && ferror(fp)) {
+		fprintf(stderr, "Error: cannot read input: %s\n",
+			strerror(errno));
+		ret = EXIT_FAIL;
+	}
+	free(text);
+	return ret;
+}
+
+/* restore: applying ------------------------------------------------------ */
+
+static void rollback(struct journal *j, struct lbnl_nl *nl,
+		     unsigned int failed_line)
+{
+	size_t failed;
+
+	if (!journal_size(j))
+		return;
+	failed = journal_rollback(j, nl);
+	if (failed)
+		fprintf(stderr, "Warning: rollback incomplete, %zu change(s) could not be undone\n",
+			failed);
+	else
+		fprintf(stderr, "Rolled back the changes made before line %u\n",
+			failed_line);
+}
+
+/* Apply every line; if one fails, undo what the others did. */
+static int apply_batch(struct lbnl_nl *nl, const struct batch *b)
+{
+	struct journal *j = journal_new();
+	const struct line *line = NULL;
+	char prefix[32];
+	size_t i;
+	int err = 0;
+
+	if (!j) {
+		fprintf(stderr, "Error: out of memory\n");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < b->count && !err; i++) {
+		line = &b->lines[i];
+		err = journal_apply(j, nl, &line->req, line->number);
+	}
+	if (err) {
+		snprintf(prefix, sizeof(prefix), "line %u: ", line->number);
+		report_error(nl, line->req.op, err, prefix);
+		rollback(j, nl, line->number);
+	}
+	journal_free(j);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+static int run_restore(int argc, char **argv)
+{
+	const char *path = argc ? argv[0] : "-";
+	struct batch b = { NULL, 0, 0 };
+	struct lbnl_nl *nl;
+	FILE *fp = stdin;
+	int ret;
+
+	if (argc > 1)
+		return usage_error("unexpected argument '%s'", argv[1]);
+	if (strcmp(path, "-")) {
+		fp = fopen(path, "r");
+		if (!fp) {
+			fprintf(stderr, "Error: cannot open '%s': %s\n", path,
+				strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	ret = read_batch(fp, &b);
+	if (fp != stdin)
+		fclose(fp);
+	if (ret == EXIT_OK && b.count) {
+		nl = cli_nl_open();
+		ret = nl ? apply_batch(nl, &b) : EXIT_FAIL;
+		lbnl_nl_close(nl);
+	}
+	free(b.lines);
+	return ret;
+}
+
+const struct cmd save_cmds[] = {
+	{ NULL, "", "Print the configuration as commands for \"lbnl restore\"",
+	  run_save, NULL },
+	{ 0 },
+};
+
+const struct cmd restore_cmds[] = {
+	{ NULL, "[FILE]",
+	  "Apply the commands in FILE (default: standard input), all or none",
+	  run_restore, NULL },
+	{ 0 },
+};

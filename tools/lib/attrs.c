@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attribute layout of <linux/lbnl.h>: every request names its VIP inside
+ * an LBNL_A_VIP nest, its dest inside an LBNL_A_DEST nest and an SCTP
+ * association inside an LBNL_A_ASSOC nest. Attributes we do not know (a
+ * newer kernel's) are ignored when parsing, except in the migration state
+ * of an association, which is versioned instead.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <linux/lbnl.h>
+
+#include "attrs.h"
+#include "util.h"
+
+#define NLA_ADDR_POLICY { .type = NLA_UNSPEC, .minlen = 4, .maxlen = 16 }
+
+static const struct nla_policy top_policy[LBNL_A_MAX + 1] = {
+	[LBNL_A_VIP] = { .type = NLA_NESTED },
+	[LBNL_A_DEST] = { .type = NLA_NESTED },
+	[LBNL_A_ASSOC] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy vip_policy[LBNL_A_VIP_MAX + 1] = {
+	[LBNL_A_VIP_ADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_VIP_PORT] = { .type = NLA_U16 },
+	[LBNL_A_VIP_PROTO] = { .type = NLA_U8 },
+	[LBNL_A_VIP_MODE] = { .type = NLA_U8 },
+	[LBNL_A_VIP_SCHED] = { .type = NLA_U8 },
+	[LBNL_A_VIP_BYPASS] = { .type = NLA_U8 },
+	[LBNL_A_VIP_MIGRATE_AFTER] = { .type = NLA_U32 },
+	[LBNL_A_VIP_FLAGS] = { .type = NLA_U32 },
+	[LBNL_A_VIP_DEST_COUNT] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy dest_policy[LBNL_A_DEST_MAX + 1] = {
+	[LBNL_A_DEST_ADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_DEST_PORT] = { .type = NLA_U16 },
+	[LBNL_A_DEST_WEIGHT] = { .type = NLA_U32 },
+	[LBNL_A_DEST_STATE] = { .type = NLA_U8 },
+};
+
+static const struct nla_policy assoc_policy[LBNL_A_ASSOC_MAX + 1] = {
+	[LBNL_A_ASSOC_VERSION] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_LADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_ASSOC_LPORT] = { .type = NLA_U16 },
+	[LBNL_A_ASSOC_PADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_ASSOC_PPORT] = { .type = NLA_U16 },
+	[LBNL_A_ASSOC_LADDRS] = { .type = NLA_NESTED },
+	[LBNL_A_ASSOC_PATHS] = { .type = NLA_NESTED },
+	[LBNL_A_ASSOC_MY_VTAG] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_PEER_VTAG] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_NEXT_TSN] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_PEER_NEXT_TSN] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_OUT_STREAMS] = { .type = NLA_U16 },
+	[LBNL_A_ASSOC_IN_STREAMS] = { .type = NLA_U16 },
+	[LBNL_A_ASSOC_OUT_SSN] = { .type = NLA_UNSPEC },
+	[LBNL_A_ASSOC_IN_SSN] = { .type = NLA_UNSPEC },
+	[LBNL_A_ASSOC_PEER_RWND] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_FEATURES] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_ADDIP_SERIAL] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_PEER_ADDIP_SERIAL] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_STRRESET_OUTSEQ] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_STRRESET_INSEQ] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_ADAPTATION_IND] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_CREATED_MS] = { .type = NLA_U64 },
+	[LBNL_A_ASSOC_STATE] = { .type = NLA_U8 },
+	[LBNL_A_ASSOC_ID] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_STYLE] = { .type = NLA_U8 },
+	[LBNL_A_ASSOC_UNACKED] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_PENDING] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_UNREAD] = { .type = NLA_U32 },
+	[LBNL_A_ASSOC_SILENCED] = { .type = NLA_U8 },
+	[LBNL_A_ASSOC_MIGRATABLE] = { .type = NLA_U8 },
+	[LBNL_A_ASSOC_REASON] = { .type = NLA_STRING },
+};
+
+static const struct nla_policy path_policy[LBNL_A_PATH_MAX + 1] = {
+	[LBNL_A_PATH_ADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_PATH_RTO_US] = { .type = NLA_U32 },
+	[LBNL_A_PATH_SRTT_US] = { .type = NLA_U32 },
+	[LBNL_A_PATH_RTTVAR_US] = { .type = NLA_U32 },
+	[LBNL_A_PATH_CWND] = { .type = NLA_U32 },
+	[LBNL_A_PATH_SSTHRESH] = { .type = NLA_U32 },
+};
+
+static int put_key_attrs(struct nl_msg *msg, const struct lbnl_vip_key *key)
+{
+	if (nla_put(msg, LBNL_A_VIP_ADDR, (int)lbnl_addr_len(&key->addr),
+		    key->addr.raw) ||
+	    nla_put_u16(msg, LBNL_A_VIP_PORT, key->port) ||
+	    nla_put_u8(msg, LBNL_A_VIP_PROTO, key->proto))
+		return -ENOMEM;
+	return 0;
+}
+
+static int put_vip_settings(struct nl_msg *msg, const struct lbnl_vip *vip)
+{
+	if ((vip->has & LBNL_VIP_HAS_MODE) &&
+	    nla_put_u8(msg, LBNL_A_VIP_MODE, vip->mode))
+		return -ENOMEM;
+	if ((vip->has & LBNL_VIP_HAS_SCHED) &&
+	    nla_put_u8(msg, LBNL_A_VIP_SCHED, vip->sched))
+		return -ENOMEM;
+	if ((vip->has & LBNL_VIP_HAS_BYPASS) &&
+	    nla_put_u8(msg, LBNL_A_VIP_BYPASS, vip->bypass))
+		return -ENOMEM;
+	if ((vip->has & LBNL_VIP_HAS_MIGRATE_AFTER) &&
+	    nla_put_u32(msg, LBNL_A_VIP_MIGRATE_AFTER, vip->migrate_after))
+		return -ENOMEM;
+	return 0;
+}
+
+static int put_vip_nest(struct nl_msg *msg, const struct lbnl_vip_key *key,
+			const struct lbnl_vip *vip)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_VIP);
+
+	if (!nest || put_key_attrs(msg, key) ||
+	    (vip && put_vip_settings(msg, vip)))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int lbnl_put_vip(struct nl_msg *msg, const struct lbnl_vip *vip)
+{
+	return put_vip_nest(msg, &vip->key, vip);
+}
+
+int lbnl_put_vip_key(struct nl_msg *msg, const struct lbnl_vip_key *key)
+{
+	return put_vip_nest(msg, key, NULL);
+}
+
+int lbnl_put_dest(struct nl_msg *msg, const struct lbnl_dest *dest,
+		  bool key_only)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_DEST);
+
+	if (!nest ||
+	    nla_put(msg, LBNL_A_DEST_ADDR, (int)lbnl_addr_len(&dest->addr),
+		    dest->addr.raw) ||
+	    nla_put_u16(msg, LBNL_A_DEST_PORT, dest->port))
+		return -ENOMEM;
+	if (!key_only && (dest->has & LBNL_DEST_HAS_WEIGHT) &&
+	    nla_put_u32(msg, LBNL_A_DEST_WEIGHT, dest->weight))
+		return -ENOMEM;
+	if (!key_only && (dest->has & LBNL_DEST_HAS_STATE) &&
+	    nla_put_u8(msg, LBNL_A_DEST_STATE, dest->state))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int parse_addr(const struct nlattr *attr, struct lbnl_addr *addr)
+{
+	if (lbnl_addr_from_raw(addr, nla_data(attr), (size_t)nla_len(attr)))
+		return -EPROTO;
+	return 0;
+}
+
+/* Associations ------------------------------------------------------------ */
+
+static int put_addr(struct nl_msg *msg, int type, const struct lbnl_addr *a)
+{
+	return nla_put(msg, type, (int)lbnl_addr_len(a), a->raw) ? -ENOMEM : 0;
+}
+
+static int put_assoc_key_attrs(struct nl_msg *msg,
+			       const struct lbnl_assoc_key *key)
+{
+	if (put_addr(msg, LBNL_A_ASSOC_LADDR, &key->laddr) ||
+	    nla_put_u16(msg, LBNL_A_ASSOC_LPORT, key->lport) ||
+	    put_addr(msg, LBNL_A_ASSOC_PADDR, &key->paddr) ||
+	    nla_put_u16(msg, LBNL_A_ASSOC_PPORT, key->pport))
+		return -ENOMEM;
+	return 0;
+}
+
+int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC);
+
+	if (!nest || put_assoc_key_attrs(msg, key))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_assoc_laddrs(struct nl_msg *msg,
+			    const struct lbnl_assoc_state *s)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC_LADDRS);
+	size_t i;
+
+	if (!nest)
+		return -ENOMEM;
+	for (i = 0; i < s->n_laddrs; i++)
+		if (put_addr(msg, LBNL_A_ADDR, &s->laddrs[i]))
+			return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_assoc_paths(struct nl_msg *msg,
+			   const struct lbnl_assoc_state *s)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC_PATHS);
+	size_t i;
+
+	if (!nest)
+		return -ENOMEM;
+	for (i = 0; i < s->n_paths; i++) {
+		const struct lbnl_assoc_path *p = &s->paths[i];
+		struct nlattr *path = nla_nest_start(msg, LBNL_A_PATH);
+
+		if (!path || put_addr(msg, LBNL_A_PATH_ADDR, &p->addr) ||
+		    nla_put_u32(msg, LBNL_A_PATH_RTO_US, p->rto_us) ||
+		    nla_put_u32(msg, LBNL_A_PATH_SRTT_US, p->srtt_us) ||
+		    nla_put_u32(msg, LBNL_A_PATH_RTTVAR_US, p->rttvar_us) ||
+		    nla_put_u32(msg, LBNL_A_PATH_CWND, p->cwnd) ||
+		    nla_put_u32(msg, LBNL_A_PATH_SSTHRESH, p->ssthresh))
+			return -ENOMEM;
+		nla_nest_end(msg, path);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* An SSN list: count host-order u32s, as one attribute. */
+static int put_ssns(struct nl_msg *msg, int type, const uint32_t *ssn,
+		    uint16_t count)
+{
+	if (count > LBNL_ASSOC_MAX_STREAMS)
+		return -EMSGSIZE;	/* nla_len would wrap */
+	return nla_put(msg, type, (int)(count * sizeof(*ssn)), ssn) ?
+	       -ENOMEM : 0;
+}
+
+int lbnl_put_assoc_state(struct nl_msg *msg, const struct lbnl_assoc_state *s)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC);
+	int err;
+
+	if (!nest)
+		return -ENOMEM;
+	if (nla_put_u32(msg, LBNL_A_ASSOC_VERSION, s->version) ||
+	    put_assoc_key_attrs(msg, &s->key) ||
+	    put_assoc_laddrs(msg, s) || put_assoc_paths(msg, s) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_MY_VTAG, s->my_vtag) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_PEER_VTAG, s->peer_vtag) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_NEXT_TSN, s->next_tsn) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_PEER_NEXT_TSN, s->peer_next_tsn) ||
+	    nla_put_u16(msg, LBNL_A_ASSOC_OUT_STREAMS, s->out_streams) ||
+	    nla_put_u16(msg, LBNL_A_ASSOC_IN_STREAMS, s->in_streams))
+		return -ENOMEM;
+	err = put_ssns(msg, LBNL_A_ASSOC_OUT_SSN, s->out_ssn, s->out_streams);
+	if (!err)
+		err = put_ssns(msg, LBNL_A_ASSOC_IN_SSN, s->in_ssn,
+			       s->in_streams);
+	if (err)
+		return err;
+	if (nla_put_u32(msg, LBNL_A_ASSOC_PEER_RWND, s->peer_rwnd) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_FEATURES, s->features) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_ADDIP_SERIAL, s->addip_serial) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_PEER_ADDIP_SERIAL,
+			s->peer_addip_serial) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_STRRESET_OUTSEQ,
+			s->strreset_outseq) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_STRRESET_INSEQ, s->strreset_inseq) ||
+	    nla_put_u32(msg, LBNL_A_ASSOC_ADAPTATION_IND, s->adaptation_ind) ||
+	    nla_put_u64(msg, LBNL_A_ASSOC_CREATED_MS, s->created_ms))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int parse_assoc_key(struct nlattr **tb, struct lbnl_assoc_key *key)
+{
+	if (!tb[LBNL_A_ASSOC_LADDR] || !tb[LBNL_A_ASSOC_LPORT] ||
+	    !tb[LBNL_A_ASSOC_PADDR] || !tb[LBNL_A_ASSOC_PPORT] ||
+	    parse_addr(tb[LBNL_A_ASSOC_LADDR], &key->laddr) ||
+	    parse_addr(tb[LBNL_A_ASSOC_PADDR], &key->paddr))
+		return -EPROTO;
+	key->lport = nla_get_u16(tb[LBNL_A_ASSOC_LPORT]);
+	key->pport = nla_get_u16(tb[LBNL_A_ASSOC_PPORT]);
+	return 0;
+}
+
+static uint32_t get_u32_or(struct nlattr *attr, uint32_t value)
+{
+	return attr ? nla_get_u32(attr) : value;
+}
+
+static uint8_t get_u8_or(struct nlattr *attr, uint8_t value)
+{
+	return attr ? nla_get_u8(attr) : value;
+}
+
+/* An ASSOC_GET reply (everything) or an event (key and vtags). */
+static int parse_assoc(struct nlattr *nest, struct lbnl_assoc *a)
+{
+	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
+
+	memset(a, 0, sizeof(*a));
+	if (nla_parse_nested(tb, LBNL_A_ASSOC_MAX, nest, assoc_policy) ||
+	    parse_assoc_key(tb, &a->key))
+		return -EPROTO;
+	if (tb[LBNL_A_ASSOC_MY_VTAG] && tb[LBNL_A_ASSOC_PEER_VTAG]) {
+		a->has |= LBNL_ASSOC_HAS_VTAGS;
+		a->my_vtag = nla_get_u32(tb[LBNL_A_ASSOC_MY_VTAG]);
+		a->peer_vtag = nla_get_u32(tb[LBNL_A_ASSOC_PEER_VTAG]);
+	}
+	if (tb[LBNL_A_ASSOC_STATE]) {
+		a->has |= LBNL_ASSOC_HAS_INFO;
+		a->state = nla_get_u8(tb[LBNL_A_ASSOC_STATE]);
+		a->style = get_u8_or(tb[LBNL_A_ASSOC_STYLE], 0);
+		a->id = get_u32_or(tb[LBNL_A_ASSOC_ID], 0);
+		a->unacked = get_u32_or(tb[LBNL_A_ASSOC_UNACKED], 0);
+		a->pending = get_u32_or(tb[LBNL_A_ASSOC_PENDING], 0);
+		a->unread = get_u32_or(tb[LBNL_A_ASSOC_UNREAD], 0);
+		a->silenced = get_u8_or(tb[LBNL_A_ASSOC_SILENCED], 0);
+		a->migratable = get_u8_or(tb[LBNL_A_ASSOC_MIGRATABLE], 0);
+	}
+	if (tb[LBNL_A_ASSOC_CREATED_MS]) {
+		a->has |= LBNL_ASSOC_HAS_CREATED;
+		a->created_ms = nla_get_u64(tb[LBNL_A_ASSOC_CREATED_MS]);
+	}
+	if (tb[LBNL_A_ASSOC_REASON]) {
+		a->has |= LBNL_ASSOC_HAS_REASON;
+		snprintf(a->reason, sizeof(a->reason), "%s",
+			 nla_get_string(tb[LBNL_A_ASSOC_REASON]));
+	}
+	return 0;
+}
+
+static int parse_assoc_laddrs(struct nlattr *nest, struct lbnl_assoc_state *s)
+{
+	struct nlattr *a;
+	size_t n = 0;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem)
+		n++;
+	s->laddrs = calloc(n ? n : 1, sizeof(*s->laddrs));
+	if (!s->laddrs)
+		return -ENOMEM;
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != LBNL_A_ADDR)
+			continue;
+		if (parse_addr(a, &s->laddrs[s->n_laddrs]))
+			return -EPROTO;
+		s->n_laddrs++;
+	}
+	return 0;
+}
+
+static int parse_assoc_paths(struct nlattr *nest, struct lbnl_assoc_state *s)
+{
+	struct nlattr *tb[LBNL_A_PATH_MAX + 1];
+	struct nlattr *a;
+	size_t n = 0;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem)
+		n++;
+	s->paths = calloc(n ? n : 1, sizeof(*s->paths));
+	if (!s->paths)
+		return -ENOMEM;
+	nla_for_each_nested(a, nest, rem) {
+		struct lbnl_assoc_path *p = &s->paths[s->n_paths];
+
+		if (nla_type(a) != LBNL_A_PATH)
+			continue;
+		if (nla_parse_nested(tb, LBNL_A_PATH_MAX, a, path_policy) ||
+		    !tb[LBNL_A_PATH_ADDR] || !tb[LBNL_A_PATH_RTO_US] ||
+		    !tb[LBNL_A_PATH_SRTT_US] || !tb[LBNL_A_PATH_RTTVAR_US] ||
+		    !tb[LBNL_A_PATH_CWND] || !tb[LBNL_A_PATH_SSTHRESH] ||
+		    parse_addr(tb[LBNL_A_PATH_ADDR], &p->addr))
+			return -EPROTO;
+		p->rto_us = nla_get_u32(tb[LBNL_A_PATH_RTO_US]);
+		p->srtt_us = nla_get_u32(tb[LBNL_A_PATH_SRTT_US]);
+		p->rttvar_us = nla_get_u32(tb[LBNL_A_PATH_RTTVAR_US]);
+		p->cwnd = nla_get_u32(tb[LBNL_A_PATH_CWND]);
+		p->ssthresh = nla_get_u32(tb[LBNL_A_PATH_SSTHRESH]);
+		s->n_paths++;
+	}
+	return 0;
+}
+
+static int parse_ssns(struct nlattr *attr, uint16_t count, uint32_t **ssn)
+{
+	size_t len = (size_t)count * sizeof(**ssn);
+
+	if ((size_t)nla_len(attr) != len)
+		return -EPROTO;
+	*ssn = malloc(len ? len : 1);
+	if (!*ssn)
+		return -ENOMEM;
+	memcpy(*ssn, nla_data(attr), len);
+	return 0;
+}
+
+/* Every attribute of the state, in the order of enum lbnl_assoc_attr. */
+static const int state_attrs[] = {
+	LBNL_A_ASSOC_VERSION, LBNL_A_ASSOC_LADDR, LBNL_A_ASSOC_LPORT,
+	LBNL_A_ASSOC_PADDR, LBNL_A_ASSOC_PPORT, LBNL_A_ASSOC_LADDRS,
+	LBNL_A_ASSOC_PATHS, LBNL_A_ASSOC_MY_VTAG, LBNL_A_ASSOC_PEER_VTAG,
+	LBNL_A_ASSOC_NEXT_TSN, LBNL_A_ASSOC_PEER_NEXT_TSN,
+	LBNL_A_ASSOC_OUT_STREAMS, LBNL_A_ASSOC_IN_STREAMS,
+	LBNL_A_ASSOC_OUT_SSN, LBNL_A_ASSOC_IN_SSN, LBNL_A_ASSOC_PEER_RWND,
+	LBNL_A_ASSOC_FEATURES, LBNL_A_ASSOC_ADDIP_SERIAL,
+	LBNL_A_ASSOC_PEER_ADDIP_SERIAL, LBNL_A_ASSOC_STRRESET_OUTSEQ,
+	LBNL_A_ASSOC_STRRESET_INSEQ, LBNL_A_ASSOC_ADAPTATION_IND,
+	LBNL_A_ASSOC_CREATED_MS,
+};
+
+static int parse_state_nest(struct nlattr *nest, struct lbnl_assoc_state *s)
+{
+	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
+	size_t i;
+	int err;
+
+	if (nla_parse_nested(tb, LBNL_A_ASSOC_MAX, nest, assoc_policy) ||
+	    !tb[LBNL_A_ASSOC_VERSION])
+		return -EPROTO;
+	s->version = nla_get_u32(tb[LBNL_A_ASSOC_VERSION]);
+	if (s->version != LBNL_ASSOC_STATE_VERSION)
+		return -EPROTONOSUPPORT;
+	for (i = 0; i < ARRAY_SIZE(state_attrs); i++)
+		if (!tb[state_attrs[i]])
+			return -EPROTO;
+	err = parse_assoc_key(tb, &s->key);
+	if (!err)
+		err = parse_assoc_laddrs(tb[LBNL_A_ASSOC_LADDRS], s);
+	if (!err)
+		err = parse_assoc_paths(tb[LBNL_A_ASSOC_PATHS], s);
+	if (err)
+		return err;
+	s->my_vtag = nla_get_u32(tb[LBNL_A_ASSOC_MY_VTAG]);
+	s->peer_vtag = nla_get_u32(tb[LBNL_A_ASSOC_PEER_VTAG]);
+	s->next_tsn = nla_get_u32(tb[LBNL_A_ASSOC_NEXT_TSN]);
+	s->peer_next_tsn = nla_get_u32(tb[LBNL_A_ASSOC_PEER_NEXT_TSN]);
+	s->out_streams = nla_get_u16(tb[LBNL_A_ASSOC_OUT_STREAMS]);
+	s->in_streams = nla_get_u16(tb[LBNL_A_ASSOC_IN_STREAMS]);
+	err = parse_ssns(tb[LBNL_A_ASSOC_OUT_SSN], s->out_streams, &s->out_ssn);
+	if (!err)
+		err = parse_ssns(tb[LBNL_A_ASSOC_IN_SSN], s->in_streams,
+				 &s->in_ssn);
+	if (err)
+		return err;
+	s->peer_rwnd = nla_get_u32(tb[LBNL_A_ASSOC_PEER_RWND]);
+	s->features = nla_get_u32(tb[LBNL_A_ASSOC_FEATURES]);
+	s->addip_serial = nla_get_u32(tb[LBNL_A_ASSOC_ADDIP_SERIAL]);
+	s->peer_addip_serial = nla_get_u32(tb[LBNL_A_ASSOC_PEER_ADDIP_SERIAL]);
+	s->strreset_outseq = nla_get_u32(tb[LBNL_A_ASSOC_STRRESET_OUTSEQ]);
+	s->strreset_inseq = nla_get_u32(tb[LBNL_A_ASSOC_STRRESET_INSEQ]);
+	s->adaptation_ind = nla_get_u32(tb[LBNL_A_ASSOC_ADAPTATION_IND]);
+	s->created_ms = nla_get_u64(tb[LBNL_A_ASSOC_CREATED_MS]);
+	return 0;
+}
+
+int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1];
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, LBNL_A_MAX, top_policy) ||
+	    !tb[LBNL_A_ASSOC])
+		return -EPROTO;
+	err = parse_state_nest(tb[LBNL_A_ASSOC], s);
+	if (err)
+		lbnl_assoc_state_free(s);
+	return err;
+}
+
+static int parse_vip(struct nlattr *nest, struct lbnl_vip *vip)
+{
+	struct nlattr *tb[LBNL_A_VIP_MAX + 1];
+
+	memset(vip, 0, sizeof(*vip));
+	if (nla_parse_nested(tb, LBNL_A_VIP_MAX, nest, vip_policy) ||
+	    !tb[LBNL_A_VIP_ADDR] || !tb[LBNL_A_VIP_PORT] ||
+	    !tb[LBNL_A_VIP_PROTO] || parse_addr(tb[LBNL_A_VIP_ADDR],
+						&vip->key.addr))
+		return -EPROTO;
+	vip->key.port = nla_get_u16(tb[LBNL_A_VIP_PORT]);
+	vip->key.proto = nla_get_u8(tb[LBNL_A_VIP_PROTO]);
+
+	if (tb[LBNL_A_VIP_MODE]) {
+		vip->has |= LBNL_VIP_HAS_MODE;
+		vip->mode = nla_get_u8(tb[LBNL_A_VIP_MODE]);
+	}
+	if (tb[LBNL_A_VIP_SCHED]) {
+		vip->has |= LBNL_VIP_HAS_SCHED;
+		vip->sched = nla_get_u8(tb[LBNL_A_VIP_SCHED]);
+	}
+	if (tb[LBNL_A_VIP_BYPASS]) {
+		vip->has |= LBNL_VIP_HAS_BYPASS;
+		vip->bypass = nla_get_u8(tb[LBNL_A_VIP_BYPASS]);
+	}
+	if (tb[LBNL_A_VIP_MIGRATE_AFTER]) {
+		vip->has |= LBNL_VIP_HAS_MIGRATE_AFTER;
+		vip->migrate_after = nla_get_u32(tb[LBNL_A_VIP_MIGRATE_AFTER]);
+	}
+	if (tb[LBNL_A_VIP_FLAGS]) {
+		vip->has |= LBNL_VIP_HAS_FLAGS;
+		vip->flags = nla_get_u32(tb[LBNL_A_VIP_FLAGS]);
+	}
+	if (tb[LBNL_A_VIP_DEST_COUNT]) {
+		vip->has |= LBNL_VIP_HAS_DEST_COUNT;
+		vip->dest_count = nla_get_u32(tb[LBNL_A_VIP_DEST_COUNT]);
+	}
+	return 0;
+}
+
+/* The dest's VIP key must already be in dest->vip (for the port default). */
+static int parse_dest(struct nlattr *nest, struct lbnl_dest *dest)
+{
+	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
+
+	if (nla_parse_nested(tb, LBNL_A_DEST_MAX, nest, dest_policy) ||
+	    !tb[LBNL_A_DEST_ADDR] || parse_addr(tb[LBNL_A_DEST_ADDR],
+						&dest->addr))
+		return -EPROTO;
+	if (tb[LBNL_A_DEST_PORT])
+		dest->port = nla_get_u16(tb[LBNL_A_DEST_PORT]);
+	if (!dest->port)
+		dest->port = dest->vip.port;
+	if (tb[LBNL_A_DEST_WEIGHT]) {
+		dest->has |= LBNL_DEST_HAS_WEIGHT;
+		dest->weight = nla_get_u32(tb[LBNL_A_DEST_WEIGHT]);
+	}
+	if (tb[LBNL_A_DEST_STATE]) {
+		dest->has |= LBNL_DEST_HAS_STATE;
+		dest->state = nla_get_u8(tb[LBNL_A_DEST_STATE]);
+	}
+	return 0;
+}
+
+int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1];
+
+	memset(ev, 0, sizeof(*ev));
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, LBNL_A_MAX, top_policy))
+		return -EPROTO;
+	ev->cmd = genlmsg_hdr(nlh)->cmd;
+
+	if (tb[LBNL_A_VIP]) {
+		if (parse_vip(tb[LBNL_A_VIP], &ev->vip))
+			return -EPROTO;
+		ev->has_vip = true;
+	}
+	if (tb[LBNL_A_DEST]) {
+		/* A dest always comes with the key of its VIP. */
+		if (!ev->has_vip)
+			return -EPROTO;
+		ev->dest.vip = ev->vip.key;
+		if (parse_dest(tb[LBNL_A_DEST], &ev->dest))
+			return -EPROTO;
+		ev->has_dest = true;
+	}
+	if (tb[LBNL_A_ASSOC]) {
+		if (parse_assoc(tb[LBNL_A_ASSOC], &ev->assoc))
+			return -EPROTO;
+		ev->has_assoc = true;
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal: lbnl structs <-> netlink attributes (see <linux/lbnl.h>). */
+#ifndef LBNL_ATTRS_H
+#define LBNL_ATTRS_H
+
+#include <stdbool.h>
+#include <netlink/msg.h>
+
+#include "objects.h"
+
+/* LBNL_A_VIP nest: the key, plus the settable attributes vip->has names. */
+int lbnl_put_vip(struct nl_msg *msg, const struct lbnl_vip *vip);
+/* LBNL_A_VIP nest with the key only. */
+int lbnl_put_vip_key(struct nl_msg *msg, const struct lbnl_vip_key *key);
+/* LBNL_A_DEST nest: address and port, plus WEIGHT/STATE unless key_only. */
+int lbnl_put_dest(struct nl_msg *msg, const struct lbnl_dest *dest,
+		  bool key_only);
+
+/* LBNL_A_ASSOC nest with the key only. */
+int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key);
+/* LBNL_A_ASSOC nest with the whole migration state (an IMPORT request). */
+int lbnl_put_assoc_state(struct nl_msg *msg, const struct lbnl_assoc_state *s);
+
+/*
+ * Parse a reply or an event (same layout): its command and whichever of
+ * the LBNL_A_VIP / LBNL_A_DEST / LBNL_A_ASSOC nests it carries. -EPROTO if
+ * malformed.
+ */
+int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev);
+/*
+ * The migration state in an EXPORT reply. -EPROTONOSUPPORT if its version
+ * is not LBNL_ASSOC_STATE_VERSION, -EPROTO if malformed, -ENOMEM.
+ */
+int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s);
+
+#endif

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "util.h"
+
+#define OP(o)		(1U << LBNL_OP_##o)
+#define ANY_OP		(~0U)
+#define VIP_OPS		(OP(VIP_ADD) | OP(VIP_SET) | OP(VIP_DEL) | OP(VIP_GET))
+#define DEST_OPS	(OP(DEST_ADD) | OP(DEST_SET) | OP(DEST_DEL) | \
+			 OP(DEST_GET))
+#define ASSOC_OPS	(OP(ASSOC_GET) | OP(ASSOC_EXPORT) | OP(ASSOC_IMPORT) | \
+			 OP(ASSOC_RESUME) | OP(ASSOC_RELEASE))
+
+static const struct {
+	unsigned int ops;	/* mask of OP() bits the text applies to */
+	int err;
+	const char *text;
+} messages[] = {
+	{ ANY_OP, EPERM, "permission denied (need CAP_NET_ADMIN)" },
+	{ ANY_OP, EACCES, "permission denied (need CAP_NET_ADMIN)" },
+	{ VIP_OPS | OP(DEST_ADD), ENOENT, "VIP not found" },
+	{ DEST_OPS, ENOENT, "VIP or dest not found" },
+	{ OP(VIP_ADD), EEXIST, "VIP already exists" },
+	{ OP(DEST_ADD), EEXIST, "dest already exists" },
+	{ OP(VIP_ADD), ENOSPC, "too many VIPs in this namespace" },
+	{ OP(DEST_ADD), ENOSPC, "too many dests for this VIP" },
+	{ ANY_OP, EAFNOSUPPORT, "dest address family must match the VIP's" },
+	{ OP(MONITOR), ENOBUFS, "event queue overflow, events were lost" },
+	{ OP(VIP_GET) | OP(DEST_GET), EAGAIN,
+	  "the configuration kept changing during the dump, try again" },
+	{ OP(ASSOC_GET), EAGAIN,
+	  "the associations kept changing during the dump, try again" },
+	{ ASSOC_OPS & ~OP(ASSOC_IMPORT), ENOENT, "association not found" },
+	{ ASSOC_OPS, EBUSY, "already being exported or imported" },
+	{ OP(ASSOC_RESUME), ESRCH, "association is not silenced" },
+	{ OP(ASSOC_EXPORT), ETIMEDOUT,
+	  "timed out waiting for the association to quiesce" },
+	{ OP(ASSOC_EXPORT), EPROTONOSUPPORT,
+	  "the kernel module exported a state version this lbnl does not know (the export was undone)" },
+	{ OP(ASSOC_EXPORT), EPROTO,
+	  "malformed export reply from the lbnl kernel module (the export was undone)" },
+	{ OP(ASSOC_IMPORT), EPROTONOSUPPORT,
+	  "unknown association state version" },
+	{ OP(ASSOC_IMPORT), EEXIST,
+	  "an association with this peer already exists here" },
+	{ OP(ASSOC_IMPORT), ECONNREFUSED,
+	  "no SCTP listener on that address and port here" },
+	{ OP(ASSOC_IMPORT), EADDRNOTAVAIL,
+	  "a local address of the association is not configured here" },
+	{ OP(ASSOC_IMPORT), EMSGSIZE,
+	  "too many streams for one netlink attribute" },
+	{ OP(ASSOC_EXPORT) | OP(ASSOC_IMPORT), EOPNOTSUPP,
+	  "this association cannot be moved (or the lbnl kernel module is too old)" },
+	{ ANY_OP, EINVAL, "invalid argument (refused by the kernel module)" },
+	{ ANY_OP, ERANGE, "value out of range (refused by the kernel module)" },
+	{ ANY_OP, EOPNOTSUPP, "operation not supported by the lbnl kernel module" },
+	{ ANY_OP, ENOMEM, "out of memory" },
+	{ ANY_OP, EPROTO, "malformed reply from the lbnl kernel module" },
+};
+
+const char *lbnl_strerror(enum lbnl_op op, int err)
+{
+	unsigned int i;
+
+	err = abs(err);
+	for (i = 0; i < ARRAY_SIZE(messages); i++)
+		if (messages[i].err == err && (messages[i].ops & (1U << op)))
+			return messages[i].text;
+	return strerror(err);
+}

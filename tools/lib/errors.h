@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Readable messages for errors the kernel reported without an extack
+ * message (cf. ipvsadm's ipvs_strerror): the text depends on the operation.
+ */
+#ifndef LBNL_ERRORS_H
+#define LBNL_ERRORS_H
+
+enum lbnl_op {
+	LBNL_OP_VIP_ADD,
+	LBNL_OP_VIP_SET,
+	LBNL_OP_VIP_DEL,
+	LBNL_OP_VIP_GET,
+	LBNL_OP_DEST_ADD,
+	LBNL_OP_DEST_SET,
+	LBNL_OP_DEST_DEL,
+	LBNL_OP_DEST_GET,
+	LBNL_OP_FLUSH,
+	LBNL_OP_MONITOR,
+	LBNL_OP_ASSOC_GET,
+	LBNL_OP_ASSOC_EXPORT,
+	LBNL_OP_ASSOC_IMPORT,
+	LBNL_OP_ASSOC_RESUME,
+	LBNL_OP_ASSOC_RELEASE,
+};
+
+/* err is a negative or positive errno value. */
+const char *lbnl_strerror(enum lbnl_op op, int err);
+
+#endif

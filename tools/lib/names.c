@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/lbnl.h>
+#include <linux/sctp.h>	/* enum sctp_sstat_state; needs the above first */
+
+#include "names.h"
+#include "util.h"
+
+#define TABLE(var, arr, ch) \
+	const struct lbnl_name_table var = { arr, ARRAY_SIZE(arr), ch }
+
+static const struct lbnl_name protos[] = {
+	{ IPPROTO_TCP, "tcp" },
+	{ IPPROTO_UDP, "udp" },
+	{ IPPROTO_SCTP, "sctp" },
+};
+TABLE(lbnl_proto_names, protos, "{tcp|udp|sctp}");
+
+static const struct lbnl_name modes[] = {
+	{ LBNL_FWD_NAT, "nat" },
+	{ LBNL_FWD_TUN, "tun" },
+};
+TABLE(lbnl_mode_names, modes, "{nat|tun}");
+
+static const struct lbnl_name scheds[] = {
+	{ LBNL_SCHED_MAGLEV, "maglev" },
+};
+TABLE(lbnl_sched_names, scheds, "{maglev}");
+
+static const struct lbnl_name bypasses[] = {
+	{ LBNL_BYPASS_AUTO, "auto" },
+	{ LBNL_BYPASS_OFF, "off" },
+};
+TABLE(lbnl_bypass_names, bypasses, "{auto|off}");
+
+static const struct lbnl_name states[] = {
+	{ LBNL_DEST_ACTIVE, "active" },
+	{ LBNL_DEST_MAINT, "maint" },
+	{ LBNL_DEST_DRAIN, "drain" },
+};
+TABLE(lbnl_state_names, states, "{active|maint|drain}");
+
+static const struct lbnl_name flags[] = {
+	{ LBNL_VIP_F_SINGLE, "single" },
+	{ LBNL_VIP_F_MULTI, "multi" },
+};
+TABLE(lbnl_flag_names, flags, "{single|multi}");
+
+static const struct lbnl_name sctp_states[] = {
+	{ SCTP_EMPTY, "empty" },
+	{ SCTP_CLOSED, "closed" },
+	{ SCTP_COOKIE_WAIT, "cookie-wait" },
+	{ SCTP_COOKIE_ECHOED, "cookie-echoed" },
+	{ SCTP_ESTABLISHED, "established" },
+	{ SCTP_SHUTDOWN_PENDING, "shutdown-pending" },
+	{ SCTP_SHUTDOWN_SENT, "shutdown-sent" },
+	{ SCTP_SHUTDOWN_RECEIVED, "shutdown-received" },
+	{ SCTP_SHUTDOWN_ACK_SENT, "shutdown-ack-sent" },
+};
+TABLE(lbnl_sctp_state_names, sctp_states,
+      "{empty|closed|cookie-wait|cookie-echoed|established|shutdown-pending|"
+      "shutdown-sent|shutdown-received|shutdown-ack-sent}");
+
+static const struct lbnl_name assoc_styles[] = {
+	{ LBNL_ASSOC_ONE_TO_MANY, "one-to-many" },
+	{ LBNL_ASSOC_ONE_TO_ONE, "one-to-one" },
+};
+TABLE(lbnl_assoc_style_names, assoc_styles, "{one-to-many|one-to-one}");
+
+static const struct lbnl_name features[] = {
+	{ LBNL_ASSOC_F_ECN, "ecn" },
+	{ LBNL_ASSOC_F_PRSCTP, "prsctp" },
+	{ LBNL_ASSOC_F_AUTH, "auth" },
+	{ LBNL_ASSOC_F_ASCONF, "asconf" },
+	{ LBNL_ASSOC_F_RECONF, "reconf" },
+	{ LBNL_ASSOC_F_IDATA, "idata" },
+};
+TABLE(lbnl_feature_names, features,
+      "{ecn|prsctp|auth|asconf|reconf|idata}");
+
+const char *lbnl_name(const struct lbnl_name_table *t, unsigned int value)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->count; i++)
+		if (t->names[i].value == value)
+			return t->names[i].name;
+	return NULL;
+}
+
+int lbnl_value(const struct lbnl_name_table *t, const char *name,
+	       unsigned int *value)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->count; i++) {
+		if (!strcmp(t->names[i].name, name)) {
+			*value = t->names[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}

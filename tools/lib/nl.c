@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl operations: build a request from plain structs, run it, and turn
+ * replies back into plain structs. Dumps are restarted when the kernel
+ * marks them inconsistent (NLM_F_DUMP_INTR).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/lbnl.h>
+
+#include "attrs.h"
+#include "nl.h"
+#include "transport.h"
+#include "util.h"
+
+#define DUMP_ATTEMPTS 10
+
+/* Send a request built by put_vip/put_dest and wait for its ACK. */
+static int change(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip *vip,
+		  const struct lbnl_dest *dest, bool dest_key_only)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_ACK);
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	if (vip)
+		err = lbnl_put_vip(msg, vip);
+	else
+		err = lbnl_put_vip_key(msg, &dest->vip);
+	if (!err && dest)
+		err = lbnl_put_dest(msg, dest, dest_key_only);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return lbnl_transact(nl, msg, NULL, NULL, NULL);
+}
+
+int lbnl_vip_add(struct lbnl_nl *nl, const struct lbnl_vip *vip)
+{
+	return change(nl, LBNL_CMD_VIP_NEW, vip, NULL, false);
+}
+
+int lbnl_vip_set(struct lbnl_nl *nl, const struct lbnl_vip *vip)
+{
+	return change(nl, LBNL_CMD_VIP_SET, vip, NULL, false);
+}
+
+int lbnl_vip_del(struct lbnl_nl *nl, const struct lbnl_vip_key *key)
+{
+	struct lbnl_vip vip = { .key = *key };
+
+	return change(nl, LBNL_CMD_VIP_DEL, &vip, NULL, false);
+}
+
+int lbnl_dest_add(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+{
+	return change(nl, LBNL_CMD_DEST_NEW, NULL, dest, false);
+}
+
+int lbnl_dest_set(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+{
+	return change(nl, LBNL_CMD_DEST_SET, NULL, dest, false);
+}
+
+int lbnl_dest_del(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+{
+	return change(nl, LBNL_CMD_DEST_DEL, NULL, dest, true);
+}
+
+int lbnl_flush(struct lbnl_nl *nl)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_FLUSH, NLM_F_ACK);
+
+	if (!msg)
+		return -ENOMEM;
+	return lbnl_transact(nl, msg, NULL, NULL, NULL);
+}
+
+/* GET (doit) ----------------------------------------------------------- */
+
+struct get_reply {
+	struct lbnl_event ev;
+	bool got;
+};
+
+static int on_get_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct get_reply *r = arg;
+
+	if (lbnl_parse_msg(nlh, &r->ev) || !r->ev.has_vip)
+		return -EPROTO;
+	r->got = true;
+	return 0;
+}
+
+static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip_key *key,
+	       const struct lbnl_dest *dest, struct get_reply *r)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_ACK);
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = lbnl_put_vip_key(msg, key);
+	if (!err && dest)
+		err = lbnl_put_dest(msg, dest, true);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	memset(r, 0, sizeof(*r));
+	err = lbnl_transact(nl, msg, on_get_reply, r, NULL);
+	if (!err && !r->got)
+		err = -EPROTO;
+	return err;
+}
+
+int lbnl_vip_get(struct lbnl_nl *nl, const struct lbnl_vip_key *key,
+		 struct lbnl_vip *vip)
+{
+	struct get_reply r;
+	int err = get(nl, LBNL_CMD_VIP_GET, key, NULL, &r);
+
+	if (!err)
+		*vip = r.ev.vip;
+	return err;
+}
+
+int lbnl_dest_get(struct lbnl_nl *nl, const struct lbnl_dest *key,
+		  struct lbnl_dest *dest)
+{
+	struct get_reply r;
+	int err = get(nl, LBNL_CMD_DEST_GET, &key->vip, key, &r);
+
+	if (!err && !r.ev.has_dest)
+		err = -EPROTO;
+	if (!err)
+		*dest = r.ev.dest;
+	return err;
+}
+
+/* Dumps ------------------------------------------------------------------ */
+
+/* Growable array of fixed-size items, shared by both list types. */
+struct collector {
+	void *items;
+	size_t count;
+	size_t cap;
+	size_t item_size;
+};
+
+static void *collector_add(struct collector *c)
+{
+	void *p = lbnl_grow_array(c->items, &c->cap, c->count + 1,
+				  c->item_size);
+
+	if (!p)
+		return NULL;
+	c->items = p;
+	return (char *)c->items + c->count++ * c->item_size;
+}
+
+static void collector_reset(struct collector *c)
+{
+	free(c->items);
+	c->items = NULL;
+	c->count = 0;
+	c->cap = 0;
+}
+
+static int on_vip_entry(struct nlmsghdr *nlh, void *arg)
+{
+	struct lbnl_event ev;
+	struct lbnl_vip *vip;
+
+	if (lbnl_parse_msg(nlh, &ev) || !ev.has_vip)
+		return -EPROTO;
+	vip = collector_add(arg);
+	if (!vip)
+		return -ENOMEM;
+	*vip = ev.vip;
+	return 0;
+}
+
+static int on_dest_entry(struct nlmsghdr *nlh, void *arg)
+{
+	struct lbnl_event ev;
+	struct lbnl_dest *dest;
+
+	if (lbnl_parse_msg(nlh, &ev) || !ev.has_dest)
+		return -EPROTO;
+	dest = collector_add(arg);
+	if (!dest)
+		return -ENOMEM;
+	*dest = ev.dest;
+	return 0;
+}
+
+/* On success c holds the entries of one consistent dump. */
+static int dump(struct lbnl_nl *nl, uint8_t cmd,
+		const struct lbnl_vip_key *filter, lbnl_reply_fn on_entry,
+		struct collector *c)
+{
+	bool interrupted;
+	int attempt, err = 0;
+
+	for (attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
+		struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_DUMP);
+
+		if (!msg)
+			return -ENOMEM;
+		if (filter && lbnl_put_vip_key(msg, filter)) {
+			nlmsg_free(msg);
+			return -ENOMEM;
+		}
+		collector_reset(c);
+		err = lbnl_transact(nl, msg, on_entry, c, &interrupted);
+		if (err || !interrupted)
+			break;
+		err = -EAGAIN;
+	}
+	if (err)
+		collector_reset(c);
+	return err;
+}
+
+int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list)
+{
+	struct collector c = { .item_size = sizeof(*list->vips) };
+	int err = dump(nl, LBNL_CMD_VIP_GET, NULL, on_vip_entry, &c);
+
+	list->vips = c.items;
+	list->count = c.count;
+	return err;
+}
+
+int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		   struct lbnl_dest_list *list)
+{
+	struct collector c = { .item_size = sizeof(*list->dests) };
+	int err = dump(nl, LBNL_CMD_DEST_GET, vip, on_dest_entry, &c);
+
+	list->dests = c.items;
+	list->count = c.count;
+	return err;
+}
+
+/* SCTP associations ------------------------------------------------------ */
+
+static int on_assoc_entry(struct nlmsghdr *nlh, void *arg)
+{
+	struct lbnl_event ev;
+	struct lbnl_assoc *assoc;
+
+	if (lbnl_parse_msg(nlh, &ev) || !ev.has_assoc)
+		return -EPROTO;
+	assoc = collector_add(arg);
+	if (!assoc)
+		return -ENOMEM;
+	*assoc = ev.assoc;
+	return 0;
+}
+
+int lbnl_assoc_dump(struct lbnl_nl *nl, struct lbnl_assoc_list *list)
+{
+	struct collector c = { .item_size = sizeof(*list->assocs) };
+	int err = dump(nl, LBNL_CMD_ASSOC_GET, NULL, on_assoc_entry, &c);
+
+	list->assocs = c.items;
+	list->count = c.count;
+	return err;
+}
+
+struct assoc_reply {
+	struct lbnl_assoc *assoc;
+	bool got;
+};
+
+static int on_assoc_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct assoc_reply *r = arg;
+	struct lbnl_event ev;
+
+	if (r->got || lbnl_parse_msg(nlh, &ev) || !ev.has_assoc)
+		return -EPROTO;
+	*r->assoc = ev.assoc;
+	r->got = true;
+	return 0;
+}
+
+/* Send msg (freed); if assoc, its one reply is an association. */
+static int assoc_transact(struct lbnl_nl *nl, struct nl_msg *msg,
+			  struct lbnl_assoc *assoc)
+{
+	struct assoc_reply r = { .assoc = assoc };
+	int err;
+
+	err = lbnl_transact(nl, msg, assoc ? on_assoc_reply : NULL, &r, NULL);
+	if (!err && assoc && !r.got)
+		err = -EPROTO;
+	return err;
+}
+
+/* A request naming one association; its reply into assoc (may be NULL). */
+static int assoc_key_request(struct lbnl_nl *nl, uint8_t cmd,
+			     const struct lbnl_assoc_key *key,
+			     struct lbnl_assoc *assoc)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_ACK);
+
+	if (!msg)
+		return -ENOMEM;
+	if (lbnl_put_assoc_key(msg, key)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return assoc_transact(nl, msg, assoc);
+}
+
+int lbnl_assoc_get(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
+		   struct lbnl_assoc *assoc)
+{
+	return assoc_key_request(nl, LBNL_CMD_ASSOC_GET, key, assoc);
+}
+
+int lbnl_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
+{
+	return assoc_key_request(nl, LBNL_CMD_ASSOC_RESUME, key, NULL);
+}
+
+int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
+{
+	return assoc_key_request(nl, LBNL_CMD_ASSOC_RELEASE, key, NULL);
+}
+
+struct export_reply {
+	struct lbnl_assoc_state *state;
+	bool got;		/* the kernel replied: it exported */
+	bool parsed;
+};
+
+static int on_export_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct export_reply *r = arg;
+	int err;
+
+	if (r->got)
+		return -EPROTO;
+	r->got = true;
+	err = lbnl_parse_assoc_state(nlh, r->state);
+	r->parsed = !err;
+	return err;
+}
+
+int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
+		      const uint32_t *timeout_ms, struct lbnl_assoc_state *s)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_ASSOC_EXPORT, NLM_F_ACK);
+	struct export_reply r = { .state = s };
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (!msg)
+		return -ENOMEM;
+	if (lbnl_put_assoc_key(msg, key) ||
+	    (timeout_ms && nla_put_u32(msg, LBNL_A_TIMEOUT_MS, *timeout_ms))) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	err = lbnl_transact(nl, msg, on_export_reply, &r, NULL);
+	if (!err && !r.got)
+		err = -EPROTO;
+	if (err && r.got) {
+		/*
+		 * The association is silenced and we cannot hand its state
+		 * on: give it back. The error is ours, not the kernel's.
+		 */
+		lbnl_assoc_resume(nl, key);
+		nl->extack[0] = '\0';
+	}
+	if (err && r.parsed)
+		lbnl_assoc_state_free(s);
+	return err;
+}
+
+int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
+		      struct lbnl_assoc *assoc)
+{
+	/* The SSN lists, and room for the rest (addresses, paths, ...). */
+	size_t size = 4096 + ((size_t)s->out_streams + s->in_streams) * 4 +
+		      (s->n_laddrs + s->n_paths) * 64;
+	struct nl_msg *msg = lbnl_msg_new_size(nl, LBNL_CMD_ASSOC_IMPORT,
+					       NLM_F_ACK, size);
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = lbnl_put_assoc_state(msg, s);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return assoc_transact(nl, msg, assoc);
+}

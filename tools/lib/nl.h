@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lbnl netlink library: requests and replies of <linux/lbnl.h> as
+ * plain structs (objects.h). Every function returns 0 or a negative errno;
+ * when the kernel refused a request, lbnl_nl_extack() gives its message.
+ */
+#ifndef LBNL_NL_H
+#define LBNL_NL_H
+
+#include "objects.h"
+
+struct lbnl_nl;
+
+/* -ENOENT: the "lbnl" family does not exist (module not loaded). */
+int lbnl_nl_open(struct lbnl_nl **nlp);
+void lbnl_nl_close(struct lbnl_nl *nl);
+/* Kernel message of the last failed request, or NULL if it gave none. */
+const char *lbnl_nl_extack(const struct lbnl_nl *nl);
+
+int lbnl_vip_add(struct lbnl_nl *nl, const struct lbnl_vip *vip);
+int lbnl_vip_set(struct lbnl_nl *nl, const struct lbnl_vip *vip);
+int lbnl_vip_del(struct lbnl_nl *nl, const struct lbnl_vip_key *key);
+int lbnl_vip_get(struct lbnl_nl *nl, const struct lbnl_vip_key *key,
+		 struct lbnl_vip *vip);
+int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list);
+
+int lbnl_dest_add(struct lbnl_nl *nl, const struct lbnl_dest *dest);
+int lbnl_dest_set(struct lbnl_nl *nl, const struct lbnl_dest *dest);
+int lbnl_dest_del(struct lbnl_nl *nl, const struct lbnl_dest *dest);
+int lbnl_dest_get(struct lbnl_nl *nl, const struct lbnl_dest *key,
+		  struct lbnl_dest *dest);
+/* vip NULL: every dest of every VIP. */
+int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		   struct lbnl_dest_list *list);
+
+int lbnl_flush(struct lbnl_nl *nl);
+
+/*
+ * SCTP associations of this host (server role). See <linux/lbnl.h>.
+ *
+ * lbnl_assoc_export: timeout_ms NULL for the kernel's default. On success
+ * the association is silenced here and s holds its state (release it with
+ * lbnl_assoc_state_free()). If the kernel exported it but its reply cannot
+ * be read (-EPROTO; -EPROTONOSUPPORT: a state version this library does
+ * not know), the export is undone with a RESUME before returning.
+ *
+ * lbnl_assoc_import: on success assoc is the new association as
+ * lbnl_assoc_get() would report it. -EMSGSIZE: more streams than one
+ * attribute can carry (LBNL_ASSOC_MAX_STREAMS).
+ */
+int lbnl_assoc_get(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
+		   struct lbnl_assoc *assoc);
+int lbnl_assoc_dump(struct lbnl_nl *nl, struct lbnl_assoc_list *list);
+int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
+		      const uint32_t *timeout_ms, struct lbnl_assoc_state *s);
+int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
+		      struct lbnl_assoc *assoc);
+int lbnl_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
+int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
+
+/*
+ * Events. A handle that joined the events group is for events only: do
+ * not send requests on it. lbnl_events_read() blocks for one batch and
+ * calls cb for each event in it; -ENOBUFS means events were lost (the
+ * handle stays usable).
+ */
+typedef void (*lbnl_event_cb)(const struct lbnl_event *ev, void *arg);
+
+int lbnl_events_join(struct lbnl_nl *nl);
+int lbnl_events_read(struct lbnl_nl *nl, lbnl_event_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Plain structs for lbnl objects, independent of netlink. The library
+ * (nl.c) converts between these and the attributes of <linux/lbnl.h>.
+ */
+#ifndef LBNL_OBJECTS_H
+#define LBNL_OBJECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+/* (address, port, protocol): what names a VIP. */
+struct lbnl_vip_key {
+	struct lbnl_addr addr;
+	uint16_t port;
+	uint8_t proto;			/* IPPROTO_* */
+};
+
+/* Bits of lbnl_vip.has: which optional attributes are present. */
+enum {
+	LBNL_VIP_HAS_MODE		= 1U << 0,
+	LBNL_VIP_HAS_SCHED		= 1U << 1,
+	LBNL_VIP_HAS_BYPASS		= 1U << 2,
+	LBNL_VIP_HAS_MIGRATE_AFTER	= 1U << 3,
+	LBNL_VIP_HAS_FLAGS		= 1U << 4,	/* read-only */
+	LBNL_VIP_HAS_DEST_COUNT		= 1U << 5,	/* read-only */
+};
+#define LBNL_VIP_HAS_SETTABLE (LBNL_VIP_HAS_MODE | LBNL_VIP_HAS_SCHED | \
+			       LBNL_VIP_HAS_BYPASS | LBNL_VIP_HAS_MIGRATE_AFTER)
+
+struct lbnl_vip {
+	struct lbnl_vip_key key;
+	unsigned int has;		/* LBNL_VIP_HAS_* */
+	uint8_t mode;			/* enum lbnl_fwd_mode */
+	uint8_t sched;			/* enum lbnl_sched */
+	uint8_t bypass;			/* enum lbnl_bypass_policy */
+	uint32_t migrate_after;		/* seconds */
+	uint32_t flags;			/* LBNL_VIP_F_* */
+	uint32_t dest_count;
+};
+
+/* Bits of lbnl_dest.has. */
+enum {
+	LBNL_DEST_HAS_WEIGHT	= 1U << 0,
+	LBNL_DEST_HAS_STATE	= 1U << 1,
+};
+
+/*
+ * A dest and the key of its VIP. The port is always explicit: the library
+ * sends it as given and reports the VIP's port for a dest without one.
+ */
+struct lbnl_dest {
+	struct lbnl_vip_key vip;
+	struct lbnl_addr addr;
+	uint16_t port;
+	unsigned int has;		/* LBNL_DEST_HAS_* */
+	uint32_t weight;
+	uint8_t state;			/* enum lbnl_dest_state */
+};
+
+struct lbnl_vip_list {
+	struct lbnl_vip *vips;
+	size_t count;
+};
+
+struct lbnl_dest_list {
+	struct lbnl_dest *dests;
+	size_t count;
+};
+
+/*
+ * An SCTP association of this host (server role), named by one of its
+ * local addresses and one of its peer's, with their ports.
+ */
+struct lbnl_assoc_key {
+	struct lbnl_addr laddr;
+	uint16_t lport;
+	struct lbnl_addr paddr;
+	uint16_t pport;
+};
+
+/* Bits of lbnl_assoc.has: which attributes a reply or event carried. */
+enum {
+	LBNL_ASSOC_HAS_VTAGS	= 1U << 0,	/* my_vtag, peer_vtag */
+	LBNL_ASSOC_HAS_INFO	= 1U << 1,	/* state ... migratable */
+	LBNL_ASSOC_HAS_CREATED	= 1U << 2,	/* created_ms */
+	LBNL_ASSOC_HAS_REASON	= 1U << 3,	/* reason */
+};
+
+#define LBNL_ASSOC_REASON_MAX	128
+
+/* What LBNL_CMD_ASSOC_GET says of an association (events: key, vtags). */
+struct lbnl_assoc {
+	struct lbnl_assoc_key key;
+	unsigned int has;		/* LBNL_ASSOC_HAS_* */
+	uint32_t my_vtag;		/* the tag the peer sends */
+	uint32_t peer_vtag;		/* the tag we send */
+	uint8_t state;			/* enum sctp_sstat_state */
+	uint8_t style;			/* enum lbnl_assoc_style */
+	uint32_t id;			/* sctp_assoc_t on this host */
+	uint32_t unacked;		/* chunks sent, not acked */
+	uint32_t pending;		/* chunks not yet sent */
+	uint32_t unread;		/* bytes not yet read */
+	uint64_t created_ms;		/* ms since the epoch, 0: unknown */
+	bool silenced;
+	bool migratable;
+	char reason[LBNL_ASSOC_REASON_MAX];	/* why not migratable */
+};
+
+struct lbnl_assoc_list {
+	struct lbnl_assoc *assocs;
+	size_t count;
+};
+
+/* Most streams whose SSN list fits one netlink attribute (u16 length). */
+#define LBNL_ASSOC_MAX_STREAMS	((65535 - 4) / 4)
+
+/* One peer address of an association and its path state. */
+struct lbnl_assoc_path {
+	struct lbnl_addr addr;
+	uint32_t rto_us;
+	uint32_t srtt_us;
+	uint32_t rttvar_us;
+	uint32_t cwnd;
+	uint32_t ssthresh;
+};
+
+/*
+ * The migration state of an association, as LBNL_CMD_ASSOC_EXPORT returns
+ * it and LBNL_CMD_ASSOC_IMPORT takes it. The arrays are allocated: release
+ * them with lbnl_assoc_state_free(). out_ssn has out_streams entries and
+ * in_ssn in_streams.
+ */
+struct lbnl_assoc_state {
+	uint32_t version;		/* LBNL_ASSOC_STATE_VERSION */
+	struct lbnl_assoc_key key;	/* the primary addresses */
+	struct lbnl_addr *laddrs;	/* every local address */
+	size_t n_laddrs;
+	struct lbnl_assoc_path *paths;	/* every peer address */
+	size_t n_paths;
+	uint32_t my_vtag;
+	uint32_t peer_vtag;
+	uint32_t next_tsn;
+	uint32_t peer_next_tsn;
+	uint16_t out_streams;
+	uint16_t in_streams;
+	uint32_t *out_ssn;
+	uint32_t *in_ssn;
+	uint32_t peer_rwnd;
+	uint32_t features;		/* LBNL_ASSOC_F_* */
+	uint32_t addip_serial;
+	uint32_t peer_addip_serial;
+	uint32_t strreset_outseq;
+	uint32_t strreset_inseq;
+	uint32_t adaptation_ind;
+	uint64_t created_ms;
+};
+
+/* One multicast event: the command that made a change and the new state. */
+struct lbnl_event {
+	uint8_t cmd;			/* LBNL_CMD_* */
+	bool has_vip;			/* vip valid (a dest event: key only) */
+	bool has_dest;
+	bool has_assoc;			/* assoc: key and vtags */
+	struct lbnl_vip vip;
+	struct lbnl_dest dest;
+	struct lbnl_assoc assoc;
+};
+
+bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
+			const struct lbnl_vip_key *b);
+void lbnl_vip_list_free(struct lbnl_vip_list *l);
+void lbnl_dest_list_free(struct lbnl_dest_list *l);
+void lbnl_assoc_list_free(struct lbnl_assoc_list *l);
+void lbnl_assoc_state_free(struct lbnl_assoc_state *s);
+/* Same content (arrays compared element by element). */
+bool lbnl_assoc_state_equal(const struct lbnl_assoc_state *a,
+			    const struct lbnl_assoc_state *b);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal: the generic netlink socket under the lbnl library. */
+#ifndef LBNL_TRANSPORT_H
+#define LBNL_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netlink/msg.h>
+
+#define LBNL_EXTACK_MAX 256
+
+struct lbnl_nl {
+	struct nl_sock *sk;
+	int family;			/* generic netlink id of "lbnl" */
+	char extack[LBNL_EXTACK_MAX];	/* "" if the kernel gave none */
+	unsigned char *evbuf;		/* receive buffer, events only */
+};
+
+/* Called for each reply message; a negative return marks the reply bad. */
+typedef int (*lbnl_reply_fn)(struct nlmsghdr *nlh, void *arg);
+
+/* A request for cmd; flags e.g. NLM_F_ACK or NLM_F_DUMP. NULL if no memory. */
+struct nl_msg *lbnl_msg_new(struct lbnl_nl *nl, uint8_t cmd, int flags);
+/* The same with room for at least size bytes (lbnl_msg_new: a page). */
+struct nl_msg *lbnl_msg_new_size(struct lbnl_nl *nl, uint8_t cmd, int flags,
+				 size_t size);
+
+/*
+ * Send msg (always freed) and read until its ACK, error or end of dump.
+ * reply (may be NULL) sees every reply message. *interrupted (may be NULL)
+ * is set if a dump was inconsistent (NLM_F_DUMP_INTR).
+ */
+int lbnl_transact(struct lbnl_nl *nl, struct nl_msg *msg, lbnl_reply_fn reply,
+		  void *arg, bool *interrupted);
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LBNL_UTIL_H
+#define LBNL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+int lbnl_parse_u32(const char *s, uint32_t *out);
+/*
+ * Make room for at least need items in an array of *cap items of size
+ * bytes each: the (possibly moved) array, or NULL (the old one is kept).
+ */
+void *lbnl_grow_array(void *items, size_t *cap, size_t need, size_t size);
+
+#endif

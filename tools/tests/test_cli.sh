@@ -1,0 +1,248 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_cli.sh LBNL: command-line tests that need no kernel module: help
+# for every object and command, usage errors (exit 2), restore syntax
+# errors, association state documents refused before anything is sent,
+# and - when the lbnl family is absent - the "not loaded" error.
+
+lbnl=${1:?usage: test_cli.sh PATH/TO/lbnl}
+out=$(mktemp) err=$(mktemp) doc=$(mktemp)
+trap 'rm -f "$out" "$err" "$doc"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+not_ok() { fail=$((fail + 1)); echo "not ok: $*"; }
+
+# expect RC STDOUT-REGEX STDERR-REGEX ARGS...: run lbnl ARGS with no input.
+expect()
+{
+	local rc=$1 want_out=$2 want_err=$3 got
+	shift 3
+	"$lbnl" "$@" </dev/null >"$out" 2>"$err"
+	got=$?
+	if [ "$got" != "$rc" ]; then
+		not_ok "lbnl $* exited $got, expected $rc: $(head -c 300 "$err")"
+	elif ! grep -Eq -- "$want_out" "$out" && [ -n "$want_out" ]; then
+		not_ok "lbnl $*: stdout does not match '$want_out': $(head -c 300 "$out")"
+	elif [ -z "$want_out" ] && [ -s "$out" ]; then
+		not_ok "lbnl $*: unexpected stdout: $(head -c 300 "$out")"
+	elif ! grep -Eq -- "$want_err" "$err" && [ -n "$want_err" ]; then
+		not_ok "lbnl $*: stderr does not match '$want_err': $(head -c 300 "$err")"
+	elif [ -z "$want_err" ] && [ -s "$err" ]; then
+		not_ok "lbnl $*: unexpected stderr: $(head -c 300 "$err")"
+	else
+		ok
+	fi
+}
+
+# restore_expect RC STDERR-REGEX INPUT
+restore_expect()
+{
+	local rc=$1 want_err=$2 input=$3 got
+	printf '%b' "$input" | "$lbnl" restore >"$out" 2>"$err"
+	got=$?
+	if [ "$got" != "$rc" ] ||
+			{ [ -n "$want_err" ] && ! grep -Eq -- "$want_err" "$err"; } ||
+			{ [ -z "$want_err" ] && [ -s "$err" ]; }; then
+		not_ok "restore of '$input' exited $got (expected $rc): $(cat "$err")"
+	else
+		ok
+	fi
+}
+
+# Help: stdout, exit 0, nothing on stderr.
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl \[-j \[-p\]\]' '' $h
+done
+expect 0 '^lbnl [0-9]' '' -V
+expect 0 '^lbnl [0-9]' '' --version
+for obj in vip dest; do
+	for h in help -h --help; do
+		expect 0 "^Usage: lbnl $obj add " '' $obj $h
+	done
+	for cmd in add set del show; do
+		for h in help -h --help; do
+			expect 0 "^Usage: lbnl $obj $cmd" '' $obj $cmd $h
+		done
+		expect 0 "^Usage: lbnl $obj $cmd" '' $obj $cmd 192.0.2.1:80 help
+	done
+done
+for obj in flush monitor save restore; do
+	for h in help -h --help; do
+		expect 0 "^Usage: lbnl $obj" '' $obj $h
+	done
+done
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl assoc show \[-j \[-p\]\]$' '' assoc $h
+	for cmd in show export import resume release; do
+		expect 0 "^Usage: lbnl assoc $cmd" '' assoc $cmd $h
+	done
+	expect 0 '^Usage: lbnl assoc show' '' assoc list $h
+done
+expect 0 '^Usage: lbnl assoc export LADDR:LPORT PADDR:PPORT \[timeout MS\]$' '' \
+	assoc export 192.0.2.10:3868 help
+"$lbnl" --help | grep -q '^       lbnl restore \[FILE\]$' && ok ||
+	not_ok "--help does not list restore"
+for synopsis in 'assoc show \[-j \[-p\]\]' \
+		'assoc export LADDR:LPORT PADDR:PPORT \[timeout MS\]' \
+		'assoc import \[-j \[-p\]\] \[FILE\]' \
+		'assoc resume LADDR:LPORT PADDR:PPORT' \
+		'assoc release LADDR:LPORT PADDR:PPORT'; do
+	"$lbnl" --help | grep -q "^       lbnl $synopsis\$" && ok ||
+		not_ok "--help does not list $synopsis"
+done
+
+# Usage errors: exit 2, "Error: ..." on stderr, nothing on stdout.
+usage()
+{
+	expect 2 '' "^Error: $1" "${@:2}"
+}
+usage 'missing object'
+usage 'missing object' -j
+usage "unknown option '-x'" -x
+usage "unknown option '--js'" --js vip show
+usage "unknown object 'vi'" vi show
+usage "unknown object 'VIP'" VIP show
+usage "unknown command 'sh' for 'vip'" vip sh
+usage "unknown command 'list' for 'dest'" dest list
+usage 'missing VIP address' vip add
+usage "invalid VIP address '192.0.2.1': missing port" vip add 192.0.2.1 proto tcp
+usage "invalid VIP address '2001:db8::1': missing port" vip add 2001:db8::1 proto tcp
+usage "invalid VIP address '192.0.2.1:http'" vip add 192.0.2.1:http proto tcp
+usage "invalid VIP address '192.0.2.1:65536'" vip add 192.0.2.1:65536 proto tcp
+usage "invalid VIP address 'localhost:80'" vip add localhost:80 proto tcp
+usage "missing 'proto" vip add 192.0.2.1:80
+usage "expected 'proto' after the VIP address, got 'mode'" vip add 192.0.2.1:80 mode nat proto tcp
+usage "missing value for 'proto'" vip add 192.0.2.1:80 proto
+usage "invalid proto 'icmp'" vip add 192.0.2.1:80 proto icmp
+usage "invalid proto 'TCP'" vip add 192.0.2.1:80 proto TCP
+usage "invalid mode 'dr'" vip add 192.0.2.1:80 proto tcp mode dr
+usage "invalid sched 'rr'" vip add 192.0.2.1:80 proto tcp sched rr
+usage "invalid bypass 'on'" vip set 192.0.2.1:80 proto tcp bypass on
+usage "invalid migrate-after '-1'" vip add 192.0.2.1:80 proto tcp migrate-after -1
+usage "invalid migrate-after '1s'" vip add 192.0.2.1:80 proto tcp migrate-after 1s
+usage "missing value for 'mode'" vip add 192.0.2.1:80 proto tcp mode
+usage "'mode' given twice" vip add 192.0.2.1:80 proto tcp mode nat mode tun
+usage "unknown keyword 'weight'" vip add 192.0.2.1:80 proto tcp weight 1
+usage "unknown keyword 'mod'" vip set 192.0.2.1:80 proto tcp mod nat
+usage "unexpected argument 'mode'" vip del 192.0.2.1:80 proto tcp mode nat
+usage "unexpected argument 'x'" vip show 192.0.2.1:80 proto tcp x
+usage 'missing dest address' dest add 192.0.2.1:80 proto tcp
+usage "invalid dest address '10.0.0.1:'" dest add 192.0.2.1:80 proto tcp 10.0.0.1:
+usage "invalid dest address 'x'" dest del 192.0.2.1:80 proto tcp x
+usage "invalid weight 'heavy'" dest add 192.0.2.1:80 proto tcp 10.0.0.1 weight heavy
+usage "invalid state 'up'" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state up
+usage "'state' given twice" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state drain state maint
+usage "unexpected argument 'weight'" dest del 192.0.2.1:80 proto tcp 10.0.0.1 weight 1
+usage "missing 'proto" dest show 192.0.2.1:80
+usage "unexpected argument 'now'" flush now
+usage "unexpected argument 'x'" monitor x
+usage "unexpected argument 'x'" save x
+usage "unexpected argument 'b'" restore a b
+usage "unknown command 'sh' for 'assoc'" assoc sh
+usage "unexpected argument 'x'" assoc show x
+usage "unknown command 'x' for 'assoc'" assoc x -j
+usage "unknown option '-x'" assoc show -x
+usage "unknown option '--pretty=1'" assoc show -j --pretty=1
+usage 'missing local address \(LADDR:LPORT\)' assoc export
+usage "invalid local address '192.0.2.10': missing port" assoc export 192.0.2.10 198.51.100.1:40000
+usage "invalid local address '2001:db8::10:3868': missing port" assoc export 2001:db8::10:3868 [2001:db8::1]:40000
+usage "invalid local address 'a:1'" assoc release a:1 198.51.100.1:40000
+usage 'missing peer address \(PADDR:PPORT\)' assoc export 192.0.2.10:3868
+usage "invalid peer address '198.51.100.1:x'" assoc export 192.0.2.10:3868 198.51.100.1:x
+usage "invalid peer address '\[2001:db8::1\]'" assoc resume [2001:db8::10]:3868 [2001:db8::1]
+usage "missing value for 'timeout'" assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout
+usage "invalid timeout '-1'" assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout -1
+usage "invalid timeout '1s'" assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 1s
+usage "invalid timeout '4294967296'" assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 4294967296
+usage "'timeout' given twice" assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 1 timeout 2
+usage "unknown keyword 'wait'" assoc export 192.0.2.10:3868 198.51.100.1:40000 wait 1
+usage "unknown keyword '-p'" assoc export 192.0.2.10:3868 198.51.100.1:40000 -p
+usage "unexpected argument 'x'" assoc resume 192.0.2.10:3868 198.51.100.1:40000 x
+usage "unexpected argument 'timeout'" assoc release 192.0.2.10:3868 198.51.100.1:40000 timeout 1
+usage 'missing peer address' assoc release 192.0.2.10:3868
+usage "unexpected argument 'b'" assoc import a b
+usage "unknown option '-x'" assoc import -x
+expect 2 '' '^Usage: lbnl vip add ADDR:PORT' vip add 192.0.2.1:80 proto udp mode x
+
+# restore: syntax errors are found before anything is applied.
+restore_expect 0 '' ''
+restore_expect 0 '' '# only a comment\n\n   \n'
+restore_expect 2 "^Error: line 2: invalid proto 'tcpx'" \
+	'vip add 192.0.2.1:80 proto tcp\nvip add 192.0.2.2:80 proto tcpx\n'
+restore_expect 2 "^Error: line 3: unknown object 'bogus'" \
+	'# c\nlbnl vip add 192.0.2.1:80 proto tcp\nbogus\n'
+restore_expect 2 "^Error: line 1: 'vip show' cannot be restored" 'vip show\n'
+restore_expect 2 "^Error: line 1: 'monitor' cannot be restored" 'monitor\n'
+restore_expect 2 "^Error: line 1: missing command after 'dest'" 'dest\n'
+restore_expect 2 '^Error: line 1: missing command' 'lbnl\n'
+restore_expect 2 "^Error: line 1: unknown command 'vip help'" 'vip help\n'
+restore_expect 2 "^Error: line 1: unexpected argument 'x'" 'flush x\n'
+restore_expect 2 "^Error: line 1: 'assoc export' cannot be restored" \
+	'assoc export 192.0.2.10:3868 198.51.100.1:40000\n'
+restore_expect 2 "^Error: line 1: 'assoc resume' cannot be restored" \
+	'assoc resume 192.0.2.10:3868 198.51.100.1:40000\n'
+restore_expect 2 '^Error: line 1: too many words' "$(printf 'x %.0s' {1..70})\n"
+"$lbnl" restore /nonexistent/file >/dev/null 2>"$err"
+[ $? = 1 ] && grep -q "^Error: cannot open '/nonexistent/file'" "$err" && ok ||
+	not_ok "restore of a missing file"
+
+# assoc import: a document that is not a valid state is refused (exit 1)
+# before the kernel is asked; FILE, "-" and standard input are the same.
+state='{"version":1,"local":{"addr":"192.0.2.10","port":3868},"peer":{"addr":"198.51.100.1","port":40000},"local_addrs":["192.0.2.10"],"paths":[{"addr":"198.51.100.1","rto_us":200000,"srtt_us":1500,"rttvar_us":750,"cwnd":4380,"ssthresh":65535}],"vtag":439041101,"peer_vtag":1584339595,"next_tsn":1000,"peer_next_tsn":2000,"out_streams":10,"in_streams":2,"out_ssn":[0,0,0,0,0,0,0,0,0,0],"in_ssn":[0,0],"peer_rwnd":106496,"features":["ecn","prsctp"],"addip_serial":999,"peer_addip_serial":1999,"strreset_outseq":1000,"strreset_inseq":2000,"adaptation_ind":0,"created_ms":1700000000000}'
+# import_expect STDERR-REGEX SED-EXPRESSION: the document edited by sed.
+import_expect()
+{
+	local got
+	printf '%s\n' "$state" | sed "$2" >"$doc"
+	for how in file dash stdin; do
+		case $how in
+		file) "$lbnl" assoc import "$doc" >"$out" 2>"$err" </dev/null ;;
+		dash) "$lbnl" assoc import - <"$doc" >"$out" 2>"$err" ;;
+		stdin) "$lbnl" -j assoc import <"$doc" >"$out" 2>"$err" ;;
+		esac
+		got=$?
+		if [ $got != 1 ] || [ -s "$out" ] || ! grep -Eq -- "$1" "$err"; then
+			not_ok "import ($how) of the state edited by '$2' exited $got: $(cat "$err")"
+			return
+		fi
+	done
+	ok
+}
+import_expect '^Error: state: out_ssn: expected 10 entries, got 9$' 's/"out_ssn":\[0,/"out_ssn":[/'
+import_expect '^Error: state: unknown version 2$' 's/"version":1/"version":2/'
+import_expect '^Error: state: in_ssn: missing$' 's/,"in_ssn":\[0,0\]//'
+import_expect '^Error: state: state: unknown key$' 's/"version":1,/&"state":4,/'
+import_expect '^Error: state: paths\[0\].cwnd: expected an integer, got 4380.5$' 's/"cwnd":4380/&.5/'
+import_expect '^Error: state: peer.port: 65536 is out of range \(0..65535\)$' 's/"port":40000/"port":65536/'
+import_expect '^Error: state: peer_rwnd: -1 is out of range' 's/"peer_rwnd":106496/"peer_rwnd":-1/'
+import_expect '^Error: state: local_addrs\[0\]: "192.0.2.300" is not an IPv4 or IPv6 address$' 's/"local_addrs":\["192.0.2.10"/"local_addrs":["192.0.2.300"/'
+import_expect '^Error: state: vtag: duplicate key$' 's/"vtag":439041101/&,"vtag":1/'
+import_expect '^Error: state: line 2, column 1: unexpected data after the end of the document$' 's/$/\n{}/'
+import_expect '^Error: state: line 1, column 1: expected a value, found end of input$' 'd'
+"$lbnl" assoc import /nonexistent/state.json >"$out" 2>"$err"
+[ $? = 1 ] && [ ! -s "$out" ] &&
+	grep -q "^Error: cannot open '/nonexistent/state.json'" "$err" && ok ||
+	not_ok "import of a missing file"
+
+# Without the module, commands that talk to it fail with exit 1.
+"$lbnl" vip show >/dev/null 2>"$err"
+if grep -q 'not loaded' "$err"; then
+	for args in "vip show" "-j vip show" "dest show" "vip add 192.0.2.1:80 proto tcp" \
+			"dest del 192.0.2.1:80 proto tcp 10.0.0.1" "flush" "save" "monitor" \
+			"assoc" "assoc list" "assoc show -j" \
+			"assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 3000" \
+			"assoc resume [2001:db8::10]:3868 [2001:db8::1]:40000" \
+			"assoc release 192.0.2.10:3868 198.51.100.1:40000"; do
+		expect 1 '' '^Error: lbnl kernel module not loaded \(modprobe lbnl\)$' $args
+	done
+	restore_expect 1 '^Error: lbnl kernel module not loaded' 'flush\n'
+	printf '%s\n' "$state" >"$doc"
+	expect 1 '' '^Error: lbnl kernel module not loaded' assoc import "$doc"
+else
+	echo "# lbnl family present: skipping the 'not loaded' tests"
+fi
+
+echo "test_cli: $((pass + fail)) checks, $fail failed"
+[ "$fail" = 0 ]

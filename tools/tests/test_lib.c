@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the parts of the lbnl library that need no kernel:
+ * address/port parsing and formatting, numbers, names, JSON printing,
+ * JSON parsing and the association state document.
+ * Prints one line per failure; exit status 0 if all passed.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/lbnl.h>
+
+#include "addr.h"
+#include "assoc_state.h"
+#include "json_parse.h"
+#include "json_print.h"
+#include "names.h"
+#include "util.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("FAIL %s:%d: ", __FILE__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+	}								\
+} while (0)
+
+/* s parses as ADDR[:PORT]; formats back as expect (addr:port form). */
+static void addr_ok(const char *s, int family, const char *expect,
+		    bool port_required)
+{
+	char buf[LBNL_ADDRPORTSTRLEN];
+	struct lbnl_addr a;
+	uint16_t port;
+	bool has_port;
+	int err;
+
+	err = lbnl_parse_addr_port(s, &a, &port,
+				   port_required ? NULL : &has_port);
+	CHECK(!err, "'%s' refused: %s", s, lbnl_addr_strerror(err));
+	if (err)
+		return;
+	CHECK(a.family == family, "'%s': family %d", s, a.family);
+	lbnl_format_addr_port(&a, port, buf, sizeof(buf));
+	CHECK(!strcmp(buf, expect), "'%s' formats as '%s', not '%s'", s, buf,
+	      expect);
+}
+
+static void addr_bad(const char *s, bool port_required, int expect_err)
+{
+	struct lbnl_addr a;
+	uint16_t port;
+	bool has_port;
+	int err;
+
+	err = lbnl_parse_addr_port(s, &a, &port,
+				   port_required ? NULL : &has_port);
+	CHECK(err == expect_err, "'%s' gave %d, expected %d", s, err,
+	      expect_err);
+}
+
+static void test_addr_port(void)
+{
+	addr_ok("192.0.2.1:80", AF_INET, "192.0.2.1:80", true);
+	addr_ok("0.0.0.0:0", AF_INET, "0.0.0.0:0", true);
+	addr_ok("255.255.255.255:65535", AF_INET, "255.255.255.255:65535",
+		true);
+	addr_ok("10.0.0.1:080", AF_INET, "10.0.0.1:80", true);
+	addr_ok("[2001:db8::1]:80", AF_INET6, "[2001:db8::1]:80", true);
+	addr_ok("[::1]:443", AF_INET6, "[::1]:443", true);
+	addr_ok("[2001:DB8:0:0:0:0:0:1]:1", AF_INET6, "[2001:db8::1]:1", true);
+	addr_ok("[::ffff:192.0.2.1]:80", AF_INET6, "[::ffff:192.0.2.1]:80",
+		true);
+
+	/* Port optional (dests): absent port reads as 0. */
+	addr_ok("10.0.0.1", AF_INET, "10.0.0.1:0", false);
+	addr_ok("2001:db8::1", AF_INET6, "[2001:db8::1]:0", false);
+	addr_ok("[2001:db8::1]", AF_INET6, "[2001:db8::1]:0", false);
+	addr_ok("2001:db8::1:80", AF_INET6, "[2001:db8::1:80]:0", false);
+	addr_ok("[2001:db8::1]:8080", AF_INET6, "[2001:db8::1]:8080", false);
+
+	addr_bad("192.0.2.1", true, LBNL_ADDR_ENOPORT);
+	addr_bad("2001:db8::1", true, LBNL_ADDR_ENOPORT);
+	addr_bad("[2001:db8::1]", true, LBNL_ADDR_ENOPORT);
+	addr_bad("192.0.2.1:", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:65536", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:99999999999", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:-1", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:+80", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:8 0", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:0x50", true, LBNL_ADDR_EPORT);
+	addr_bad("192.0.2.1:80:80", true, LBNL_ADDR_EINVAL);
+	addr_bad("[2001:db8::1]:", true, LBNL_ADDR_EPORT);
+	addr_bad("[2001:db8::1]80", true, LBNL_ADDR_EINVAL);
+	addr_bad("[2001:db8::1", true, LBNL_ADDR_EINVAL);
+	addr_bad("[192.0.2.1]:80", true, LBNL_ADDR_EINVAL);
+	addr_bad("[]:80", true, LBNL_ADDR_EINVAL);
+	addr_bad("192.0.2:80", true, LBNL_ADDR_EINVAL);
+	addr_bad("192.0.2.256:80", true, LBNL_ADDR_EINVAL);
+	addr_bad("host.example:80", true, LBNL_ADDR_EINVAL);
+	addr_bad("", true, LBNL_ADDR_EINVAL);
+	addr_bad(":80", true, LBNL_ADDR_EINVAL);
+	addr_bad("fe80::1%eth0", false, LBNL_ADDR_EINVAL);
+	addr_bad("2001:db8::g", false, LBNL_ADDR_EINVAL);
+	addr_bad("[2001:db8::1]:80x", false, LBNL_ADDR_EPORT);
+	addr_bad("[0123456789012345678901234567890123456789012345678]:1",
+		 true, LBNL_ADDR_EINVAL);
+}
+
+static void test_addr_misc(void)
+{
+	struct lbnl_addr a, b;
+	unsigned char raw4[4] = { 192, 0, 2, 1 };
+	char buf[LBNL_ADDRSTRLEN];
+
+	CHECK(!lbnl_parse_addr("192.0.2.1", &a), "bare v4");
+	CHECK(!lbnl_parse_addr("[2001:db8::1]", &a), "bracketed v6");
+	CHECK(lbnl_parse_addr("192.0.2.1:80", &a), "bare with port refused");
+
+	CHECK(!lbnl_addr_from_raw(&b, raw4, 4), "raw v4");
+	CHECK(!lbnl_parse_addr("192.0.2.1", &a), "parse");
+	CHECK(lbnl_addr_equal(&a, &b), "raw v4 equals parsed");
+	CHECK(lbnl_addr_len(&b) == 4, "v4 length");
+	CHECK(lbnl_addr_from_raw(&b, raw4, 5) == LBNL_ADDR_EINVAL, "raw 5 bytes");
+	CHECK(!strcmp(lbnl_format_addr(&a, buf, sizeof(buf)), "192.0.2.1"),
+	      "format bare");
+	CHECK(!lbnl_parse_addr("::1", &a) && lbnl_addr_len(&a) == 16,
+	      "v6 length");
+}
+
+static void test_numbers(void)
+{
+	uint32_t v;
+	uint16_t p;
+
+	CHECK(!lbnl_parse_u32("0", &v) && v == 0, "u32 0");
+	CHECK(!lbnl_parse_u32("4294967295", &v) && v == 4294967295U, "u32 max");
+	CHECK(lbnl_parse_u32("4294967296", &v), "u32 max+1");
+	CHECK(lbnl_parse_u32("", &v), "u32 empty");
+	CHECK(lbnl_parse_u32("-1", &v), "u32 negative");
+	CHECK(lbnl_parse_u32(" 1", &v), "u32 blank");
+	CHECK(lbnl_parse_u32("1e3", &v), "u32 junk");
+	CHECK(!lbnl_parse_port("65535", &p) && p == 65535, "port max");
+	CHECK(lbnl_parse_port("65536", &p), "port max+1");
+}
+
+static void test_names(void)
+{
+	unsigned int v;
+
+	CHECK(!lbnl_value(&lbnl_proto_names, "sctp", &v) && v == IPPROTO_SCTP,
+	      "sctp");
+	CHECK(lbnl_value(&lbnl_proto_names, "SCTP", &v), "names are exact");
+	CHECK(lbnl_value(&lbnl_proto_names, "sc", &v), "no prefix matching");
+	CHECK(!lbnl_value(&lbnl_mode_names, "tun", &v) && v == LBNL_FWD_TUN,
+	      "tun");
+	CHECK(!lbnl_value(&lbnl_bypass_names, "auto", &v) &&
+	      v == LBNL_BYPASS_AUTO, "auto");
+	CHECK(!lbnl_value(&lbnl_state_names, "drain", &v) &&
+	      v == LBNL_DEST_DRAIN, "drain");
+	CHECK(!strcmp(lbnl_name(&lbnl_state_names, LBNL_DEST_MAINT), "maint"),
+	      "maint name");
+	CHECK(!lbnl_name(&lbnl_mode_names, 200), "unknown value has no name");
+	CHECK(!strcmp(lbnl_name(&lbnl_flag_names, LBNL_VIP_F_MULTI), "multi"),
+	      "multi flag");
+}
+
+/* Run print in text or JSON mode, compare the output with expect. */
+static void check_output(bool json, bool pretty, void (*print)(void),
+			 const char *expect)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	json_print_init(fp, json, pretty);
+	print();
+	fclose(fp);
+	CHECK(!strcmp(out, expect), "output\n%s\nexpected\n%s", out, expect);
+	free(out);
+}
+
+static void print_sample(void)
+{
+	open_json_array(NULL);
+	open_json_object(NULL);
+	print_text("vip ");
+	print_string(PRINT_FP, NULL, "%s", "192.0.2.1:80");
+	print_string(PRINT_JSON, "addr", NULL, "192.0.2.1");
+	print_uint(PRINT_JSON, "port", NULL, 80);
+	print_string(PRINT_ANY, "proto", " proto %s", "tcp");
+	open_json_array("flags");
+	close_json_array();
+	open_json_array("dests");
+	open_json_object(NULL);
+	print_uint(PRINT_ANY, "weight", " weight %u", 3);
+	close_json_object();
+	close_json_array();
+	print_string(PRINT_ANY, "odd", " odd %s", "a\"b\\c\n");
+	print_nl();
+	close_json_object();
+	close_json_array();
+}
+
+static void print_empty(void)
+{
+	open_json_array(NULL);
+	close_json_array();
+}
+
+static void test_json_print(void)
+{
+	check_output(false, false, print_sample,
+		     "vip 192.0.2.1:80 proto tcp weight 3 odd a\"b\\c\n\n");
+	check_output(true, false, print_sample,
+		     "[{\"addr\":\"192.0.2.1\",\"port\":80,\"proto\":\"tcp\","
+		     "\"flags\":[],\"dests\":[{\"weight\":3}],"
+		     "\"odd\":\"a\\\"b\\\\c\\u000a\"}]\n");
+	check_output(true, true, print_sample,
+		     "[\n"
+		     "    {\n"
+		     "        \"addr\": \"192.0.2.1\",\n"
+		     "        \"port\": 80,\n"
+		     "        \"proto\": \"tcp\",\n"
+		     "        \"flags\": [],\n"
+		     "        \"dests\": [\n"
+		     "            {\n"
+		     "                \"weight\": 3\n"
+		     "            }\n"
+		     "        ],\n"
+		     "        \"odd\": \"a\\\"b\\\\c\\u000a\"\n"
+		     "    }\n"
+		     "]\n");
+	check_output(true, false, print_empty, "[]\n");
+	check_output(false, false, print_empty, "");
+}
+
+/* JSON parsing ------------------------------------------------------------ */
+
+static struct json_value *parse(const char *text, char *err, size_t errlen)
+{
+	return json_parse(text, strlen(text), err, errlen);
+}
+
+static void json_ok(const char *text)
+{
+	char err[256];
+	struct json_value *v = parse(text, err, sizeof(err));
+
+	CHECK(v, "'%s' refused: %s", text, err);
+	json_free(v);
+}
+
+/* text is refused with a message containing expect. */
+static void json_bad(const char *text, size_t len, const char *expect)
+{
+	char err[256];
+	struct json_value *v = json_parse(text, len, err, sizeof(err));
+
+	CHECK(!v, "'%s' accepted", text);
+	CHECK(!v && strstr(err, expect), "'%s': message '%s', expected '%s'",
+	      text, err, expect);
+	json_free(v);
+}
+
+#define JSON_BAD(text, expect) json_bad(text, strlen(text), expect)
+
+static void test_json_parse_values(void)
+{
+	char err[256], deep[2 * JSON_MAX_DEPTH + 1];
+	struct json_value *v;
+	const struct json_value *x;
+
+	v = parse(" {\"a\" : [1, -2, 3.5, 1e3, true, false, null, \"s\", {}, []],"
+		  "\"b\":{\"c\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}}\r\n\t",
+		  err, sizeof(err));
+	CHECK(v, "sample refused: %s", err);
+	if (!v)
+		return;
+	CHECK(v->type == JSON_OBJECT && v->object.count == 2, "object");
+	x = json_get(v, "a");
+	CHECK(x && x->type == JSON_ARRAY && x->array.count == 10, "array");
+	if (x && x->type == JSON_ARRAY && x->array.count == 10) {
+		const struct json_value *i = x->array.items;
+
+		CHECK(i[0].type == JSON_NUMBER && i[0].number.integer &&
+		      !i[0].number.negative && i[0].number.magnitude == 1, "1");
+		CHECK(i[1].number.integer && i[1].number.negative &&
+		      i[1].number.magnitude == 2, "-2");
+		CHECK(!i[2].number.integer && !strcmp(i[2].number.text, "3.5"),
+		      "3.5");
+		CHECK(!i[3].number.integer, "1e3 is not an integer");
+		CHECK(i[4].type == JSON_BOOL && i[4].boolean, "true");
+		CHECK(i[5].type == JSON_BOOL && !i[5].boolean, "false");
+		CHECK(i[6].type == JSON_NULL, "null");
+		CHECK(i[7].type == JSON_STRING && !strcmp(i[7].string.s, "s"),
+		      "string");
+		CHECK(i[8].type == JSON_OBJECT && !i[8].object.count, "{}");
+		CHECK(i[9].type == JSON_ARRAY && !i[9].array.count, "[]");
+	}
+	x = json_get(v, "b");
+	x = x ? json_get(x, "c") : NULL;
+	CHECK(x && x->type == JSON_STRING &&
+	      !strcmp(x->string.s, "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80"),
+	      "escapes: '%s'", x ? x->string.s : "(none)");
+	CHECK(!json_get(v, "c"), "no such key");
+	json_free(v);
+
+	v = parse("[18446744073709551615, 18446744073709551616, -0]", err,
+		  sizeof(err));
+	CHECK(v && v->array.count == 3, "big numbers: %s", err);
+	if (v && v->array.count == 3) {
+		CHECK(!v->array.items[0].number.overflow &&
+		      v->array.items[0].number.magnitude == UINT64_MAX,
+		      "u64 max exact");
+		CHECK(v->array.items[1].number.overflow, "u64 max + 1");
+		CHECK(v->array.items[2].number.negative &&
+		      !v->array.items[2].number.magnitude, "-0");
+	}
+	json_free(v);
+
+	v = json_parse("\"a\\u0000b\"", 10, err, sizeof(err));
+	CHECK(v && v->string.len == 3 && v->string.s[1] == '\0',
+	      "\\u0000 kept: %s", err);
+	json_free(v);
+
+	json_ok("0");
+	json_ok("\"\"");
+	json_ok("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	memset(deep, '[', JSON_MAX_DEPTH);
+	memset(deep + JSON_MAX_DEPTH, ']', JSON_MAX_DEPTH);
+	deep[2 * JSON_MAX_DEPTH] = '\0';
+	json_ok(deep);
+}
+
+static void test_json_parse_errors(void)
+{
+	char deep[200];
+
+	JSON_BAD("", "line 1, column 1: expected a value, found end of input");
+	JSON_BAD("  \n ", "line 2, column 2: expected a value");
+	JSON_BAD("{} x", "line 1, column 4: unexpected data after the end");
+	JSON_BAD("{}{}", "unexpected data after the end");
+	JSON_BAD("1 2", "unexpected data after the end");
+	JSON_BAD("{\"a\":1,}", "expected a string (an object key)");
+	JSON_BAD("[1,]", "expected a value, found ']'");
+	JSON_BAD("[1 2]", "expected ',' or ']' in an array");
+	JSON_BAD("{\"a\" 1}", "expected ':' after an object key");
+	JSON_BAD("{\"a\":1 \"b\":2}", "expected ',' or '}' in an object");
+	JSON_BAD("{a:1}", "expected a string (an object key), found 'a'");
+	JSON_BAD("{'a':1}", "found '''");
+	JSON_BAD("01", "leading zeros");
+	JSON_BAD("-", "expected a digit");
+	JSON_BAD("+1", "expected a value, found '+'");
+	JSON_BAD("1.", "a digit after the decimal point");
+	JSON_BAD(".5", "expected a value");
+	JSON_BAD("1e", "a digit in the exponent");
+	JSON_BAD("0x10", "unexpected data after the end");
+	JSON_BAD("NaN", "expected a value, found 'N'");
+	JSON_BAD("Infinity", "expected a value");
+	JSON_BAD("tru", "expected a value");
+	JSON_BAD("nul", "expected a value");
+	JSON_BAD("True", "expected a value");
+	JSON_BAD("\"abc", "unterminated string");
+	JSON_BAD("\"a\tb\"", "control character 0x09");
+	JSON_BAD("\"a\nb\"", "control character 0x0a");
+	JSON_BAD("\"\\x\"", "expected an escape");
+	JSON_BAD("\"\\u12\"", "4 hex digits");
+	JSON_BAD("\"\\ud83d\"", "unpaired surrogate");
+	JSON_BAD("\"\\ude00\"", "unpaired surrogate");
+	JSON_BAD("\"\\ud83d\\u0041\"", "unpaired surrogate");
+	JSON_BAD("\"\xff\"", "invalid UTF-8");
+	JSON_BAD("\"\xc3\"", "invalid UTF-8");
+	JSON_BAD("\"\xc0\xaf\"", "invalid UTF-8");		/* overlong */
+	JSON_BAD("\"\xed\xa0\x80\"", "invalid UTF-8");	/* surrogate */
+	JSON_BAD("\xef\xbb\xbf{}", "expected a value");	/* BOM */
+	JSON_BAD("/* c */ {}", "expected a value, found '/'");
+	json_bad("{}\0", 3, "unexpected data after the end");
+	json_bad("\"a\0b\"", 5, "control character 0x00");
+	JSON_BAD("{\"a\":1,\"a\":2}", "a: duplicate key");
+	JSON_BAD("{\"x\":[{\"b\":1},{\"a\":1,\"b\":2,\"a\":3}]}",
+		 "x[1].a: duplicate key");
+	JSON_BAD("{\"x\":{\"\\u0041\":1,\"A\":2}}", "x.A: duplicate key");
+	memset(deep, '[', sizeof(deep));
+	json_bad(deep, JSON_MAX_DEPTH + 1, "nested more than 64 deep");
+	json_bad(deep, JSON_MAX_DEPTH, "expected a value, found end");
+}
+
+/* The association state document ------------------------------------------ */
+
+static void sample_state(struct lbnl_assoc_state *s)
+{
+	static struct lbnl_addr laddrs[2];
+	static struct lbnl_assoc_path paths[2];
+	static uint32_t out_ssn[3] = { 0, 7, 4294967295U };
+	static uint32_t in_ssn[2] = { 65536, 1 };
+
+	memset(s, 0, sizeof(*s));
+	memset(paths, 0, sizeof(paths));
+	s->version = LBNL_ASSOC_STATE_VERSION;
+	lbnl_parse_addr("192.0.2.10", &s->key.laddr);
+	s->key.lport = 3868;
+	lbnl_parse_addr("198.51.100.1", &s->key.paddr);
+	s->key.pport = 40000;
+	lbnl_parse_addr("192.0.2.10", &laddrs[0]);
+	lbnl_parse_addr("2001:db8::10", &laddrs[1]);
+	s->laddrs = laddrs;
+	s->n_laddrs = 2;
+	paths[0].addr = s->key.paddr;
+	paths[0].rto_us = 200000;
+	paths[0].srtt_us = 1500;
+	paths[0].rttvar_us = 750;
+	paths[0].cwnd = 4380;
+	paths[0].ssthresh = 4294967295U;
+	lbnl_parse_addr("2001:db8::1", &paths[1].addr);
+	paths[1].rto_us = 3000000;
+	s->paths = paths;
+	s->n_paths = 2;
+	s->my_vtag = 0x1a2b3c4d;
+	s->peer_vtag = 0xffffffff;
+	s->next_tsn = 0;
+	s->peer_next_tsn = 2147483648U;
+	s->out_streams = 3;
+	s->in_streams = 2;
+	s->out_ssn = out_ssn;
+	s->in_ssn = in_ssn;
+	s->peer_rwnd = 106496;
+	s->features = LBNL_ASSOC_F_ECN | LBNL_ASSOC_F_PRSCTP | (1U << 31);
+	s->addip_serial = 1;
+	s->peer_addip_serial = 2;
+	s->strreset_outseq = 3;
+	s->strreset_inseq = 4;
+	s->adaptation_ind = 5;
+	s->created_ms = UINT64_MAX;
+}
+
+static const char sample_json[] =
+	"{\"version\":1,\"local\":{\"addr\":\"192.0.2.10\",\"port\":3868},"
+	"\"peer\":{\"addr\":\"198.51.100.1\",\"port\":40000},"
+	"\"local_addrs\":[\"192.0.2.10\",\"2001:db8::10\"],"
+	"\"paths\":[{\"addr\":\"198.51.100.1\",\"rto_us\":200000,"
+	"\"srtt_us\":1500,\"rttvar_us\":750,\"cwnd\":4380,"
+	"\"ssthresh\":4294967295},{\"addr\":\"2001:db8::1\",\"rto_us\":3000000,"
+	"\"srtt_us\":0,\"rttvar_us\":0,\"cwnd\":0,\"ssthresh\":0}],"
+	"\"vtag\":439041101,\"peer_vtag\":4294967295,\"next_tsn\":0,"
+	"\"peer_next_tsn\":2147483648,\"out_streams\":3,\"in_streams\":2,"
+	"\"out_ssn\":[0,7,4294967295],\"in_ssn\":[65536,1],"
+	"\"peer_rwnd\":106496,\"features\":[\"ecn\",\"prsctp\",2147483648],"
+	"\"addip_serial\":1,\"peer_addip_serial\":2,\"strreset_outseq\":3,"
+	"\"strreset_inseq\":4,\"adaptation_ind\":5,"
+	"\"created_ms\":18446744073709551615}\n";
+
+/* The state printed as a document (malloc'ed). */
+static char *state_text(const struct lbnl_assoc_state *s, bool pretty)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	json_print_init(fp, true, pretty);
+	lbnl_assoc_state_print(s);
+	fclose(fp);
+	return out;
+}
+
+static void test_state_round_trip(void)
+{
+	struct lbnl_assoc_state s, back, again;
+	char err[256], *text, *text2;
+	bool pretty;
+
+	sample_state(&s);
+	text = state_text(&s, false);
+	CHECK(!strcmp(text, sample_json), "document\n%s\nexpected\n%s", text,
+	      sample_json);
+	free(text);
+
+	for (pretty = false; ; pretty = true) {
+		text = state_text(&s, pretty);
+		CHECK(!lbnl_assoc_state_parse(text, strlen(text), &back, err,
+					      sizeof(err)),
+		      "own document refused: %s", err);
+		CHECK(lbnl_assoc_state_equal(&s, &back),
+		      "parse(print(s)) != s (pretty %d)", pretty);
+		text2 = state_text(&back, pretty);
+		CHECK(!strcmp(text, text2), "print(parse(d)) != d:\n%s\n%s",
+		      text, text2);
+		CHECK(!lbnl_assoc_state_parse(text2, strlen(text2), &again,
+					      err, sizeof(err)) &&
+		      lbnl_assoc_state_equal(&back, &again),
+		      "second round trip");
+		lbnl_assoc_state_free(&back);
+		lbnl_assoc_state_free(&again);
+		free(text);
+		free(text2);
+		if (pretty)
+			break;
+	}
+	CHECK(!back.laddrs && !back.n_paths, "free empties the state");
+}
+
+/* The sample document with the first occurrence of from replaced. */
+static char *tamper(const char *from, const char *to)
+{
+	const char *at = strstr(sample_json, from);
+	size_t n = strlen(sample_json) + strlen(to) + 1;
+	char *out = malloc(n);
+
+	if (!at) {
+		printf("FAIL: '%s' not in the sample\n", from);
+		failures++;
+		snprintf(out, n, "%s", sample_json);
+		return out;
+	}
+	snprintf(out, n, "%.*s%s%s", (int)(at - sample_json), sample_json, to,
+		 at + strlen(from));
+	return out;
+}
+
+/* The tampered document is refused with exactly the message expect. */
+static void state_bad(const char *from, const char *to, const char *expect)
+{
+	struct lbnl_assoc_state s;
+	char err[256], *text = tamper(from, to);
+	int ret = lbnl_assoc_state_parse(text, strlen(text), &s, err,
+					 sizeof(err));
+
+	CHECK(ret, "'%s' -> '%s' accepted", from, to);
+	CHECK(ret && !strcmp(err, expect),
+	      "'%s' -> '%s': message '%s', expected '%s'", from, to, err,
+	      expect);
+	CHECK(!s.laddrs && !s.paths && !s.out_ssn && !s.in_ssn,
+	      "refused state left allocated");
+	free(text);
+}
+
+static void state_bad_text(const char *text, const char *expect)
+{
+	struct lbnl_assoc_state s;
+	char err[256];
+	int ret = lbnl_assoc_state_parse(text, strlen(text), &s, err,
+					 sizeof(err));
+
+	CHECK(ret && !strcmp(err, expect), "'%s': message '%s', expected '%s'",
+	      text, ret ? err : "(accepted)", expect);
+}
+
+static void state_good(const char *from, const char *to)
+{
+	struct lbnl_assoc_state s;
+	char err[256], *text = tamper(from, to);
+
+	CHECK(!lbnl_assoc_state_parse(text, strlen(text), &s, err,
+				      sizeof(err)),
+	      "'%s' -> '%s' refused: %s", from, to, err);
+	lbnl_assoc_state_free(&s);
+	free(text);
+}
+
+static void test_state_tampering(void)
+{
+	/* Version. */
+	state_bad("\"version\":1", "\"version\":2", "unknown version 2");
+	state_bad("\"version\":1", "\"version\":0", "unknown version 0");
+	state_bad("\"version\":1,", "", "version: missing");
+	state_bad("\"version\":1", "\"version\":\"1\"",
+		  "version: expected an integer, got a string");
+	state_bad("\"version\":1", "\"version\":1.0",
+		  "version: expected an integer, got 1.0");
+	state_bad("\"version\":1", "\"version\":-1",
+		  "version: -1 is out of range (0..4294967295)");
+	/* A newer version is refused for its version, not its new keys. */
+	state_bad("\"version\":1,", "\"version\":2,\"new\":true,",
+		  "unknown version 2");
+
+	/* Keys. */
+	state_bad("\"peer_rwnd\":106496,", "", "peer_rwnd: missing");
+	state_bad("\"created_ms\":18446744073709551615", "\"x\":0",
+		  "x: unknown key");
+	state_bad("\"version\":1,", "\"version\":1,\"state\":4,",
+		  "state: unknown key");
+	state_bad("\"port\":3868", "\"port\":3868,\"scope\":0",
+		  "local.scope: unknown key");
+	state_bad("\"ssthresh\":0", "\"ssthresh\":0,\"mtu\":1500",
+		  "paths[1].mtu: unknown key");
+	state_bad(",\"cwnd\":4380", "", "paths[0].cwnd: missing");
+	state_bad("{\"addr\":\"198.51.100.1\",\"port\":40000}",
+		  "{\"port\":40000}", "peer.addr: missing");
+	state_bad("\"vtag\":439041101", "\"vtag\":439041101,\"vtag\":1",
+		  "vtag: duplicate key");
+	state_bad("\"port\":3868", "\"port\":3868,\"port\":3868",
+		  "local.port: duplicate key");
+
+	/* Types. */
+	state_bad("\"vtag\":439041101", "\"vtag\":\"439041101\"",
+		  "vtag: expected an integer, got a string");
+	state_bad("\"vtag\":439041101", "\"vtag\":null",
+		  "vtag: expected an integer, got null");
+	state_bad("\"vtag\":439041101", "\"vtag\":true",
+		  "vtag: expected an integer, got a boolean");
+	state_bad("\"local\":{\"addr\":\"192.0.2.10\",\"port\":3868}",
+		  "\"local\":[]", "local: expected an object, got an array");
+	state_bad("\"local_addrs\":[\"192.0.2.10\",\"2001:db8::10\"]",
+		  "\"local_addrs\":\"192.0.2.10\"",
+		  "local_addrs: expected an array, got a string");
+	state_bad("\"local_addrs\":[\"192.0.2.10\"",
+		  "\"local_addrs\":[3232235786",
+		  "local_addrs[0]: expected an address (a string), got a number");
+	state_bad("\"paths\":[{", "\"paths\":[7,{",
+		  "paths[0]: expected an object, got a number");
+	state_bad("\"out_ssn\":[0,7,4294967295]", "\"out_ssn\":{}",
+		  "out_ssn: expected an array, got an object");
+	state_bad("\"out_ssn\":[0,7,", "\"out_ssn\":[0,\"7\",",
+		  "out_ssn[1]: expected an integer, got a string");
+	state_bad("\"features\":[\"ecn\"", "\"features\":[true",
+		  "features[0]: expected a feature name, got a boolean");
+	state_bad("\"features\":[\"ecn\",\"prsctp\",2147483648]",
+		  "\"features\":\"ecn\"",
+		  "features: expected an array, got a string");
+	state_bad("\"created_ms\":18446744073709551615",
+		  "\"created_ms\":1.5e3",
+		  "created_ms: expected an integer, got 1.5e3");
+
+	/* Numbers out of range. */
+	state_bad("\"peer_rwnd\":106496", "\"peer_rwnd\":-1",
+		  "peer_rwnd: -1 is out of range (0..4294967295)");
+	state_bad("\"next_tsn\":0", "\"next_tsn\":-0",
+		  "next_tsn: -0 is out of range (0..4294967295)");
+	state_bad("\"port\":3868", "\"port\":65536",
+		  "local.port: 65536 is out of range (0..65535)");
+	state_bad("\"port\":40000", "\"port\":-40000",
+		  "peer.port: -40000 is out of range (0..65535)");
+	state_bad("\"peer_vtag\":4294967295", "\"peer_vtag\":4294967296",
+		  "peer_vtag: 4294967296 is out of range (0..4294967295)");
+	state_bad("\"cwnd\":4380", "\"cwnd\":99999999999999999999999",
+		  "paths[0].cwnd: 99999999999999999999999 is out of range (0..4294967295)");
+	state_bad("\"created_ms\":18446744073709551615",
+		  "\"created_ms\":18446744073709551616",
+		  "created_ms: 18446744073709551616 is out of range (0..18446744073709551615)");
+	state_bad("\"in_ssn\":[65536,1]", "\"in_ssn\":[65536,4294967296]",
+		  "in_ssn[1]: 4294967296 is out of range (0..4294967295)");
+	state_bad("\"out_streams\":3", "\"out_streams\":65536",
+		  "out_streams: 65536 is out of range (0..16382)");
+	state_bad("\"in_streams\":2", "\"in_streams\":16383",
+		  "in_streams: 16383 is out of range (0..16382)");
+
+	/* SSN lists must match the stream counts. */
+	state_bad("\"out_ssn\":[0,7,4294967295]", "\"out_ssn\":[0,7]",
+		  "out_ssn: expected 3 entries, got 2");
+	state_bad("\"in_ssn\":[65536,1]", "\"in_ssn\":[65536,1,2]",
+		  "in_ssn: expected 2 entries, got 3");
+	state_bad("\"out_streams\":3", "\"out_streams\":10",
+		  "out_ssn: expected 10 entries, got 3");
+	state_bad("\"in_ssn\":[65536,1]", "\"in_ssn\":[]",
+		  "in_ssn: expected 2 entries, got 0");
+
+	/* Addresses. */
+	state_bad("\"addr\":\"192.0.2.10\"", "\"addr\":\"192.0.2.256\"",
+		  "local.addr: \"192.0.2.256\" is not an IPv4 or IPv6 address");
+	state_bad("\"addr\":\"198.51.100.1\",\"port\"",
+		  "\"addr\":\"[2001:db8::1]\",\"port\"",
+		  "peer.addr: \"[2001:db8::1]\" is not an IPv4 or IPv6 address");
+	state_bad("\"2001:db8::10\"", "\"2001:db8::10%eth0\"",
+		  "local_addrs[1]: \"2001:db8::10%eth0\" is not an IPv4 or IPv6 address");
+	state_bad("\"2001:db8::10\"", "\" 2001:db8::10\"",
+		  "local_addrs[1]: \" 2001:db8::10\" is not an IPv4 or IPv6 address");
+	state_bad("\"2001:db8::10\"", "\"192.0.2.10\\u0000x\"",
+		  "local_addrs[1]: \"192.0.2.10?x\" is not an IPv4 or IPv6 address");
+	state_bad("\"addr\":\"2001:db8::1\"", "\"addr\":\"db8::g\"",
+		  "paths[1].addr: \"db8::g\" is not an IPv4 or IPv6 address");
+	state_bad("\"addr\":\"192.0.2.10\"", "\"addr\":\"\"",
+		  "local.addr: \"\" is not an IPv4 or IPv6 address");
+	state_bad("\"addr\":\"192.0.2.10\"", "\"addr\":\"localhost\"",
+		  "local.addr: \"localhost\" is not an IPv4 or IPv6 address");
+
+	/* Features. */
+	state_bad("\"ecn\"", "\"ECN\"",
+		  "features[0]: unknown feature \"ECN\", expected one of {ecn|prsctp|auth|asconf|reconf|idata}");
+	state_bad("\"prsctp\"", "\"ecn\"", "features[1]: listed twice");
+	state_bad("2147483648]", "3]",
+		  "features[2]: 3 is not a feature bit (a power of 2)");
+	state_bad("2147483648]", "0]",
+		  "features[2]: 0 is not a feature bit (a power of 2)");
+	state_bad("2147483648]", "1]", "features[2]: listed twice");
+	state_good("\"ecn\",\"prsctp\",2147483648",
+		   "\"auth\",\"asconf\",\"reconf\",\"idata\"");
+	state_good("\"ecn\",\"prsctp\",2147483648", "");
+
+	/* Not a document. */
+	state_bad("}\n", "} x",
+		  "line 1, column 694: unexpected data after the end of the document");
+	state_bad("}\n", "}\n}",
+		  "line 2, column 1: unexpected data after the end of the document");
+	state_bad("}\n", "",
+		  "line 1, column 692: expected ',' or '}' in an object, found end of input");
+	state_bad_text("[]", "expected an object, got an array");
+	state_bad_text("", "line 1, column 1: expected a value, found end of input");
+
+	/* Still fine: blanks, key order, other spellings of a value. */
+	state_good("\"version\":1,", "\n\t\"version\" :\r\n 1 ,\n");
+	state_good("\"version\":1,\"local\":{\"addr\":\"192.0.2.10\",\"port\":3868},",
+		   "\"local\":{\"port\":3868,\"addr\":\"192.0.2.10\"},\"version\":1,");
+	state_good("\"2001:db8::10\"", "\"2001:DB8:0::10\"");
+	state_good("\"2001:db8::10\"", "\"2001:db8::\\u0031\\u0030\"");
+}
+
+int main(void)
+{
+	test_addr_port();
+	test_addr_misc();
+	test_numbers();
+	test_names();
+	test_json_print();
+	test_json_parse_values();
+	test_json_parse_errors();
+	test_state_round_trip();
+	test_state_tampering();
+	printf("test_lib: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
