@@ -228,8 +228,9 @@ static bool lbnl_assoc_app_waiting(struct sock *sk)
  * @asoc: the association, socket locked
  *
  * Quiescent: everything sent was acknowledged, nothing waits to be sent,
- * everything received arrived in order and was read, and the application
- * waits for more.
+ * everything received arrived in order and was read. (Whether the
+ * application still holds a request it read and has not answered is
+ * lbnl_assoc_try_export()'s business.)
  *
  * Return: the reason, or %NULL if quiescent.
  */
@@ -254,8 +255,6 @@ const char *lbnl_assoc_unquiesced(struct sctp_association *asoc)
 		return "incomplete or out-of-order message pending";
 	if (lbnl_assoc_unread(asoc))
 		return "received data not yet read by the application";
-	if (!lbnl_assoc_app_waiting(asoc->base.sk))
-		return "application busy";
 	return NULL;
 }
 
@@ -424,11 +423,40 @@ void lbnl_assoc_kill(struct sctp_association *asoc)
 		refcount_inc(&t->refcnt);
 }
 
+static unsigned int lbnl_export_settle_ms __read_mostly = 50;
+module_param_named(export_settle_ms, lbnl_export_settle_ms, uint, 0644);
+MODULE_PARM_DESC(export_settle_ms,
+		 "How long an association must stay quiescent, its application not waiting on the socket, before export (ms)");
+
 struct lbnl_export_try {
 	struct lbnl_silence *silence;
 	struct lbnl_assoc_state *state;
 	const char *reason;
+	unsigned long quiet_since;	/* jiffies; 0: not quiet */
+	u32 quiet_tsn;			/* next_tsn when it became quiet */
 };
+
+/*
+ * Has the application answered everything it read? Certainly if it waits
+ * on the socket; otherwise (a one-to-many socket busy with other
+ * associations, an epoll user) once the association has stayed quiescent,
+ * sending nothing, for export_settle_ms. A reply sent later than that is
+ * caught by lbnl_assoc_release().
+ */
+static bool lbnl_assoc_settled(struct sctp_association *asoc,
+			       struct lbnl_export_try *try)
+{
+	unsigned long settle = msecs_to_jiffies(READ_ONCE(lbnl_export_settle_ms));
+
+	if (lbnl_assoc_app_waiting(asoc->base.sk))
+		return true;
+	if (!try->quiet_since || try->quiet_tsn != asoc->next_tsn) {
+		try->quiet_since = jiffies | 1;
+		try->quiet_tsn = asoc->next_tsn;
+		return false;
+	}
+	return time_after_eq(jiffies, try->quiet_since + settle);
+}
 
 /* Under lock_sock: if quiescent, read the state and silence at once. */
 static int lbnl_assoc_try_export(struct sctp_association *asoc, void *arg)
@@ -439,12 +467,22 @@ static int lbnl_assoc_try_export(struct sctp_association *asoc, void *arg)
 	try->reason = lbnl_assoc_unmigratable(asoc);
 	if (try->reason)
 		return -EOPNOTSUPP;
+	/* Let the peer's retransmissions fill what is missing below this. */
+	lbnl_silence_set_freeze_tsn(try->silence,
+				    sctp_tsnmap_get_max_tsn_seen(&asoc->peer.tsn_map));
 	try->reason = lbnl_assoc_unquiesced(asoc);
-	if (try->reason)
+	if (try->reason) {
+		try->quiet_since = 0;
 		return -EAGAIN;
+	}
+	if (!lbnl_assoc_settled(asoc, try)) {
+		try->reason = "application busy";
+		return -EAGAIN;
+	}
 	err = lbnl_assoc_read_state(asoc, try->state);
 	if (err)
 		return err;
+	try->silence->export_next_tsn = asoc->next_tsn;
 	lbnl_silence_set_mode(try->silence, LBNL_SILENCE_DROP);
 	return 0;
 }
@@ -571,12 +609,21 @@ int lbnl_assoc_resume(struct net *net, const union sctp_addr *laddr,
 	return e ? 0 : -ESRCH;
 }
 
+struct lbnl_kill {
+	u32 my_vtag;
+	bool check_tsn;
+	u32 export_next_tsn;
+	bool sent_after_export;
+};
+
 static int lbnl_assoc_do_kill(struct sctp_association *asoc, void *arg)
 {
-	struct lbnl_tags *tags = arg;
+	struct lbnl_kill *k = arg;
 
-	if (asoc->c.my_vtag != tags->my_vtag)
+	if (asoc->c.my_vtag != k->my_vtag)
 		return -ESTALE;
+	k->sent_after_export = k->check_tsn &&
+			       asoc->next_tsn != k->export_next_tsn;
 	lbnl_assoc_kill(asoc);
 	return 0;
 }
@@ -592,13 +639,16 @@ static int lbnl_assoc_do_kill(struct sctp_association *asoc, void *arg)
  * its packets, including the ABORT this produces, stay dropped for
  * @grace_ms.
  *
- * Return: 0 or -ENOENT (no such association).
+ * Return: 0, -ENOENT (no such association), or -EPIPE: the association was
+ * exported and its application sent data afterwards, which was dropped
+ * (the copy is released all the same; the caller must know).
  */
 int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 		       const union sctp_addr *paddr, unsigned int grace_ms)
 {
 	struct lbnl_net *ln = lbnl_pernet(net);
 	struct lbnl_tags tags = {};
+	struct lbnl_kill kill = {};
 	struct lbnl_silence *e;
 	int err;
 
@@ -607,6 +657,12 @@ int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 		return err;
 
 	mutex_lock(&ln->assoc_lock);
+	e = lbnl_silence_find(net, tags.my_vtag, laddr->v4.sin_port,
+			      paddr->v4.sin_port);
+	if (e && e->mode == LBNL_SILENCE_DROP && !e->expires) {
+		kill.check_tsn = true;
+		kill.export_next_tsn = e->export_next_tsn;
+	}
 	e = lbnl_silence_add(net, tags.my_vtag, tags.peer_vtag,
 			     laddr->v4.sin_port, paddr->v4.sin_port,
 			     LBNL_SILENCE_DROP);
@@ -614,8 +670,11 @@ int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 		err = PTR_ERR(e);
 		goto out;
 	}
-	err = lbnl_assoc_with(net, laddr, paddr, lbnl_assoc_do_kill, &tags);
+	kill.my_vtag = tags.my_vtag;
+	err = lbnl_assoc_with(net, laddr, paddr, lbnl_assoc_do_kill, &kill);
 	lbnl_silence_expire(net, e, msecs_to_jiffies(grace_ms));
+	if (!err && kill.sent_after_export)
+		err = -EPIPE;
 out:
 	mutex_unlock(&ln->assoc_lock);
 	return err;

@@ -747,6 +747,9 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 				 READ_ONCE(lbnl_release_grace_ms));
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
+	else if (err == -EPIPE)
+		NL_SET_ERR_MSG(info->extack,
+			       "released, but the application sent data after the export: it was lost");
 	if (err)
 		return err;
 	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RELEASE, &laddr, &paddr);

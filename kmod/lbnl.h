@@ -37,6 +37,12 @@ enum lbnl_silence_mode {
  * @lport: local port, network order
  * @pport: peer port, network order
  * @mode: enum lbnl_silence_mode
+ * @freeze_tsn: while frozen, the highest TSN the local end has seen:
+ *	DATA up to it (retransmissions that fill gaps) passes, newer DATA is
+ *	stripped
+ * @freeze_tsn_set: @freeze_tsn is known (until then all DATA is stripped)
+ * @export_next_tsn: next TSN when exported: a later one means the local
+ *	application sent data after the export
  * @expires: jiffies when the entry lapses (low bit set), or 0: never
  * @dropped_in: inbound packets dropped
  * @dropped_out: outbound packets dropped
@@ -51,6 +57,9 @@ struct lbnl_silence {
 	__be16 lport;
 	__be16 pport;
 	u8 mode;
+	bool freeze_tsn_set;
+	u32 freeze_tsn;
+	u32 export_next_tsn;
 	unsigned long expires;
 	atomic64_t dropped_in;
 	atomic64_t dropped_out;
@@ -305,6 +314,7 @@ struct lbnl_silence *lbnl_silence_add(struct net *net, u32 my_vtag,
 				      u32 peer_vtag, __be16 lport,
 				      __be16 pport, u8 mode);
 void lbnl_silence_set_mode(struct lbnl_silence *e, u8 mode);
+void lbnl_silence_set_freeze_tsn(struct lbnl_silence *e, u32 tsn);
 void lbnl_silence_expire(struct net *net, struct lbnl_silence *e,
 			 unsigned long grace);
 void lbnl_silence_del(struct net *net, struct lbnl_silence *e);

@@ -7,9 +7,11 @@
  * and a stray ABORT kills it. A silence entry names an association by its
  * two vtags and ports and says what to do with its packets:
  *
- *  FREEZE  export in progress: inbound DATA and I-DATA chunks are stripped
- *          (the peer will retransmit them to wherever the association ends
- *          up), every other chunk passes so that the local copy can finish
+ *  FREEZE  export in progress: inbound DATA and I-DATA chunks newer than
+ *          anything the local end has seen are stripped (the peer will
+ *          retransmit them to wherever the association ends up); older
+ *          ones pass, so that a gap in the received TSNs can still heal;
+ *          every other chunk passes so that the local copy can finish
  *          draining; outbound passes.
  *  DROP    exported, released or discarded: every packet in and out is
  *          dropped, for good or until the entry expires.
@@ -30,6 +32,7 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/sctp.h>
 #include <linux/slab.h>
+#include <asm/unaligned.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/sctp/checksum.h>
@@ -106,8 +109,22 @@ static void lbnl_silence_fix_l3(struct sk_buff *skb)
 	}
 }
 
+/* Is this DATA or I-DATA chunk (@len bytes at @ch) newer than the freeze? */
+static bool lbnl_silence_data_is_new(const struct lbnl_silence *e,
+				     const struct sctp_chunkhdr *ch,
+				     unsigned int len)
+{
+	u32 tsn;
+
+	if (!READ_ONCE(e->freeze_tsn_set) || len < sizeof(*ch) + sizeof(tsn))
+		return true;
+	/* DATA and I-DATA both start with the TSN. */
+	tsn = get_unaligned_be32(ch + 1);
+	return (s32)(tsn - READ_ONCE(e->freeze_tsn)) > 0;
+}
+
 /*
- * Remove the DATA and I-DATA chunks of an inbound packet of a frozen
+ * Remove the new DATA and I-DATA chunks of an inbound packet of a frozen
  * association. Packets with a bad checksum or malformed chunks are dropped
  * rather than laundered by a fresh checksum.
  */
@@ -138,7 +155,8 @@ static unsigned int lbnl_silence_strip(struct lbnl_silence *e,
 		if (len < sizeof(*ch) || len > end - pos)
 			return NF_DROP;
 		padded = min(SCTP_PAD4(len), end - pos);
-		if (ch->type == SCTP_CID_DATA || ch->type == SCTP_CID_I_DATA) {
+		if ((ch->type == SCTP_CID_DATA || ch->type == SCTP_CID_I_DATA) &&
+		    lbnl_silence_data_is_new(e, ch, len)) {
 			memmove(ch, (u8 *)ch + padded, end - pos - padded);
 			end -= padded;
 			removed++;
@@ -362,6 +380,7 @@ struct lbnl_silence *lbnl_silence_add(struct net *net, u32 my_vtag,
 	e = lbnl_silence_find(net, my_vtag, lport, pport);
 	if (e && e->peer_vtag == peer_vtag) {
 		WRITE_ONCE(e->expires, 0);
+		WRITE_ONCE(e->freeze_tsn_set, false);
 		WRITE_ONCE(e->mode, mode);
 		return e;
 	}
@@ -398,6 +417,18 @@ struct lbnl_silence *lbnl_silence_add(struct net *net, u32 my_vtag,
 void lbnl_silence_set_mode(struct lbnl_silence *e, u8 mode)
 {
 	WRITE_ONCE(e->mode, mode);
+}
+
+/**
+ * lbnl_silence_set_freeze_tsn() - set the newest TSN a freeze lets pass
+ * @e: the entry
+ * @tsn: the highest TSN the local end has seen
+ */
+void lbnl_silence_set_freeze_tsn(struct lbnl_silence *e, u32 tsn)
+{
+	WRITE_ONCE(e->freeze_tsn, tsn);
+	smp_wmb();	/* the TSN before the flag that makes it count */
+	WRITE_ONCE(e->freeze_tsn_set, true);
 }
 
 /**
