@@ -1,0 +1,312 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Association transplant: move live SCTP associations from one server to
+# another by exact re-creation, under unmodified applications and peers.
+#
+#	$NS_PEER           $NS_LB (router "rt")        $NS_SRV1 / $NS_SRV2
+#	sctp_peer  ------  routes SVC/32 (/128) to  ---  sctp_echo on SVC (lo)
+#	(capture)          the serving server            (same address on both)
+#
+# Each association sends a numbered message every 10 ms, its 4 streams in
+# turn (sctp_peer -S 4 -i 40: every 40 ms one message on each stream);
+# streams 0 and 2 are ordered, 1 and 3 unordered.
+#
+# SVC is 192.0.2.10 / 2001:db8:10::10, owned by both servers on lo. A
+# transplant is: export every association on srv1 (freeze, quiesce,
+# silence), import each on srv2, switch the route on rt, release srv1's
+# copies. The peer must see nothing: no message lost, duplicated or
+# reordered (ordered streams), no COMM_LOST/RESTART, no ABORT; a capture
+# at the peer must show constant vtags, continuing TSNs and valid CRC32c.
+
+dir=$(dirname "$(readlink -f "$0")")
+. "$dir/lib/topo.sh"
+. "$dir/lib/sctp_capture.sh"
+. "$dir/lib/transplant.sh"
+
+NASSOC=${NASSOC:-10}
+
+require_cmd jq tshark
+require_module sctp
+
+tmp=$(mktemp -d)
+defer rm -rf "$tmp"
+
+# peer_ok FILE: the peer's summary says nothing went wrong.
+peer_ok()
+{
+	jq -e '.lost == 0 and .duplicated == 0 and .reordered == 0 and
+	       .comm_lost == 0 and .restart == 0 and .aborts == 0 and
+	       .echoed > 0' "$1" > /dev/null
+}
+
+# run_case NAME STYLE SVC: a peer with $NASSOC associations on 4 streams,
+# every association moved srv1 -> srv2 mid-stream.
+run_case()
+{
+	local name=$1 style=$2 svc=$3 ip1 ip2 n before
+
+	case $svc in
+	*:*) ip1=$SRV1_IP6 ip2=$SRV2_IP6 ;;
+	*)   ip1=$SRV1_IP4 ip2=$SRV2_IP4 ;;
+	esac
+	RET=0
+	route_to "$svc" "$ip1"
+	start_echo "$NS_SRV1" "$style" "$svc" && start_echo "$NS_SRV2" "$style" "$svc"
+	check_err $? "echo servers did not start"
+	capture_start "$NS_PEER" eth0 "$tmp/$name.pcap"
+	check_err $? "capture did not start"
+
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" "$dir/sctp_peer" -c "$svc" -p $PORT -n $NASSOC -S 4 \
+		-i 40 $PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-o "$tmp/$name.json" > /dev/null &
+	local peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	check_err $? "peer associations not ready"
+	n=$(count_assocs "$NS_SRV1")
+	[ "$n" -eq "$NASSOC" ]
+	check_err $? "srv1 has $n associations, expected $NASSOC"
+
+	transplant "$NS_SRV1" "$NS_SRV2" "$svc" "$ip2"
+	check_err $? "transplant failed"
+
+	# Traffic now flows through srv2, and only srv2.
+	before=$(echoed "$NS_SRV2")
+	busywait 20000 grows "$NS_SRV2" $((before + 100 * NASSOC))
+	check_err $? "srv2 does not serve the moved associations"
+	n=$(count_assocs "$NS_SRV2")
+	[ "$n" -eq "$NASSOC" ]
+	check_err $? "srv2 has $n associations, expected $NASSOC"
+	busywait 10000 test "$(count_assocs "$NS_SRV1")" -eq 0
+	check_err $? "srv1 still has associations after release"
+
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "peer reported errors: $(cat "$tmp/$name.json")"
+	peer_ok "$tmp/$name.json"
+	check_err $? "peer summary: $(cat "$tmp/$name.json")"
+	echo "# peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/$name.json")"
+	capture_stop
+	capture_check "$tmp/$name.pcap"
+	check_err $? "capture at the peer"
+	log_test "transplant $name"
+	stop_echo_servers
+}
+
+# A second unmodified client: lksctp-tools' sctp_test, echoes drained.
+run_sctp_test()
+{
+	local out=$tmp/sctp_test.out rc
+
+	RET=0
+	route_to $SVC4 $SRV1_IP4
+	start_echo "$NS_SRV1" seqpacket $SVC4 && start_echo "$NS_SRV2" seqpacket $SVC4
+	check_err $? "echo servers did not start"
+	nsx "$NS_PEER" sctp_test -H $PEER_IP4 -P 4000 -h $SVC4 -p $PORT -s \
+		-c -100 -x 3000 -o 2 -M 4 -D > "$out" 2>&1 &
+	local peer=$!
+	busywait 30000 test "$(count_assocs "$NS_SRV1")" -eq 1
+	check_err $? "sctp_test did not connect"
+	transplant "$NS_SRV1" "$NS_SRV2" $SVC4 $SRV2_IP4
+	check_err $? "transplant failed"
+	wait $peer
+	rc=$?
+	[ $rc -eq 0 ] && ! grep -qiE "error|fail|abort|COMM_LOST|RESTART" "$out"
+	check_err $? "sctp_test exit $rc: $(tail -5 "$out")"
+	grows "$NS_SRV2" 0
+	check_err $? "srv2 never served sctp_test"
+	log_test "transplant under sctp_test"
+	stop_echo_servers
+}
+
+# Rollback: the target has no listener. Nothing reaches the peer from the
+# target, the source resumes, the association carries on.
+run_rollback()
+{
+	local l p
+
+	RET=0
+	route_to $SVC4 $SRV1_IP4
+	start_echo "$NS_SRV1" stream $SVC4
+	check_err $? "echo server did not start"
+	capture_start "$NS_PEER" eth0 "$tmp/rollback.pcap"
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" "$dir/sctp_peer" -c $SVC4 -p $PORT -n 1 -S 4 -i 40 \
+		$PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-o "$tmp/rollback.json" > /dev/null &
+	local peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	read -r l p < <(assocs "$NS_SRV1")
+	nsx "$NS_SRV1" "$LBNL" assoc export "$l" "$p" > "$tmp/state.rb"
+	check_err $? "export failed"
+	nsx "$NS_SRV2" "$LBNL" assoc import "$tmp/state.rb" 2> "$tmp/import.err"
+	check_fail $? "import without a listener succeeded"
+	grep -q "no SCTP listener" "$tmp/import.err"
+	check_err $? "import error: $(cat "$tmp/import.err")"
+	nsx "$NS_SRV1" "$LBNL" assoc resume "$l" "$p"
+	check_err $? "resume failed"
+	local before
+	before=$(echoed "$NS_SRV1")
+	busywait 20000 grows "$NS_SRV1" $((before + 100))
+	check_err $? "association does not carry on after resume"
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "peer: $(cat "$tmp/rollback.json")"
+	capture_stop
+	[ "$(capture_count_chunks "$tmp/rollback.pcap" ABORT)" -eq 0 ]
+	check_err $? "an ABORT reached the peer"
+	log_test "rollback: import refused, source resumed"
+	stop_echo_servers
+}
+
+# Refusals: the association stays untouched and working.
+run_refusals()
+{
+	local l p before
+
+	RET=0
+	route_to $SVC4 $SRV1_IP4
+	nsx "$NS_SRV1" sysctl -qw net.sctp.auth_enable=1
+	nsx "$NS_PEER" sysctl -qw net.sctp.auth_enable=1
+	start_echo "$NS_SRV1" stream $SVC4
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" "$dir/sctp_peer" -c $SVC4 -p $PORT -n 1 -S 4 -i 40 \
+		$PEER_RTO --auth -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-o "$tmp/auth.json" > /dev/null &
+	local peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	check_err $? "AUTH peer not ready"
+	nsx "$NS_SRV1" "$LBNL" -j assoc show | jq -e '.[0].migratable == false and
+		.[0].reason == "AUTH negotiated"' > /dev/null
+	check_err $? "assoc show does not say AUTH blocks the move"
+	read -r l p < <(assocs "$NS_SRV1")
+	nsx "$NS_SRV1" "$LBNL" assoc export "$l" "$p" 2> "$tmp/err" > /dev/null
+	check_fail $? "export of an AUTH association succeeded"
+	grep -q "AUTH negotiated" "$tmp/err"
+	check_err $? "export error: $(cat "$tmp/err")"
+	before=$(echoed "$NS_SRV1")
+	busywait 20000 grows "$NS_SRV1" $((before + 100))
+	check_err $? "AUTH association stopped working"
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "AUTH peer: $(cat "$tmp/auth.json")"
+	stop_echo_servers
+	nsx "$NS_SRV1" sysctl -qw net.sctp.auth_enable=0
+	nsx "$NS_PEER" sysctl -qw net.sctp.auth_enable=0
+	log_test "refusal: AUTH negotiated"
+
+	# Sent data that is never acknowledged: no quiescence, no export.
+	RET=0
+	start_echo "$NS_SRV1" stream $SVC4
+	start_echo "$NS_SRV2" stream $SVC4
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" "$dir/sctp_peer" -c $SVC4 -p $PORT -n 1 -S 4 -i 40 \
+		$PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-o "$tmp/unacked.json" > /dev/null &
+	peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	read -r l p < <(assocs "$NS_SRV1")
+	# rt stops forwarding the peer's packets: srv1's echoes stay unacked.
+	nsx "$NS_LB" tc qdisc add dev srv1 root netem loss 100%
+	before=$(echoed "$NS_SRV1")
+	nsx "$NS_SRV1" "$LBNL" assoc export "$l" "$p" timeout 500 \
+		2> "$tmp/err" > /dev/null
+	check_fail $? "export of an association with unacked data succeeded"
+	grep -q "timed out" "$tmp/err"
+	check_err $? "export error: $(cat "$tmp/err")"
+	nsx "$NS_LB" tc qdisc del dev srv1 root
+	busywait 20000 grows "$NS_SRV1" $((before + 100))
+	check_err $? "association stopped working after a refused export"
+	log_test "refusal: unacked data never drains"
+
+	# The target already has it.
+	RET=0
+	nsx "$NS_SRV1" "$LBNL" assoc export "$l" "$p" > "$tmp/state.dup"
+	check_err $? "export failed"
+	nsx "$NS_SRV2" "$LBNL" assoc import "$tmp/state.dup" > /dev/null
+	check_err $? "first import failed"
+	nsx "$NS_SRV2" "$LBNL" assoc import "$tmp/state.dup" 2> "$tmp/err" > /dev/null
+	check_fail $? "second import succeeded"
+	grep -q "already exists" "$tmp/err"
+	check_err $? "import error: $(cat "$tmp/err")"
+	# Tampered states are refused before anything is injected.
+	nsx "$NS_SRV2" "$LBNL" assoc release "$(key $SVC4 $PORT)" "$p"
+	busywait 10000 test "$(count_assocs "$NS_SRV2")" -eq 0
+	jq '.local.addr = "192.0.2.99" | .local_addrs = ["192.0.2.99"]' \
+		"$tmp/state.dup" > "$tmp/state.bad"
+	nsx "$NS_SRV2" "$LBNL" assoc import "$tmp/state.bad" 2> "$tmp/err" > /dev/null
+	check_fail $? "import for an address srv2 does not own succeeded"
+	grep -q "not configured here" "$tmp/err"
+	check_err $? "import error: $(cat "$tmp/err")"
+	jq '.out_streams = 200 | .out_ssn = [range(200) | 0]' \
+		"$tmp/state.dup" > "$tmp/state.bad"
+	nsx "$NS_SRV2" "$LBNL" assoc import "$tmp/state.bad" 2> "$tmp/err" > /dev/null
+	check_fail $? "import with more streams than the listener's succeeded"
+	grep -q "stream counts exceed" "$tmp/err"
+	check_err $? "import error: $(cat "$tmp/err")"
+	# Roll back: the source resumes.
+	nsx "$NS_SRV1" "$LBNL" assoc resume "$l" "$p"
+	check_err $? "resume failed"
+	before=$(echoed "$NS_SRV1")
+	busywait 20000 grows "$NS_SRV1" $((before + 100))
+	check_err $? "association stopped working"
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "peer: $(cat "$tmp/unacked.json")"
+	log_test "refusal: the target already has it; tampered states"
+	stop_echo_servers
+}
+
+# 20 transplants back and forth on one association.
+run_back_and_forth()
+{
+	local i from to via
+
+	RET=0
+	route_to $SVC4 $SRV1_IP4
+	start_echo "$NS_SRV1" seqpacket $SVC4 && start_echo "$NS_SRV2" seqpacket $SVC4
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" "$dir/sctp_peer" -c $SVC4 -p $PORT -n 1 -S 4 -i 40 \
+		$PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-o "$tmp/bf.json" > /dev/null &
+	local peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	for i in $(seq 20); do
+		if [ $((i % 2)) -eq 1 ]; then
+			from=$NS_SRV1 to=$NS_SRV2 via=$SRV2_IP4
+		else
+			from=$NS_SRV2 to=$NS_SRV1 via=$SRV1_IP4
+		fi
+		transplant "$from" "$to" $SVC4 $via > /dev/null || break
+		# Wait for an echo from the new home before moving again.
+		local before
+		before=$(echoed "$to")
+		busywait 20000 grows "$to" $((before + 4)) || break
+	done
+	check_err $? "transplant $i failed"
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "peer: $(cat "$tmp/bf.json")"
+	log_test "20 transplants back and forth"
+	stop_echo_servers
+}
+
+# CASES: which parts to run (all by default), to debug one part alone.
+CASES=${CASES:-"v4-one-to-many v4-one-to-one v6-one-to-many v6-one-to-one sctp_test rollback refusals back_and_forth"}
+
+transplant_setup || exit $ksft_fail
+for c in $CASES; do
+	case $c in
+	v4-one-to-many) run_case $c seqpacket $SVC4 ;;
+	v4-one-to-one)  run_case $c stream $SVC4 ;;
+	v6-one-to-many) run_case $c seqpacket $SVC6 ;;
+	v6-one-to-one)  run_case $c stream $SVC6 ;;
+	sctp_test)      run_sctp_test ;;
+	rollback)       run_rollback ;;
+	refusals)       run_refusals ;;
+	back_and_forth) run_back_and_forth ;;
+	*) echo "unknown case $c"; exit $ksft_fail ;;
+	esac
+done
+ksft_exit
