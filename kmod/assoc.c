@@ -514,7 +514,8 @@ static int lbnl_assoc_get_tags(struct sctp_association *asoc, void *arg)
  *
  * Return: 0, or -ENOENT (no such association), -EOPNOTSUPP (cannot be
  * moved), -ETIMEDOUT (did not quiesce; nothing stays changed), -EBUSY
- * (already being exported or imported), -EINTR (resumed meanwhile).
+ * (already being exported or imported), -ECANCELED (resumed meanwhile, or
+ * a signal; not -EINTR, which netlink_rcv_skb() would leave unanswered).
  */
 int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 		      const union sctp_addr *paddr, unsigned int timeout_ms,
@@ -559,7 +560,7 @@ int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 		if (!try.silence || try.silence->mode != LBNL_SILENCE_FREEZE) {
 			mutex_unlock(&ln->assoc_lock);
 			*reason = "export cancelled";
-			return -EINTR;
+			return -ECANCELED;
 		}
 		err = lbnl_assoc_with(net, laddr, paddr, lbnl_assoc_try_export,
 				      &try);
@@ -575,9 +576,11 @@ int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 	}
 
 	*reason = try.reason;
-	if (err == -EAGAIN)
-		return signal_pending(current) ? -EINTR : -ETIMEDOUT;
-	return err;
+	if (err == -EAGAIN && signal_pending(current)) {
+		*reason = "export interrupted";
+		return -ECANCELED;
+	}
+	return err == -EAGAIN ? -ETIMEDOUT : err;
 }
 
 /**
