@@ -198,7 +198,9 @@ static void report_export_error(struct lbnl_nl *nl, int err)
 {
 	const char *why = lbnl_nl_extack(nl);
 
-	if (err == -ETIMEDOUT || (err == -EINTR && export_signalled))
+	/* An interrupted wait gets no ACK at all from some modules. */
+	if (err == -ETIMEDOUT ||
+	    ((err == -EINTR || err == -ENOMSG) && export_signalled))
 		fprintf(stderr, "Error: %s waiting for the association to quiesce%s%s\n",
 			err == -ETIMEDOUT ? "timed out" : "interrupted",
 			why ? ": " : "", why ? why : "");
@@ -211,8 +213,9 @@ static int write_state(const struct lbnl_assoc_state *s)
 {
 	json_print_init(stdout, true, opts.pretty);
 	lbnl_assoc_state_print(s);
+	errno = 0;
 	if (fflush(stdout) || ferror(stdout))
-		return -errno;
+		return errno ? -errno : -EIO;
 	if (fsync(STDOUT_FILENO) && errno != EINVAL && errno != EROFS)
 		return -errno;
 	return 0;
@@ -263,13 +266,13 @@ static int run_assoc_export(int argc, char **argv)
 
 /* import ------------------------------------------------------------------ */
 
-/* All of path ("-": standard input) into *text. */
+/* All of path ("-": standard input) into *text, *len bytes. */
 static int read_input(const char *path, char **text, size_t *len)
 {
 	FILE *fp = stdin;
 	size_t cap = 0, n;
-	char *buf = NULL;
-	int ret = EXIT_OK;
+	char *buf = NULL, *p;
+	const char *problem = NULL;
 
 	if (strcmp(path, "-")) {
 		fp = fopen(path, "r");
@@ -280,38 +283,38 @@ static int read_input(const char *path, char **text, size_t *len)
 		}
 	}
 	*len = 0;
-	for (;;) {
+	do {
 		if (*len == cap) {
-			char *p = cap < STATE_MAX_BYTES ?
-				  realloc(buf, cap = cap ? cap * 2 : 65536) :
-				  NULL;
-
+			if (cap == STATE_MAX_BYTES) {
+				problem = "larger than 16 MiB, not a state";
+				break;
+			}
+			cap = cap ? cap * 2 : 65536;
+			p = realloc(buf, cap);
 			if (!p) {
-				fprintf(stderr, "Error: state: %s\n",
-					cap < STATE_MAX_BYTES ? "out of memory" :
-					"larger than 16 MiB, not a state");
-				ret = EXIT_FAIL;
+				problem = "out of memory";
 				break;
 			}
 			buf = p;
 		}
 		n = fread(buf + *len, 1, cap - *len, fp);
 		*len += n;
-		if (n == 0)
-			break;
-	}
-	if (ret == EXIT_OK && ferror(fp)) {
+	} while (n);
+	if (problem) {
+		fprintf(stderr, "Error: state: %s\n", problem);
+	} else if (ferror(fp)) {
 		fprintf(stderr, "Error: cannot read '%s': %s\n",
 			fp == stdin ? "standard input" : path, strerror(errno));
-		ret = EXIT_FAIL;
+		problem = "read error";
 	}
 	if (fp != stdin)
 		fclose(fp);
-	if (ret != EXIT_OK)
+	if (problem) {
 		free(buf);
-	else
-		*text = buf;
-	return ret;
+		return EXIT_FAIL;
+	}
+	*text = buf;
+	return EXIT_OK;
 }
 
 static int run_assoc_import(int argc, char **argv)

@@ -5,12 +5,14 @@
  *   vip add 192.0.2.1:80 proto tcp mode nat sched maglev ... dests 0
  *   dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 1 state drain
  *   flush
- *   assoc export 192.0.2.10:3868 peer 198.51.100.1:40000 vtag 0x1a2b3c4d
- *       peer-vtag 0x5e6f7a8b				(one line)
+ *   assoc export 192.0.2.10:3868 peer 198.51.100.1:40000
  *
  * With -j one JSON object per line (-p is ignored, to keep it so):
  *   {"event":"dest_set","vip":{...key...},"dest":{...}}
- *   {"event":"assoc_export","assoc":{"local_addr":...,"peer_vtag":...}}
+ *   {"event":"assoc_export","assoc":{"local_addr":...,"peer_port":...}}
+ *
+ * Association events carry no vtags (the kernel keeps them from
+ * unprivileged listeners); they would be printed if they did.
  */
 #include <errno.h>
 #include <signal.h>

@@ -42,6 +42,8 @@ static const struct {
 	  "the kernel module exported a state version this lbnl does not know (the export was undone)" },
 	{ OP(ASSOC_EXPORT), EPROTO,
 	  "malformed export reply from the lbnl kernel module (the export was undone)" },
+	{ OP(ASSOC_EXPORT), ENOMSG,
+	  "no answer from the lbnl kernel module (was the export cancelled?); the export was undone" },
 	{ OP(ASSOC_IMPORT), EPROTONOSUPPORT,
 	  "unknown association state version" },
 	{ OP(ASSOC_IMPORT), EEXIST,
@@ -59,6 +61,7 @@ static const struct {
 	{ ANY_OP, EOPNOTSUPP, "operation not supported by the lbnl kernel module" },
 	{ ANY_OP, ENOMEM, "out of memory" },
 	{ ANY_OP, EPROTO, "malformed reply from the lbnl kernel module" },
+	{ ANY_OP, ENOMSG, "no answer from the lbnl kernel module" },
 };
 
 const char *lbnl_strerror(enum lbnl_op op, int err)

@@ -476,12 +476,13 @@ static int parse_array(struct parser *ps, struct json_value *v)
 	}
 }
 
-static const struct json_member *sort_base;
-
-static int compare_members(const void *a, const void *b)
+/* qsort_r: member indices a and b by key, in the members array base. */
+static int compare_members(const void *a, const void *b, void *base)
 {
-	const struct json_member *x = &sort_base[*(const size_t *)a];
-	const struct json_member *y = &sort_base[*(const size_t *)b];
+	const struct json_member *x = (struct json_member *)base +
+				      *(const size_t *)a;
+	const struct json_member *y = (struct json_member *)base +
+				      *(const size_t *)b;
 
 	if (x->key_len != y->key_len)
 		return x->key_len < y->key_len ? -1 : 1;
@@ -504,10 +505,11 @@ static int find_duplicate(struct parser *ps, const struct json_value *v,
 	}
 	for (i = 0; i < v->object.count; i++)
 		order[i] = i;
-	sort_base = v->object.members;
-	qsort(order, v->object.count, sizeof(*order), compare_members);
+	qsort_r(order, v->object.count, sizeof(*order), compare_members,
+		v->object.members);
 	for (i = 1; i < v->object.count && !*dup; i++)
-		if (!compare_members(&order[i - 1], &order[i]))
+		if (!compare_members(&order[i - 1], &order[i],
+				     v->object.members))
 			*dup = &v->object.members[order[i]];
 	free(order);
 	return 0;

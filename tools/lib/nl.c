@@ -373,11 +373,13 @@ int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 	err = lbnl_transact(nl, msg, on_export_reply, &r, NULL);
 	if (!err && !r.got)
 		err = -EPROTO;
-	if (err && r.got) {
-		/*
-		 * The association is silenced and we cannot hand its state
-		 * on: give it back. The error is ours, not the kernel's.
-		 */
+	/*
+	 * The kernel exported it but we cannot hand its state on, or we do
+	 * not know whether it did (its reply was lost): give it back. (Not
+	 * after a refusal: "busy" means someone else's export.)
+	 */
+	if (err && (r.got || err == -ENOMSG || err == -ENOMEM ||
+		    err == -EIO)) {
 		lbnl_assoc_resume(nl, key);
 		nl->extack[0] = '\0';
 	}

@@ -3,8 +3,14 @@
  * One generic netlink socket per handle, used for one request at a time.
  * NETLINK_EXT_ACK is on so refusals carry the kernel's message; we ask for
  * ACKs explicitly (auto-ack off) so dumps are not followed by a stray ACK.
+ *
+ * The kernel runs a (non-dump) request while we are in sendmsg(): by the
+ * time it returns, the reply and the ACK are queued, or will never come
+ * (a handler returning -EINTR gets no ACK at all). So those are read
+ * without blocking, and nothing there is an error (-ENOMSG), not a hang.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -238,12 +244,24 @@ static struct nl_cb *txn_callbacks(struct txn *t)
 	return cb;
 }
 
+/* O_NONBLOCK on or off; returns the old flags (or -1). */
+static int set_nonblocking(struct lbnl_nl *nl, bool on)
+{
+	int fd = nl_socket_get_fd(nl->sk);
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+	return flags;
+}
+
 int lbnl_transact(struct lbnl_nl *nl, struct nl_msg *msg, lbnl_reply_fn reply,
 		  void *arg, bool *interrupted)
 {
 	struct txn t = {
 		.nl = nl, .err = TXN_PENDING, .reply = reply, .arg = arg,
 	};
+	bool dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
 	struct nl_cb *cb;
 	int ret;
 
@@ -257,12 +275,20 @@ int lbnl_transact(struct lbnl_nl *nl, struct nl_msg *msg, lbnl_reply_fn reply,
 	cb = txn_callbacks(&t);
 	if (!cb)
 		return -ENOMEM;
+	if (!dump)
+		set_nonblocking(nl, true);
 	/* Returns the number of messages read, or an error. */
 	while (t.err == TXN_PENDING) {
 		ret = nl_recvmsgs_report(nl->sk, cb);
-		if (ret <= 0 && t.err == TXN_PENDING)
-			t.err = ret ? nlerr_to_errno(ret) : -EIO;
+		if (ret <= 0 && t.err == TXN_PENDING) {
+			if (!dump && (!ret || ret == -NLE_AGAIN))
+				t.err = -ENOMSG;	/* no answer, ever */
+			else
+				t.err = ret ? nlerr_to_errno(ret) : -EIO;
+		}
 	}
+	if (!dump)
+		set_nonblocking(nl, false);
 	nl_cb_put(cb);
 
 	if (interrupted)
