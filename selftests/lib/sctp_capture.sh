@@ -39,8 +39,11 @@
 #               TSNs may fill; only TSNs still missing at the end count
 #               (CAPTURE_TSN_STRICT=1: every jump ahead is a violation).
 #               A multi-homed association sends some packets on other
-#               paths: capture every path and pass all the files, or set
-#               CAPTURE_TSN_HOLES=warn (missing TSNs become notes)
+#               paths (retransmissions go to an alternate address): capture
+#               every path and pass all the files, bind the peer to one
+#               address (sctp_peer -b), or set CAPTURE_TSN_HOLES=warn
+#               (missing TSNs become notes). Capturing one path twice (both
+#               ends of a link) is harmless: copies count as retransmissions
 #
 # CRCs and offloads: the Linux SCTP stack leaves the CRC32c to a device with
 # tx-checksum-sctp (veth has it): such packets are captured with checksum 0
@@ -51,7 +54,9 @@
 # it would appear on a wire. Environment:
 #   CAPTURE_OFFLOAD=keep      leave the offloads alone
 #   CAPTURE_CRC_ZERO_OK=1     capture_check accepts checksum 0x00000000
-#   CAPTURE_FILTER=...        capture filter (default "sctp")
+#   CAPTURE_FILTER=...        capture filter (default "sctp"; it does not
+#                             match SCTP inside IPIP: "sctp or ip proto 4";
+#                             capture_check then reads the inner packet)
 #   CAPTURE_START_TIMEOUT=S   seconds to wait for dumpcap (default 60: its
 #                             start-up takes seconds under qemu TCG)
 #   CAPTURE_STOP_DELAY=S      wait before stopping dumpcap (default 0.5):
@@ -63,6 +68,10 @@
 #   CAPTURE_MAX_MSGS=N        violations printed per rule and association (5)
 #   CAPTURE_ALLOW_EMPTY=1     capture_check passes a capture without SCTP
 #                             (by default that fails: wrong interface?)
+#   CAPTURE_TSN_STRICT=1      rule (e) without tolerance for reordering
+#   CAPTURE_TSN_HOLES=warn    rule (e): TSNs never seen are notes only
+# dumpcap's messages go to FILE.log. Under qemu TCG dumpcap takes 10-20 s
+# to start and capture_check reads ~700 packets/s.
 
 CAPTURE_PIDS=()
 CAPTURE_FILES=()

@@ -81,6 +81,13 @@ count_assocs()
 	assocs "$1" | wc -l
 }
 
+# assoc_count_is NS N: NS has exactly N associations (for busywait, which
+# must run the count again on every try).
+assoc_count_is()
+{
+	[ "$(count_assocs "$1")" -eq "$2" ]
+}
+
 # transplant_fail FROM TO WHAT: say what failed and how both sides look.
 transplant_fail()
 {
