@@ -179,6 +179,16 @@ static int lbnl_parse_assoc_nest(struct genl_info *info, struct nlattr **tb)
 				lbnl_assoc_policy, info->extack);
 }
 
+/* A request naming an association: its nest, parsed into @tb, and key. */
+static int lbnl_parse_assoc_request(struct genl_info *info, struct nlattr **tb,
+				    union sctp_addr *laddr,
+				    union sctp_addr *paddr)
+{
+	return lbnl_parse_assoc_nest(info, tb) ?:
+	       lbnl_parse_assoc_key(info->attrs[LBNL_A_ASSOC], tb, laddr,
+				    paddr, info->extack);
+}
+
 static int lbnl_put_assoc_key(struct sk_buff *skb,
 			      const union sctp_addr *laddr,
 			      const union sctp_addr *paddr)
@@ -396,9 +406,7 @@ int lbnl_nl_assoc_get(struct sk_buff *skb, struct genl_info *info)
 	union sctp_addr laddr, paddr;
 	int err;
 
-	err = lbnl_parse_assoc_nest(info, tb) ?:
-	      lbnl_parse_assoc_key(info->attrs[LBNL_A_ASSOC], tb, &laddr,
-				   &paddr, info->extack);
+	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
 	if (err)
 		return err;
 	return lbnl_assoc_reply_info(info, &laddr, &paddr);
@@ -438,9 +446,7 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 	void *hdr = NULL;
 	int err;
 
-	err = lbnl_parse_assoc_nest(info, tb) ?:
-	      lbnl_parse_assoc_key(info->attrs[LBNL_A_ASSOC], tb, &laddr,
-				   &paddr, info->extack);
+	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
 	if (err)
 		return err;
 	if (info->attrs[LBNL_A_TIMEOUT_MS])
@@ -715,9 +721,7 @@ int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info)
 	union sctp_addr laddr, paddr;
 	int err;
 
-	err = lbnl_parse_assoc_nest(info, tb) ?:
-	      lbnl_parse_assoc_key(info->attrs[LBNL_A_ASSOC], tb, &laddr,
-				   &paddr, info->extack);
+	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
 	if (err)
 		return err;
 	err = lbnl_assoc_resume(net, &laddr, &paddr);
@@ -738,9 +742,7 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 	union sctp_addr laddr, paddr;
 	int err;
 
-	err = lbnl_parse_assoc_nest(info, tb) ?:
-	      lbnl_parse_assoc_key(info->attrs[LBNL_A_ASSOC], tb, &laddr,
-				   &paddr, info->extack);
+	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
 	if (err)
 		return err;
 	err = lbnl_assoc_release(net, &laddr, &paddr,
