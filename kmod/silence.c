@@ -137,6 +137,13 @@ static unsigned int lbnl_silence_strip(struct lbnl_silence *e,
 
 	if (skb_ensure_writable(skb, skb->len) || skb_linearize(skb))
 		return NF_DROP;
+	/*
+	 * An SCTP GSO packet (veth may hand one over whole) keeps its chunks
+	 * in frag_list skbs; linearized, it is one long packet, and must not
+	 * claim to be GSO any more (sctp_inq_pop() would look for the list).
+	 */
+	if (skb_is_gso(skb))
+		skb_gso_reset(skb);
 	if (skb_network_offset(skb) != 0)
 		return NF_DROP;
 
