@@ -58,7 +58,8 @@ start_echo()
 {
 	local ns=$1 style=$2 svc=$3
 
-	nsx "$ns" "$dir/sctp_echo" -s "$style" -p $PORT -a "$svc" \
+	# ip netns exec, not nsx (a function): $! must be the server itself.
+	ip netns exec "$ns" "$dir/sctp_echo" -s "$style" -p $PORT -a "$svc" \
 		-c "$tmp/count.$ns" -q &
 	defer kill $!
 	busywait 10000 listening "$ns"
