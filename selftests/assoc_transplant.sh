@@ -8,9 +8,10 @@
 #	sctp_peer  ------  routes SVC/32 (/128) to  ---  sctp_echo on SVC (lo)
 #	(capture)          the serving server            (same address on both)
 #
-# Each association sends a numbered message every 10 ms, its 4 streams in
-# turn (sctp_peer -S 4 -i 40: every 40 ms one message on each stream);
-# streams 0 and 2 are ordered, 1 and 3 unordered.
+# Each association sends a numbered message on each of its 4 streams every
+# 10 ms (INTERVAL, ms); streams 0 and 2 are ordered, 1 and 3 unordered. The
+# single-association checks further down (rollback, refusals) send every
+# 40 ms: they test what happens, not how much.
 #
 # SVC is 192.0.2.10 / 2001:db8:10::10, owned by both servers on lo. A
 # transplant is: export every association on srv1 (freeze, quiesce,
@@ -59,7 +60,7 @@ run_case()
 
 	rm -f "$tmp/ready" "$tmp/stop"
 	nsx "$NS_PEER" "$dir/sctp_peer" -c "$svc" -p $PORT -n $NASSOC -S 4 \
-		-i 40 $PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-i ${INTERVAL:-10} $PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
 		-o "$tmp/$name.json" > /dev/null &
 	local peer=$!
 	busywait 30000 test -e "$tmp/ready"
