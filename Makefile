@@ -5,7 +5,8 @@
 #   make [all]          build kmod/lbnl.ko, the tools and the selftests
 #   make deps           install missing Debian packages, fetch kselftest
 #                       headers and checkpatch (selftests/vm/deps.sh)
-#   make test           deps + all, then run the selftests in a qemu VM
+#   make test           deps + all, the CLI's host tests (tools), then the
+#                       selftests in a qemu VM
 #                       T=name[,name...] runs only those, V=1 is verbose
 #   make demo           deps + all, then run selftests/demo.sh in the VM
 #   make check          checkpatch --strict and sparse on the module
@@ -87,6 +88,7 @@ deps:
 # and KVER are worked out after the headers may have been installed.
 test: deps
 	$(MAKE) all
+	$(MAKE) -C tools check
 	$(MAKE) run-tests
 
 run-tests:
