@@ -59,6 +59,22 @@ static int parse_name(const struct lbnl_name_table *t, const char *keyword,
 	return 0;
 }
 
+/*
+ * The optional "[ADDR:PORT proto P]" of the show commands, and nothing
+ * after it: *filter is @key when given, NULL when not.
+ */
+int parse_vip_filter(int argc, char **argv, struct lbnl_vip_key *key,
+		     struct lbnl_vip_key **filter)
+{
+	*filter = NULL;
+	if (!argc)
+		return 0;
+	if (parse_vip_key(&argc, &argv, key) || expect_no_args(argc, argv))
+		return EXIT_USAGE;
+	*filter = key;
+	return 0;
+}
+
 /* "ADDR:PORT proto P" at the start of the arguments; consumes them. */
 int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key)
 {

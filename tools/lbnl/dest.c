@@ -69,18 +69,14 @@ static void print_dest_entry(const struct lbnl_dest *dest)
 
 static int run_dest_show(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter = NULL;
+	struct lbnl_vip_key key, *filter;
 	struct lbnl_dest_list list;
 	struct lbnl_nl *nl;
 	size_t i;
 	int err;
 
-	if (argc) {
-		if (parse_vip_key(&argc, &argv, &key) ||
-		    expect_no_args(argc, argv))
-			return EXIT_USAGE;
-		filter = &key;
-	}
+	if (parse_vip_filter(argc, argv, &key, &filter))
+		return EXIT_USAGE;
 	nl = cli_nl_open();
 	if (!nl)
 		return EXIT_FAIL;

@@ -66,6 +66,8 @@ int usage_error(const char *fmt, ...)
 const char *usage_error_take(void);
 bool is_help_arg(const char *arg);
 int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key);
+int parse_vip_filter(int argc, char **argv, struct lbnl_vip_key *key,
+		     struct lbnl_vip_key **filter);
 int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 		    struct lbnl_dest *dest);
 int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip);

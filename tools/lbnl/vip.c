@@ -67,18 +67,14 @@ static void print_vip_entry(const struct config *cfg,
 
 static int run_vip_show(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter = NULL;
+	struct lbnl_vip_key key, *filter;
 	struct lbnl_nl *nl;
 	struct config cfg;
 	size_t i;
 	int err;
 
-	if (argc) {
-		if (parse_vip_key(&argc, &argv, &key) ||
-		    expect_no_args(argc, argv))
-			return EXIT_USAGE;
-		filter = &key;
-	}
+	if (parse_vip_filter(argc, argv, &key, &filter))
+		return EXIT_USAGE;
 	nl = cli_nl_open();
 	if (!nl)
 		return EXIT_FAIL;
