@@ -107,6 +107,22 @@ int lbnl_assoc_for_each(struct net *net, int *pos, lbnl_assoc_fn fn,
 	return err == 1 ? 0 : err;
 }
 
+/**
+ * lbnl_sctp_addr_eq() - same address (family and address, not port)?
+ * @a: one
+ * @b: the other
+ *
+ * Return: true if they are the same address.
+ */
+bool lbnl_sctp_addr_eq(const union sctp_addr *a, const union sctp_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	return ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
+}
+
 /* Creation time: a passively opened association's cookie expires
  * cookie_life after the INIT-ACK that created it.
  */

@@ -348,7 +348,7 @@ static bool lbnl_assoc_silenced(struct net *net,
 
 	e = lbnl_silence_find(net, ai->my_vtag, ai->laddr.v4.sin_port,
 			      ai->paddr.v4.sin_port);
-	return e && !(e->expires && time_after(jiffies, e->expires));
+	return e && !lbnl_silence_expired(e);
 }
 
 /* Under lock_sock (and the namespace's assoc_lock): one reply message. */
@@ -555,10 +555,7 @@ static bool lbnl_addr_listed(const union sctp_addr *a,
 	for (i = 0; i < n; i++) {
 		const union sctp_addr *b = (const void *)list + i * stride;
 
-		if (a->sa.sa_family == b->sa.sa_family &&
-		    (a->sa.sa_family == AF_INET ?
-		     a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr :
-		     ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr)))
+		if (lbnl_sctp_addr_eq(a, b))
 			return true;
 	}
 	return false;

@@ -51,16 +51,6 @@ struct lbnl_listener {
 	u16 max_instreams;
 };
 
-static bool lbnl_sctp_addr_eq(const union sctp_addr *a,
-			      const union sctp_addr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
-	return ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr);
-}
-
 /* Does a bound address of a listener accept packets for @laddr? */
 static bool lbnl_bound_addr_covers(struct sock *sk, const union sctp_addr *b,
 				   const union sctp_addr *laddr)

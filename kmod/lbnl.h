@@ -313,6 +313,7 @@ struct lbnl_silence *lbnl_silence_find(struct net *net, u32 my_vtag,
 struct lbnl_silence *lbnl_silence_add(struct net *net, u32 my_vtag,
 				      u32 peer_vtag, __be16 lport,
 				      __be16 pport, u8 mode);
+bool lbnl_silence_expired(const struct lbnl_silence *e);
 void lbnl_silence_set_mode(struct lbnl_silence *e, u8 mode);
 void lbnl_silence_set_freeze_tsn(struct lbnl_silence *e, u32 tsn);
 void lbnl_silence_expire(struct net *net, struct lbnl_silence *e,
@@ -320,6 +321,7 @@ void lbnl_silence_expire(struct net *net, struct lbnl_silence *e,
 void lbnl_silence_del(struct net *net, struct lbnl_silence *e);
 
 /* assoc.c */
+bool lbnl_sctp_addr_eq(const union sctp_addr *a, const union sctp_addr *b);
 int lbnl_assoc_with(struct net *net, const union sctp_addr *laddr,
 		    const union sctp_addr *paddr, lbnl_assoc_fn fn, void *arg);
 int lbnl_assoc_for_each(struct net *net, int *pos, lbnl_assoc_fn fn,

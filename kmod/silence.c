@@ -88,7 +88,13 @@ static struct lbnl_silence *lbnl_silence_lookup_out(struct lbnl_silence_table *s
 	return NULL;
 }
 
-static bool lbnl_silence_expired(const struct lbnl_silence *e)
+/**
+ * lbnl_silence_expired() - has an entry's grace period ended?
+ * @e: the entry
+ *
+ * Return: true if it lapsed (the GC has not removed it yet).
+ */
+bool lbnl_silence_expired(const struct lbnl_silence *e)
 {
 	unsigned long expires = READ_ONCE(e->expires);
 
