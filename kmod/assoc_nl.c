@@ -749,8 +749,9 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 	else if (err == -EPIPE)
 		NL_SET_ERR_MSG(info->extack,
 			       "released, but the application sent data after the export: it was lost");
-	if (err)
+	/* -EPIPE: released all the same, and listeners must know. */
+	if (err && err != -EPIPE)
 		return err;
 	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RELEASE, &laddr, &paddr);
-	return 0;
+	return err;
 }
