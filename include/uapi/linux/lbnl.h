@@ -118,6 +118,10 @@ enum lbnl_cmd {
 	LBNL_CMD_ASSOC_IMPORT,
 	LBNL_CMD_ASSOC_RESUME,
 	LBNL_CMD_ASSOC_RELEASE,
+	LBNL_CMD_CONN_GET,
+	LBNL_CMD_CONN_DEL,
+	LBNL_CMD_CONN_FLUSH,
+	LBNL_CMD_STATS_GET,
 
 	__LBNL_CMD_MAX
 };
@@ -131,6 +135,8 @@ enum lbnl_attr {
 	LBNL_A_DEST,		/* nest, enum lbnl_dest_attr */
 	LBNL_A_ASSOC,		/* nest, enum lbnl_assoc_attr */
 	LBNL_A_TIMEOUT_MS,	/* u32, how long a command may wait */
+	LBNL_A_CONN,		/* nest, enum lbnl_conn_attr */
+	LBNL_A_STATS,		/* nest, enum lbnl_stats_attr */
 
 	__LBNL_A_MAX
 };
@@ -303,5 +309,118 @@ enum lbnl_path_attr {
 };
 
 #define LBNL_A_PATH_MAX (__LBNL_A_PATH_MAX - 1)
+
+/* State of a connection-table entry (LBNL_A_CONN_STATE). */
+enum lbnl_conn_state {
+	LBNL_CONN_TCP_SYN,		/* SYN seen, handshake not complete */
+	LBNL_CONN_TCP_ESTABLISHED,
+	LBNL_CONN_TCP_FIN,		/* a FIN seen: closing */
+	LBNL_CONN_TCP_CLOSE,		/* RST seen, or both FINs */
+	LBNL_CONN_UDP,
+	LBNL_CONN_SCTP_INIT,		/* INIT (and INIT-ACK) seen */
+	LBNL_CONN_SCTP_COOKIE,		/* COOKIE-ECHO seen */
+	LBNL_CONN_SCTP_ESTABLISHED,
+	LBNL_CONN_SCTP_SHUTDOWN,	/* SHUTDOWN* seen */
+	LBNL_CONN_SCTP_CLOSED,		/* SHUTDOWN-COMPLETE or ABORT seen */
+
+	__LBNL_CONN_STATE_MAX
+};
+
+#define LBNL_CONN_STATE_MAX (__LBNL_CONN_STATE_MAX - 1)
+
+/* Connection flags (LBNL_A_CONN_FLAGS, read-only). */
+#define LBNL_CONN_F_PICKED_UP	(1U << 0)	/* created mid-flow, no state */
+#define LBNL_CONN_F_DEST_GONE	(1U << 1)	/* its dest was deleted */
+
+/*
+ * Connection-table entries (LBNL_A_CONN). The LB role keeps one entry per
+ * flow: TCP and UDP by (VIP, peer address, peer port); SCTP by (VIP,
+ * verification tag the dest chose, peer port), so that packets from any of
+ * a multi-homed peer's addresses find the same entry (PEER_ADDR is then the
+ * address the association was set up from).
+ *
+ * LBNL_CMD_CONN_GET   dumpit: optional [LBNL_A_VIP: key] restricting the
+ *                     dump to one VIP. Each message carries an LBNL_A_VIP
+ *                     nest (key) and an LBNL_A_CONN nest. Admin only:
+ *                     entries of SCTP VIPs carry the verification tags.
+ * LBNL_CMD_CONN_DEL   [LBNL_A_VIP: key] [LBNL_A_CONN: PEER_ADDR, PEER_PORT].
+ *                     Forgets one entry (the flow's next packet is scheduled
+ *                     as a mid-flow packet).
+ * LBNL_CMD_CONN_FLUSH optional [LBNL_A_VIP: key]: forget every entry of the
+ *                     VIP, or of every VIP.
+ */
+enum lbnl_conn_attr {
+	LBNL_A_CONN_UNSPEC,
+	LBNL_A_CONN_PAD,
+	LBNL_A_CONN_PEER_ADDR,		/* binary 4/16 */
+	LBNL_A_CONN_PEER_PORT,		/* u16, host order */
+	LBNL_A_CONN_DEST_ADDR,		/* binary 4/16 (read-only) */
+	LBNL_A_CONN_DEST_PORT,		/* u16, host order (read-only) */
+	LBNL_A_CONN_STATE,		/* u8, enum lbnl_conn_state (read-only) */
+	LBNL_A_CONN_FLAGS,		/* u32, LBNL_CONN_F_* (read-only) */
+	LBNL_A_CONN_AGE_MS,		/* u64, since creation (read-only) */
+	LBNL_A_CONN_IDLE_MS,		/* u64, since the last packet (r/o) */
+	LBNL_A_CONN_EXPIRES_MS,		/* u64, until it times out (r/o) */
+	LBNL_A_CONN_PACKETS,		/* u64, peer -> dest (read-only) */
+	LBNL_A_CONN_BYTES,		/* u64, peer -> dest (read-only) */
+	LBNL_A_CONN_MY_VTAG,		/* u32, SCTP: tag the peer sends (r/o) */
+	LBNL_A_CONN_PEER_VTAG,		/* u32, SCTP: tag the dest sends (r/o) */
+
+	__LBNL_A_CONN_MAX
+};
+
+#define LBNL_A_CONN_MAX (__LBNL_A_CONN_MAX - 1)
+
+/*
+ * Why the LB role dropped a packet (LBNL_A_STATS_DROPS: one u64 attribute
+ * per reason, the attribute type being the reason).
+ */
+enum lbnl_drop_reason {
+	LBNL_DROP_UNSPEC,
+	LBNL_DROP_TRUNCATED,	/* shorter than its headers say */
+	LBNL_DROP_BAD_HEADER,	/* bad TCP data offset, UDP length, ... */
+	LBNL_DROP_BAD_CHUNK,	/* SCTP chunk of length 0, past the end, ... */
+	LBNL_DROP_FRAGMENT,	/* IP fragment for a VIP */
+	LBNL_DROP_EXTHDR,	/* IPv6 extension header chain not parsable */
+	LBNL_DROP_NO_DEST,	/* no dest can take a new flow */
+	LBNL_DROP_CONN_LIMIT,	/* connection table full: new flow refused */
+	LBNL_DROP_DEST_GONE,	/* flow of a deleted dest (expire_nodest_conn=0) */
+	LBNL_DROP_NOMEM,	/* allocation failed */
+	LBNL_DROP_TOO_BIG,	/* too big for the tunnel: ICMP sent back */
+	LBNL_DROP_NO_ROUTE,	/* no route to the dest */
+	LBNL_DROP_XMIT,		/* the dest could not be sent to */
+
+	__LBNL_DROP_MAX
+};
+
+#define LBNL_DROP_MAX (__LBNL_DROP_MAX - 1)
+
+/*
+ * Counters (LBNL_A_STATS), summed over CPUs.
+ *
+ * LBNL_CMD_STATS_GET  doit: no attributes -> the namespace's global
+ *                     counters (LBNL_A_STATS, with DROPS).
+ *                     dumpit: optional [LBNL_A_VIP: key] -> one message per
+ *                     VIP (LBNL_A_VIP key + LBNL_A_STATS) followed by one per
+ *                     dest of it (LBNL_A_VIP key, LBNL_A_DEST address and
+ *                     port, LBNL_A_STATS).
+ */
+enum lbnl_stats_attr {
+	LBNL_A_STATS_UNSPEC,
+	LBNL_A_STATS_PAD,
+	LBNL_A_STATS_PACKETS_IN,	/* u64, peer -> dest */
+	LBNL_A_STATS_BYTES_IN,		/* u64 */
+	LBNL_A_STATS_PACKETS_OUT,	/* u64, dest -> peer (nat) */
+	LBNL_A_STATS_BYTES_OUT,		/* u64 */
+	LBNL_A_STATS_CONNS,		/* u64, entries created */
+	LBNL_A_STATS_PICKED_UP,		/* u64, of which mid-flow */
+	LBNL_A_STATS_ACTIVE_CONNS,	/* u64, entries now (global, per VIP) */
+	LBNL_A_STATS_DROPS,		/* nest: u64 per enum lbnl_drop_reason */
+	LBNL_A_STATS_DROPPED,		/* u64, total drops */
+
+	__LBNL_A_STATS_MAX
+};
+
+#define LBNL_A_STATS_MAX (__LBNL_A_STATS_MAX - 1)
 
 #endif /* _UAPI_LINUX_LBNL_H */
