@@ -10,7 +10,11 @@
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/rculist.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable.h>
 #include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
@@ -18,7 +22,9 @@
 #include <uapi/linux/lbnl.h>
 
 #define LBNL_VIP_HASH_BITS	10
+#define LBNL_DEST_HASH_BITS	10
 #define LBNL_SILENCE_HASH_BITS	8
+#define LBNL_CONN_LOCKS		256	/* striped writer locks, power of 2 */
 
 /* What happens to the packets of a silenced association: see silence.c. */
 enum lbnl_silence_mode {
@@ -86,22 +92,74 @@ struct lbnl_silence_table {
 	struct delayed_work gc;
 };
 
+/* Per-CPU counters of a VIP or a dest. */
+struct lbnl_obj_stats {
+	u64_stats_t packets_in;
+	u64_stats_t bytes_in;
+	u64_stats_t packets_out;
+	u64_stats_t bytes_out;
+	u64_stats_t conns;
+	u64_stats_t picked_up;
+	struct u64_stats_sync syncp;
+};
+
+/* Per-CPU counters of a namespace's LB role. */
+struct lbnl_net_stats {
+	u64_stats_t packets_in;
+	u64_stats_t bytes_in;
+	u64_stats_t packets_out;
+	u64_stats_t bytes_out;
+	u64_stats_t conns;
+	u64_stats_t picked_up;
+	u64_stats_t drops[__LBNL_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct lbnl_vip;
+
 /**
  * struct lbnl_dest - a backend of a VIP
  * @list: entry in &lbnl_vip.dests (RCU, written under &lbnl_net.lock)
+ * @hnode: entry in &lbnl_net.dest_hash, by (address, port, protocol): the
+ *	NAT return path finds the VIP of a reply there
  * @rcu: deferred free
+ * @vip: the VIP it belongs to (outlives the dest's entries)
+ * @stats: per-CPU counters
+ * @refcnt: one for the configuration, one per connection entry
  * @addr: address, same family as the VIP
  * @port: port, network order
  * @weight: scheduling weight, 0..LBNL_DEST_WEIGHT_MAX
  * @state: enum lbnl_dest_state
+ * @dead: deleted from the configuration; its entries are on their way out
  */
 struct lbnl_dest {
 	struct list_head list;
+	struct hlist_node hnode;
 	struct rcu_head rcu;
+	struct lbnl_vip *vip;
+	struct lbnl_obj_stats __percpu *stats;
+	refcount_t refcnt;
 	union nf_inet_addr addr;
 	__be16 port;
 	u16 weight;
 	u8 state;
+	bool dead;
+};
+
+/**
+ * struct lbnl_maglev - a VIP's Maglev lookup table (see sched.c)
+ * @rcu: deferred free
+ * @size: number of slots, a prime
+ * @n_dests: number of entries in @dests
+ * @slots: dest index per slot (points into @dests)
+ * @dests: the dests that take new flows
+ */
+struct lbnl_maglev {
+	struct rcu_head rcu;
+	u32 size;
+	u32 n_dests;
+	u16 *slots;
+	struct lbnl_dest *dests[];
 };
 
 /**
@@ -109,7 +167,13 @@ struct lbnl_dest {
  * @hnode: entry in &lbnl_net.vip_hash (RCU, written under &lbnl_net.lock)
  * @list: entry in &lbnl_net.vips, in creation order (under &lbnl_net.lock)
  * @dests: the VIP's dests, in creation order
- * @rcu: deferred free
+ * @free_work: frees the VIP and its connection entries after a grace period
+ * @ln: the namespace's state, for @free_work
+ * @maglev: the scheduler's table; %NULL when no dest takes new flows
+ * @conns: connection entries by (peer port, peer address)
+ * @tags: SCTP: entries by (verification tag, peer port)
+ * @stats: per-CPU counters
+ * @conn_count: number of connection entries
  * @addr: address
  * @port: port, network order
  * @family: AF_INET or AF_INET6, for the VIP and all its dests
@@ -125,7 +189,13 @@ struct lbnl_vip {
 	struct hlist_node hnode;
 	struct list_head list;
 	struct list_head dests;
-	struct rcu_head rcu;
+	struct rcu_work free_work;
+	struct lbnl_net *ln;
+	struct lbnl_maglev __rcu *maglev;
+	struct rhashtable conns;
+	struct rhashtable tags;
+	struct lbnl_obj_stats __percpu *stats;
+	atomic_t conn_count;
 	union nf_inet_addr addr;
 	__be16 port;
 	u8 family;
@@ -136,6 +206,79 @@ struct lbnl_vip {
 	u32 migrate_after;
 	u32 flags;
 	u32 dest_count;
+};
+
+/* Connection entry flags, beyond the uapi's LBNL_CONN_F_*. */
+#define LBNL_CONN_F_UAPI	(LBNL_CONN_F_PICKED_UP | LBNL_CONN_F_DEST_GONE)
+#define LBNL_CONN_F_V6		(1U << 4)	/* in the IPv6 cache */
+#define LBNL_CONN_F_SCTP	(1U << 5)	/* a struct lbnl_sctp_conn */
+#define LBNL_CONN_F_DEAD	(1U << 6)	/* unlinked, being freed */
+#define LBNL_CONN_F_BOUND	(1U << 7)	/* SCTP: in &lbnl_vip.tags */
+
+/**
+ * struct lbnl_conn - a connection-table entry (see conn.c)
+ * @node: entry in &lbnl_vip.conns
+ * @dest: where the flow goes; holds a reference
+ * @rcu: deferred free
+ * @bytes: bytes peer -> dest
+ * @packets: packets peer -> dest
+ * @created: creation time, seconds of boot time
+ * @last_seen: jiffies of the last packet (low 32 bits)
+ * @state: enum lbnl_conn_state
+ * @flags: LBNL_CONN_F_*
+ * @pport: peer port, network order (key, with @peer)
+ * @peer: peer address; only the first 4 bytes exist in IPv4 entries
+ *
+ * Kept small (64 bytes for IPv4 on x86-64): an LB holds millions.
+ */
+struct lbnl_conn {
+	struct rhash_head node;
+	struct lbnl_dest *dest;
+	struct rcu_head rcu;
+	u64 bytes;
+	u32 packets;
+	u32 created;
+	u32 last_seen;
+	u8 state;
+	u8 flags;
+	__be16 pport;
+	union nf_inet_addr peer;
+};
+
+/* Bytes of an entry that exist, by address family. */
+#define LBNL_CONN4_SIZE	(offsetof(struct lbnl_conn, peer) + sizeof(__be32))
+#define LBNL_CONN6_SIZE	sizeof(struct lbnl_conn)
+
+/**
+ * struct lbnl_sctp_conn - an SCTP association's entry
+ * @tag_node: entry in &lbnl_vip.tags once the dest's tag is known
+ * @my_vtag: tag the peer puts on its packets (the dest chose it)
+ * @tag_pport: the peer's port again: (@my_vtag, @tag_pport) is the tag key
+ * @peer_vtag: tag the dest puts on its packets (the peer chose it)
+ * @conn: the common part, last: its size varies
+ */
+struct lbnl_sctp_conn {
+	struct rhash_head tag_node;
+	u32 my_vtag;
+	__be16 tag_pport;
+	u32 peer_vtag;
+	struct lbnl_conn conn;
+};
+
+/* A parsed packet of a VIP, or of a reply to one. */
+struct lbnl_pkt {
+	union nf_inet_addr saddr;
+	union nf_inet_addr daddr;
+	__be16 sport;
+	__be16 dport;
+	u8 family;
+	u8 proto;
+	u8 tcp_flags;
+	bool fragment;
+	unsigned int l4off;
+	u32 vtag;
+	u32 init_tag;
+	u32 chunks;	/* BIT(chunk type) for the types below 32 */
 };
 
 /**
@@ -149,14 +292,28 @@ struct lbnl_vip {
  *	Never 0, so that the netlink core's consistency check is armed.
  * @assoc_lock: serialises the server role's changes (silence entries)
  * @silence: silenced local SCTP associations
+ * @net: the namespace
+ * @dest_hash: every dest by (address, port, protocol)
+ * @stats: per-CPU counters of the LB role
+ * @conn_count: connection entries in the namespace (capped by conn_max)
+ * @conn_locks: striped locks for unlinking and re-keying entries
+ * @gc: expires idle entries
+ * @hooks_registered: the LB role's netfilter hooks are in place
  */
 struct lbnl_net {
 	struct mutex lock;	/* serialises configuration changes */
 	struct list_head vips;
 	struct hlist_head vip_hash[1 << LBNL_VIP_HASH_BITS];
+	struct hlist_head dest_hash[1 << LBNL_DEST_HASH_BITS];
 	u32 hash_seed;
 	u32 vip_count;
 	u32 gen;
+	struct net *net;
+	struct lbnl_net_stats __percpu *stats;
+	atomic_t conn_count;
+	spinlock_t conn_locks[LBNL_CONN_LOCKS];
+	struct delayed_work gc;
+	bool hooks_registered;
 	struct mutex assoc_lock;	/* serialises server-role changes */
 	struct lbnl_silence_table silence;
 };
@@ -277,6 +434,8 @@ extern unsigned int lbnl_max_vips;
 extern unsigned int lbnl_max_dests;
 extern atomic_t lbnl_vips_live;
 extern atomic_t lbnl_dests_live;
+extern atomic_t lbnl_conns_live;
+extern struct workqueue_struct *lbnl_wq;
 
 static inline struct lbnl_net *lbnl_pernet(const struct net *net)
 {
@@ -304,6 +463,83 @@ void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 		     const struct lbnl_dest_conf *conf);
 void lbnl_dest_destroy(struct lbnl_net *ln, struct lbnl_vip *vip,
 		       struct lbnl_dest *dest);
+void lbnl_dest_put(struct lbnl_dest *dest);
+struct lbnl_vip *lbnl_vip_lookup(struct lbnl_net *ln,
+				 const union nf_inet_addr *addr, u8 family,
+				 u8 proto, __be16 port);
+bool lbnl_vip_addr_known(struct lbnl_net *ln, const union nf_inet_addr *addr,
+			 u8 family, u8 proto);
+struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
+				       const union nf_inet_addr *addr,
+				       u8 family, u8 proto, __be16 port,
+				       struct lbnl_dest *from);
+
+/* sched.c */
+int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
+void lbnl_sched_free(struct lbnl_vip *vip);
+struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash);
+u32 lbnl_sched_hash(const struct lbnl_vip *vip, const struct lbnl_pkt *pkt,
+		    bool init);
+
+/* conn.c */
+extern unsigned int lbnl_expire_nodest_conn;
+int lbnl_conn_init(void);
+void lbnl_conn_exit(void);
+void lbnl_conn_net_init(struct lbnl_net *ln);
+void lbnl_conn_net_exit(struct lbnl_net *ln);
+int lbnl_conn_vip_init(struct lbnl_vip *vip);
+void lbnl_conn_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip);
+struct lbnl_conn *lbnl_conn_lookup(struct lbnl_vip *vip,
+				   const union nf_inet_addr *peer,
+				   __be16 pport);
+struct lbnl_conn *lbnl_conn_lookup_tag(struct lbnl_vip *vip, u32 vtag,
+				       __be16 pport);
+struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
+				   const struct lbnl_pkt *pkt,
+				   struct lbnl_dest *dest, u8 state, u8 flags,
+				   int *drop);
+bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
+		      struct lbnl_conn *c);
+void lbnl_conn_bind_tag(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_conn *c, u32 vtag);
+unsigned long lbnl_conn_timeout(const struct lbnl_conn *c);
+void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
+void lbnl_conn_kick_gc(struct lbnl_net *ln);
+
+static inline struct lbnl_sctp_conn *lbnl_sctp_conn(struct lbnl_conn *c)
+{
+	return container_of(c, struct lbnl_sctp_conn, conn);
+}
+
+/* proto_tcp.c, proto_udp.c, proto_sctp.c */
+int lbnl_tcp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
+u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
+int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
+int lbnl_sctp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
+u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
+
+/* xmit.c */
+int lbnl_nat_in(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		const struct lbnl_dest *dest);
+int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		 const struct lbnl_vip *vip);
+int lbnl_tun_xmit(struct net *net, struct sk_buff *skb,
+		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
+
+/* hooks.c */
+int lbnl_hooks_get(struct lbnl_net *ln);
+void lbnl_hooks_put(struct lbnl_net *ln);
+
+/* stats.c */
+int lbnl_stats_net_init(struct lbnl_net *ln);
+void lbnl_stats_net_exit(struct lbnl_net *ln);
+void lbnl_stats_drop(struct lbnl_net *ln, unsigned int reason);
+void lbnl_stats_in(struct lbnl_net *ln, struct lbnl_vip *vip,
+		   struct lbnl_dest *dest, unsigned int len);
+void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,
+		    struct lbnl_dest *dest, unsigned int len);
+void lbnl_stats_conn(struct lbnl_net *ln, struct lbnl_vip *vip,
+		     struct lbnl_dest *dest, bool picked_up);
 
 /* silence.c */
 void lbnl_silence_net_init(struct net *net);
@@ -355,8 +591,23 @@ int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info);
 
+/* conn_nl.c */
+extern const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1];
+int lbnl_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int lbnl_nl_conn_del(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_conn_flush(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_stats_get(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
 /* netlink.c */
 extern struct genl_family lbnl_genl_family;
+int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
+		   struct lbnl_vip_key *key, struct netlink_ext_ack *extack);
+int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
+		      u8 *family);
+int lbnl_put_addr(struct sk_buff *skb, int type,
+		  const union nf_inet_addr *addr, u8 family);
+int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
 int lbnl_genl_init(void);
 void lbnl_genl_exit(void);
 void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,

@@ -27,11 +27,20 @@ MODULE_PARM_DESC(max_dests, "Maximum number of dests per VIP");
 atomic_t lbnl_vips_live = ATOMIC_INIT(0);
 atomic_t lbnl_dests_live = ATOMIC_INIT(0);
 
+/* Deferred frees and the connection-table GC. */
+struct workqueue_struct *lbnl_wq __read_mostly;
+
 static int __net_init lbnl_net_init(struct net *net)
 {
 	struct lbnl_net *ln = lbnl_pernet(net);
+	int err;
 
+	ln->net = net;
+	err = lbnl_stats_net_init(ln);
+	if (err)
+		return err;
 	lbnl_net_init_vips(ln);
+	lbnl_conn_net_init(ln);
 	mutex_init(&ln->assoc_lock);
 	lbnl_silence_net_init(net);
 	return 0;
@@ -45,6 +54,11 @@ static void __net_exit lbnl_net_exit(struct net *net)
 	mutex_lock(&ln->lock);
 	lbnl_vip_flush(ln);
 	mutex_unlock(&ln->lock);
+	lbnl_conn_net_exit(ln);
+	/* The VIPs' deferred frees use @ln: let them finish. */
+	rcu_barrier();
+	flush_workqueue(lbnl_wq);
+	lbnl_stats_net_exit(ln);
 }
 
 static struct pernet_operations lbnl_net_ops = {
@@ -58,9 +72,16 @@ static int __init lbnl_init(void)
 {
 	int err;
 
+	lbnl_wq = alloc_workqueue("lbnl", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!lbnl_wq)
+		return -ENOMEM;
+	err = lbnl_conn_init();
+	if (err)
+		goto err_wq;
+
 	err = register_pernet_subsys(&lbnl_net_ops);
 	if (err)
-		return err;
+		goto err_conn;
 
 	err = lbnl_genl_init();
 	if (err)
@@ -71,6 +92,11 @@ static int __init lbnl_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&lbnl_net_ops);
+err_conn:
+	rcu_barrier();
+	lbnl_conn_exit();
+err_wq:
+	destroy_workqueue(lbnl_wq);
 	return err;
 }
 
@@ -78,14 +104,22 @@ static void __exit lbnl_exit(void)
 {
 	int vips, dests;
 
+	int conns;
+
 	lbnl_genl_exit();
 	unregister_pernet_subsys(&lbnl_net_ops);
 	rcu_barrier();
+	destroy_workqueue(lbnl_wq);
+	rcu_barrier();	/* entries' and dests' frees queued by the work */
 
 	vips = atomic_read(&lbnl_vips_live);
 	dests = atomic_read(&lbnl_dests_live);
-	if (vips || dests)
-		pr_err("leak: %d VIPs and %d dests not freed\n", vips, dests);
+	conns = atomic_read(&lbnl_conns_live);
+	if (vips || dests || conns)
+		pr_err("leak: %d VIPs, %d dests and %d connections not freed\n",
+		       vips, dests, conns);
+	else
+		lbnl_conn_exit();
 	pr_info("unloaded\n");
 }
 

@@ -56,6 +56,12 @@ static const struct nla_policy lbnl_dest_cmd_policy[LBNL_A_DEST + 1] = {
 	[LBNL_A_DEST] = NLA_POLICY_NESTED(lbnl_dest_policy),
 };
 
+/* Connection commands: an optional VIP nest and (CONN_DEL) a conn nest. */
+static const struct nla_policy lbnl_conn_cmd_policy[LBNL_A_CONN + 1] = {
+	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
+	[LBNL_A_CONN] = NLA_POLICY_NESTED(lbnl_conn_policy),
+};
+
 /* Fail with @msg, pointing at the missing attribute, unless it is there. */
 #define lbnl_attr_required(extack, nest, tb, type, msg) ({		\
 	struct netlink_ext_ack *ea__ = (extack);			\
@@ -69,8 +75,8 @@ static const struct nla_policy lbnl_dest_cmd_policy[LBNL_A_DEST + 1] = {
 })
 
 /* An address attribute: 4 bytes are IPv4, 16 are IPv6, nothing else. */
-static int lbnl_nla_get_addr(const struct nlattr *attr,
-			     union nf_inet_addr *addr, u8 *family)
+int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
+		      u8 *family)
 {
 	memset(addr, 0, sizeof(*addr));
 	switch (nla_len(attr)) {
@@ -97,9 +103,8 @@ static bool lbnl_addr_is_unicast(const union nf_inet_addr *addr, u8 family)
 }
 
 /* Parse the VIP nest of a request into @tb and the VIP key it names. */
-static int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
-			  struct lbnl_vip_key *key,
-			  struct netlink_ext_ack *extack)
+int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
+		   struct lbnl_vip_key *key, struct netlink_ext_ack *extack)
 {
 	struct nlattr *nest = attrs[LBNL_A_VIP];
 	u16 port;
@@ -247,8 +252,8 @@ static int lbnl_parse_dest_conf(struct nlattr **tb,
 	return 0;
 }
 
-static int lbnl_put_addr(struct sk_buff *skb, int type,
-			 const union nf_inet_addr *addr, u8 family)
+int lbnl_put_addr(struct sk_buff *skb, int type,
+		  const union nf_inet_addr *addr, u8 family)
 {
 	if (family == AF_INET)
 		return nla_put_in_addr(skb, type, addr->ip);
@@ -256,8 +261,7 @@ static int lbnl_put_addr(struct sk_buff *skb, int type,
 }
 
 /* The VIP nest: the key alone, or (@full) every attribute. */
-static int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip,
-			bool full)
+int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full)
 {
 	struct nlattr *nest = nla_nest_start(skb, LBNL_A_VIP);
 
@@ -913,6 +917,34 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.policy = lbnl_assoc_cmd_policy,
 		.maxattr = LBNL_A_MAX,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_CONN_GET,
+		.dumpit = lbnl_nl_conn_dump,
+		.policy = lbnl_conn_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_conn_cmd_policy) - 1,
+		.flags = GENL_ADMIN_PERM,	/* shows SCTP vtags */
+	},
+	{
+		.cmd = LBNL_CMD_CONN_DEL,
+		.doit = lbnl_nl_conn_del,
+		.policy = lbnl_conn_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_conn_cmd_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_CONN_FLUSH,
+		.doit = lbnl_nl_conn_flush,
+		.policy = lbnl_conn_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_conn_cmd_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_STATS_GET,
+		.doit = lbnl_nl_stats_get,
+		.dumpit = lbnl_nl_stats_dump,
+		.policy = lbnl_vip_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_vip_cmd_policy) - 1,
 	},
 };
 

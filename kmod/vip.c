@@ -25,6 +25,8 @@ void lbnl_net_init_vips(struct lbnl_net *ln)
 	INIT_LIST_HEAD(&ln->vips);
 	for (i = 0; i < ARRAY_SIZE(ln->vip_hash); i++)
 		INIT_HLIST_HEAD(&ln->vip_hash[i]);
+	for (i = 0; i < ARRAY_SIZE(ln->dest_hash); i++)
+		INIT_HLIST_HEAD(&ln->dest_hash[i]);
 	ln->hash_seed = get_random_u32();
 	ln->gen = 1;
 }
@@ -42,17 +44,30 @@ void lbnl_net_bump_gen(struct lbnl_net *ln)
 		ln->gen = 1;
 }
 
+/*
+ * VIPs hash by address and protocol, not port: a fragment, which has no
+ * ports, must still be recognised as a VIP's. A bucket holds the ports of an
+ * address (usually a few) besides collisions.
+ */
 static u32 lbnl_vip_hash(const struct lbnl_net *ln,
-			 const struct lbnl_vip_key *key)
+			 const union nf_inet_addr *addr, u8 family)
 {
-	u32 words = (__force u32)key->port | (u32)key->proto << 16 |
-		    (u32)key->family << 24;
-
-	return jhash_3words(jhash2((const u32 *)&key->addr,
-				   sizeof(key->addr) / sizeof(u32),
+	return jhash_2words(jhash2(addr->all, ARRAY_SIZE(addr->all),
 				   ln->hash_seed),
-			    words, 0, ln->hash_seed) &
+			    family, ln->hash_seed) &
 	       (ARRAY_SIZE(ln->vip_hash) - 1);
+}
+
+/* Dests hash by (address, port, protocol): the NAT return path's key. */
+static u32 lbnl_dest_hash(const struct lbnl_net *ln,
+			  const union nf_inet_addr *addr, __be16 port,
+			  u8 proto)
+{
+	return jhash_2words(jhash2(addr->all, ARRAY_SIZE(addr->all),
+				   ln->hash_seed),
+			    (__force u32)port | (u32)proto << 16,
+			    ln->hash_seed) &
+	       (ARRAY_SIZE(ln->dest_hash) - 1);
 }
 
 static bool lbnl_vip_match(const struct lbnl_vip *vip,
@@ -75,12 +90,103 @@ static bool lbnl_vip_match(const struct lbnl_vip *vip,
 struct lbnl_vip *lbnl_vip_find(struct lbnl_net *ln,
 			       const struct lbnl_vip_key *key)
 {
-	struct hlist_head *head = &ln->vip_hash[lbnl_vip_hash(ln, key)];
+	struct hlist_head *head;
 	struct lbnl_vip *vip;
 
+	head = &ln->vip_hash[lbnl_vip_hash(ln, &key->addr, key->family)];
 	hlist_for_each_entry_rcu(vip, head, hnode, lockdep_is_held(&ln->lock))
 		if (lbnl_vip_match(vip, key))
 			return vip;
+	return NULL;
+}
+
+/**
+ * lbnl_vip_lookup() - the packet path's VIP lookup
+ * @ln: the namespace's state
+ * @addr: destination address
+ * @family: AF_INET or AF_INET6
+ * @proto: IPPROTO_*
+ * @port: destination port, network order
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: the VIP, or %NULL.
+ */
+struct lbnl_vip *lbnl_vip_lookup(struct lbnl_net *ln,
+				 const union nf_inet_addr *addr, u8 family,
+				 u8 proto, __be16 port)
+{
+	struct hlist_head *head = &ln->vip_hash[lbnl_vip_hash(ln, addr,
+							       family)];
+	struct lbnl_vip *vip;
+
+	hlist_for_each_entry_rcu(vip, head, hnode)
+		if (vip->port == port && vip->proto == proto &&
+		    vip->family == family && nf_inet_addr_cmp(&vip->addr, addr))
+			return vip;
+	return NULL;
+}
+
+/**
+ * lbnl_vip_addr_known() - is an address a VIP's, whatever the port?
+ * @ln: the namespace's state
+ * @addr: the address
+ * @family: AF_INET or AF_INET6
+ * @proto: IPPROTO_*, or 0 for any protocol
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: true if a VIP has that address (and protocol).
+ */
+bool lbnl_vip_addr_known(struct lbnl_net *ln, const union nf_inet_addr *addr,
+			 u8 family, u8 proto)
+{
+	struct hlist_head *head = &ln->vip_hash[lbnl_vip_hash(ln, addr,
+							       family)];
+	struct lbnl_vip *vip;
+
+	hlist_for_each_entry_rcu(vip, head, hnode)
+		if ((!proto || vip->proto == proto) && vip->family == family &&
+		    nf_inet_addr_cmp(&vip->addr, addr))
+			return true;
+	return false;
+}
+
+/**
+ * lbnl_dest_lookup_nat() - find the dests of nat VIPs at an address and port
+ * @ln: the namespace's state
+ * @addr: the dest's address
+ * @family: AF_INET or AF_INET6
+ * @proto: IPPROTO_*
+ * @port: the dest's port, network order
+ * @from: %NULL for the first match, or the previous match for the next
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: a dest, or %NULL.
+ */
+struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
+				       const union nf_inet_addr *addr,
+				       u8 family, u8 proto, __be16 port,
+				       struct lbnl_dest *from)
+{
+	struct hlist_head *head;
+	struct lbnl_dest *dest;
+
+	if (from) {
+		dest = hlist_entry_safe(rcu_dereference(hlist_next_rcu(&from->hnode)),
+					struct lbnl_dest, hnode);
+	} else {
+		head = &ln->dest_hash[lbnl_dest_hash(ln, addr, port, proto)];
+		dest = hlist_entry_safe(rcu_dereference(hlist_first_rcu(head)),
+					struct lbnl_dest, hnode);
+	}
+	hlist_for_each_entry_from_rcu(dest, hnode)
+		if (dest->port == port && dest->vip->proto == proto &&
+		    dest->vip->family == family &&
+		    READ_ONCE(dest->vip->mode) == LBNL_FWD_NAT &&
+		    nf_inet_addr_cmp(&dest->addr, addr))
+			return dest;
 	return NULL;
 }
 
@@ -119,30 +225,70 @@ struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 	vip = kzalloc(sizeof(*vip), GFP_KERNEL);
 	if (!vip)
 		return NULL;
-	atomic_inc(&lbnl_vips_live);
+	vip->stats = netdev_alloc_pcpu_stats(struct lbnl_obj_stats);
+	if (!vip->stats)
+		goto err_free;
 
+	vip->ln = ln;
 	vip->addr = key->addr;
 	vip->port = key->port;
 	vip->family = key->family;
 	vip->proto = key->proto;
 	INIT_LIST_HEAD(&vip->dests);
+	if (lbnl_conn_vip_init(vip))
+		goto err_stats;
+	if (lbnl_hooks_get(ln))
+		goto err_conn;
+	atomic_inc(&lbnl_vips_live);
 	lbnl_vip_apply(ln, vip, conf);
 
 	list_add_tail(&vip->list, &ln->vips);
-	hlist_add_head_rcu(&vip->hnode, &ln->vip_hash[lbnl_vip_hash(ln, key)]);
+	hlist_add_head_rcu(&vip->hnode,
+			   &ln->vip_hash[lbnl_vip_hash(ln, &key->addr,
+						       key->family)]);
 	ln->vip_count++;
 	return vip;
+
+err_conn:
+	lbnl_conn_vip_destroy(ln, vip);
+err_stats:
+	free_percpu(vip->stats);
+err_free:
+	kfree(vip);
+	return NULL;
 }
 
 static void lbnl_dest_free_rcu(struct rcu_head *rcu)
 {
-	kfree(container_of(rcu, struct lbnl_dest, rcu));
+	struct lbnl_dest *dest = container_of(rcu, struct lbnl_dest, rcu);
+
+	free_percpu(dest->stats);
+	kfree(dest);
 	atomic_dec(&lbnl_dests_live);
 }
 
-static void lbnl_vip_free_rcu(struct rcu_head *rcu)
+/**
+ * lbnl_dest_put() - drop a reference to a dest
+ * @dest: the dest
+ *
+ * The last one frees it after a grace period. Any context.
+ */
+void lbnl_dest_put(struct lbnl_dest *dest)
 {
-	kfree(container_of(rcu, struct lbnl_vip, rcu));
+	if (refcount_dec_and_test(&dest->refcnt))
+		call_rcu(&dest->rcu, lbnl_dest_free_rcu);
+}
+
+/* A grace period after its unlinking: nothing can reach the VIP. */
+static void lbnl_vip_free_work(struct work_struct *work)
+{
+	struct lbnl_vip *vip = container_of(to_rcu_work(work), struct lbnl_vip,
+					    free_work);
+
+	lbnl_conn_vip_destroy(vip->ln, vip);
+	lbnl_sched_free(vip);
+	free_percpu(vip->stats);
+	kfree(vip);
 	atomic_dec(&lbnl_vips_live);
 }
 
@@ -151,6 +297,8 @@ static void lbnl_vip_free_rcu(struct rcu_head *rcu)
  * period
  * @ln: the namespace's state, locked
  * @vip: the VIP
+ *
+ * Its connection entries go with it (in lbnl_wq, after the grace period).
  */
 void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip)
 {
@@ -165,7 +313,9 @@ void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip)
 		lbnl_dest_destroy(ln, vip, dest);
 
 	lbnl_net_bump_gen(ln);
-	call_rcu(&vip->rcu, lbnl_vip_free_rcu);
+	lbnl_hooks_put(ln);
+	INIT_RCU_WORK(&vip->free_work, lbnl_vip_free_work);
+	queue_rcu_work(lbnl_wq, &vip->free_work);
 }
 
 /**
@@ -210,6 +360,9 @@ struct lbnl_dest *lbnl_dest_find(struct lbnl_net *ln, struct lbnl_vip *vip,
  * @ln: the namespace's state, locked
  * @dest: the dest
  * @conf: the values, already validated
+ *
+ * The VIP's scheduler table is rebuilt; if memory is short, the old one
+ * stays (a dest's new weight or state then applies at the next change).
  */
 void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 		     const struct lbnl_dest_conf *conf)
@@ -218,6 +371,8 @@ void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 	WRITE_ONCE(dest->weight, conf->weight);
 	WRITE_ONCE(dest->state, conf->state);
 	lbnl_net_bump_gen(ln);
+	if (dest->vip)
+		lbnl_sched_rebuild(ln, dest->vip);
 }
 
 /**
@@ -239,30 +394,50 @@ struct lbnl_dest *lbnl_dest_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 	dest = kzalloc(sizeof(*dest), GFP_KERNEL);
 	if (!dest)
 		return NULL;
+	dest->stats = netdev_alloc_pcpu_stats(struct lbnl_obj_stats);
+	if (!dest->stats) {
+		kfree(dest);
+		return NULL;
+	}
 	atomic_inc(&lbnl_dests_live);
 
+	refcount_set(&dest->refcnt, 1);
 	dest->addr = key->addr;
 	dest->port = key->port;
-	lbnl_dest_apply(ln, dest, conf);
-
+	dest->weight = conf->weight;
+	dest->state = conf->state;
 	list_add_tail_rcu(&dest->list, &vip->dests);
+	hlist_add_head_rcu(&dest->hnode,
+			   &ln->dest_hash[lbnl_dest_hash(ln, &dest->addr,
+							 dest->port,
+							 vip->proto)]);
 	vip->dest_count++;
+	dest->vip = vip;
+	lbnl_dest_apply(ln, dest, conf);
 	return dest;
 }
 
 /**
- * lbnl_dest_destroy() - unlink a dest from its VIP, free it after a grace
- * period
+ * lbnl_dest_destroy() - unlink a dest from its VIP and drop the
+ * configuration's reference
  * @ln: the namespace's state, locked
  * @vip: the dest's VIP
  * @dest: the dest
+ *
+ * Its connection entries keep it (dead) until they go: at once with
+ * expire_nodest_conn (the GC runs now), else when they time out.
  */
 void lbnl_dest_destroy(struct lbnl_net *ln, struct lbnl_vip *vip,
 		       struct lbnl_dest *dest)
 {
 	lockdep_assert_held(&ln->lock);
+	WRITE_ONCE(dest->dead, true);
 	list_del_rcu(&dest->list);
+	hlist_del_rcu(&dest->hnode);
 	vip->dest_count--;
 	lbnl_net_bump_gen(ln);
-	call_rcu(&dest->rcu, lbnl_dest_free_rcu);
+	lbnl_sched_rebuild(ln, vip);
+	if (atomic_read(&vip->conn_count))
+		lbnl_conn_kick_gc(ln);
+	lbnl_dest_put(dest);
 }

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl - the LB role's connection table.
+ *
+ * Each VIP has its own table (an rhashtable: lock-free RCU lookups, bucket
+ * locks for inserts, resized in the background, randomly seeded), keyed by
+ * the peer's (port, address); SCTP VIPs have a second table keyed by the
+ * verification tag the dest chose and the peer's port, which is how packets
+ * from any of a multi-homed peer's addresses find their association.
+ *
+ * Entries are created by the packet path (GFP_ATOMIC, from a slab cache)
+ * and refused beyond the per-namespace cap conn_max. Unlinking an entry, and
+ * binding an SCTP entry to its tag, happen under one of the namespace's
+ * striped locks, so that an entry is never linked into the tag table after
+ * it was unlinked; the entry is freed after an RCU grace period. Lookups take
+ * no lock; an established flow's packets allocate nothing.
+ *
+ * Idle entries are expired by a per-namespace GC work item that walks the
+ * tables in process context, a bucket at a time, and never holds a lock the
+ * packet path needs for longer than one removal.
+ */
+
+#include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "lbnl.h"
+
+static unsigned int lbnl_conn_max __read_mostly = 1 << 20;
+module_param_named(conn_max, lbnl_conn_max, uint, 0644);
+MODULE_PARM_DESC(conn_max,
+		 "Maximum connection entries per network namespace (1048576)");
+
+unsigned int lbnl_expire_nodest_conn __read_mostly = 1;
+module_param_named(expire_nodest_conn, lbnl_expire_nodest_conn, uint, 0644);
+MODULE_PARM_DESC(expire_nodest_conn,
+		 "1: a deleted dest's entries are removed and its flows rescheduled; 0: its flows' packets are dropped until they time out (1)");
+
+static unsigned int lbnl_gc_interval_ms __read_mostly = 1000;
+module_param_named(gc_interval_ms, lbnl_gc_interval_ms, uint, 0644);
+MODULE_PARM_DESC(gc_interval_ms, "Interval of idle-entry expiry, ms (1000)");
+
+/* Idle timeouts, seconds, by state; defaults as IPVS's where it has one. */
+static unsigned int lbnl_timeout_tcp __read_mostly = 900;
+module_param_named(timeout_tcp, lbnl_timeout_tcp, uint, 0644);
+MODULE_PARM_DESC(timeout_tcp, "Idle timeout of established TCP flows, s (900)");
+static unsigned int lbnl_timeout_tcp_syn __read_mostly = 60;
+module_param_named(timeout_tcp_syn, lbnl_timeout_tcp_syn, uint, 0644);
+MODULE_PARM_DESC(timeout_tcp_syn, "Idle timeout of TCP handshakes, s (60)");
+static unsigned int lbnl_timeout_tcp_fin __read_mostly = 120;
+module_param_named(timeout_tcp_fin, lbnl_timeout_tcp_fin, uint, 0644);
+MODULE_PARM_DESC(timeout_tcp_fin, "Idle timeout of closing TCP flows, s (120)");
+static unsigned int lbnl_timeout_tcp_close __read_mostly = 10;
+module_param_named(timeout_tcp_close, lbnl_timeout_tcp_close, uint, 0644);
+MODULE_PARM_DESC(timeout_tcp_close, "Timeout of reset TCP flows, s (10)");
+static unsigned int lbnl_timeout_udp __read_mostly = 300;
+module_param_named(timeout_udp, lbnl_timeout_udp, uint, 0644);
+MODULE_PARM_DESC(timeout_udp, "Idle timeout of UDP flows, s (300)");
+static unsigned int lbnl_timeout_sctp __read_mostly = 900;
+module_param_named(timeout_sctp, lbnl_timeout_sctp, uint, 0644);
+MODULE_PARM_DESC(timeout_sctp,
+		 "Idle timeout of established SCTP associations, s (900)");
+static unsigned int lbnl_timeout_sctp_init __read_mostly = 30;
+module_param_named(timeout_sctp_init, lbnl_timeout_sctp_init, uint, 0644);
+MODULE_PARM_DESC(timeout_sctp_init,
+		 "Idle timeout of SCTP set-ups and shutdowns, s (30)");
+static unsigned int lbnl_timeout_sctp_closed __read_mostly = 10;
+module_param_named(timeout_sctp_closed, lbnl_timeout_sctp_closed, uint, 0644);
+MODULE_PARM_DESC(timeout_sctp_closed,
+		 "Timeout of closed or aborted SCTP associations, s (10)");
+
+static struct kmem_cache *lbnl_conn4_cache __read_mostly;
+static struct kmem_cache *lbnl_conn6_cache __read_mostly;
+static struct kmem_cache *lbnl_sctp_conn_cache __read_mostly;
+
+atomic_t lbnl_conns_live = ATOMIC_INIT(0);
+
+static const struct rhashtable_params lbnl_conn4_params = {
+	.head_offset = offsetof(struct lbnl_conn, node),
+	.key_offset = offsetof(struct lbnl_conn, pport),
+	.key_len = sizeof(__be16) + sizeof(__be32),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params lbnl_conn6_params = {
+	.head_offset = offsetof(struct lbnl_conn, node),
+	.key_offset = offsetof(struct lbnl_conn, pport),
+	.key_len = sizeof(__be16) + sizeof(struct in6_addr),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params lbnl_tag_params = {
+	.head_offset = offsetof(struct lbnl_sctp_conn, tag_node),
+	.key_offset = offsetof(struct lbnl_sctp_conn, my_vtag),
+	.key_len = sizeof(u32) + sizeof(__be16),
+	.automatic_shrinking = true,
+};
+
+/* The lookup key, laid out as in the entry: port, then address. */
+struct lbnl_conn_key {
+	__be16 pport;
+	union nf_inet_addr peer;
+} __packed;
+
+struct lbnl_tag_key {
+	u32 vtag;
+	__be16 pport;
+} __packed;
+
+/**
+ * lbnl_conn_init() - create the slab caches
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init lbnl_conn_init(void)
+{
+	BUILD_BUG_ON(offsetof(struct lbnl_conn, peer) !=
+		     offsetof(struct lbnl_conn, pport) + sizeof(__be16));
+	BUILD_BUG_ON(offsetof(struct lbnl_sctp_conn, tag_pport) !=
+		     offsetof(struct lbnl_sctp_conn, my_vtag) + sizeof(u32));
+	BUILD_BUG_ON(offsetof(struct lbnl_sctp_conn, conn) +
+		     sizeof(struct lbnl_conn) != sizeof(struct lbnl_sctp_conn));
+
+	lbnl_conn4_cache = kmem_cache_create("lbnl_conn", LBNL_CONN4_SIZE, 0,
+					     SLAB_HWCACHE_ALIGN, NULL);
+	lbnl_conn6_cache = kmem_cache_create("lbnl_conn6", LBNL_CONN6_SIZE, 0,
+					     0, NULL);
+	lbnl_sctp_conn_cache = kmem_cache_create("lbnl_sctp_conn",
+						 sizeof(struct lbnl_sctp_conn),
+						 0, 0, NULL);
+	if (!lbnl_conn4_cache || !lbnl_conn6_cache || !lbnl_sctp_conn_cache) {
+		lbnl_conn_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * lbnl_conn_exit() - destroy the slab caches; every entry is freed
+ */
+void lbnl_conn_exit(void)
+{
+	kmem_cache_destroy(lbnl_sctp_conn_cache);
+	kmem_cache_destroy(lbnl_conn6_cache);
+	kmem_cache_destroy(lbnl_conn4_cache);
+}
+
+static const struct rhashtable_params *
+lbnl_conn_params(const struct lbnl_vip *vip)
+{
+	return vip->family == AF_INET ? &lbnl_conn4_params : &lbnl_conn6_params;
+}
+
+/**
+ * lbnl_conn_vip_init() - set up a new VIP's tables
+ * @vip: the VIP, not visible yet
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_conn_vip_init(struct lbnl_vip *vip)
+{
+	int err;
+
+	err = rhashtable_init(&vip->conns, lbnl_conn_params(vip));
+	if (err)
+		return err;
+	err = rhashtable_init(&vip->tags, &lbnl_tag_params);
+	if (err)
+		rhashtable_destroy(&vip->conns);
+	return err;
+}
+
+static void lbnl_conn_free(struct lbnl_conn *c, u8 proto, u8 family)
+{
+	lbnl_dest_put(c->dest);
+	if (proto == IPPROTO_SCTP)
+		kmem_cache_free(lbnl_sctp_conn_cache, lbnl_sctp_conn(c));
+	else if (family == AF_INET)
+		kmem_cache_free(lbnl_conn4_cache, c);
+	else
+		kmem_cache_free(lbnl_conn6_cache, c);
+	atomic_dec(&lbnl_conns_live);
+}
+
+/* The RCU callback knows the entry's cache by its flags. */
+static void lbnl_conn_free_rcu(struct rcu_head *rcu)
+{
+	struct lbnl_conn *c = container_of(rcu, struct lbnl_conn, rcu);
+
+	lbnl_conn_free(c, c->flags & LBNL_CONN_F_SCTP ? IPPROTO_SCTP : 0,
+		       c->flags & LBNL_CONN_F_V6 ? AF_INET6 : AF_INET);
+}
+
+static void lbnl_conn_free_now(void *ptr, void *arg)
+{
+	struct lbnl_net *ln = arg;
+
+	atomic_dec(&ln->conn_count);
+	lbnl_conn_free_rcu(&((struct lbnl_conn *)ptr)->rcu);
+}
+
+/**
+ * lbnl_conn_vip_destroy() - free a VIP's tables and entries
+ * @ln: the namespace's state (which outlives the VIP)
+ * @vip: the VIP, unreachable for at least a grace period
+ */
+void lbnl_conn_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip)
+{
+	rhashtable_free_and_destroy(&vip->tags, NULL, NULL);
+	rhashtable_free_and_destroy(&vip->conns, lbnl_conn_free_now, ln);
+}
+
+static spinlock_t *lbnl_conn_lock(struct lbnl_net *ln,
+				  const struct lbnl_conn *c)
+{
+	return &ln->conn_locks[hash_ptr(c, ilog2(LBNL_CONN_LOCKS))];
+}
+
+/**
+ * lbnl_conn_lookup() - find an entry by the peer's address and port
+ * @vip: the VIP
+ * @peer: the peer's address
+ * @pport: the peer's port
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: the entry, or %NULL.
+ */
+struct lbnl_conn *lbnl_conn_lookup(struct lbnl_vip *vip,
+				   const union nf_inet_addr *peer,
+				   __be16 pport)
+{
+	struct lbnl_conn_key key = { .pport = pport, .peer = *peer };
+
+	if (vip->family == AF_INET)
+		return rhashtable_lookup(&vip->conns, &key, lbnl_conn4_params);
+	return rhashtable_lookup(&vip->conns, &key, lbnl_conn6_params);
+}
+
+/**
+ * lbnl_conn_lookup_tag() - find an SCTP entry by the dest's tag
+ * @vip: the VIP
+ * @vtag: the verification tag of a packet from the peer
+ * @pport: the peer's port
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: the entry, or %NULL.
+ */
+struct lbnl_conn *lbnl_conn_lookup_tag(struct lbnl_vip *vip, u32 vtag,
+				       __be16 pport)
+{
+	struct lbnl_tag_key key = { .vtag = vtag, .pport = pport };
+	struct lbnl_sctp_conn *sc;
+
+	sc = rhashtable_lookup(&vip->tags, &key, lbnl_tag_params);
+	return sc ? &sc->conn : NULL;
+}
+
+static struct lbnl_conn *lbnl_conn_alloc(const struct lbnl_vip *vip)
+{
+	struct lbnl_sctp_conn *sc;
+	struct lbnl_conn *c;
+
+	if (vip->proto == IPPROTO_SCTP) {
+		sc = kmem_cache_zalloc(lbnl_sctp_conn_cache, GFP_ATOMIC);
+		if (!sc)
+			return NULL;
+		c = &sc->conn;
+		c->flags = LBNL_CONN_F_SCTP;
+	} else if (vip->family == AF_INET) {
+		c = kmem_cache_zalloc(lbnl_conn4_cache, GFP_ATOMIC);
+	} else {
+		c = kmem_cache_zalloc(lbnl_conn6_cache, GFP_ATOMIC);
+	}
+	if (!c)
+		return NULL;
+	if (vip->family == AF_INET6)
+		c->flags |= LBNL_CONN_F_V6;
+	atomic_inc(&lbnl_conns_live);
+	return c;
+}
+
+/**
+ * lbnl_conn_create() - create and insert the entry of a new flow
+ * @ln: the namespace's state
+ * @vip: the VIP
+ * @pkt: the flow's first packet (from the peer)
+ * @dest: where it goes; a reference is taken
+ * @state: initial state
+ * @flags: LBNL_CONN_F_PICKED_UP or 0
+ * @drop: set to the LBNL_DROP_* reason on failure
+ *
+ * Call under rcu_read_lock(). If another CPU inserted the flow's entry
+ * first, that one is returned.
+ *
+ * Return: the entry, or %NULL.
+ */
+struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
+				   const struct lbnl_pkt *pkt,
+				   struct lbnl_dest *dest, u8 state, u8 flags,
+				   int *drop)
+{
+	struct lbnl_conn *c, *old;
+
+	if (atomic_inc_return(&ln->conn_count) > READ_ONCE(lbnl_conn_max)) {
+		*drop = LBNL_DROP_CONN_LIMIT;
+		goto err_count;
+	}
+	if (!refcount_inc_not_zero(&dest->refcnt)) {
+		*drop = LBNL_DROP_NO_DEST;
+		goto err_count;
+	}
+	c = lbnl_conn_alloc(vip);
+	if (!c) {
+		*drop = LBNL_DROP_NOMEM;
+		goto err_ref;
+	}
+
+	c->dest = dest;
+	c->created = (u32)ktime_get_boottime_seconds();
+	c->last_seen = (u32)jiffies;
+	c->state = state;
+	c->flags |= flags;
+	c->pport = pkt->sport;
+	if (vip->family == AF_INET)
+		c->peer.ip = pkt->saddr.ip;
+	else
+		c->peer = pkt->saddr;
+
+	if (vip->family == AF_INET)
+		old = rhashtable_lookup_get_insert_fast(&vip->conns, &c->node,
+							lbnl_conn4_params);
+	else
+		old = rhashtable_lookup_get_insert_fast(&vip->conns, &c->node,
+							lbnl_conn6_params);
+	if (old) {
+		/* Lost a race (use the winner's), or the table is busy. */
+		atomic_dec(&ln->conn_count);
+		lbnl_conn_free(c, vip->proto, vip->family);
+		if (IS_ERR(old)) {
+			*drop = LBNL_DROP_NOMEM;
+			return NULL;
+		}
+		return old;
+	}
+	atomic_inc(&vip->conn_count);
+	lbnl_stats_conn(ln, vip, dest, flags & LBNL_CONN_F_PICKED_UP);
+	return c;
+
+err_ref:
+	lbnl_dest_put(dest);
+err_count:
+	atomic_dec(&ln->conn_count);
+	return NULL;
+}
+
+/**
+ * lbnl_conn_bind_tag() - make an SCTP entry findable by the dest's tag
+ * @ln: the namespace's state
+ * @vip: the VIP
+ * @c: the entry
+ * @vtag: the tag the dest chose (the peer's packets carry it)
+ *
+ * A different tag than the bound one (an association restart) re-binds.
+ */
+void lbnl_conn_bind_tag(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_conn *c, u32 vtag)
+{
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+	spinlock_t *lock = lbnl_conn_lock(ln, c);
+
+	if (!vtag || (READ_ONCE(c->flags) & LBNL_CONN_F_BOUND &&
+		      READ_ONCE(sc->my_vtag) == vtag))
+		return;
+
+	spin_lock_bh(lock);
+	if (c->flags & LBNL_CONN_F_DEAD)
+		goto out;
+	if (c->flags & LBNL_CONN_F_BOUND) {
+		if (sc->my_vtag == vtag)
+			goto out;
+		rhashtable_remove_fast(&vip->tags, &sc->tag_node,
+				       lbnl_tag_params);
+		WRITE_ONCE(c->flags, c->flags & ~LBNL_CONN_F_BOUND);
+	}
+	WRITE_ONCE(sc->my_vtag, vtag);
+	sc->tag_pport = c->pport;
+	/* A tag already bound (another peer address, same tag) keeps it. */
+	if (!rhashtable_lookup_insert_fast(&vip->tags, &sc->tag_node,
+					   lbnl_tag_params))
+		WRITE_ONCE(c->flags, c->flags | LBNL_CONN_F_BOUND);
+out:
+	spin_unlock_bh(lock);
+}
+
+/**
+ * lbnl_conn_unlink() - remove an entry from its tables and free it after a
+ * grace period
+ * @ln: the namespace's state
+ * @vip: the VIP
+ * @c: the entry
+ *
+ * Safe against concurrent unlinks of the same entry: one of them wins.
+ *
+ * Return: true if this call unlinked it.
+ */
+bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
+		      struct lbnl_conn *c)
+{
+	spinlock_t *lock = lbnl_conn_lock(ln, c);
+
+	spin_lock_bh(lock);
+	if (c->flags & LBNL_CONN_F_DEAD) {
+		spin_unlock_bh(lock);
+		return false;
+	}
+	WRITE_ONCE(c->flags, c->flags | LBNL_CONN_F_DEAD);
+	if (c->flags & LBNL_CONN_F_BOUND)
+		rhashtable_remove_fast(&vip->tags, &lbnl_sctp_conn(c)->tag_node,
+				       lbnl_tag_params);
+	rhashtable_remove_fast(&vip->conns, &c->node, *lbnl_conn_params(vip));
+	spin_unlock_bh(lock);
+
+	atomic_dec(&vip->conn_count);
+	atomic_dec(&ln->conn_count);
+	call_rcu(&c->rcu, lbnl_conn_free_rcu);
+	return true;
+}
+
+/**
+ * lbnl_conn_timeout() - how long an entry may stay idle
+ * @c: the entry
+ *
+ * Return: jiffies.
+ */
+unsigned long lbnl_conn_timeout(const struct lbnl_conn *c)
+{
+	unsigned int s;
+
+	switch (READ_ONCE(c->state)) {
+	case LBNL_CONN_TCP_SYN:
+		s = READ_ONCE(lbnl_timeout_tcp_syn);
+		break;
+	case LBNL_CONN_TCP_ESTABLISHED:
+		s = READ_ONCE(lbnl_timeout_tcp);
+		break;
+	case LBNL_CONN_TCP_FIN:
+		s = READ_ONCE(lbnl_timeout_tcp_fin);
+		break;
+	case LBNL_CONN_UDP:
+		s = READ_ONCE(lbnl_timeout_udp);
+		break;
+	case LBNL_CONN_SCTP_ESTABLISHED:
+		s = READ_ONCE(lbnl_timeout_sctp);
+		break;
+	case LBNL_CONN_SCTP_INIT:
+	case LBNL_CONN_SCTP_COOKIE:
+	case LBNL_CONN_SCTP_SHUTDOWN:
+		s = READ_ONCE(lbnl_timeout_sctp_init);
+		break;
+	case LBNL_CONN_SCTP_CLOSED:
+		s = READ_ONCE(lbnl_timeout_sctp_closed);
+		break;
+	default:
+		s = READ_ONCE(lbnl_timeout_tcp_close);
+		break;
+	}
+	return (unsigned long)s * HZ;
+}
+
+static bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now)
+{
+	if (READ_ONCE(c->dest->dead) && READ_ONCE(lbnl_expire_nodest_conn))
+		return true;
+	return now - READ_ONCE(c->last_seen) > lbnl_conn_timeout(c);
+}
+
+/*
+ * Walk one VIP's entries, unlinking those @match selects. Process context,
+ * &lbnl_net.lock held (the VIP stays); the walk drops RCU now and then.
+ */
+static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
+			    bool all)
+{
+	struct rhashtable_iter iter;
+	struct lbnl_conn *c;
+	u32 now = (u32)jiffies;
+	unsigned int n = 0;
+
+	rhashtable_walk_enter(&vip->conns, &iter);
+	rhashtable_walk_start(&iter);
+	while ((c = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(c)) {
+			if (PTR_ERR(c) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (all || lbnl_conn_expired(c, now))
+			lbnl_conn_unlink(ln, vip, c);
+		if (++n % 1024 == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/**
+ * lbnl_conn_flush_vip() - forget every entry of a VIP
+ * @ln: the namespace's state, locked
+ * @vip: the VIP
+ */
+void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip)
+{
+	lockdep_assert_held(&ln->lock);
+	lbnl_conn_sweep(ln, vip, true);
+}
+
+static void lbnl_conn_gc(struct work_struct *work)
+{
+	struct lbnl_net *ln = container_of(to_delayed_work(work),
+					   struct lbnl_net, gc);
+	struct lbnl_vip *vip;
+	bool any;
+
+	mutex_lock(&ln->lock);
+	list_for_each_entry(vip, &ln->vips, list)
+		if (atomic_read(&vip->conn_count))
+			lbnl_conn_sweep(ln, vip, false);
+	any = ln->vip_count;
+	mutex_unlock(&ln->lock);
+
+	if (any)
+		queue_delayed_work(lbnl_wq, &ln->gc,
+				   msecs_to_jiffies(max(READ_ONCE(lbnl_gc_interval_ms),
+							10U)));
+}
+
+/**
+ * lbnl_conn_kick_gc() - run the GC soon (a VIP appeared, a dest went away)
+ * @ln: the namespace's state
+ */
+void lbnl_conn_kick_gc(struct lbnl_net *ln)
+{
+	mod_delayed_work(lbnl_wq, &ln->gc, 0);
+}
+
+/**
+ * lbnl_conn_net_init() - set up a namespace's connection-table state
+ * @ln: the namespace's state
+ */
+void lbnl_conn_net_init(struct lbnl_net *ln)
+{
+	unsigned int i;
+
+	for (i = 0; i < LBNL_CONN_LOCKS; i++)
+		spin_lock_init(&ln->conn_locks[i]);
+	atomic_set(&ln->conn_count, 0);
+	INIT_DELAYED_WORK(&ln->gc, lbnl_conn_gc);
+}
+
+/**
+ * lbnl_conn_net_exit() - stop the GC; the VIPs are gone
+ * @ln: the namespace's state
+ */
+void lbnl_conn_net_exit(struct lbnl_net *ln)
+{
+	cancel_delayed_work_sync(&ln->gc);
+}

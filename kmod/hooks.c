@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl - the LB role's packet path.
+ *
+ * One netfilter hook per family at PRE_ROUTING, ahead of defragmentation and
+ * conntrack (NF_IP_PRI_RAW_BEFORE_DEFRAG), registered in a namespace only
+ * while it has VIPs. A packet to a VIP is checked, matched to its flow's
+ * entry (or scheduled and given one), counted, and forwarded: DNATed and
+ * handed back to the stack (nat), or wrapped and sent by the module (tun).
+ * A packet from a dest of a nat VIP is a reply: it gets the VIP's address
+ * back. Everything else is none of our business (NF_ACCEPT).
+ *
+ * Fragments for a VIP are dropped (and counted): a fragment without ports
+ * cannot be matched to a flow without reassembly, and reassembly is what an
+ * L4 balancer in the path of every packet should not do. Peers use PMTU
+ * discovery; tun VIPs answer "fragmentation needed" themselves.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/sctp.h>
+#include <linux/tcp.h>
+#include <net/tcp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "lbnl.h"
+
+/* Fill the L3 part of @pkt. Return: 0, 1 (not ours), or a drop reason. */
+static int lbnl_parse_l3(struct sk_buff *skb, u8 pf, struct lbnl_pkt *pkt)
+{
+	memset(pkt, 0, sizeof(*pkt));
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		pkt->family = AF_INET;
+		pkt->proto = iph->protocol;
+		pkt->saddr.ip = iph->saddr;
+		pkt->daddr.ip = iph->daddr;
+		pkt->l4off = ip_hdrlen(skb);
+		pkt->fragment = ip_is_fragment(iph);
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		int fragflags = 0;
+		unsigned int thoff = 0;
+		int proto;
+
+		pkt->family = AF_INET6;
+		pkt->saddr.in6 = ip6h->saddr;
+		pkt->daddr.in6 = ip6h->daddr;
+		proto = ipv6_find_hdr(skb, &thoff, -1, NULL, &fragflags);
+		if (proto < 0)
+			return LBNL_DROP_EXTHDR;
+		pkt->proto = proto;
+		pkt->l4off = thoff;
+		pkt->fragment = fragflags & IP6_FH_F_FRAG;
+	}
+
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		return 0;
+	}
+	return 1;
+}
+
+static int lbnl_parse_l4(struct sk_buff *skb, struct lbnl_pkt *pkt)
+{
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		return lbnl_tcp_parse(skb, pkt);
+	case IPPROTO_UDP:
+		return lbnl_udp_parse(skb, pkt);
+	}
+	return lbnl_sctp_parse(skb, pkt);
+}
+
+/* The ports alone, to find the VIP before the full checks. */
+static int lbnl_peek_ports(struct sk_buff *skb, struct lbnl_pkt *pkt)
+{
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	ports = skb_header_pointer(skb, pkt->l4off, sizeof(_ports), _ports);
+	if (!ports)
+		return LBNL_DROP_TRUNCATED;
+	pkt->sport = ports[0];
+	pkt->dport = ports[1];
+	return 0;
+}
+
+static u8 lbnl_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
+{
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		return lbnl_tcp_next_state(state, pkt, reply);
+	case IPPROTO_SCTP:
+		return lbnl_sctp_next_state(state, pkt, reply);
+	}
+	return state;
+}
+
+static void lbnl_conn_touch(struct lbnl_conn *c, const struct lbnl_pkt *pkt,
+			    unsigned int len, bool reply)
+{
+	u8 state = READ_ONCE(c->state), next;
+
+	next = lbnl_next_state(state, pkt, reply);
+	if (next != state)
+		WRITE_ONCE(c->state, next);
+	if (READ_ONCE(c->last_seen) != (u32)jiffies)
+		WRITE_ONCE(c->last_seen, (u32)jiffies);
+	if (!reply) {
+		/* Per-entry counters: one flow is one CPU's at a time. */
+		WRITE_ONCE(c->packets, c->packets + 1);
+		WRITE_ONCE(c->bytes, c->bytes + len);
+	}
+}
+
+/* Is @c the entry of this SCTP packet? Tags decide, not addresses. */
+static bool lbnl_sctp_conn_matches(struct lbnl_conn *c,
+				   const struct lbnl_pkt *pkt)
+{
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+
+	if (!(READ_ONCE(c->flags) & LBNL_CONN_F_BOUND))
+		return true;		/* set-up in progress: tag unknown */
+	if (READ_ONCE(sc->my_vtag) == pkt->vtag)
+		return true;
+	/* An ABORT or SHUTDOWN-COMPLETE may reflect the peer's own tag. */
+	return pkt->vtag == READ_ONCE(sc->peer_vtag) &&
+	       pkt->chunks & (BIT(SCTP_CID_ABORT) |
+			      BIT(SCTP_CID_SHUTDOWN_COMPLETE));
+}
+
+/*
+ * Find the entry of a packet from the peer. SCTP: by the dest's tag, which
+ * every packet but an INIT carries; else by the address the association was
+ * set up from (INITs, and packets racing the tag's binding).
+ */
+static struct lbnl_conn *lbnl_find_in(struct lbnl_net *ln,
+				      struct lbnl_vip *vip,
+				      const struct lbnl_pkt *pkt)
+{
+	struct lbnl_conn *c;
+
+	if (vip->proto != IPPROTO_SCTP)
+		return lbnl_conn_lookup(vip, &pkt->saddr, pkt->sport);
+
+	if (pkt->vtag) {
+		c = lbnl_conn_lookup_tag(vip, pkt->vtag, pkt->sport);
+		if (c)
+			return c;
+	}
+	c = lbnl_conn_lookup(vip, &pkt->saddr, pkt->sport);
+	if (!c)
+		return NULL;
+	if (pkt->chunks & BIT(SCTP_CID_INIT))
+		return c;	/* retransmission or restart: same dest */
+	if (!lbnl_sctp_conn_matches(c, pkt))
+		return NULL;
+	if (pkt->chunks & BIT(SCTP_CID_COOKIE_ECHO))
+		lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
+	return c;
+}
+
+/* Does a packet without an entry start a flow, or is it mid-flow? */
+enum lbnl_new_kind {
+	LBNL_NEW_FLOW,		/* SYN, INIT, any UDP */
+	LBNL_NEW_PICKUP,	/* mid-flow: an entry is created */
+	LBNL_NEW_STATELESS,	/* a last word (RST, ABORT): no entry */
+};
+
+static enum lbnl_new_kind lbnl_new_kind(const struct lbnl_pkt *pkt)
+{
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		if (pkt->tcp_flags & TCPHDR_RST)
+			return LBNL_NEW_STATELESS;
+		if ((pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+			return LBNL_NEW_FLOW;
+		return LBNL_NEW_PICKUP;
+	case IPPROTO_UDP:
+		return LBNL_NEW_FLOW;
+	}
+	if (pkt->chunks & BIT(SCTP_CID_INIT))
+		return LBNL_NEW_FLOW;
+	if (pkt->chunks & (BIT(SCTP_CID_ABORT) |
+			   BIT(SCTP_CID_SHUTDOWN_COMPLETE) |
+			   BIT(SCTP_CID_SHUTDOWN_ACK)))
+		return LBNL_NEW_STATELESS;
+	return LBNL_NEW_PICKUP;
+}
+
+static u8 lbnl_initial_state(const struct lbnl_pkt *pkt, bool pickup)
+{
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+		return pickup ? LBNL_CONN_TCP_ESTABLISHED : LBNL_CONN_TCP_SYN;
+	case IPPROTO_UDP:
+		return LBNL_CONN_UDP;
+	}
+	return pickup ? LBNL_CONN_SCTP_ESTABLISHED : LBNL_CONN_SCTP_INIT;
+}
+
+/* A TCP SYN on a finished flow's entry starts a new flow (port reuse). */
+static bool lbnl_conn_reused(const struct lbnl_conn *c,
+			     const struct lbnl_pkt *pkt)
+{
+	u8 state = READ_ONCE(c->state);
+
+	return pkt->proto == IPPROTO_TCP &&
+	       (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
+	       (state == LBNL_CONN_TCP_FIN || state == LBNL_CONN_TCP_CLOSE);
+}
+
+/*
+ * The dest of a packet from the peer, creating the flow's entry if it has
+ * none. Return: the dest, or %NULL with *@drop set.
+ */
+static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
+				       struct lbnl_vip *vip,
+				       const struct lbnl_pkt *pkt,
+				       unsigned int len, int *drop)
+{
+	enum lbnl_new_kind kind;
+	struct lbnl_dest *dest;
+	struct lbnl_conn *c;
+
+	c = lbnl_find_in(ln, vip, pkt);
+	if (c) {
+		dest = c->dest;
+		if (READ_ONCE(dest->dead)) {
+			if (!READ_ONCE(lbnl_expire_nodest_conn)) {
+				*drop = LBNL_DROP_DEST_GONE;
+				return NULL;
+			}
+			lbnl_conn_unlink(ln, vip, c);
+		} else if (lbnl_conn_reused(c, pkt)) {
+			lbnl_conn_unlink(ln, vip, c);
+		} else {
+			lbnl_conn_touch(c, pkt, len, false);
+			return dest;
+		}
+	}
+
+	kind = lbnl_new_kind(pkt);
+	dest = lbnl_sched_pick(vip, lbnl_sched_hash(vip, pkt,
+						    kind == LBNL_NEW_FLOW));
+	if (!dest || READ_ONCE(dest->dead)) {
+		*drop = LBNL_DROP_NO_DEST;
+		return NULL;
+	}
+	if (kind == LBNL_NEW_STATELESS)
+		return dest;
+
+	c = lbnl_conn_create(ln, vip, pkt, dest,
+			     lbnl_initial_state(pkt, kind == LBNL_NEW_PICKUP),
+			     kind == LBNL_NEW_PICKUP ? LBNL_CONN_F_PICKED_UP : 0,
+			     drop);
+	if (!c)
+		return NULL;
+	if (vip->proto == IPPROTO_SCTP) {
+		if (kind == LBNL_NEW_FLOW)
+			WRITE_ONCE(lbnl_sctp_conn(c)->peer_vtag, pkt->init_tag);
+		else
+			lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
+	}
+	if (c->dest != dest) {
+		/* Another CPU created it first: follow that one. */
+		dest = c->dest;
+	}
+	lbnl_conn_touch(c, pkt, len, false);
+	return dest;
+}
+
+static unsigned int lbnl_drop(struct lbnl_net *ln, int reason)
+{
+	lbnl_stats_drop(ln, reason);
+	return NF_DROP;
+}
+
+static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
+			    struct lbnl_vip *vip, struct sk_buff *skb,
+			    struct lbnl_pkt *pkt)
+{
+	unsigned int len = skb->len;
+	struct lbnl_dest *dest;
+	int reason;
+
+	reason = lbnl_parse_l4(skb, pkt);
+	if (reason)
+		return lbnl_drop(ln, reason);
+
+	dest = lbnl_schedule(ln, vip, pkt, len, &reason);
+	if (!dest)
+		return lbnl_drop(ln, reason);
+	lbnl_stats_in(ln, vip, dest, len);
+
+	if (READ_ONCE(vip->mode) == LBNL_FWD_NAT) {
+		if (lbnl_nat_in(skb, pkt, dest))
+			return lbnl_drop(ln, LBNL_DROP_NOMEM);
+		return NF_ACCEPT;
+	}
+	reason = lbnl_tun_xmit(net, skb, pkt, dest);
+	if (reason)
+		return lbnl_drop(ln, reason);
+	return NF_STOLEN;
+}
+
+/* A reply from a dest of a nat VIP? Then give it the VIP's address back. */
+static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
+			     struct lbnl_pkt *pkt)
+{
+	struct lbnl_dest *dest = NULL, *first = NULL;
+	struct lbnl_conn *c = NULL;
+	unsigned int len = skb->len;
+	struct lbnl_vip *vip;
+	int reason;
+
+	if (pkt->fragment || lbnl_peek_ports(skb, pkt))
+		return NF_ACCEPT;
+	/*
+	 * The dest's (address, port) may serve several VIPs: the one with
+	 * this flow's entry wins, else the first (a reply to a flow the LB
+	 * lost track of still needs the VIP's address).
+	 */
+	while ((dest = lbnl_dest_lookup_nat(ln, &pkt->saddr, pkt->family,
+					    pkt->proto, pkt->sport, dest))) {
+		if (!first)
+			first = dest;
+		c = lbnl_conn_lookup(dest->vip, &pkt->daddr, pkt->dport);
+		if (c && c->dest == dest)
+			break;
+		c = NULL;
+	}
+	if (!first)
+		return NF_ACCEPT;
+	dest = c ? c->dest : first;
+	vip = dest->vip;
+
+	reason = lbnl_parse_l4(skb, pkt);
+	if (reason)
+		return lbnl_drop(ln, reason);
+	if (c) {
+		lbnl_conn_touch(c, pkt, len, true);
+		if (pkt->chunks & BIT(SCTP_CID_INIT_ACK))
+			lbnl_conn_bind_tag(ln, vip, c, pkt->init_tag);
+	}
+	if (lbnl_nat_out(skb, pkt, vip))
+		return lbnl_drop(ln, LBNL_DROP_NOMEM);
+	lbnl_stats_out(ln, vip, dest, len);
+	return NF_ACCEPT;
+}
+
+static unsigned int lbnl_hook(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	struct lbnl_net *ln = lbnl_pernet(state->net);
+	struct lbnl_vip *vip;
+	struct lbnl_pkt pkt;
+	int reason;
+
+	reason = lbnl_parse_l3(skb, state->pf, &pkt);
+	if (reason == 1)
+		return NF_ACCEPT;
+	if (reason) {
+		/* Unparsable extension headers: ours if sent to a VIP. */
+		if (lbnl_vip_addr_known(ln, &pkt.daddr, pkt.family, 0))
+			return lbnl_drop(ln, reason);
+		return NF_ACCEPT;
+	}
+
+	if (pkt.fragment) {
+		if (lbnl_vip_addr_known(ln, &pkt.daddr, pkt.family, pkt.proto))
+			return lbnl_drop(ln, LBNL_DROP_FRAGMENT);
+		return lbnl_out(ln, skb, &pkt);
+	}
+	if (lbnl_peek_ports(skb, &pkt)) {
+		if (lbnl_vip_addr_known(ln, &pkt.daddr, pkt.family, pkt.proto))
+			return lbnl_drop(ln, LBNL_DROP_TRUNCATED);
+		return NF_ACCEPT;
+	}
+
+	vip = lbnl_vip_lookup(ln, &pkt.daddr, pkt.family, pkt.proto,
+			      pkt.dport);
+	if (vip)
+		return lbnl_in(ln, state->net, vip, skb, &pkt);
+	return lbnl_out(ln, skb, &pkt);
+}
+
+static const struct nf_hook_ops lbnl_hook_ops[] = {
+	{
+		.hook = lbnl_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_RAW_BEFORE_DEFRAG,
+	},
+	{
+		.hook = lbnl_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_RAW_BEFORE_DEFRAG,
+	},
+};
+
+/**
+ * lbnl_hooks_get() - a VIP appeared: make sure the hooks are in place
+ * @ln: the namespace's state, locked
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_hooks_get(struct lbnl_net *ln)
+{
+	int err;
+
+	lockdep_assert_held(&ln->lock);
+	if (ln->hooks_registered)
+		return 0;
+	err = nf_register_net_hooks(ln->net, lbnl_hook_ops,
+				    ARRAY_SIZE(lbnl_hook_ops));
+	if (err)
+		return err;
+	ln->hooks_registered = true;
+	lbnl_conn_kick_gc(ln);
+	return 0;
+}
+
+/**
+ * lbnl_hooks_put() - a VIP went away: drop the hooks with the last one
+ * @ln: the namespace's state, locked
+ */
+void lbnl_hooks_put(struct lbnl_net *ln)
+{
+	lockdep_assert_held(&ln->lock);
+	if (ln->vip_count || !ln->hooks_registered)
+		return;
+	nf_unregister_net_hooks(ln->net, lbnl_hook_ops,
+				ARRAY_SIZE(lbnl_hook_ops));
+	ln->hooks_registered = false;
+}

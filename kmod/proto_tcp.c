@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl - TCP: header checks and the connection entry's states.
+ *
+ * The LB sees the peer's half of a flow (and in nat mode the dest's too), so
+ * the states are coarse: enough to pick a timeout, not to validate TCP.
+ */
+
+#include <linux/tcp.h>
+#include <net/tcp.h>
+
+#include "lbnl.h"
+
+/**
+ * lbnl_tcp_parse() - check a TCP header and note its flags
+ * @skb: the packet
+ * @pkt: the parsed packet; @pkt->l4off is set
+ *
+ * Return: 0, or the LBNL_DROP_* reason to drop it.
+ */
+int lbnl_tcp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt)
+{
+	unsigned int len = skb->len - pkt->l4off;
+	struct tcphdr _th;
+	const struct tcphdr *th;
+
+	th = skb_header_pointer(skb, pkt->l4off, sizeof(_th), &_th);
+	if (!th)
+		return LBNL_DROP_TRUNCATED;
+	if (th->doff < sizeof(_th) / 4 || th->doff * 4 > len)
+		return LBNL_DROP_BAD_HEADER;
+	pkt->sport = th->source;
+	pkt->dport = th->dest;
+	pkt->tcp_flags = ((const u8 *)th)[13];
+	return 0;
+}
+
+/**
+ * lbnl_tcp_next_state() - the entry's state after a packet
+ * @state: the state before
+ * @pkt: the packet
+ * @reply: it came from the dest
+ *
+ * Return: the new state.
+ */
+u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
+{
+	u8 f = pkt->tcp_flags;
+
+	if (f & TCPHDR_RST)
+		return LBNL_CONN_TCP_CLOSE;
+	if (f & TCPHDR_FIN)
+		return state == LBNL_CONN_TCP_CLOSE ? state : LBNL_CONN_TCP_FIN;
+	if (state == LBNL_CONN_TCP_SYN && !reply && !(f & TCPHDR_SYN) &&
+	    (f & TCPHDR_ACK))
+		return LBNL_CONN_TCP_ESTABLISHED;
+	return state;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl - the LB role's counters: per-CPU, per namespace, per VIP, per dest;
+ * summed over CPUs only when read.
+ */
+
+#include <linux/netdevice.h>
+
+#include "lbnl.h"
+
+/**
+ * lbnl_stats_net_init() - allocate a namespace's counters
+ * @ln: the namespace's state
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int lbnl_stats_net_init(struct lbnl_net *ln)
+{
+	ln->stats = netdev_alloc_pcpu_stats(struct lbnl_net_stats);
+	return ln->stats ? 0 : -ENOMEM;
+}
+
+/**
+ * lbnl_stats_net_exit() - free a namespace's counters
+ * @ln: the namespace's state
+ */
+void lbnl_stats_net_exit(struct lbnl_net *ln)
+{
+	free_percpu(ln->stats);
+}
+
+/**
+ * lbnl_stats_drop() - count a dropped packet
+ * @ln: the namespace's state
+ * @reason: LBNL_DROP_*
+ */
+void lbnl_stats_drop(struct lbnl_net *ln, unsigned int reason)
+{
+	struct lbnl_net_stats *s = this_cpu_ptr(ln->stats);
+
+	if (WARN_ON_ONCE(reason > LBNL_DROP_MAX))
+		reason = LBNL_DROP_UNSPEC;
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->drops[reason]);
+	u64_stats_update_end(&s->syncp);
+}
+
+static void lbnl_obj_add(struct lbnl_obj_stats __percpu *stats, bool out,
+			 unsigned int len)
+{
+	struct lbnl_obj_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	if (out) {
+		u64_stats_inc(&s->packets_out);
+		u64_stats_add(&s->bytes_out, len);
+	} else {
+		u64_stats_inc(&s->packets_in);
+		u64_stats_add(&s->bytes_in, len);
+	}
+	u64_stats_update_end(&s->syncp);
+}
+
+static void lbnl_net_add(struct lbnl_net *ln, bool out, unsigned int len)
+{
+	struct lbnl_net_stats *s = this_cpu_ptr(ln->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	if (out) {
+		u64_stats_inc(&s->packets_out);
+		u64_stats_add(&s->bytes_out, len);
+	} else {
+		u64_stats_inc(&s->packets_in);
+		u64_stats_add(&s->bytes_in, len);
+	}
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * lbnl_stats_in() - count a packet forwarded from the peer to a dest
+ * @ln: the namespace's state
+ * @vip: its VIP
+ * @dest: its dest
+ * @len: its length
+ */
+void lbnl_stats_in(struct lbnl_net *ln, struct lbnl_vip *vip,
+		   struct lbnl_dest *dest, unsigned int len)
+{
+	lbnl_net_add(ln, false, len);
+	lbnl_obj_add(vip->stats, false, len);
+	lbnl_obj_add(dest->stats, false, len);
+}
+
+/**
+ * lbnl_stats_out() - count a reply rewritten back to the VIP
+ * @ln: the namespace's state
+ * @vip: its VIP
+ * @dest: the dest it came from
+ * @len: its length
+ */
+void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,
+		    struct lbnl_dest *dest, unsigned int len)
+{
+	lbnl_net_add(ln, true, len);
+	lbnl_obj_add(vip->stats, true, len);
+	lbnl_obj_add(dest->stats, true, len);
+}
+
+static void lbnl_obj_conn(struct lbnl_obj_stats __percpu *stats,
+			  bool picked_up)
+{
+	struct lbnl_obj_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->conns);
+	if (picked_up)
+		u64_stats_inc(&s->picked_up);
+	u64_stats_update_end(&s->syncp);
+}
+
+/**
+ * lbnl_stats_conn() - count a new connection entry
+ * @ln: the namespace's state
+ * @vip: its VIP
+ * @dest: its dest
+ * @picked_up: created mid-flow
+ */
+void lbnl_stats_conn(struct lbnl_net *ln, struct lbnl_vip *vip,
+		     struct lbnl_dest *dest, bool picked_up)
+{
+	struct lbnl_net_stats *s = this_cpu_ptr(ln->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->conns);
+	if (picked_up)
+		u64_stats_inc(&s->picked_up);
+	u64_stats_update_end(&s->syncp);
+	lbnl_obj_conn(vip->stats, picked_up);
+	lbnl_obj_conn(dest->stats, picked_up);
+}
