@@ -49,8 +49,14 @@ u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
 
 	if (f & TCPHDR_RST)
 		return LBNL_CONN_TCP_CLOSE;
+	/*
+	 * A FIN on a closing flow is taken for the other side's (a
+	 * retransmitted one shortens the entry's life; a packet after its
+	 * end is picked up, to the same dest, like any mid-flow packet).
+	 */
 	if (f & TCPHDR_FIN)
-		return state == LBNL_CONN_TCP_CLOSE ? state : LBNL_CONN_TCP_FIN;
+		return state >= LBNL_CONN_TCP_FIN ? LBNL_CONN_TCP_CLOSE :
+						    LBNL_CONN_TCP_FIN;
 	if (state == LBNL_CONN_TCP_SYN && !reply && !(f & TCPHDR_SYN) &&
 	    (f & TCPHDR_ACK))
 		return LBNL_CONN_TCP_ESTABLISHED;

@@ -50,6 +50,30 @@ int expect_no_args(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * -j/--json and -p/--pretty may also follow the command (as they may
+ * precede the object). Removes them; the other arguments keep their order.
+ */
+int take_output_options(int *argc, char **argv)
+{
+	int i, n = 0;
+
+	for (i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json"))
+			opts.json = true;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--pretty"))
+			opts.pretty = true;
+		else if (a[0] == '-' && a[1])
+			return usage_error("unknown option '%s'", a);
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return 0;
+}
+
 static int parse_name(const struct lbnl_name_table *t, const char *keyword,
 		      const char *arg, unsigned int *value)
 {

@@ -57,30 +57,6 @@ static int parse_assoc_key(int *argc, char ***argv, struct lbnl_assoc_key *key)
 	return 0;
 }
 
-/*
- * -j/--json and -p/--pretty may also follow "show" and "import" (as they
- * may precede the object). Removes them; the others keep their order.
- */
-static int take_output_options(int *argc, char **argv)
-{
-	int i, n = 0;
-
-	for (i = 0; i < *argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-j") || !strcmp(a, "--json"))
-			opts.json = true;
-		else if (!strcmp(a, "-p") || !strcmp(a, "--pretty"))
-			opts.pretty = true;
-		else if (a[0] == '-' && a[1])
-			return usage_error("unknown option '%s'", a);
-		else
-			argv[n++] = argv[i];
-	}
-	*argc = n;
-	return 0;
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;

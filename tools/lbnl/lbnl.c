@@ -24,6 +24,8 @@ static const struct object objects[] = {
 	{ "vip", vip_cmds, "show" },
 	{ "dest", dest_cmds, "show" },
 	{ "assoc", assoc_cmds, "show" },
+	{ "conn", conn_cmds, "show" },
+	{ "stats", stats_cmds, NULL },
 	{ "flush", flush_cmds, NULL },
 	{ "monitor", monitor_cmds, NULL },
 	{ "save", save_cmds, NULL },
@@ -112,7 +114,8 @@ static void print_help(FILE *fp)
 	fprintf(fp,
 		"\n"
 		"Options:\n"
-		"  -j, --json      JSON output (show commands, assoc import, monitor)\n"
+		"  -j, --json      JSON output (show commands, stats, assoc import,\n"
+		"                  monitor)\n"
 		"  -p, --pretty    indent JSON output (with -j; and assoc export's)\n"
 		"  -h, --help      print this help\n"
 		"  -V, --version   print the version\n"

@@ -52,6 +52,8 @@ struct object {
 extern const struct cmd vip_cmds[];
 extern const struct cmd dest_cmds[];
 extern const struct cmd assoc_cmds[];
+extern const struct cmd conn_cmds[];
+extern const struct cmd stats_cmds[];
 extern const struct cmd flush_cmds[];
 extern const struct cmd monitor_cmds[];
 extern const struct cmd save_cmds[];
@@ -73,6 +75,8 @@ int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip);
 int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest);
 int expect_no_args(int argc, char **argv);
+/* Removes -j/-p (and --json/--pretty) given after the command. */
+int take_output_options(int *argc, char **argv);
 
 /* request.c: talking to the kernel. */
 struct lbnl_nl *cli_nl_open(void);

@@ -135,7 +135,7 @@ static int parse_words(int argc, char **argv, struct request *req)
 		cmd = &obj->cmds[0];
 	}
 	if (!cmd->parse)
-		return usage_error("'%s%s%s' cannot be restored (only add, set, del and flush can)",
+		return usage_error("'%s%s%s' cannot be restored (only vip and dest add, set and del, and flush can)",
 				   obj->name, cmd->name ? " " : "",
 				   cmd->name ? cmd->name : "");
 	return cmd->parse(argc, argv, req);

@@ -23,6 +23,8 @@ static const struct nla_policy top_policy[LBNL_A_MAX + 1] = {
 	[LBNL_A_VIP] = { .type = NLA_NESTED },
 	[LBNL_A_DEST] = { .type = NLA_NESTED },
 	[LBNL_A_ASSOC] = { .type = NLA_NESTED },
+	[LBNL_A_CONN] = { .type = NLA_NESTED },
+	[LBNL_A_STATS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy vip_policy[LBNL_A_VIP_MAX + 1] = {
@@ -86,6 +88,34 @@ static const struct nla_policy path_policy[LBNL_A_PATH_MAX + 1] = {
 	[LBNL_A_PATH_RTTVAR_US] = { .type = NLA_U32 },
 	[LBNL_A_PATH_CWND] = { .type = NLA_U32 },
 	[LBNL_A_PATH_SSTHRESH] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy conn_policy[LBNL_A_CONN_MAX + 1] = {
+	[LBNL_A_CONN_PEER_ADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_CONN_PEER_PORT] = { .type = NLA_U16 },
+	[LBNL_A_CONN_DEST_ADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_CONN_DEST_PORT] = { .type = NLA_U16 },
+	[LBNL_A_CONN_STATE] = { .type = NLA_U8 },
+	[LBNL_A_CONN_FLAGS] = { .type = NLA_U32 },
+	[LBNL_A_CONN_AGE_MS] = { .type = NLA_U64 },
+	[LBNL_A_CONN_IDLE_MS] = { .type = NLA_U64 },
+	[LBNL_A_CONN_EXPIRES_MS] = { .type = NLA_U64 },
+	[LBNL_A_CONN_PACKETS] = { .type = NLA_U64 },
+	[LBNL_A_CONN_BYTES] = { .type = NLA_U64 },
+	[LBNL_A_CONN_MY_VTAG] = { .type = NLA_U32 },
+	[LBNL_A_CONN_PEER_VTAG] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy stats_policy[LBNL_A_STATS_MAX + 1] = {
+	[LBNL_A_STATS_PACKETS_IN] = { .type = NLA_U64 },
+	[LBNL_A_STATS_BYTES_IN] = { .type = NLA_U64 },
+	[LBNL_A_STATS_PACKETS_OUT] = { .type = NLA_U64 },
+	[LBNL_A_STATS_BYTES_OUT] = { .type = NLA_U64 },
+	[LBNL_A_STATS_CONNS] = { .type = NLA_U64 },
+	[LBNL_A_STATS_PICKED_UP] = { .type = NLA_U64 },
+	[LBNL_A_STATS_ACTIVE_CONNS] = { .type = NLA_U64 },
+	[LBNL_A_STATS_DROPS] = { .type = NLA_NESTED },
+	[LBNL_A_STATS_DROPPED] = { .type = NLA_U64 },
 };
 
 static int put_key_attrs(struct nl_msg *msg, const struct lbnl_vip_key *key)
@@ -575,4 +605,174 @@ int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
 		ev->has_assoc = true;
 	}
 	return 0;
+}
+
+/* Connections and counters ------------------------------------------------ */
+
+int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
+		      uint16_t peer_port)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_CONN);
+
+	if (!nest || put_addr(msg, LBNL_A_CONN_PEER_ADDR, peer) ||
+	    nla_put_u16(msg, LBNL_A_CONN_PEER_PORT, peer_port))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static uint64_t get_u64(struct nlattr *attr)
+{
+	return nla_get_u64(attr);	/* copies: 4-byte alignment is fine */
+}
+
+/* A u64 conn attribute into *value, marking bit in c->has. */
+static void conn_u64(struct nlattr **tb, int type, unsigned int bit,
+		     struct lbnl_conn *c, uint64_t *value)
+{
+	if (tb[type]) {
+		*value = get_u64(tb[type]);
+		c->has |= bit;
+	}
+}
+
+static int parse_conn(struct nlattr *nest, struct lbnl_conn *c)
+{
+	struct nlattr *tb[LBNL_A_CONN_MAX + 1];
+
+	if (nla_parse_nested(tb, LBNL_A_CONN_MAX, nest, conn_policy) ||
+	    !tb[LBNL_A_CONN_PEER_ADDR] || !tb[LBNL_A_CONN_PEER_PORT] ||
+	    parse_addr(tb[LBNL_A_CONN_PEER_ADDR], &c->peer_addr))
+		return -EPROTO;
+	c->peer_port = nla_get_u16(tb[LBNL_A_CONN_PEER_PORT]);
+	if (tb[LBNL_A_CONN_DEST_ADDR]) {
+		if (parse_addr(tb[LBNL_A_CONN_DEST_ADDR], &c->dest_addr))
+			return -EPROTO;
+		c->dest_port = tb[LBNL_A_CONN_DEST_PORT] ?
+			       nla_get_u16(tb[LBNL_A_CONN_DEST_PORT]) : 0;
+		if (!c->dest_port)
+			c->dest_port = c->vip.port;
+		c->has |= LBNL_CONN_HAS_DEST;
+	}
+	if (tb[LBNL_A_CONN_STATE]) {
+		c->state = nla_get_u8(tb[LBNL_A_CONN_STATE]);
+		c->has |= LBNL_CONN_HAS_STATE;
+	}
+	if (tb[LBNL_A_CONN_FLAGS]) {
+		c->flags = nla_get_u32(tb[LBNL_A_CONN_FLAGS]);
+		c->has |= LBNL_CONN_HAS_FLAGS;
+	}
+	conn_u64(tb, LBNL_A_CONN_AGE_MS, LBNL_CONN_HAS_AGE, c, &c->age_ms);
+	conn_u64(tb, LBNL_A_CONN_IDLE_MS, LBNL_CONN_HAS_IDLE, c, &c->idle_ms);
+	conn_u64(tb, LBNL_A_CONN_EXPIRES_MS, LBNL_CONN_HAS_EXPIRES, c,
+		 &c->expires_ms);
+	conn_u64(tb, LBNL_A_CONN_PACKETS, LBNL_CONN_HAS_PACKETS, c,
+		 &c->packets);
+	conn_u64(tb, LBNL_A_CONN_BYTES, LBNL_CONN_HAS_BYTES, c, &c->bytes);
+	if (tb[LBNL_A_CONN_MY_VTAG] && tb[LBNL_A_CONN_PEER_VTAG]) {
+		c->my_vtag = nla_get_u32(tb[LBNL_A_CONN_MY_VTAG]);
+		c->peer_vtag = nla_get_u32(tb[LBNL_A_CONN_PEER_VTAG]);
+		c->has |= LBNL_CONN_HAS_VTAGS;
+	}
+	return 0;
+}
+
+int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbnl_conn *c)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1];
+	struct lbnl_vip vip;
+
+	memset(c, 0, sizeof(*c));
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, LBNL_A_MAX, top_policy) ||
+	    !tb[LBNL_A_VIP] || !tb[LBNL_A_CONN] ||
+	    parse_vip(tb[LBNL_A_VIP], &vip))
+		return -EPROTO;
+	c->vip = vip.key;
+	return parse_conn(tb[LBNL_A_CONN], c);
+}
+
+/* enum lbnl_counter -> its attribute. */
+static const int counter_attrs[LBNL_COUNTERS] = {
+	[LBNL_COUNTER_PACKETS_IN] = LBNL_A_STATS_PACKETS_IN,
+	[LBNL_COUNTER_BYTES_IN] = LBNL_A_STATS_BYTES_IN,
+	[LBNL_COUNTER_PACKETS_OUT] = LBNL_A_STATS_PACKETS_OUT,
+	[LBNL_COUNTER_BYTES_OUT] = LBNL_A_STATS_BYTES_OUT,
+	[LBNL_COUNTER_CONNS] = LBNL_A_STATS_CONNS,
+	[LBNL_COUNTER_PICKED_UP] = LBNL_A_STATS_PICKED_UP,
+	[LBNL_COUNTER_ACTIVE_CONNS] = LBNL_A_STATS_ACTIVE_CONNS,
+	[LBNL_COUNTER_DROPPED] = LBNL_A_STATS_DROPPED,
+};
+
+/*
+ * LBNL_A_STATS_DROPS: one u64 per reason, the type being the reason.
+ * Zero-length attributes are alignment padding; reasons past what we
+ * keep are ignored.
+ */
+static int parse_drops(struct nlattr *nest, struct lbnl_stats *st)
+{
+	struct nlattr *a;
+	int rem;
+
+	st->has_drops = true;
+	nla_for_each_nested(a, nest, rem) {
+		int type = nla_type(a);
+
+		if (!nla_len(a))
+			continue;
+		if (nla_len(a) != sizeof(uint64_t))
+			return -EPROTO;
+		if (type <= 0 || type >= LBNL_DROP_SLOTS)
+			continue;
+		st->drops[type] = get_u64(a);
+		st->drops_present |= 1ULL << type;
+	}
+	return 0;
+}
+
+static int parse_stats(struct nlattr *nest, struct lbnl_stats *st)
+{
+	struct nlattr *tb[LBNL_A_STATS_MAX + 1];
+	unsigned int i;
+
+	if (nla_parse_nested(tb, LBNL_A_STATS_MAX, nest, stats_policy))
+		return -EPROTO;
+	for (i = 0; i < LBNL_COUNTERS; i++) {
+		if (!tb[counter_attrs[i]])
+			continue;
+		st->counters[i] = get_u64(tb[counter_attrs[i]]);
+		st->has |= 1U << i;
+	}
+	if (tb[LBNL_A_STATS_DROPS])
+		return parse_drops(tb[LBNL_A_STATS_DROPS], st);
+	return 0;
+}
+
+int lbnl_parse_stats_msg(struct nlmsghdr *nlh, struct lbnl_stats_entry *e,
+			 bool *has_vip)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1];
+	struct lbnl_vip vip;
+
+	memset(e, 0, sizeof(*e));
+	*has_vip = false;
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, LBNL_A_MAX, top_policy) ||
+	    !tb[LBNL_A_STATS])
+		return -EPROTO;
+	if (tb[LBNL_A_VIP]) {
+		if (parse_vip(tb[LBNL_A_VIP], &vip))
+			return -EPROTO;
+		e->vip = vip.key;
+		*has_vip = true;
+	}
+	if (tb[LBNL_A_DEST]) {
+		if (!*has_vip)
+			return -EPROTO;
+		e->dest.vip = e->vip;
+		if (parse_dest(tb[LBNL_A_DEST], &e->dest))
+			return -EPROTO;
+		e->is_dest = true;
+	}
+	return parse_stats(tb[LBNL_A_STATS], &e->stats);
 }

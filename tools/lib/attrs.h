@@ -33,4 +33,16 @@ int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev);
  */
 int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s);
 
+/* LBNL_A_CONN nest naming one entry: the peer's address and port. */
+int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
+		      uint16_t peer_port);
+/* A CONN_GET dump message (LBNL_A_VIP key, LBNL_A_CONN). -EPROTO. */
+int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbnl_conn *c);
+/*
+ * A STATS_GET reply: LBNL_A_STATS, after the LBNL_A_VIP key (*has_vip)
+ * and LBNL_A_DEST address and port (e->is_dest) of a dump. -EPROTO.
+ */
+int lbnl_parse_stats_msg(struct nlmsghdr *nlh, struct lbnl_stats_entry *e,
+			 bool *has_vip);
+
 #endif

@@ -13,6 +13,8 @@
 			 OP(DEST_GET))
 #define ASSOC_OPS	(OP(ASSOC_GET) | OP(ASSOC_EXPORT) | OP(ASSOC_IMPORT) | \
 			 OP(ASSOC_RESUME) | OP(ASSOC_RELEASE))
+#define LB_OPS		(OP(CONN_GET) | OP(CONN_DEL) | OP(CONN_FLUSH) | \
+			 OP(STATS_GET))
 
 static const struct {
 	unsigned int ops;	/* mask of OP() bits the text applies to */
@@ -21,7 +23,11 @@ static const struct {
 } messages[] = {
 	{ ANY_OP, EPERM, "permission denied (need CAP_NET_ADMIN)" },
 	{ ANY_OP, EACCES, "permission denied (need CAP_NET_ADMIN)" },
-	{ VIP_OPS | OP(DEST_ADD), ENOENT, "VIP not found" },
+	{ VIP_OPS | OP(DEST_ADD) | OP(CONN_GET) | OP(CONN_FLUSH) |
+	  OP(STATS_GET), ENOENT, "VIP not found" },
+	{ OP(CONN_DEL), ENOENT, "VIP or connection not found" },
+	{ OP(CONN_DEL), EAFNOSUPPORT,
+	  "peer address family must match the VIP's" },
 	{ DEST_OPS, ENOENT, "VIP or dest not found" },
 	{ OP(VIP_ADD), EEXIST, "VIP already exists" },
 	{ OP(DEST_ADD), EEXIST, "dest already exists" },
@@ -31,6 +37,10 @@ static const struct {
 	{ OP(MONITOR), ENOBUFS, "event queue overflow, events were lost" },
 	{ OP(VIP_GET) | OP(DEST_GET), EAGAIN,
 	  "the configuration kept changing during the dump, try again" },
+	{ OP(STATS_GET), EAGAIN,
+	  "the configuration kept changing during the dump, try again" },
+	{ OP(CONN_GET), EAGAIN,
+	  "the connection table kept changing during the dump, try again" },
 	{ OP(ASSOC_GET), EAGAIN,
 	  "the associations kept changing during the dump, try again" },
 	{ ASSOC_OPS & ~OP(ASSOC_IMPORT), ENOENT, "association not found" },
@@ -58,6 +68,8 @@ static const struct {
 	  "this association cannot be moved (or the lbnl kernel module is too old)" },
 	{ ANY_OP, EINVAL, "invalid argument (refused by the kernel module)" },
 	{ ANY_OP, ERANGE, "value out of range (refused by the kernel module)" },
+	{ LB_OPS, EOPNOTSUPP,
+	  "the lbnl kernel module has no connection table or counters (too old?)" },
 	{ ANY_OP, EOPNOTSUPP, "operation not supported by the lbnl kernel module" },
 	{ ANY_OP, ENOMEM, "out of memory" },
 	{ ANY_OP, EPROTO, "malformed reply from the lbnl kernel module" },

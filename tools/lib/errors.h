@@ -22,6 +22,10 @@ enum lbnl_op {
 	LBNL_OP_ASSOC_IMPORT,
 	LBNL_OP_ASSOC_RESUME,
 	LBNL_OP_ASSOC_RELEASE,
+	LBNL_OP_CONN_GET,
+	LBNL_OP_CONN_DEL,
+	LBNL_OP_CONN_FLUSH,
+	LBNL_OP_STATS_GET,
 };
 
 /* err is a negative or positive errno value. */

@@ -81,6 +81,46 @@ static const struct lbnl_name features[] = {
 TABLE(lbnl_feature_names, features,
       "{ecn|prsctp|auth|asconf|reconf|idata}");
 
+/* TCP and SCTP both have "established": the VIP's protocol tells them apart. */
+static const struct lbnl_name conn_states[] = {
+	{ LBNL_CONN_TCP_SYN, "syn" },
+	{ LBNL_CONN_TCP_ESTABLISHED, "established" },
+	{ LBNL_CONN_TCP_FIN, "fin" },
+	{ LBNL_CONN_TCP_CLOSE, "close" },
+	{ LBNL_CONN_UDP, "udp" },
+	{ LBNL_CONN_SCTP_INIT, "init" },
+	{ LBNL_CONN_SCTP_COOKIE, "cookie_echoed" },
+	{ LBNL_CONN_SCTP_ESTABLISHED, "established" },
+	{ LBNL_CONN_SCTP_SHUTDOWN, "shutdown" },
+	{ LBNL_CONN_SCTP_CLOSED, "closed" },
+};
+TABLE(lbnl_conn_state_names, conn_states,
+      "{syn|established|fin|close|udp|init|cookie_echoed|shutdown|closed}");
+
+static const struct lbnl_name conn_flags[] = {
+	{ LBNL_CONN_F_PICKED_UP, "picked_up" },
+	{ LBNL_CONN_F_DEST_GONE, "dest_gone" },
+};
+TABLE(lbnl_conn_flag_names, conn_flags, "{picked_up|dest_gone}");
+
+static const struct lbnl_name drop_reasons[] = {
+	{ LBNL_DROP_TRUNCATED, "truncated" },
+	{ LBNL_DROP_BAD_HEADER, "bad_header" },
+	{ LBNL_DROP_BAD_CHUNK, "bad_chunk" },
+	{ LBNL_DROP_FRAGMENT, "fragment" },
+	{ LBNL_DROP_EXTHDR, "exthdr" },
+	{ LBNL_DROP_NO_DEST, "no_dest" },
+	{ LBNL_DROP_CONN_LIMIT, "conn_limit" },
+	{ LBNL_DROP_DEST_GONE, "dest_gone" },
+	{ LBNL_DROP_NOMEM, "nomem" },
+	{ LBNL_DROP_TOO_BIG, "too_big" },
+	{ LBNL_DROP_NO_ROUTE, "no_route" },
+	{ LBNL_DROP_XMIT, "xmit" },
+};
+TABLE(lbnl_drop_reason_names, drop_reasons,
+      "{truncated|bad_header|bad_chunk|fragment|exthdr|no_dest|conn_limit|"
+      "dest_gone|nomem|too_big|no_route|xmit}");
+
 const char *lbnl_name(const struct lbnl_name_table *t, unsigned int value)
 {
 	unsigned int i;

@@ -29,6 +29,10 @@ extern const struct lbnl_name_table lbnl_flag_names;	/* bit values */
 extern const struct lbnl_name_table lbnl_sctp_state_names;
 extern const struct lbnl_name_table lbnl_assoc_style_names;
 extern const struct lbnl_name_table lbnl_feature_names;	/* bit values */
+/* Connection-table entries (LB role) and drops. */
+extern const struct lbnl_name_table lbnl_conn_state_names;
+extern const struct lbnl_name_table lbnl_conn_flag_names;	/* bit values */
+extern const struct lbnl_name_table lbnl_drop_reason_names;
 
 /* NULL if the value has no name (e.g. a newer kernel's value). */
 const char *lbnl_name(const struct lbnl_name_table *t, unsigned int value);

@@ -199,12 +199,16 @@ static int on_dest_entry(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* On success c holds the entries of one consistent dump. */
-static int dump(struct lbnl_nl *nl, uint8_t cmd,
-		const struct lbnl_vip_key *filter, lbnl_reply_fn on_entry,
-		struct collector *c)
+/*
+ * On success c holds the entries of one consistent dump. If every attempt
+ * was interrupted: -EAGAIN, or with best_effort, success with the entries
+ * of the last attempt and *best_effort set.
+ */
+static int dump_ex(struct lbnl_nl *nl, uint8_t cmd,
+		   const struct lbnl_vip_key *filter, lbnl_reply_fn on_entry,
+		   struct collector *c, bool *best_effort)
 {
-	bool interrupted;
+	bool interrupted = false;
 	int attempt, err = 0;
 
 	for (attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
@@ -220,11 +224,20 @@ static int dump(struct lbnl_nl *nl, uint8_t cmd,
 		err = lbnl_transact(nl, msg, on_entry, c, &interrupted);
 		if (err || !interrupted)
 			break;
-		err = -EAGAIN;
+		err = best_effort ? 0 : -EAGAIN;
 	}
+	if (best_effort)
+		*best_effort = !err && interrupted;
 	if (err)
 		collector_reset(c);
 	return err;
+}
+
+static int dump(struct lbnl_nl *nl, uint8_t cmd,
+		const struct lbnl_vip_key *filter, lbnl_reply_fn on_entry,
+		struct collector *c)
+{
+	return dump_ex(nl, cmd, filter, on_entry, c, NULL);
 }
 
 int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list)
@@ -406,4 +419,117 @@ int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
 		return err;
 	}
 	return assoc_transact(nl, msg, assoc);
+}
+
+/* Connections and counters (LB role) ------------------------------------- */
+
+static int on_conn_entry(struct nlmsghdr *nlh, void *arg)
+{
+	struct lbnl_conn conn, *c;
+
+	if (lbnl_parse_conn_msg(nlh, &conn))
+		return -EPROTO;
+	c = collector_add(arg);
+	if (!c)
+		return -ENOMEM;
+	*c = conn;
+	return 0;
+}
+
+int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		   struct lbnl_conn_list *list, bool *inconsistent)
+{
+	struct collector c = { .item_size = sizeof(*list->conns) };
+	int err = dump_ex(nl, LBNL_CMD_CONN_GET, vip, on_conn_entry, &c,
+			  inconsistent);
+
+	list->conns = c.items;
+	list->count = c.count;
+	return err;
+}
+
+int lbnl_conn_del(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		  const struct lbnl_addr *peer, uint16_t peer_port)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_DEL, NLM_F_ACK);
+
+	if (!msg)
+		return -ENOMEM;
+	if (lbnl_put_vip_key(msg, vip) ||
+	    lbnl_put_conn_key(msg, peer, peer_port)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return lbnl_transact(nl, msg, NULL, NULL, NULL);
+}
+
+int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbnl_vip_key *vip)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_FLUSH, NLM_F_ACK);
+
+	if (!msg)
+		return -ENOMEM;
+	if (vip && lbnl_put_vip_key(msg, vip)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return lbnl_transact(nl, msg, NULL, NULL, NULL);
+}
+
+struct stats_reply {
+	struct lbnl_stats *stats;
+	bool got;
+};
+
+static int on_stats_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct stats_reply *r = arg;
+	struct lbnl_stats_entry e;
+	bool has_vip;
+
+	if (r->got || lbnl_parse_stats_msg(nlh, &e, &has_vip) || has_vip)
+		return -EPROTO;
+	*r->stats = e.stats;
+	r->got = true;
+	return 0;
+}
+
+int lbnl_stats_get(struct lbnl_nl *nl, struct lbnl_stats *stats)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_STATS_GET, NLM_F_ACK);
+	struct stats_reply r = { .stats = stats };
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!msg)
+		return -ENOMEM;
+	err = lbnl_transact(nl, msg, on_stats_reply, &r, NULL);
+	if (!err && !r.got)
+		err = -EPROTO;
+	return err;
+}
+
+static int on_stats_entry(struct nlmsghdr *nlh, void *arg)
+{
+	struct lbnl_stats_entry entry, *e;
+	bool has_vip;
+
+	if (lbnl_parse_stats_msg(nlh, &entry, &has_vip) || !has_vip)
+		return -EPROTO;
+	e = collector_add(arg);
+	if (!e)
+		return -ENOMEM;
+	*e = entry;
+	return 0;
+}
+
+int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		    struct lbnl_stats_list *list)
+{
+	struct collector c = { .item_size = sizeof(*list->entries) };
+	int err = dump(nl, LBNL_CMD_STATS_GET, vip, on_stats_entry, &c);
+
+	list->entries = c.items;
+	list->count = c.count;
+	return err;
 }

@@ -59,6 +59,29 @@ int lbnl_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
 int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
 
 /*
+ * Connection table and counters of the LB role. See <linux/lbnl.h>.
+ *
+ * lbnl_conn_dump: vip NULL for the entries of every VIP. The table
+ * changes with traffic, so a dump may keep being interrupted: with
+ * inconsistent NULL that fails with -EAGAIN after a few attempts; else
+ * the last attempt's entries are returned and *inconsistent is set (some
+ * entries may be missing or listed twice).
+ *
+ * lbnl_stats_get: the namespace's counters, drops included.
+ * lbnl_stats_dump: vip NULL for every VIP; each VIP's entry is followed
+ * by its dests' in the kernel's order.
+ */
+int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		   struct lbnl_conn_list *list, bool *inconsistent);
+int lbnl_conn_del(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		  const struct lbnl_addr *peer, uint16_t peer_port);
+/* vip NULL: the entries of every VIP. */
+int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbnl_vip_key *vip);
+int lbnl_stats_get(struct lbnl_nl *nl, struct lbnl_stats *stats);
+int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+		    struct lbnl_stats_list *list);
+
+/*
  * Events. A handle that joined the events group is for events only: do
  * not send requests on it. lbnl_events_read() blocks for one batch and
  * calls cb for each event in it; -ENOBUFS means events were lost (the

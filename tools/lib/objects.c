@@ -32,6 +32,20 @@ void lbnl_assoc_list_free(struct lbnl_assoc_list *l)
 	l->count = 0;
 }
 
+void lbnl_conn_list_free(struct lbnl_conn_list *l)
+{
+	free(l->conns);
+	l->conns = NULL;
+	l->count = 0;
+}
+
+void lbnl_stats_list_free(struct lbnl_stats_list *l)
+{
+	free(l->entries);
+	l->entries = NULL;
+	l->count = 0;
+}
+
 void lbnl_assoc_state_free(struct lbnl_assoc_state *s)
 {
 	free(s->laddrs);

@@ -159,6 +159,84 @@ struct lbnl_assoc_state {
 	uint64_t created_ms;
 };
 
+/* Bits of lbnl_conn.has: which attributes a CONN_GET reply carried. */
+enum {
+	LBNL_CONN_HAS_DEST	= 1U << 0,	/* dest_addr, dest_port */
+	LBNL_CONN_HAS_STATE	= 1U << 1,
+	LBNL_CONN_HAS_FLAGS	= 1U << 2,
+	LBNL_CONN_HAS_AGE	= 1U << 3,
+	LBNL_CONN_HAS_IDLE	= 1U << 4,
+	LBNL_CONN_HAS_EXPIRES	= 1U << 5,
+	LBNL_CONN_HAS_PACKETS	= 1U << 6,
+	LBNL_CONN_HAS_BYTES	= 1U << 7,
+	LBNL_CONN_HAS_VTAGS	= 1U << 8,	/* my_vtag, peer_vtag (SCTP) */
+};
+
+/* A connection-table entry of the LB role (LBNL_A_CONN) and its VIP. */
+struct lbnl_conn {
+	struct lbnl_vip_key vip;
+	struct lbnl_addr peer_addr;
+	uint16_t peer_port;
+	unsigned int has;		/* LBNL_CONN_HAS_* */
+	struct lbnl_addr dest_addr;
+	uint16_t dest_port;
+	uint8_t state;			/* enum lbnl_conn_state */
+	uint32_t flags;			/* LBNL_CONN_F_* */
+	uint64_t age_ms;
+	uint64_t idle_ms;
+	uint64_t expires_ms;
+	uint64_t packets;		/* peer -> dest */
+	uint64_t bytes;
+	uint32_t my_vtag;		/* the tag the peer sends */
+	uint32_t peer_vtag;		/* the tag the dest sends */
+};
+
+struct lbnl_conn_list {
+	struct lbnl_conn *conns;
+	size_t count;
+};
+
+/* Counters of LBNL_A_STATS, in the order of enum lbnl_stats_attr. */
+enum lbnl_counter {
+	LBNL_COUNTER_PACKETS_IN,
+	LBNL_COUNTER_BYTES_IN,
+	LBNL_COUNTER_PACKETS_OUT,
+	LBNL_COUNTER_BYTES_OUT,
+	LBNL_COUNTER_CONNS,
+	LBNL_COUNTER_PICKED_UP,
+	LBNL_COUNTER_ACTIVE_CONNS,
+	LBNL_COUNTER_DROPPED,
+	LBNL_COUNTERS
+};
+
+/* Drop reasons kept (attribute types 1..63 of LBNL_A_STATS_DROPS). */
+#define LBNL_DROP_SLOTS		64
+
+/*
+ * One set of counters: the namespace's, a VIP's or a dest's. Only the
+ * counters (and drop reasons) the kernel sent are marked present.
+ */
+struct lbnl_stats {
+	uint64_t counters[LBNL_COUNTERS];	/* enum lbnl_counter */
+	unsigned int has;			/* 1U << enum lbnl_counter */
+	bool has_drops;				/* a DROPS nest came */
+	uint64_t drops_present;			/* 1ULL << reason */
+	uint64_t drops[LBNL_DROP_SLOTS];	/* by enum lbnl_drop_reason */
+};
+
+/* One message of a STATS_GET dump: a VIP's counters, or a dest's. */
+struct lbnl_stats_entry {
+	bool is_dest;			/* dest valid, else vip only */
+	struct lbnl_vip_key vip;
+	struct lbnl_dest dest;		/* address, port; dest.vip = vip */
+	struct lbnl_stats stats;
+};
+
+struct lbnl_stats_list {
+	struct lbnl_stats_entry *entries;
+	size_t count;
+};
+
 /* One multicast event: the command that made a change and the new state. */
 struct lbnl_event {
 	uint8_t cmd;			/* LBNL_CMD_* */
@@ -175,6 +253,8 @@ bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
 void lbnl_vip_list_free(struct lbnl_vip_list *l);
 void lbnl_dest_list_free(struct lbnl_dest_list *l);
 void lbnl_assoc_list_free(struct lbnl_assoc_list *l);
+void lbnl_conn_list_free(struct lbnl_conn_list *l);
+void lbnl_stats_list_free(struct lbnl_stats_list *l);
 void lbnl_assoc_state_free(struct lbnl_assoc_state *s);
 /* Same content (arrays compared element by element). */
 bool lbnl_assoc_state_equal(const struct lbnl_assoc_state *a,

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_cli.sh LBNL: command-line tests that need no kernel module: help
-# for every object and command, usage errors (exit 2), restore syntax
+# for every object and command (conn and stats included), usage errors
+# (exit 2), restore syntax
 # errors, association state documents refused before anything is sent,
 # and - when the lbnl family is absent - the "not loaded" error.
 
@@ -82,13 +83,28 @@ for h in help -h --help; do
 done
 expect 0 '^Usage: lbnl assoc export LADDR:LPORT PADDR:PPORT \[timeout MS\]$' '' \
 	assoc export 192.0.2.10:3868 help
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl conn show \[-j \[-p\]\] \[VIP:PORT proto \{tcp\|udp\|sctp\}\]$' '' conn $h
+	for cmd in show del flush; do
+		expect 0 "^Usage: lbnl conn $cmd" '' conn $cmd $h
+	done
+	expect 0 '^Usage: lbnl stats \[-j \[-p\]\] \[VIP:PORT proto \{tcp\|udp\|sctp\}\]$' '' stats $h
+done
+expect 0 '^Usage: lbnl conn del VIP:PORT proto \{tcp\|udp\|sctp\} PEER:PORT$' '' \
+	conn del 192.0.2.1:80 proto tcp help
+expect 0 '^Usage: lbnl stats' '' stats 192.0.2.1:80 help
+expect 0 '^Usage: lbnl stats' '' -j stats --help
 "$lbnl" --help | grep -q '^       lbnl restore \[FILE\]$' && ok ||
 	not_ok "--help does not list restore"
 for synopsis in 'assoc show \[-j \[-p\]\]' \
 		'assoc export LADDR:LPORT PADDR:PPORT \[timeout MS\]' \
 		'assoc import \[-j \[-p\]\] \[FILE\]' \
 		'assoc resume LADDR:LPORT PADDR:PPORT' \
-		'assoc release LADDR:LPORT PADDR:PPORT'; do
+		'assoc release LADDR:LPORT PADDR:PPORT' \
+		'conn show \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
+		'conn del VIP:PORT proto {tcp|udp|sctp} PEER:PORT' \
+		'conn flush \[VIP:PORT proto {tcp|udp|sctp}\]' \
+		'stats \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]'; do
 	"$lbnl" --help | grep -q "^       lbnl $synopsis\$" && ok ||
 		not_ok "--help does not list $synopsis"
 done
@@ -164,6 +180,42 @@ usage "unexpected argument 'timeout'" assoc release 192.0.2.10:3868 198.51.100.1
 usage 'missing peer address' assoc release 192.0.2.10:3868
 usage "unexpected argument 'b'" assoc import a b
 usage "unknown option '-x'" assoc import -x
+usage "unknown command 'sh' for 'conn'" conn sh
+usage "unknown command 'list' for 'conn'" conn list
+usage "unknown command '-j' for 'conn'" conn -j
+usage "missing 'proto" conn show 192.0.2.1:80
+usage "missing 'proto" conn show -j 192.0.2.1:80
+usage "unexpected argument 'x'" conn show 192.0.2.1:80 proto tcp x
+usage "unexpected argument 'x'" conn show 192.0.2.1:80 proto tcp -j x
+usage "invalid VIP address 'x'" conn show x
+usage "unknown option '-x'" conn show -x
+usage "unknown option '--pretty=1'" conn show -j --pretty=1
+usage "invalid proto 'icmp'" conn show 192.0.2.1:80 proto icmp
+usage 'missing VIP address' conn del
+usage "missing 'proto" conn del 192.0.2.1:80
+usage 'missing peer address \(PEER:PORT\)' conn del 192.0.2.1:80 proto tcp
+usage "invalid peer address '198.51.100.1': missing port" conn del 192.0.2.1:80 proto tcp 198.51.100.1
+usage "invalid peer address '\[2001:db8::1\]': missing port" conn del [2001:db8:10::1]:80 proto tcp [2001:db8::1]
+usage "invalid peer address '198.51.100.1:x'" conn del 192.0.2.1:80 proto udp 198.51.100.1:x
+usage "invalid peer address 'peer'" conn del 192.0.2.1:80 proto udp peer 198.51.100.1:40000
+usage "peer address '\[2001:db8::1\]:40000' is not of the VIP's address family" \
+	conn del 192.0.2.1:80 proto tcp [2001:db8::1]:40000
+usage "peer address '198.51.100.1:40000' is not of the VIP's address family" \
+	conn del [2001:db8:10::1]:80 proto sctp 198.51.100.1:40000
+usage "unexpected argument 'x'" conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000 x
+usage "invalid VIP address '-j'" conn del -j 192.0.2.1:80 proto tcp 198.51.100.1:40000
+usage "unexpected argument 'now'" conn flush 192.0.2.1:80 proto tcp now
+usage "missing 'proto" conn flush 192.0.2.1:80
+usage "invalid VIP address '-j'" conn flush -j
+usage "invalid VIP address 'x'" stats x
+usage "unexpected argument 'x'" stats 192.0.2.1:80 proto tcp x
+usage "missing 'proto" stats 192.0.2.1:80
+usage "invalid proto 'TCP'" stats 192.0.2.1:80 proto TCP
+usage "unknown option '-x'" stats -j -x
+usage "invalid VIP address 'show'" stats show
+expect 2 '' '^Usage: lbnl conn del VIP:PORT proto \{tcp\|udp\|sctp\} PEER:PORT$' \
+	conn del 192.0.2.1:80 proto tcp
+expect 2 '' '^Usage: lbnl stats ' stats 192.0.2.1:80 proto
 expect 2 '' '^Usage: lbnl vip add ADDR:PORT' vip add 192.0.2.1:80 proto udp mode x
 
 # restore: syntax errors are found before anything is applied.
@@ -183,6 +235,10 @@ restore_expect 2 "^Error: line 1: 'assoc export' cannot be restored" \
 	'assoc export 192.0.2.10:3868 198.51.100.1:40000\n'
 restore_expect 2 "^Error: line 1: 'assoc resume' cannot be restored" \
 	'assoc resume 192.0.2.10:3868 198.51.100.1:40000\n'
+restore_expect 2 "^Error: line 1: 'conn flush' cannot be restored" 'conn flush\n'
+restore_expect 2 "^Error: line 2: 'conn del' cannot be restored" \
+	'vip add 192.0.2.1:80 proto tcp\nconn del 192.0.2.1:80 proto tcp 198.51.100.1:40000\n'
+restore_expect 2 "^Error: line 1: 'stats' cannot be restored" 'stats\n'
 restore_expect 2 '^Error: line 1: too many words' "$(printf 'x %.0s' {1..70})\n"
 "$lbnl" restore /nonexistent/file >/dev/null 2>"$err"
 [ $? = 1 ] && grep -q "^Error: cannot open '/nonexistent/file'" "$err" && ok ||
@@ -234,7 +290,12 @@ if grep -q 'not loaded' "$err"; then
 			"assoc" "assoc list" "assoc show -j" \
 			"assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 3000" \
 			"assoc resume [2001:db8::10]:3868 [2001:db8::1]:40000" \
-			"assoc release 192.0.2.10:3868 198.51.100.1:40000"; do
+			"assoc release 192.0.2.10:3868 198.51.100.1:40000" \
+			"conn" "conn show" "-j conn show" "conn show -j -p 192.0.2.1:80 proto tcp" \
+			"conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000" \
+			"conn del [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000" \
+			"conn flush" "conn flush 192.0.2.1:80 proto udp" \
+			"stats" "-j stats" "stats -j -p" "stats [2001:db8:10::1]:80 proto tcp"; do
 		expect 1 '' '^Error: lbnl kernel module not loaded \(modprobe lbnl\)$' $args
 	done
 	restore_expect 1 '^Error: lbnl kernel module not loaded' 'flush\n'

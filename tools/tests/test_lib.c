@@ -2,20 +2,28 @@
 /*
  * Unit tests of the parts of the lbnl library that need no kernel:
  * address/port parsing and formatting, numbers, names, JSON printing,
- * JSON parsing and the association state document.
+ * JSON parsing, the association state document, and the LB role's
+ * connection entries and counters (netlink messages built here, parsed
+ * and printed by the library).
  * Prints one line per failure; exit status 0 if all passed.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
 #include <linux/lbnl.h>
 
 #include "addr.h"
 #include "assoc_state.h"
+#include "attrs.h"
 #include "json_parse.h"
 #include "json_print.h"
+#include "lb_print.h"
 #include "names.h"
 #include "util.h"
 
@@ -169,6 +177,28 @@ static void test_names(void)
 	CHECK(!lbnl_name(&lbnl_mode_names, 200), "unknown value has no name");
 	CHECK(!strcmp(lbnl_name(&lbnl_flag_names, LBNL_VIP_F_MULTI), "multi"),
 	      "multi flag");
+	CHECK(!strcmp(lbnl_name(&lbnl_conn_state_names,
+				LBNL_CONN_SCTP_COOKIE), "cookie_echoed"),
+	      "cookie_echoed");
+	CHECK(!strcmp(lbnl_name(&lbnl_conn_state_names,
+				LBNL_CONN_TCP_ESTABLISHED), "established") &&
+	      !strcmp(lbnl_name(&lbnl_conn_state_names,
+				LBNL_CONN_SCTP_ESTABLISHED), "established"),
+	      "established, TCP and SCTP");
+	CHECK(lbnl_conn_state_names.count == LBNL_CONN_STATE_MAX + 1,
+	      "a name for every conn state");
+	CHECK(!strcmp(lbnl_name(&lbnl_conn_flag_names, LBNL_CONN_F_DEST_GONE),
+		      "dest_gone"), "dest_gone flag");
+	CHECK(lbnl_drop_reason_names.count == LBNL_DROP_MAX,
+	      "a name for every drop reason but UNSPEC");
+	CHECK(!lbnl_name(&lbnl_drop_reason_names, LBNL_DROP_UNSPEC),
+	      "no name for UNSPEC");
+	CHECK(!strcmp(lbnl_name(&lbnl_drop_reason_names, LBNL_DROP_NO_ROUTE),
+		      "no_route"), "no_route");
+	CHECK(!strcmp(lbnl_name(&lbnl_drop_reason_names, LBNL_DROP_XMIT),
+		      "xmit"), "xmit");
+	CHECK(!lbnl_value(&lbnl_drop_reason_names, "conn_limit", &v) &&
+	      v == LBNL_DROP_CONN_LIMIT, "conn_limit");
 }
 
 /* Run print in text or JSON mode, compare the output with expect. */
@@ -710,6 +740,408 @@ static void test_state_tampering(void)
 	state_good("\"2001:db8::10\"", "\"2001:db8::\\u0031\\u0030\"");
 }
 
+/* Connection entries and counters ------------------------------------------ */
+
+static struct nl_msg *msg_new(uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg)
+		genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0x20, 0, 0, cmd,
+			    LBNL_GENL_VERSION);
+	return msg;
+}
+
+static void put_addr(struct nl_msg *msg, int type, const char *text)
+{
+	struct lbnl_addr a;
+
+	lbnl_parse_addr(text, &a);
+	nla_put(msg, type, (int)lbnl_addr_len(&a), a.raw);
+}
+
+static void put_vip(struct nl_msg *msg, const char *addr, uint16_t port,
+		    uint8_t proto)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_VIP);
+
+	put_addr(msg, LBNL_A_VIP_ADDR, addr);
+	nla_put_u16(msg, LBNL_A_VIP_PORT, port);
+	nla_put_u8(msg, LBNL_A_VIP_PROTO, proto);
+	nla_nest_end(msg, nest);
+}
+
+/* A u64 after a zero-length pad, as nla_put_u64_64bit() may write it. */
+static void put_u64_pad(struct nl_msg *msg, int type, int pad, uint64_t v)
+{
+	nla_put(msg, pad, 0, NULL);
+	nla_put_u64(msg, type, v);
+}
+
+/* An SCTP entry of an IPv6 VIP, with every attribute and an unknown one. */
+static struct nl_msg *sctp_conn_msg(void)
+{
+	struct nl_msg *msg = msg_new(LBNL_CMD_CONN_GET);
+	struct nlattr *nest;
+
+	put_vip(msg, "2001:db8:10::1", 3868, IPPROTO_SCTP);
+	nest = nla_nest_start(msg, LBNL_A_CONN);
+	put_addr(msg, LBNL_A_CONN_PEER_ADDR, "2001:db8:1::1");
+	nla_put_u16(msg, LBNL_A_CONN_PEER_PORT, 40000);
+	put_addr(msg, LBNL_A_CONN_DEST_ADDR, "2001:db8:2::11");
+	nla_put_u16(msg, LBNL_A_CONN_DEST_PORT, 3868);
+	nla_put_u8(msg, LBNL_A_CONN_STATE, LBNL_CONN_SCTP_ESTABLISHED);
+	nla_put_u32(msg, LBNL_A_CONN_FLAGS, LBNL_CONN_F_PICKED_UP |
+		    LBNL_CONN_F_DEST_GONE | 0x80);
+	put_u64_pad(msg, LBNL_A_CONN_AGE_MS, LBNL_A_CONN_PAD, 60123);
+	put_u64_pad(msg, LBNL_A_CONN_IDLE_MS, LBNL_A_CONN_PAD, 5);
+	put_u64_pad(msg, LBNL_A_CONN_EXPIRES_MS, LBNL_A_CONN_PAD, 899999);
+	put_u64_pad(msg, LBNL_A_CONN_PACKETS, LBNL_A_CONN_PAD, 42);
+	put_u64_pad(msg, LBNL_A_CONN_BYTES, LBNL_A_CONN_PAD,
+		    5000000000ULL);
+	nla_put_u32(msg, LBNL_A_CONN_MY_VTAG, 0x1a2b3c4d);
+	nla_put_u32(msg, LBNL_A_CONN_PEER_VTAG, 0x5e6f7a8b);
+	nla_put_u32(msg, LBNL_A_CONN_MAX + 5, 7);	/* a newer kernel's */
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+/*
+ * A TCP entry of an IPv4 VIP: dest port 0 (the VIP's), a state without a
+ * name, no flags. parts: which optional attributes to leave out.
+ */
+enum { NO_VIP = 1, NO_PEER_PORT = 2, SHORT_AGE = 4 };
+
+static struct nl_msg *tcp_conn_msg(unsigned int parts)
+{
+	struct nl_msg *msg = msg_new(LBNL_CMD_CONN_GET);
+	struct nlattr *nest;
+
+	if (!(parts & NO_VIP))
+		put_vip(msg, "192.0.2.1", 80, IPPROTO_TCP);
+	nest = nla_nest_start(msg, LBNL_A_CONN);
+	put_addr(msg, LBNL_A_CONN_PEER_ADDR, "198.51.100.1");
+	if (!(parts & NO_PEER_PORT))
+		nla_put_u16(msg, LBNL_A_CONN_PEER_PORT, 40000);
+	put_addr(msg, LBNL_A_CONN_DEST_ADDR, "203.0.113.11");
+	nla_put_u16(msg, LBNL_A_CONN_DEST_PORT, 0);
+	nla_put_u8(msg, LBNL_A_CONN_STATE, 99);
+	if (parts & SHORT_AGE)
+		nla_put_u32(msg, LBNL_A_CONN_AGE_MS, 12);
+	else
+		nla_put_u64(msg, LBNL_A_CONN_AGE_MS, 12999);
+	nla_put_u64(msg, LBNL_A_CONN_IDLE_MS, 1000);
+	nla_put_u64(msg, LBNL_A_CONN_EXPIRES_MS, 900000);
+	nla_put_u64(msg, LBNL_A_CONN_PACKETS, 10);
+	nla_put_u64(msg, LBNL_A_CONN_BYTES, 1200);
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static struct lbnl_conn conn_sample;
+
+static void print_conn_sample(void)
+{
+	open_json_array(NULL);
+	lbnl_conn_print(&conn_sample);
+	close_json_array();
+}
+
+static void test_conn(void)
+{
+	struct nl_msg *msg = sctp_conn_msg();
+	struct lbnl_conn *c = &conn_sample;
+	char buf[LBNL_ADDRPORTSTRLEN];
+	int err;
+
+	err = lbnl_parse_conn_msg(nlmsg_hdr(msg), c);
+	nlmsg_free(msg);
+	CHECK(!err, "SCTP entry refused: %d", err);
+	CHECK(c->vip.proto == IPPROTO_SCTP && c->vip.port == 3868 &&
+	      !strcmp(lbnl_format_addr(&c->vip.addr, buf, sizeof(buf)),
+		      "2001:db8:10::1"), "SCTP entry: VIP key");
+	CHECK(c->peer_port == 40000 && c->dest_port == 3868 &&
+	      c->age_ms == 60123 && c->bytes == 5000000000ULL &&
+	      c->my_vtag == 0x1a2b3c4d && c->peer_vtag == 0x5e6f7a8b,
+	      "SCTP entry: values");
+	check_output(false, false, print_conn_sample,
+		     "sctp [2001:db8:10::1]:3868 peer [2001:db8:1::1]:40000 "
+		     "dest [2001:db8:2::11]:3868 established "
+		     "flags picked_up,dest_gone,0x80 age 60s idle 0s "
+		     "expires 899s packets 42 bytes 5000000000 "
+		     "vtag 0x1a2b3c4d peer_vtag 0x5e6f7a8b\n");
+	check_output(true, false, print_conn_sample,
+		     "[{\"vip\":\"[2001:db8:10::1]:3868\",\"proto\":\"sctp\","
+		     "\"peer\":\"[2001:db8:1::1]:40000\","
+		     "\"dest\":\"[2001:db8:2::11]:3868\","
+		     "\"state\":\"established\","
+		     "\"flags\":[\"picked_up\",\"dest_gone\",\"0x80\"],"
+		     "\"age_ms\":60123,\"idle_ms\":5,\"expires_ms\":899999,"
+		     "\"packets\":42,\"bytes\":5000000000,"
+		     "\"my_vtag\":439041101,\"peer_vtag\":1584364171}]\n");
+
+	msg = tcp_conn_msg(0);
+	err = lbnl_parse_conn_msg(nlmsg_hdr(msg), c);
+	nlmsg_free(msg);
+	CHECK(!err, "TCP entry refused: %d", err);
+	check_output(false, false, print_conn_sample,
+		     "tcp 192.0.2.1:80 peer 198.51.100.1:40000 "
+		     "dest 203.0.113.11:80 99 age 12s idle 1s expires 900s "
+		     "packets 10 bytes 1200\n");
+	check_output(true, false, print_conn_sample,
+		     "[{\"vip\":\"192.0.2.1:80\",\"proto\":\"tcp\","
+		     "\"peer\":\"198.51.100.1:40000\","
+		     "\"dest\":\"203.0.113.11:80\",\"state\":\"99\","
+		     "\"flags\":[],\"age_ms\":12999,\"idle_ms\":1000,"
+		     "\"expires_ms\":900000,\"packets\":10,\"bytes\":1200}]\n");
+
+	msg = tcp_conn_msg(NO_VIP);
+	CHECK(lbnl_parse_conn_msg(nlmsg_hdr(msg), c) == -EPROTO,
+	      "entry without its VIP");
+	nlmsg_free(msg);
+	msg = tcp_conn_msg(NO_PEER_PORT);
+	CHECK(lbnl_parse_conn_msg(nlmsg_hdr(msg), c) == -EPROTO,
+	      "entry without its peer port");
+	nlmsg_free(msg);
+	msg = tcp_conn_msg(SHORT_AGE);
+	CHECK(lbnl_parse_conn_msg(nlmsg_hdr(msg), c) == -EPROTO,
+	      "entry with a 4-byte age");
+	nlmsg_free(msg);
+
+	/* The request of "conn del": the peer in an LBNL_A_CONN nest. */
+	msg = msg_new(LBNL_CMD_CONN_DEL);
+	{
+		struct nlattr *tb[LBNL_A_MAX + 1], *ct[LBNL_A_CONN_MAX + 1];
+		struct lbnl_addr peer;
+
+		lbnl_parse_addr("198.51.100.7", &peer);
+		CHECK(!lbnl_put_conn_key(msg, &peer, 4242), "put conn key");
+		CHECK(!genlmsg_parse(nlmsg_hdr(msg), 0, tb, LBNL_A_MAX, NULL) &&
+		      tb[LBNL_A_CONN] &&
+		      !nla_parse_nested(ct, LBNL_A_CONN_MAX, tb[LBNL_A_CONN],
+					NULL) &&
+		      ct[LBNL_A_CONN_PEER_ADDR] && ct[LBNL_A_CONN_PEER_PORT] &&
+		      nla_len(ct[LBNL_A_CONN_PEER_ADDR]) == 4 &&
+		      !memcmp(nla_data(ct[LBNL_A_CONN_PEER_ADDR]), peer.raw,
+			      4) &&
+		      nla_get_u16(ct[LBNL_A_CONN_PEER_PORT]) == 4242 &&
+		      !ct[LBNL_A_CONN_DEST_ADDR], "conn key layout");
+	}
+	nlmsg_free(msg);
+}
+
+/* Counters: the drops nest holds pads, unknown and out-of-range reasons. */
+static void put_stats(struct nl_msg *msg, uint64_t base, bool active,
+		      bool drops)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_STATS);
+
+	put_u64_pad(msg, LBNL_A_STATS_PACKETS_IN, LBNL_A_STATS_PAD, base);
+	put_u64_pad(msg, LBNL_A_STATS_BYTES_IN, LBNL_A_STATS_PAD, base * 100);
+	nla_put_u64(msg, LBNL_A_STATS_PACKETS_OUT, base - 1);
+	nla_put_u64(msg, LBNL_A_STATS_BYTES_OUT, base * 90);
+	nla_put_u64(msg, LBNL_A_STATS_CONNS, 2);
+	nla_put_u64(msg, LBNL_A_STATS_PICKED_UP, 0);
+	if (active)
+		nla_put_u64(msg, LBNL_A_STATS_ACTIVE_CONNS, 1);
+	if (drops) {
+		struct nlattr *d;
+
+		nla_put_u64(msg, LBNL_A_STATS_DROPPED, 10);
+		d = nla_nest_start(msg, LBNL_A_STATS_DROPS);
+		nla_put(msg, LBNL_DROP_UNSPEC, 0, NULL);
+		nla_put_u64(msg, LBNL_DROP_TRUNCATED, 1);
+		nla_put(msg, LBNL_DROP_TRUNCATED, 0, NULL);	/* a pad */
+		nla_put_u64(msg, LBNL_DROP_BAD_HEADER, 0);
+		nla_put_u64(msg, LBNL_DROP_FRAGMENT, 2);
+		nla_put_u64(msg, 40, 7);	/* a newer kernel's reason */
+		nla_put_u64(msg, 70, 9);	/* past what we keep */
+		nla_nest_end(msg, d);
+	}
+	nla_nest_end(msg, nest);
+}
+
+static struct nl_msg *stats_msg(const char *vip, uint16_t port, uint8_t proto,
+				const char *dest, uint16_t dport,
+				uint64_t base)
+{
+	struct nl_msg *msg = msg_new(LBNL_CMD_STATS_GET);
+
+	if (vip)
+		put_vip(msg, vip, port, proto);
+	if (dest) {
+		struct nlattr *nest = nla_nest_start(msg, LBNL_A_DEST);
+
+		put_addr(msg, LBNL_A_DEST_ADDR, dest);
+		nla_put_u16(msg, LBNL_A_DEST_PORT, dport);
+		nla_nest_end(msg, nest);
+	}
+	put_stats(msg, base, !dest, !vip);
+	return msg;
+}
+
+static struct lbnl_stats stats_global;
+static struct lbnl_stats_entry stats_entries[5];
+static struct lbnl_stats_list stats_list = { stats_entries, 5 };
+
+static void print_stats_all(void)
+{
+	lbnl_stats_print(&stats_global, &stats_list);
+}
+
+static void print_stats_filtered(void)
+{
+	struct lbnl_stats_list one = { stats_entries, 2 };
+
+	lbnl_stats_print(NULL, &one);
+}
+
+static void print_stats_empty(void)
+{
+	struct lbnl_stats_list none = { NULL, 0 };
+
+	lbnl_stats_print(&stats_global, &none);
+}
+
+static void test_stats(void)
+{
+	struct {
+		const char *vip;
+		uint16_t port;
+		uint8_t proto;
+		const char *dest;
+		uint16_t dport;
+		uint64_t base;
+	} dump[5] = {
+		{ "192.0.2.1", 80, IPPROTO_TCP, NULL, 0, 10 },
+		{ "192.0.2.1", 80, IPPROTO_TCP, "203.0.113.11", 8080, 6 },
+		{ "2001:db8:10::1", 53, IPPROTO_UDP, NULL, 0, 3 },
+		{ "2001:db8:10::1", 53, IPPROTO_UDP, "2001:db8:2::12", 0, 2 },
+		/* A dest whose VIP did not come (a dump interrupted). */
+		{ "192.0.2.9", 443, IPPROTO_SCTP, "203.0.113.13", 443, 1 },
+	};
+	struct lbnl_stats_entry e;
+	struct nl_msg *msg;
+	bool has_vip;
+	unsigned int i;
+	int err;
+
+	msg = stats_msg(NULL, 0, 0, NULL, 0, 10);
+	err = lbnl_parse_stats_msg(nlmsg_hdr(msg), &e, &has_vip);
+	nlmsg_free(msg);
+	CHECK(!err && !has_vip && !e.is_dest, "global counters: %d", err);
+	stats_global = e.stats;
+	CHECK(e.stats.has_drops && e.stats.drops[LBNL_DROP_TRUNCATED] == 1 &&
+	      e.stats.drops[LBNL_DROP_FRAGMENT] == 2 &&
+	      e.stats.drops[40] == 7 &&
+	      e.stats.drops_present == ((1ULL << LBNL_DROP_TRUNCATED) |
+					(1ULL << LBNL_DROP_BAD_HEADER) |
+					(1ULL << LBNL_DROP_FRAGMENT) |
+					(1ULL << 40)),
+	      "drops: pads skipped, unknown reasons kept or ignored");
+	CHECK(e.stats.counters[LBNL_COUNTER_BYTES_IN] == 1000 &&
+	      e.stats.counters[LBNL_COUNTER_DROPPED] == 10 &&
+	      e.stats.has == (1U << LBNL_COUNTERS) - 1, "global values");
+
+	for (i = 0; i < 5; i++) {
+		msg = stats_msg(dump[i].vip, dump[i].port, dump[i].proto,
+				dump[i].dest, dump[i].dport, dump[i].base);
+		err = lbnl_parse_stats_msg(nlmsg_hdr(msg), &stats_entries[i],
+					   &has_vip);
+		nlmsg_free(msg);
+		CHECK(!err && has_vip &&
+		      stats_entries[i].is_dest == !!dump[i].dest,
+		      "dump message %u: %d", i, err);
+	}
+	CHECK(stats_entries[3].dest.port == 53, "dest port 0: the VIP's");
+
+	check_output(false, false, print_stats_all,
+		     "global packets_in 10 bytes_in 1000 packets_out 9 "
+		     "bytes_out 900 conns 2 picked_up 0 active_conns 1 "
+		     "dropped 10\n"
+		     "  drops truncated 1 fragment 2 40 7\n"
+		     "vip 192.0.2.1:80 proto tcp packets_in 10 bytes_in 1000 "
+		     "packets_out 9 bytes_out 900 conns 2 picked_up 0 "
+		     "active_conns 1\n"
+		     "  dest 203.0.113.11:8080 packets_in 6 bytes_in 600 "
+		     "packets_out 5 bytes_out 540 conns 2 picked_up 0\n"
+		     "vip [2001:db8:10::1]:53 proto udp packets_in 3 "
+		     "bytes_in 300 packets_out 2 bytes_out 270 conns 2 "
+		     "picked_up 0 active_conns 1\n"
+		     "  dest [2001:db8:2::12]:53 packets_in 2 bytes_in 200 "
+		     "packets_out 1 bytes_out 180 conns 2 picked_up 0\n"
+		     "vip 192.0.2.9:443 proto sctp\n"
+		     "  dest 203.0.113.13:443 packets_in 1 bytes_in 100 "
+		     "packets_out 0 bytes_out 90 conns 2 picked_up 0\n");
+	check_output(true, false, print_stats_filtered,
+		     "{\"vips\":[{\"vip\":\"192.0.2.1:80\",\"proto\":\"tcp\","
+		     "\"packets_in\":10,\"bytes_in\":1000,\"packets_out\":9,"
+		     "\"bytes_out\":900,\"conns\":2,\"picked_up\":0,"
+		     "\"active_conns\":1,"
+		     "\"dests\":[{\"dest\":\"203.0.113.11:8080\","
+		     "\"packets_in\":6,\"bytes_in\":600,\"packets_out\":5,"
+		     "\"bytes_out\":540,\"conns\":2,\"picked_up\":0}]}]}\n");
+	check_output(true, false, print_stats_empty,
+		     "{\"global\":{\"packets_in\":10,\"bytes_in\":1000,"
+		     "\"packets_out\":9,\"bytes_out\":900,\"conns\":2,"
+		     "\"picked_up\":0,\"active_conns\":1,\"dropped\":10,"
+		     "\"drops\":{\"truncated\":1,\"bad_header\":0,"
+		     "\"fragment\":2,\"40\":7}},\"vips\":[]}\n");
+	check_output(true, true, print_stats_filtered,
+		     "{\n"
+		     "    \"vips\": [\n"
+		     "        {\n"
+		     "            \"vip\": \"192.0.2.1:80\",\n"
+		     "            \"proto\": \"tcp\",\n"
+		     "            \"packets_in\": 10,\n"
+		     "            \"bytes_in\": 1000,\n"
+		     "            \"packets_out\": 9,\n"
+		     "            \"bytes_out\": 900,\n"
+		     "            \"conns\": 2,\n"
+		     "            \"picked_up\": 0,\n"
+		     "            \"active_conns\": 1,\n"
+		     "            \"dests\": [\n"
+		     "                {\n"
+		     "                    \"dest\": \"203.0.113.11:8080\",\n"
+		     "                    \"packets_in\": 6,\n"
+		     "                    \"bytes_in\": 600,\n"
+		     "                    \"packets_out\": 5,\n"
+		     "                    \"bytes_out\": 540,\n"
+		     "                    \"conns\": 2,\n"
+		     "                    \"picked_up\": 0\n"
+		     "                }\n"
+		     "            ]\n"
+		     "        }\n"
+		     "    ]\n"
+		     "}\n");
+
+	/* No drops at all: no drops line; a malformed drop: refused. */
+	stats_global.drops[LBNL_DROP_TRUNCATED] = 0;
+	stats_global.drops[LBNL_DROP_FRAGMENT] = 0;
+	stats_global.drops[40] = 0;
+	check_output(false, false, print_stats_empty,
+		     "global packets_in 10 bytes_in 1000 packets_out 9 "
+		     "bytes_out 900 conns 2 picked_up 0 active_conns 1 "
+		     "dropped 10\n");
+	msg = msg_new(LBNL_CMD_STATS_GET);
+	{
+		struct nlattr *st = nla_nest_start(msg, LBNL_A_STATS);
+		struct nlattr *d = nla_nest_start(msg, LBNL_A_STATS_DROPS);
+
+		nla_put_u32(msg, LBNL_DROP_NO_DEST, 1);
+		nla_nest_end(msg, d);
+		nla_nest_end(msg, st);
+	}
+	CHECK(lbnl_parse_stats_msg(nlmsg_hdr(msg), &e, &has_vip) == -EPROTO,
+	      "a 4-byte drop counter");
+	nlmsg_free(msg);
+	msg = msg_new(LBNL_CMD_STATS_GET);
+	put_vip(msg, "192.0.2.1", 80, IPPROTO_TCP);
+	CHECK(lbnl_parse_stats_msg(nlmsg_hdr(msg), &e, &has_vip) == -EPROTO,
+	      "a message without counters");
+	nlmsg_free(msg);
+}
+
 int main(void)
 {
 	test_addr_port();
@@ -721,6 +1153,8 @@ int main(void)
 	test_json_parse_errors();
 	test_state_round_trip();
 	test_state_tampering();
+	test_conn();
+	test_stats();
 	printf("test_lib: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -358,7 +358,7 @@ enum lbnl_conn_attr {
 	LBNL_A_CONN_DEST_PORT,		/* u16, host order (read-only) */
 	LBNL_A_CONN_STATE,		/* u8, enum lbnl_conn_state (read-only) */
 	LBNL_A_CONN_FLAGS,		/* u32, LBNL_CONN_F_* (read-only) */
-	LBNL_A_CONN_AGE_MS,		/* u64, since creation (read-only) */
+	LBNL_A_CONN_AGE_MS,		/* u64, since creation, 1 s steps (r/o) */
 	LBNL_A_CONN_IDLE_MS,		/* u64, since the last packet (r/o) */
 	LBNL_A_CONN_EXPIRES_MS,		/* u64, until it times out (r/o) */
 	LBNL_A_CONN_PACKETS,		/* u64, peer -> dest (read-only) */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Printing what the LB role reports, through json_print (text or JSON):
+ * connection-table entries ("lbnl conn show") and counters ("lbnl stats").
+ *
+ * An entry is one text line,
+ *
+ *   tcp 192.0.2.1:80 peer 198.51.100.1:40000 dest 203.0.113.11:80
+ *       established flags picked_up age 12s idle 0s expires 900s
+ *       packets 10 bytes 1200 [vtag 0x.. peer_vtag 0x..]	(one line)
+ *
+ * or one JSON object {"vip":"192.0.2.1:80","proto":"tcp","peer":...,
+ * "dest":...,"state":...,"flags":[...],"age_ms":..,"idle_ms":..,
+ * "expires_ms":..,"packets":..,"bytes":..[,"my_vtag":..,"peer_vtag":..]}.
+ *
+ * Counters are one document: {"global":{counters...,"drops":{"truncated":
+ * N,...}},"vips":[{"vip":"192.0.2.1:80","proto":"tcp",counters...,
+ * "dests":[{"dest":"203.0.113.11:80",counters...}]}]}; in text, a line
+ * per set of counters, drops that are not zero on a line of their own.
+ * Only counters and drop reasons the kernel sent are printed; a value
+ * without a name (a newer kernel's) is printed as its number.
+ */
+#ifndef LBNL_LB_PRINT_H
+#define LBNL_LB_PRINT_H
+
+#include "objects.h"
+
+/* One entry: a text line, or a JSON object (the caller opens the array). */
+void lbnl_conn_print(const struct lbnl_conn *c);
+
+/*
+ * The whole "stats" document: global (NULL: left out) and the entries of
+ * a STATS_GET dump, each VIP followed by its dests.
+ */
+void lbnl_stats_print(const struct lbnl_stats *global,
+		      const struct lbnl_stats_list *list);
+
+#endif
