@@ -210,10 +210,10 @@ struct lbnl_vip {
 
 /* Connection entry flags, beyond the uapi's LBNL_CONN_F_*. */
 #define LBNL_CONN_F_UAPI	(LBNL_CONN_F_PICKED_UP | LBNL_CONN_F_DEST_GONE)
-#define LBNL_CONN_F_V6		(1U << 4)	/* in the IPv6 cache */
-#define LBNL_CONN_F_SCTP	(1U << 5)	/* a struct lbnl_sctp_conn */
-#define LBNL_CONN_F_DEAD	(1U << 6)	/* unlinked, being freed */
-#define LBNL_CONN_F_BOUND	(1U << 7)	/* SCTP: in &lbnl_vip.tags */
+#define LBNL_CONN_F_V6		BIT(4)	/* in the IPv6 cache */
+#define LBNL_CONN_F_SCTP	BIT(5)	/* a struct lbnl_sctp_conn */
+#define LBNL_CONN_F_DEAD	BIT(6)	/* unlinked, being freed */
+#define LBNL_CONN_F_BOUND	BIT(7)	/* SCTP: in &lbnl_vip.tags */
 
 /**
  * struct lbnl_conn - a connection-table entry (see conn.c)
@@ -311,7 +311,7 @@ struct lbnl_net {
 	struct net *net;
 	struct lbnl_net_stats __percpu *stats;
 	atomic_t conn_count;
-	spinlock_t conn_locks[LBNL_CONN_LOCKS];
+	spinlock_t conn_locks[LBNL_CONN_LOCKS];	/* unlink, tag binding */
 	struct delayed_work gc;
 	bool hooks_registered;
 	struct mutex assoc_lock;	/* serialises server-role changes */

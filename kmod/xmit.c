@@ -122,11 +122,10 @@ static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 						 false);
 		if (pkt->proto == IPPROTO_SCTP &&
 		    skb->ip_summed != CHECKSUM_PARTIAL) {
-			struct sctphdr *sh = (struct sctphdr *)
-				(skb_network_header(skb) + off);
+			unsigned int l4 = skb_network_offset(skb) + off;
+			struct sctphdr *sh = (struct sctphdr *)(skb->data + l4);
 
-			sh->checksum = sctp_compute_cksum(skb,
-				skb_network_offset(skb) + off);
+			sh->checksum = sctp_compute_cksum(skb, l4);
 			skb->ip_summed = CHECKSUM_NONE;
 		}
 	}
