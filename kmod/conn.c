@@ -293,19 +293,21 @@ static struct lbnl_conn *lbnl_conn_alloc(const struct lbnl_vip *vip)
  * @state: initial state
  * @flags: LBNL_CONN_F_PICKED_UP or 0
  * @drop: set to the LBNL_DROP_* reason on failure
+ * @fresh: set to true if the entry returned is the one created here
  *
  * Call under rcu_read_lock(). If another CPU inserted the flow's entry
- * first, that one is returned.
+ * first (or one with the same key exists), that one is returned.
  *
  * Return: the entry, or %NULL.
  */
 struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 				   const struct lbnl_pkt *pkt,
 				   struct lbnl_dest *dest, u8 state, u8 flags,
-				   int *drop)
+				   int *drop, bool *fresh)
 {
 	struct lbnl_conn *c, *old;
 
+	*fresh = false;
 	if (atomic_inc_return(&ln->conn_count) > READ_ONCE(lbnl_conn_max)) {
 		*drop = LBNL_DROP_CONN_LIMIT;
 		goto err_count;
@@ -349,6 +351,7 @@ struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 	}
 	atomic_inc(&vip->conn_count);
 	lbnl_stats_conn(ln, vip, dest, flags & LBNL_CONN_F_PICKED_UP);
+	*fresh = true;
 	return c;
 
 err_ref:

@@ -229,6 +229,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	enum lbnl_new_kind kind;
 	struct lbnl_dest *dest;
 	struct lbnl_conn *c;
+	bool fresh;
 
 	c = lbnl_find_in(ln, vip, pkt);
 	if (c) {
@@ -260,18 +261,20 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	c = lbnl_conn_create(ln, vip, pkt, dest,
 			     lbnl_initial_state(pkt, kind == LBNL_NEW_PICKUP),
 			     kind == LBNL_NEW_PICKUP ? LBNL_CONN_F_PICKED_UP : 0,
-			     drop);
+			     drop, &fresh);
 	if (!c)
 		return NULL;
-	if (vip->proto == IPPROTO_SCTP) {
+	if (!fresh) {
+		/*
+		 * Another CPU created it first, or (SCTP) the peer's address
+		 * and port have an entry with another tag: follow that one.
+		 */
+		dest = c->dest;
+	} else if (vip->proto == IPPROTO_SCTP) {
 		if (kind == LBNL_NEW_FLOW)
 			WRITE_ONCE(lbnl_sctp_conn(c)->peer_vtag, pkt->init_tag);
 		else
 			lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
-	}
-	if (c->dest != dest) {
-		/* Another CPU created it first: follow that one. */
-		dest = c->dest;
 	}
 	lbnl_conn_touch(c, pkt, len, false);
 	return dest;

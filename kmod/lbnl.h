@@ -497,7 +497,7 @@ struct lbnl_conn *lbnl_conn_lookup_tag(struct lbnl_vip *vip, u32 vtag,
 struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 				   const struct lbnl_pkt *pkt,
 				   struct lbnl_dest *dest, u8 state, u8 flags,
-				   int *drop);
+				   int *drop, bool *fresh);
 bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
 		      struct lbnl_conn *c);
 void lbnl_conn_bind_tag(struct lbnl_net *ln, struct lbnl_vip *vip,
