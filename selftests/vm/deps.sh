@@ -24,7 +24,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip
 	# CLI and tests
 	libnl-3-dev libnl-genl-3-dev libsodium-dev
-	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark
+	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark python3
 	lksctp-tools libsctp-dev bird2 ipvsadm
 )
 
