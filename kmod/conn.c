@@ -15,9 +15,14 @@
  * it was unlinked; the entry is freed after an RCU grace period. Lookups take
  * no lock; an established flow's packets allocate nothing.
  *
- * Idle entries are expired by a per-namespace GC work item that walks the
- * tables in process context, a bucket at a time, and never holds a lock the
- * packet path needs for longer than one removal.
+ * An entry idle past its timeout is never used: the packet path treats it
+ * as absent (lbnl_conn_expired()) and replaces it. Freeing the memory is
+ * the GC's job: a per-namespace work item that, every gc_interval_ms,
+ * visits one LBNL_GC_SLICES-th of each table's buckets in process context,
+ * so its cost per tick is a fixed fraction of the table and a full pass
+ * takes LBNL_GC_SLICES ticks (16 s by default). It never holds a lock the
+ * packet path needs for longer than one removal. A dest's removal asks for
+ * a full pass at once (expire_nodest_conn).
  */
 
 #include <linux/hash.h>
@@ -41,7 +46,13 @@ MODULE_PARM_DESC(expire_nodest_conn,
 
 static unsigned int lbnl_gc_interval_ms __read_mostly = 1000;
 module_param_named(gc_interval_ms, lbnl_gc_interval_ms, uint, 0644);
-MODULE_PARM_DESC(gc_interval_ms, "Interval of idle-entry expiry, ms (1000)");
+MODULE_PARM_DESC(gc_interval_ms,
+		 "Interval between GC slices, ms; a full pass takes 16 (1000)");
+
+/* A GC tick visits this fraction of each table's buckets. */
+#define LBNL_GC_SLICES		16
+/* Buckets visited per RCU read-side section. */
+#define LBNL_GC_BATCH		256
 
 /* Idle timeouts, seconds, by state; defaults as IPVS's where it has one. */
 static unsigned int lbnl_timeout_tcp __read_mostly = 900;
@@ -475,11 +486,36 @@ unsigned long lbnl_conn_timeout(const struct lbnl_conn *c)
 	return (unsigned long)s * HZ;
 }
 
-static bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now)
+/**
+ * lbnl_conn_idle() - how long an entry has been idle
+ * @c: the entry
+ * @now: (u32)jiffies, read before
+ *
+ * A packet may touch the entry after @now was read: that is idle 0, not
+ * 2^32 - 1.
+ *
+ * Return: jiffies.
+ */
+u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now)
+{
+	s32 idle = now - READ_ONCE(c->last_seen);
+
+	return idle > 0 ? idle : 0;
+}
+
+/**
+ * lbnl_conn_expired() - is an entry past its use
+ * @c: the entry
+ * @now: (u32)jiffies
+ *
+ * Return: true if it was idle longer than its state's timeout, or its dest
+ * is gone and expire_nodest_conn is set.
+ */
+bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now)
 {
 	if (READ_ONCE(c->dest->dead) && READ_ONCE(lbnl_expire_nodest_conn))
 		return true;
-	return now - READ_ONCE(c->last_seen) > lbnl_conn_timeout(c);
+	return lbnl_conn_idle(c, now) > lbnl_conn_timeout(c);
 }
 
 /*
@@ -491,8 +527,8 @@ static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
 {
 	struct rhashtable_iter iter;
 	struct lbnl_conn *c;
-	u32 now = (u32)jiffies;
 	unsigned int n = 0;
+	u32 now = (u32)jiffies;
 
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
@@ -508,6 +544,7 @@ static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
 			rhashtable_walk_stop(&iter);
 			cond_resched();
 			rhashtable_walk_start(&iter);
+			now = (u32)jiffies;
 		}
 	}
 	rhashtable_walk_stop(&iter);
@@ -525,17 +562,60 @@ void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip)
 	lbnl_conn_sweep(ln, vip, true);
 }
 
+/*
+ * Visit the next LBNL_GC_SLICES-th of a VIP's buckets, from where the last
+ * tick stopped, unlinking expired entries. The bucket walk is the lookups'
+ * (RCU); a resize in between may make it miss an entry, which the next pass
+ * finds. &lbnl_net.lock held (the VIP stays).
+ */
+static void lbnl_conn_gc_slice(struct lbnl_net *ln, struct lbnl_vip *vip)
+{
+	unsigned int i = vip->gc_bucket, left, batch;
+	struct bucket_table *tbl;
+	struct rhash_head *pos;
+	struct lbnl_conn *c;
+	u32 now;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(vip->conns.tbl, &vip->conns);
+	left = DIV_ROUND_UP(tbl->size, LBNL_GC_SLICES);
+	rcu_read_unlock();
+
+	while (left) {
+		rcu_read_lock();
+		tbl = rht_dereference_rcu(vip->conns.tbl, &vip->conns);
+		now = (u32)jiffies;
+		for (batch = 0; batch < LBNL_GC_BATCH && left; batch++, left--) {
+			if (i >= tbl->size)
+				i = 0;
+			rht_for_each_entry_rcu(c, pos, tbl, i, node)
+				if (lbnl_conn_expired(c, now))
+					lbnl_conn_unlink(ln, vip, c);
+			i++;
+		}
+		rcu_read_unlock();
+		cond_resched();
+	}
+	vip->gc_bucket = i;
+}
+
 static void lbnl_conn_gc(struct work_struct *work)
 {
 	struct lbnl_net *ln = container_of(to_delayed_work(work),
 					   struct lbnl_net, gc);
+	bool full = test_and_clear_bit(LBNL_GC_FULL, &ln->gc_flags);
 	struct lbnl_vip *vip;
 	bool any;
 
 	mutex_lock(&ln->lock);
-	list_for_each_entry(vip, &ln->vips, list)
-		if (atomic_read(&vip->conn_count))
+	list_for_each_entry(vip, &ln->vips, list) {
+		if (!atomic_read(&vip->conn_count))
+			continue;
+		if (full)
 			lbnl_conn_sweep(ln, vip, false);
+		else
+			lbnl_conn_gc_slice(ln, vip);
+	}
 	any = ln->vip_count;
 	mutex_unlock(&ln->lock);
 
@@ -546,11 +626,13 @@ static void lbnl_conn_gc(struct work_struct *work)
 }
 
 /**
- * lbnl_conn_kick_gc() - run the GC soon (a VIP appeared, a dest went away)
+ * lbnl_conn_kick_gc() - run a full GC pass soon (a VIP appeared, a dest
+ * went away)
  * @ln: the namespace's state
  */
 void lbnl_conn_kick_gc(struct lbnl_net *ln)
 {
+	set_bit(LBNL_GC_FULL, &ln->gc_flags);
 	mod_delayed_work(lbnl_wq, &ln->gc, 0);
 }
 
@@ -565,6 +647,7 @@ void lbnl_conn_net_init(struct lbnl_net *ln)
 	for (i = 0; i < LBNL_CONN_LOCKS; i++)
 		spin_lock_init(&ln->conn_locks[i]);
 	atomic_set(&ln->conn_count, 0);
+	ln->gc_flags = 0;
 	INIT_DELAYED_WORK(&ln->gc, lbnl_conn_gc);
 }
 

@@ -39,7 +39,7 @@ const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1] = {
 static int lbnl_put_conn(struct sk_buff *skb, const struct lbnl_vip *vip,
 			 struct lbnl_conn *c)
 {
-	u32 now = (u32)jiffies, idle = now - READ_ONCE(c->last_seen);
+	u32 idle = lbnl_conn_idle(c, (u32)jiffies);
 	unsigned long timeout = lbnl_conn_timeout(c);
 	u64 age = ktime_get_boottime_seconds() - c->created;
 	struct nlattr *nest;

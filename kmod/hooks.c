@@ -240,7 +240,9 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 				return NULL;
 			}
 			lbnl_conn_unlink(ln, vip, c);
-		} else if (lbnl_conn_reused(c, pkt)) {
+		} else if (lbnl_conn_reused(c, pkt) ||
+			   lbnl_conn_expired(c, (u32)jiffies)) {
+			/* A new flow on a finished or timed-out one's key. */
 			lbnl_conn_unlink(ln, vip, c);
 		} else {
 			lbnl_conn_touch(c, pkt, len, false);

@@ -174,6 +174,7 @@ struct lbnl_maglev {
  * @tags: SCTP: entries by (verification tag, peer port)
  * @stats: per-CPU counters
  * @conn_count: number of connection entries
+ * @gc_bucket: where the GC's next slice of @conns starts
  * @addr: address
  * @port: port, network order
  * @family: AF_INET or AF_INET6, for the VIP and all its dests
@@ -196,6 +197,7 @@ struct lbnl_vip {
 	struct rhashtable tags;
 	struct lbnl_obj_stats __percpu *stats;
 	atomic_t conn_count;
+	unsigned int gc_bucket;
 	union nf_inet_addr addr;
 	__be16 port;
 	u8 family;
@@ -281,6 +283,8 @@ struct lbnl_pkt {
 	u32 chunks;	/* BIT(chunk type) for the types below 32 */
 };
 
+#define LBNL_GC_FULL	0	/* &lbnl_net.gc_flags: next tick walks all */
+
 /**
  * struct lbnl_net - per network namespace state
  * @lock: serialises every configuration change in the namespace
@@ -298,6 +302,7 @@ struct lbnl_pkt {
  * @conn_count: connection entries in the namespace (capped by conn_max)
  * @conn_locks: striped locks for unlinking and re-keying entries
  * @gc: expires idle entries
+ * @gc_flags: LBNL_GC_* requests to @gc
  * @hooks_registered: the LB role's netfilter hooks are in place
  */
 struct lbnl_net {
@@ -313,6 +318,7 @@ struct lbnl_net {
 	atomic_t conn_count;
 	spinlock_t conn_locks[LBNL_CONN_LOCKS];	/* unlink, tag binding */
 	struct delayed_work gc;
+	unsigned long gc_flags;
 	bool hooks_registered;
 	struct mutex assoc_lock;	/* serialises server-role changes */
 	struct lbnl_silence_table silence;
@@ -503,6 +509,8 @@ bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
 void lbnl_conn_bind_tag(struct lbnl_net *ln, struct lbnl_vip *vip,
 			struct lbnl_conn *c, u32 vtag);
 unsigned long lbnl_conn_timeout(const struct lbnl_conn *c);
+u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now);
+bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now);
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_conn_kick_gc(struct lbnl_net *ln);
 
