@@ -25,7 +25,14 @@
 struct lbnl_assoc_call {
 	lbnl_assoc_fn fn;
 	void *arg;
+	bool moved;
 };
+
+/*
+ * How often lbnl_assoc_with() looks an association up again when it moved
+ * to another endpoint between the lookup and the lock (accept(), peeloff).
+ */
+#define LBNL_ASSOC_LOOKUP_TRIES	16
 
 static int lbnl_assoc_locked(struct sctp_endpoint *ep,
 			     struct sctp_transport *t, void *p)
@@ -35,9 +42,12 @@ static int lbnl_assoc_locked(struct sctp_endpoint *ep,
 	struct sock *sk = ep->base.sk;
 	int err = -ENOENT;
 
+	call->moved = false;
 	lock_sock(sk);
-	if (asoc->ep == ep && !asoc->base.dead)
+	if (!asoc->base.dead && asoc->ep == ep)
 		err = call->fn(asoc, call->arg);
+	else if (!asoc->base.dead)
+		call->moved = true;
 	release_sock(sk);
 	return err;
 }
@@ -50,15 +60,25 @@ static int lbnl_assoc_locked(struct sctp_endpoint *ep,
  * @fn: called with the association, under lock_sock()
  * @arg: passed to @fn
  *
+ * An association that a one-to-one listener's accept() (or a peeloff) moves
+ * to a new socket between the lookup and the lock is looked up again: it
+ * still exists, under its new endpoint.
+ *
  * Return: what @fn returned, or -ENOENT if there is no such association.
  */
 int lbnl_assoc_with(struct net *net, const union sctp_addr *laddr,
 		    const union sctp_addr *paddr, lbnl_assoc_fn fn, void *arg)
 {
 	struct lbnl_assoc_call call = { .fn = fn, .arg = arg };
+	unsigned int tries = 0;
+	int err;
 
-	return sctp_transport_lookup_process(lbnl_assoc_locked, net, laddr,
-					     paddr, &call);
+	do {
+		call.moved = false;
+		err = sctp_transport_lookup_process(lbnl_assoc_locked, net,
+						    laddr, paddr, &call);
+	} while (call.moved && ++tries < LBNL_ASSOC_LOOKUP_TRIES);
+	return err;
 }
 
 struct lbnl_assoc_walk {

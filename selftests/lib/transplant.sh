@@ -21,7 +21,16 @@ PEER_RTO="--rto-min 100 --rto-max 1000 --rto-initial 500"
 # routed to srv1.
 transplant_setup()
 {
+	local ns
+
 	topo_lb3 || return
+	# Per-association send and receive buffers (README, "Servers"): on a
+	# one-to-many socket, one association's backlog must not hold up the
+	# replies of another in the application, out of the module's sight.
+	for ns in "$NS_SRV1" "$NS_SRV2"; do
+		ip netns exec "$ns" sysctl -qw net.sctp.sndbuf_policy=1 \
+			net.sctp.rcvbuf_policy=1 || return
+	done
 	addr_add "$NS_SRV1" lo $SVC4/32 $SVC6/128 &&
 	addr_add "$NS_SRV2" lo $SVC4/32 $SVC6/128 &&
 	route_to $SVC4 $SRV1_IP4 && route_to $SVC6 $SRV1_IP6
