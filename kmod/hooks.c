@@ -227,9 +227,9 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 				       unsigned int len, int *drop)
 {
 	enum lbnl_new_kind kind;
+	bool fresh, stateless;
 	struct lbnl_dest *dest;
 	struct lbnl_conn *c;
-	bool fresh;
 
 	c = lbnl_find_in(ln, vip, pkt);
 	if (c) {
@@ -251,8 +251,14 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	}
 
 	kind = lbnl_new_kind(pkt);
-	dest = lbnl_sched_pick(vip, lbnl_sched_hash(vip, pkt,
-						    kind == LBNL_NEW_FLOW));
+	/* A bypassed VIP, or flows opened while it was (see bypass.c). */
+	dest = lbnl_bypass_dest(vip, kind == LBNL_NEW_PICKUP, &stateless);
+	if (stateless)
+		return dest;
+	if (!dest)
+		dest = lbnl_sched_pick(vip,
+				       lbnl_sched_hash(vip, pkt,
+						       kind == LBNL_NEW_FLOW));
 	if (!dest || READ_ONCE(dest->dead)) {
 		*drop = LBNL_DROP_NO_DEST;
 		return NULL;

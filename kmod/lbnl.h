@@ -182,9 +182,14 @@ struct lbnl_maglev {
  * @mode: enum lbnl_fwd_mode
  * @sched: enum lbnl_sched
  * @bypass: enum lbnl_bypass_policy
+ * @router: enum lbnl_router_state (see bypass.c)
  * @migrate_after: migration age threshold, seconds
  * @flags: LBNL_VIP_F_*
  * @dest_count: number of entries in @dests
+ * @active_dests: number of dests taking new flows
+ * @bypass_dest: the single dest (SINGLE) or the former one (MULTI); holds a
+ *	reference
+ * @changed_ms: time of the last bypass transition, ms of CLOCK_REALTIME
  */
 struct lbnl_vip {
 	struct hlist_node hnode;
@@ -205,9 +210,13 @@ struct lbnl_vip {
 	u8 mode;
 	u8 sched;
 	u8 bypass;
+	u8 router;
 	u32 migrate_after;
 	u32 flags;
 	u32 dest_count;
+	u32 active_dests;
+	struct lbnl_dest __rcu *bypass_dest;
+	u64 changed_ms;
 };
 
 /* Connection entry flags, beyond the uapi's LBNL_CONN_F_*. */
@@ -481,6 +490,12 @@ struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
 				       struct lbnl_dest *from);
 
 /* sched.c */
+/* Does a dest get new flows (and count as active for the bypass)? */
+static inline bool lbnl_dest_takes_new(const struct lbnl_dest *dest)
+{
+	return !dest->dead && dest->state == LBNL_DEST_ACTIVE && dest->weight;
+}
+
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_sched_free(struct lbnl_vip *vip);
 struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash);
@@ -622,6 +637,16 @@ void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 		   u8 cmd);
 struct sk_buff *lbnl_event_new(struct net *net, u8 cmd, void **hdr);
 void lbnl_event_send(struct net *net, struct sk_buff *skb, void *hdr);
+void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
+		 const struct lbnl_dest *dest);
+
+/* bypass.c */
+void lbnl_bypass_update(struct lbnl_net *ln, struct lbnl_vip *vip);
+int lbnl_bypass_confirm(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_dest *dest);
+void lbnl_bypass_release(struct lbnl_net *ln, struct lbnl_vip *vip);
+struct lbnl_dest *lbnl_bypass_dest(struct lbnl_vip *vip, bool pickup,
+				   bool *stateless);
 
 /*
  * Set an extack message that is not a string literal (a static reason

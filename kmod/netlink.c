@@ -34,6 +34,15 @@ static const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1] = {
 			       .reject_message = "attribute is read-only" },
 	[LBNL_A_VIP_DEST_COUNT] = { .type = NLA_REJECT,
 				    .reject_message = "attribute is read-only" },
+	[LBNL_A_VIP_ACTIVE_DESTS] = { .type = NLA_REJECT,
+				      .reject_message = "attribute is read-only" },
+	[LBNL_A_VIP_ROUTER] = { .type = NLA_REJECT,
+				.reject_message = "attribute is read-only" },
+	[LBNL_A_VIP_BYPASS_DEST] = { .type = NLA_REJECT,
+				     .reject_message = "attribute is read-only" },
+	[LBNL_A_VIP_CHANGED_MS] = { .type = NLA_REJECT,
+				    .reject_message = "attribute is read-only" },
+	[LBNL_A_VIP_PAD] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
@@ -260,7 +269,35 @@ int lbnl_put_addr(struct sk_buff *skb, int type,
 	return nla_put_in6_addr(skb, type, &addr->in6);
 }
 
-/* The VIP nest: the key alone, or (@full) every attribute. */
+/* The bypass part of a VIP: its dest, if any, and the transition's time. */
+static int lbnl_put_bypass(struct sk_buff *skb, const struct lbnl_vip *vip)
+{
+	const struct lbnl_dest *dest;
+	struct nlattr *nest;
+
+	if (nla_put_u32(skb, LBNL_A_VIP_ACTIVE_DESTS, vip->active_dests) ||
+	    nla_put_u8(skb, LBNL_A_VIP_ROUTER, vip->router) ||
+	    (vip->changed_ms &&
+	     nla_put_u64_64bit(skb, LBNL_A_VIP_CHANGED_MS, vip->changed_ms,
+			       LBNL_A_VIP_PAD)))
+		return -EMSGSIZE;
+	dest = rcu_dereference_protected(vip->bypass_dest,
+					 lockdep_is_held(&vip->ln->lock));
+	if (!dest)
+		return 0;
+	nest = nla_nest_start(skb, LBNL_A_VIP_BYPASS_DEST);
+	if (!nest ||
+	    lbnl_put_addr(skb, LBNL_A_DEST_ADDR, &dest->addr, vip->family) ||
+	    nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * The VIP nest: the key alone, or (@full, &lbnl_net.lock held) every
+ * attribute.
+ */
 int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full)
 {
 	struct nlattr *nest = nla_nest_start(skb, LBNL_A_VIP);
@@ -277,7 +314,8 @@ int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full)
 	     nla_put_u8(skb, LBNL_A_VIP_BYPASS, vip->bypass) ||
 	     nla_put_u32(skb, LBNL_A_VIP_MIGRATE_AFTER, vip->migrate_after) ||
 	     nla_put_u32(skb, LBNL_A_VIP_FLAGS, vip->flags) ||
-	     nla_put_u32(skb, LBNL_A_VIP_DEST_COUNT, vip->dest_count)))
+	     nla_put_u32(skb, LBNL_A_VIP_DEST_COUNT, vip->dest_count) ||
+	     lbnl_put_bypass(skb, vip)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -386,9 +424,18 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* Announce a change on the events group, in the layout of a GET reply. */
-static void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
-			const struct lbnl_dest *dest)
+/**
+ * lbnl_notify() - announce a change on the events group, in the layout of
+ * a GET reply
+ * @net: the namespace
+ * @cmd: LBNL_CMD_* of the event
+ * @vip: the VIP (all of it, or its key with @dest), or %NULL
+ * @dest: the dest, or %NULL
+ *
+ * Call with &lbnl_net.lock held.
+ */
+void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
+		 const struct lbnl_dest *dest)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -510,6 +557,7 @@ static int lbnl_nl_vip_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	lbnl_vip_apply(ln, vip, &conf);
 	lbnl_notify(net, LBNL_CMD_VIP_SET, vip, NULL);
+	lbnl_bypass_update(ln, vip);
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -665,6 +713,7 @@ static int lbnl_nl_dest_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	lbnl_notify(net, LBNL_CMD_DEST_NEW, vip, dest);
+	lbnl_bypass_update(ln, vip);
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -699,6 +748,7 @@ static int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	lbnl_dest_apply(ln, dest, &conf);
 	lbnl_notify(net, LBNL_CMD_DEST_SET, vip, dest);
+	lbnl_bypass_update(ln, vip);
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -722,6 +772,7 @@ static int lbnl_nl_dest_del(struct sk_buff *skb, struct genl_info *info)
 	if (dest) {
 		lbnl_notify(net, LBNL_CMD_DEST_DEL, vip, dest);
 		lbnl_dest_destroy(ln, vip, dest);
+		lbnl_bypass_update(ln, vip);
 	} else {
 		err = -ENOENT;
 	}
@@ -805,6 +856,40 @@ out:
 	cb->args[0] = vidx;
 	cb->args[1] = didx;
 	return skb->len;
+}
+
+static int lbnl_nl_bypass_active(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct lbnl_net *ln = lbnl_pernet(net);
+	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
+	struct lbnl_dest_key key;
+	struct lbnl_dest *dest;
+	struct lbnl_vip *vip;
+	int err;
+
+	err = lbnl_dest_cmd_begin(info, ln, tb, &vip, &key);
+	if (err)
+		return err;
+
+	if (tb[LBNL_A_DEST_WEIGHT] || tb[LBNL_A_DEST_STATE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_DEST],
+				    "only the dest's address and port belong here");
+		err = -EINVAL;
+		goto out;
+	}
+	dest = lbnl_dest_find_or_err(ln, vip, &key, info);
+	if (!dest) {
+		err = -ENOENT;
+		goto out;
+	}
+	err = lbnl_bypass_confirm(ln, vip, dest);
+	if (err)
+		NL_SET_ERR_MSG(info->extack,
+			       "the VIP is not bypassed to that dest (it changed since the event)");
+out:
+	mutex_unlock(&ln->lock);
+	return err;
 }
 
 static int lbnl_nl_flush(struct sk_buff *skb, struct genl_info *info)
@@ -945,6 +1030,13 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.dumpit = lbnl_nl_stats_dump,
 		.policy = lbnl_vip_cmd_policy,
 		.maxattr = ARRAY_SIZE(lbnl_vip_cmd_policy) - 1,
+	},
+	{
+		.cmd = LBNL_CMD_BYPASS_ACTIVE,
+		.doit = lbnl_nl_bypass_active,
+		.policy = lbnl_dest_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_dest_cmd_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

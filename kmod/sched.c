@@ -63,11 +63,6 @@ static int lbnl_dest_cmp(const void *a, const void *b)
 	return (int)ntohs(x->port) - (int)ntohs(y->port);
 }
 
-static bool lbnl_dest_takes_new(const struct lbnl_dest *dest)
-{
-	return !dest->dead && dest->state == LBNL_DEST_ACTIVE && dest->weight;
-}
-
 /* Fill @t->slots from @t->dests (sorted), all of weight > 0. */
 static int lbnl_maglev_populate(struct lbnl_maglev *t)
 {

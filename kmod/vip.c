@@ -309,6 +309,7 @@ void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip)
 	list_del(&vip->list);
 	ln->vip_count--;
 
+	lbnl_bypass_release(ln, vip);
 	list_for_each_entry_safe(dest, tmp, &vip->dests, list)
 		lbnl_dest_destroy(ln, vip, dest);
 

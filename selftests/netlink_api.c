@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -87,7 +88,10 @@ struct vip {
 	__u16 port;
 	__u8 proto;
 	int mode, sched, bypass;
-	long long migrate_after, flags, dest_count;
+	long long migrate_after, flags, dest_count, active_dests;
+	int router;
+	int bdest_af;		/* BYPASS_DEST: 0 none, -1 not compared */
+	__u8 bdest[16];
 };
 
 struct dest {
@@ -137,6 +141,7 @@ static struct vip V(const char *addr, int port, int proto)
 		.port = port, .proto = proto,
 		.mode = -1, .sched = -1, .bypass = -1,
 		.migrate_after = -1, .flags = -1, .dest_count = -1,
+		.active_dests = -1, .router = -1, .bdest_af = -1,
 	};
 
 	v.af = parse_addr(addr, v.addr);
@@ -325,7 +330,9 @@ static int parse_vip(const struct nlattr *nest, struct vip *v)
 		{ LBNL_A_VIP_MODE, 1 }, { LBNL_A_VIP_SCHED, 1 },
 		{ LBNL_A_VIP_BYPASS, 1 }, { LBNL_A_VIP_MIGRATE_AFTER, 4 },
 		{ LBNL_A_VIP_FLAGS, 4 }, { LBNL_A_VIP_DEST_COUNT, 4 },
+		{ LBNL_A_VIP_ACTIVE_DESTS, 4 }, { LBNL_A_VIP_ROUTER, 1 },
 	};
+	struct nlattr *btb[LBNL_A_DEST_MAX + 1];
 
 	*v = V("0.0.0.0", 0, 0);
 	if (!nest || nla_parse_nest(tb, LBNL_A_VIP_MAX, nest))
@@ -358,7 +365,19 @@ static int parse_vip(const struct nlattr *nest, struct vip *v)
 		case LBNL_A_VIP_MIGRATE_AFTER: v->migrate_after = x; break;
 		case LBNL_A_VIP_FLAGS: v->flags = x; break;
 		case LBNL_A_VIP_DEST_COUNT: v->dest_count = x; break;
+		case LBNL_A_VIP_ACTIVE_DESTS: v->active_dests = x; break;
+		case LBNL_A_VIP_ROUTER: v->router = x; break;
 		}
+	}
+	v->bdest_af = 0;
+	if (tb[LBNL_A_VIP_BYPASS_DEST]) {
+		if (nla_parse_nest(btb, LBNL_A_DEST_MAX,
+				   tb[LBNL_A_VIP_BYPASS_DEST]) ||
+		    !btb[LBNL_A_DEST_ADDR] ||
+		    nla_payload_len(btb[LBNL_A_DEST_ADDR]) != alen(v->af))
+			return -1;
+		v->bdest_af = v->af;
+		memcpy(v->bdest, nla_payload(btb[LBNL_A_DEST_ADDR]), alen(v->af));
 	}
 	return 0;
 }
@@ -719,7 +738,8 @@ static void expect_vip(struct __test_metadata *_metadata,
 	if (full) {
 		EXPECT_TRUE(got->mode >= 0 && got->sched >= 0 &&
 			    got->bypass >= 0 && got->migrate_after >= 0 &&
-			    got->flags >= 0 && got->dest_count >= 0)
+			    got->flags >= 0 && got->dest_count >= 0 &&
+			    got->active_dests >= 0 && got->router >= 0)
 			TH_LOG("line %d: a VIP attribute is missing from the reply: %s",
 			       line, g);
 	}
@@ -746,6 +766,23 @@ static void expect_vip(struct __test_metadata *_metadata,
 	if (want->dest_count >= 0) {
 		EXPECT_EQ(want->dest_count, got->dest_count)
 			TH_LOG("line %d: DEST_COUNT: want %s, got %s", line, w, g);
+	}
+	if (want->active_dests >= 0) {
+		EXPECT_EQ(want->active_dests, got->active_dests)
+			TH_LOG("line %d: ACTIVE_DESTS: want %lld, got %lld", line,
+			       want->active_dests, got->active_dests);
+	}
+	if (want->router >= 0) {
+		EXPECT_EQ(want->router, got->router)
+			TH_LOG("line %d: ROUTER: want %d, got %d", line,
+			       want->router, got->router);
+	}
+	if (want->bdest_af >= 0) {
+		EXPECT_TRUE(want->bdest_af == got->bdest_af &&
+			    !memcmp(want->bdest, got->bdest, alen(want->af)))
+			TH_LOG("line %d: BYPASS_DEST: want %s, got %s", line,
+			       want->bdest_af ? "an address" : "none",
+			       got->bdest_af ? "another or one" : "none");
 	}
 }
 
@@ -2331,7 +2368,8 @@ TEST_F(lbnl, limit_max_dests)
 
 static void expect_event(struct __test_metadata *_metadata, struct lbnl_ctx *c,
 			 struct nl_sock *ev, __u8 cmd, const struct vip *v,
-			 const struct dest *d, const char *what, int line)
+			 const struct dest *d, bool last, const char *what,
+			 int line)
 {
 	__u8 buf[8192];
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
@@ -2359,6 +2397,8 @@ static void expect_event(struct __test_metadata *_metadata, struct lbnl_ctx *c,
 		if (d)
 			expect_dest(_metadata, d, &dgot, true, line);
 	}
+	if (!last)
+		return;
 	len = nl_recv_event(ev, buf, sizeof(buf), 0);
 	EXPECT_EQ(0, len)
 		TH_LOG("line %d: %s: a second event (command %u)", line, what,
@@ -2383,7 +2423,10 @@ static void expect_no_event(struct __test_metadata *_metadata,
 }
 
 #define EXPECT_EVENT(cmd, v, d, what) \
-	expect_event(_metadata, c, &ev, cmd, v, d, what, __LINE__)
+	expect_event(_metadata, c, &ev, cmd, v, d, true, what, __LINE__)
+/* An event that another one (its consequence) follows. */
+#define EXPECT_EVENT_THEN(cmd, v, d, what) \
+	expect_event(_metadata, c, &ev, cmd, v, d, false, what, __LINE__)
 #define EXPECT_NO_EVENT(what) expect_no_event(_metadata, &ev, what, __LINE__)
 
 /* Every change: exactly one event, with its command and object. */
@@ -2425,7 +2468,9 @@ TEST_F(lbnl, events)
 
 	ASSERT_OK(dest_new(c, &v, &d));
 	want = D("10.0.0.1", 80, 5, LBNL_DEST_ACTIVE);
-	EXPECT_EVENT(LBNL_CMD_DEST_NEW, &key, &want, "DEST_NEW");
+	/* its one active dest: a bypass transition follows the change */
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_NEW, &key, &want, "DEST_NEW");
+	EXPECT_EVENT(LBNL_CMD_VIP_BYPASS, &key, NULL, "VIP_BYPASS");
 	ASSERT_OK(dest_new(c, &v, &d2));
 	EXPECT_EVENT(LBNL_CMD_DEST_NEW, &key, &d2, "DEST_NEW 2");
 	ASSERT_OK(dest_new(c, &v6, &d6));
@@ -2433,7 +2478,8 @@ TEST_F(lbnl, events)
 
 	ASSERT_OK(dest_set(c, &v, PD("10.0.0.1", 80, -1, LBNL_DEST_DRAIN)));
 	want.state = LBNL_DEST_DRAIN;	/* weight unchanged, in the event */
-	EXPECT_EVENT(LBNL_CMD_DEST_SET, &key, &want, "DEST_SET");
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_SET, &key, &want, "DEST_SET");
+	EXPECT_EVENT(LBNL_CMD_VIP_UNBYPASS, &key, NULL, "VIP_UNBYPASS");
 
 	ASSERT_OK(dest_del(c, &v, &d2));
 	EXPECT_EVENT(LBNL_CMD_DEST_DEL, &key, &d2, "DEST_DEL (state before)");
@@ -2491,6 +2537,165 @@ TEST_F(lbnl, events)
 	EXPECT_EQ(-EPERM, lbnl_flush(&u));
 	EXPECT_NO_EVENT("changes refused with EPERM");
 	nl_close(&u.sk);
+	nl_close(&ev);
+}
+
+static int bypass_active(struct lbnl_ctx *c, const struct vip *v,
+			 const struct dest *d)
+{
+	return lbnl_cmd_dest(c, LBNL_CMD_BYPASS_ACTIVE, v, d);
+}
+
+/* vip V with FLAGS, ROUTER and BYPASS_DEST (NULL: none), the rest as V. */
+static struct vip vip_bypass(const struct vip *v, long long flags, int router,
+			     long long active, const char *bdest)
+{
+	struct vip w = *v;
+
+	w.flags = flags;
+	w.router = router;
+	w.active_dests = active;
+	w.bdest_af = bdest ? parse_addr(bdest, w.bdest) : 0;
+	return w;
+}
+
+/*
+ * The single-address-tenant state machine (bypass.c): one active dest
+ * flags the VIP SINGLE and announces VIP_BYPASS; only BYPASS_ACTIVE for
+ * that dest confirms it; 2+ active dests (or none, or bypass off) end it
+ * with VIP_UNBYPASS, keeping the former dest (flows opened meanwhile stay
+ * on it). Inactive dests (weight 0, maint, drain) do not count.
+ */
+TEST_F(lbnl, bypass)
+{
+	struct lbnl_ctx *c = &self->c, u = { .sk.fd = -1 };
+	struct vip v = VF("192.0.2.1", 80, IPPROTO_TCP, LBNL_FWD_TUN,
+			  LBNL_SCHED_MAGLEV, LBNL_BYPASS_AUTO, 0);
+	struct vip n = VF("192.0.2.2", 80, IPPROTO_TCP, LBNL_FWD_NAT,
+			  LBNL_SCHED_MAGLEV, LBNL_BYPASS_OFF, 0);
+	struct vip off = V("192.0.2.1", 80, IPPROTO_TCP);
+	const struct vip key = V("192.0.2.1", 80, IPPROTO_TCP);
+	struct dest d1 = D("10.0.0.1", 80, 1, LBNL_DEST_ACTIVE);
+	struct dest d2 = D("10.0.0.2", 80, 0, LBNL_DEST_ACTIVE);
+	struct dest n1 = D("10.0.0.9", 80, 1, LBNL_DEST_ACTIVE);
+	struct nl_sock ev = { .fd = -1 };
+	struct vip want, got;
+
+	ASSERT_EQ(0, nl_open(&ev));
+	ASSERT_EQ(0, nl_join_group(&ev, c->grp));
+
+	ASSERT_OK(vip_new(c, &v));
+	EXPECT_EVENT(LBNL_CMD_VIP_NEW, &key, NULL, "VIP_NEW");
+	want = vip_bypass(&key, 0, LBNL_ROUTER_LB, 0, NULL);
+	EXPECT_VIP_GET(&want);
+
+	/* no dest yet: nothing to confirm */
+	EXPECT_EQ(-ENOENT, bypass_active(c, &v, PD("10.0.0.1", 80, -1, -1)))
+		TH_LOG("%s", last_ext);
+
+	/* one active dest: SINGLE, pending; weight 0 does not count */
+	ASSERT_OK(dest_new(c, &v, &d1));
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_NEW, &key, &d1, "DEST_NEW d1");
+	want = vip_bypass(&key, LBNL_VIP_F_SINGLE, LBNL_ROUTER_PENDING, 1,
+			  "10.0.0.1");
+	EXPECT_EVENT(LBNL_CMD_VIP_BYPASS, &want, NULL, "VIP_BYPASS");
+	ASSERT_OK(dest_new(c, &v, &d2));
+	EXPECT_EVENT(LBNL_CMD_DEST_NEW, &key, &d2, "DEST_NEW d2 (weight 0)");
+	EXPECT_VIP_GET(&want);
+
+	/* only the single dest confirms; a refusal changes nothing */
+	EXPECT_EQ(-ESTALE, bypass_active(c, &v, PD("10.0.0.2", 80, -1, -1)))
+		TH_LOG("%s", last_ext);
+	EXPECT_NO_EVENT("refused BYPASS_ACTIVE");
+	EXPECT_EQ(-EINVAL, bypass_active(c, &v, &d1))
+		TH_LOG("weight in BYPASS_ACTIVE: %s", last_ext);
+	EXPECT_EQ(-ENOENT, bypass_active(c, &v, PD("10.0.0.3", 80, -1, -1)))
+		TH_LOG("%s", last_ext);
+	ASSERT_OK(bypass_active(c, &v, PD("10.0.0.1", 80, -1, -1)));
+	want.router = LBNL_ROUTER_ACTIVE;
+	EXPECT_EVENT(LBNL_CMD_BYPASS_ACTIVE, &want, NULL, "BYPASS_ACTIVE");
+	EXPECT_VIP_GET(&want);
+	ASSERT_OK(bypass_active(c, &v, PD("10.0.0.1", 80, -1, -1)));
+	EXPECT_NO_EVENT("BYPASS_ACTIVE again");
+
+	/* not without CAP_NET_ADMIN */
+	if (fork() == 0) {
+		int err;
+
+		if (drop_net_admin() || nl_open(&u.sk))
+			_exit(2);
+		u.fam = c->fam;
+		err = bypass_active(&u, &v, PD("10.0.0.1", 80, -1, -1));
+		_exit(err == -EPERM ? 0 : 1);
+	} else {
+		int status;
+
+		wait(&status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("BYPASS_ACTIVE without CAP_NET_ADMIN not refused");
+	}
+	EXPECT_NO_EVENT("BYPASS_ACTIVE refused with EPERM");
+
+	/* a second active dest: MULTI, withdrawn, former dest kept */
+	ASSERT_OK(dest_set(c, &v, PD("10.0.0.2", 80, 1, -1)));
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_SET, &key,
+			  PD("10.0.0.2", 80, 1, LBNL_DEST_ACTIVE),
+			  "DEST_SET d2 weight 1");
+	want = vip_bypass(&key, LBNL_VIP_F_MULTI, LBNL_ROUTER_WITHDRAWN, 2,
+			  "10.0.0.1");
+	EXPECT_EVENT(LBNL_CMD_VIP_UNBYPASS, &want, NULL, "VIP_UNBYPASS");
+	EXPECT_EQ(-ESTALE, bypass_active(c, &v, PD("10.0.0.1", 80, -1, -1)))
+		TH_LOG("%s", last_ext);
+
+	/* d1 in maint: single again, now d2 */
+	ASSERT_OK(dest_set(c, &v, PD("10.0.0.1", 80, -1, LBNL_DEST_MAINT)));
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_SET, &key,
+			  PD("10.0.0.1", 80, 1, LBNL_DEST_MAINT),
+			  "DEST_SET d1 maint");
+	want = vip_bypass(&key, LBNL_VIP_F_SINGLE, LBNL_ROUTER_PENDING, 1,
+			  "10.0.0.2");
+	EXPECT_EVENT(LBNL_CMD_VIP_BYPASS, &want, NULL, "VIP_BYPASS d2");
+
+	/* bypass off ends it; on again starts it */
+	off.bypass = LBNL_BYPASS_OFF;
+	ASSERT_OK(vip_set(c, &off));
+	EXPECT_EVENT_THEN(LBNL_CMD_VIP_SET, &key, NULL, "VIP_SET bypass off");
+	want = vip_bypass(&key, 0, LBNL_ROUTER_WITHDRAWN, 1, "10.0.0.2");
+	EXPECT_EVENT(LBNL_CMD_VIP_UNBYPASS, &want, NULL, "VIP_UNBYPASS (off)");
+	off.bypass = LBNL_BYPASS_AUTO;
+	ASSERT_OK(vip_set(c, &off));
+	EXPECT_EVENT_THEN(LBNL_CMD_VIP_SET, &key, NULL, "VIP_SET bypass auto");
+	want = vip_bypass(&key, LBNL_VIP_F_SINGLE, LBNL_ROUTER_PENDING, 1,
+			  "10.0.0.2");
+	EXPECT_EVENT(LBNL_CMD_VIP_BYPASS, &want, NULL, "VIP_BYPASS (auto)");
+
+	/* the single dest deleted: no active dest, flags 0 */
+	ASSERT_OK(dest_del(c, &v, &d2));
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_DEL, &key,
+			  PD("10.0.0.2", 80, 1, LBNL_DEST_ACTIVE), "DEST_DEL d2");
+	want = vip_bypass(&key, 0, LBNL_ROUTER_WITHDRAWN, 0, NULL);
+	want.bdest_af = -1;	/* the former dest, deleted: either way */
+	EXPECT_EVENT(LBNL_CMD_VIP_UNBYPASS, &want, NULL, "VIP_UNBYPASS (none)");
+
+	/* a nat VIP never bypasses */
+	ASSERT_OK(vip_new(c, &n));
+	EXPECT_EVENT(LBNL_CMD_VIP_NEW, &n, NULL, "VIP_NEW nat");
+	ASSERT_OK(dest_new(c, &n, &n1));
+	EXPECT_EVENT(LBNL_CMD_DEST_NEW, PV("192.0.2.2", 80, IPPROTO_TCP), &n1,
+		     "DEST_NEW nat");
+	ASSERT_OK(vip_get(c, &n, &got));
+	EXPECT_EQ(0, got.flags);
+	EXPECT_EQ(-ESTALE, bypass_active(c, &n, PD("10.0.0.9", 80, -1, -1)))
+		TH_LOG("%s", last_ext);
+
+	/* deleting a bypassed VIP: VIP_DEL only */
+	ASSERT_OK(dest_set(c, &v, PD("10.0.0.1", 80, -1, LBNL_DEST_ACTIVE)));
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_SET, &key,
+			  PD("10.0.0.1", 80, 1, LBNL_DEST_ACTIVE),
+			  "DEST_SET d1 active");
+	EXPECT_EVENT(LBNL_CMD_VIP_BYPASS, &key, NULL, "VIP_BYPASS d1");
+	ASSERT_OK(vip_del(c, &v));
+	EXPECT_EVENT(LBNL_CMD_VIP_DEL, &key, NULL, "VIP_DEL");
 	nl_close(&ev);
 }
 

@@ -44,6 +44,28 @@
  * LBNL_CMD_FLUSH     no attributes: delete every VIP (and dest) of the
  *                    namespace. Used by "lbnl restore" and by tests.
  *
+ * Single-address tenants (bypass)
+ * ------------------------------
+ * A VIP with bypass auto (mode tun only) whose number of active dests (state
+ * active, weight > 0) becomes exactly one gets flag SINGLE, router state
+ * PENDING and BYPASS_DEST (that dest), and the module announces
+ * LBNL_CMD_VIP_BYPASS [LBNL_A_VIP: every attribute]. The LB keeps creating
+ * flow state until userspace (lbnld) has pointed the router at the dest and
+ * says so:
+ * LBNL_CMD_BYPASS_ACTIVE [LBNL_A_VIP: key] [LBNL_A_DEST: ADDR, PORT]. Router
+ *                    state ACTIVE: the VIP's packets that still reach the LB
+ *                    are forwarded to the dest without creating entries.
+ *                    Fails with ESTALE if the VIP is not SINGLE with that
+ *                    dest (it changed since the event); announced with the
+ *                    same command.
+ * When the count leaves one (2+ dests, or none, or bypass off), the flag
+ * becomes MULTI (0 when no dest is active), router state WITHDRAWN, and the
+ * module announces LBNL_CMD_VIP_UNBYPASS [LBNL_A_VIP]: flow state resumes at
+ * once, and BYPASS_DEST still names the former single dest: packets in the
+ * middle of a flow without an entry (flows opened during the bypass: TCP
+ * without SYN, SCTP without INIT) are pinned to it while it exists, new
+ * flows are spread. CHANGED_MS is the time of the last transition.
+ *
  * Replies to VIP_GET carry one LBNL_A_VIP nest with every VIP attribute,
  * including the read-only ones (FLAGS, DEST_COUNT). Replies to DEST_GET carry
  * an LBNL_A_VIP nest with the VIP key and an LBNL_A_DEST nest with every dest
@@ -122,6 +144,9 @@ enum lbnl_cmd {
 	LBNL_CMD_CONN_DEL,
 	LBNL_CMD_CONN_FLUSH,
 	LBNL_CMD_STATS_GET,
+	LBNL_CMD_VIP_BYPASS,
+	LBNL_CMD_VIP_UNBYPASS,
+	LBNL_CMD_BYPASS_ACTIVE,
 
 	__LBNL_CMD_MAX
 };
@@ -176,6 +201,21 @@ enum lbnl_bypass_policy {
 #define LBNL_VIP_F_SINGLE	(1U << 0)	/* exactly one active dest */
 #define LBNL_VIP_F_MULTI	(1U << 1)	/* scaled back to 2+ dests */
 
+/*
+ * Where the router sends a bypass-auto VIP's traffic, as far as the module
+ * knows (LBNL_A_VIP_ROUTER, read-only).
+ */
+enum lbnl_router_state {
+	LBNL_ROUTER_LB,		/* to the LB: never bypassed */
+	LBNL_ROUTER_PENDING,	/* SINGLE: bypass asked for, not confirmed */
+	LBNL_ROUTER_ACTIVE,	/* SINGLE: lbnld confirmed the route */
+	LBNL_ROUTER_WITHDRAWN,	/* bypass ended: back to the LB */
+
+	__LBNL_ROUTER_MAX
+};
+
+#define LBNL_ROUTER_MAX (__LBNL_ROUTER_MAX - 1)
+
 enum lbnl_vip_attr {
 	LBNL_A_VIP_UNSPEC,
 	LBNL_A_VIP_ADDR,		/* binary, 4 or 16 bytes, network order */
@@ -187,6 +227,12 @@ enum lbnl_vip_attr {
 	LBNL_A_VIP_MIGRATE_AFTER,	/* u32, seconds */
 	LBNL_A_VIP_FLAGS,		/* u32, LBNL_VIP_F_*, read-only */
 	LBNL_A_VIP_DEST_COUNT,		/* u32, number of dests, read-only */
+	LBNL_A_VIP_ACTIVE_DESTS,	/* u32, dests taking new flows, r/o */
+	LBNL_A_VIP_ROUTER,		/* u8, enum lbnl_router_state, r/o */
+	LBNL_A_VIP_BYPASS_DEST,		/* nest: LBNL_A_DEST_ADDR, PORT, r/o */
+	LBNL_A_VIP_CHANGED_MS,		/* u64, last bypass transition, ms */
+					/* since the epoch (CLOCK_REALTIME), r/o */
+	LBNL_A_VIP_PAD,
 
 	__LBNL_A_VIP_MAX
 };
