@@ -146,6 +146,25 @@ int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 }
 
 /*
+ * "VIP:PORT proto P DADDR[:PORT]" at the start of the arguments; consumes
+ * them.
+ */
+int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest)
+{
+	struct lbnl_vip_key vip;
+
+	if (parse_vip_key(argc, argv, &vip))
+		return EXIT_USAGE;
+	if (*argc < 1)
+		return usage_error("missing dest address (DADDR[:PORT])");
+	if (parse_dest_addr((*argv)[0], &vip, dest))
+		return EXIT_USAGE;
+	(*argc)--;
+	(*argv)++;
+	return 0;
+}
+
+/*
  * "KEYWORD VALUE" options. Each option sets one "has" bit; its value is a
  * name from a table, or a u32 when names is NULL.
  */

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <linux/lbnl.h>
@@ -57,14 +56,6 @@ static int parse_assoc_key(int *argc, char ***argv, struct lbnl_assoc_key *key)
 	return 0;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * assoc 192.0.2.10:3868 peer 198.51.100.1:40000 vtag 0x1a2b3c4d
  *     peer-vtag 0x5e6f7a8b state established age 12.3s style one-to-one
@@ -103,7 +94,7 @@ static int run_assoc_show(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
-	now = now_ms();
+	now = lbnl_now_ms();
 	json_print_init(stdout, opts.json, opts.pretty);
 	open_json_array(NULL);
 	for (i = 0; i < list.count; i++)
@@ -335,7 +326,7 @@ static int run_assoc_import(int argc, char **argv)
 
 	json_print_init(stdout, opts.json, opts.pretty);
 	open_json_array(NULL);
-	print_assoc_entry(&assoc, now_ms());
+	print_assoc_entry(&assoc, lbnl_now_ms());
 	close_json_array();
 	fflush(stdout);
 	if (!(assoc.has & LBNL_ASSOC_HAS_INFO) ||

@@ -12,27 +12,12 @@
 
 #define FETCH_ATTEMPTS 3
 
-static int compare_vip_key(const struct lbnl_vip_key *a,
-			   const struct lbnl_vip_key *b)
-{
-	int r;
-
-	if (a->addr.family != b->addr.family)
-		return a->addr.family < b->addr.family ? -1 : 1;
-	r = memcmp(a->addr.raw, b->addr.raw, lbnl_addr_len(&a->addr));
-	if (r)
-		return r;
-	if (a->port != b->port)
-		return a->port < b->port ? -1 : 1;
-	return (int)a->proto - (int)b->proto;
-}
-
 /* By VIP, then by position in the dump (the pointers share one array). */
 static int compare_dest_ptr(const void *pa, const void *pb)
 {
 	const struct lbnl_dest *a = *(const struct lbnl_dest *const *)pa;
 	const struct lbnl_dest *b = *(const struct lbnl_dest *const *)pb;
-	int r = compare_vip_key(&a->vip, &b->vip);
+	int r = lbnl_vip_key_compare(&a->vip, &b->vip);
 
 	if (r)
 		return r;
@@ -61,7 +46,7 @@ size_t config_dests_of(const struct config *cfg,
 	while (lo < hi) {	/* first entry not below vip */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (compare_vip_key(&cfg->by_vip[mid]->vip, vip) < 0)
+		if (lbnl_vip_key_compare(&cfg->by_vip[mid]->vip, vip) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -5,24 +5,7 @@
 #include "json_print.h"
 #include "lbnl.h"
 
-#define DEST_KEY_ARGS "VIP:PORT proto {tcp|udp|sctp} DADDR[:PORT]"
 #define DEST_OPTION_ARGS "[weight W]\n[state {active|maint|drain}]"
-
-/* VIP:PORT proto P DADDR[:PORT], then the remaining arguments. */
-static int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest)
-{
-	struct lbnl_vip_key vip;
-
-	if (parse_vip_key(argc, argv, &vip))
-		return EXIT_USAGE;
-	if (*argc < 1)
-		return usage_error("missing dest address (DADDR[:PORT])");
-	if (parse_dest_addr((*argv)[0], &vip, dest))
-		return EXIT_USAGE;
-	(*argc)--;
-	(*argv)++;
-	return 0;
-}
 
 static int parse_dest_add(int argc, char **argv, struct request *req)
 {

@@ -23,9 +23,12 @@ struct lbnl_opts {
 };
 extern struct lbnl_opts opts;
 
-/* A change command, parsed; "lbnl restore" keeps one per line. */
+/*
+ * A change command, parsed; "lbnl restore" keeps one per line (all but
+ * BYPASS_ACTIVE, which only "vip bypass-active" makes).
+ */
 struct request {
-	enum lbnl_op op;	/* VIP_ADD/SET/DEL, DEST_ADD/SET/DEL or FLUSH */
+	enum lbnl_op op;	/* VIP_*, DEST_*, FLUSH, BYPASS_ACTIVE */
 	struct lbnl_vip vip;	/* VIP ops */
 	struct lbnl_dest dest;	/* dest ops (the VIP key is dest.vip) */
 };
@@ -72,6 +75,9 @@ int parse_vip_filter(int argc, char **argv, struct lbnl_vip_key *key,
 		     struct lbnl_vip_key **filter);
 int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 		    struct lbnl_dest *dest);
+/* Synopsis of what parse_dest_key() reads. */
+#define DEST_KEY_ARGS "VIP:PORT proto {tcp|udp|sctp} DADDR[:PORT]"
+int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest);
 int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip);
 int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest);
 int expect_no_args(int argc, char **argv);

@@ -6,6 +6,9 @@
  *   dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 1 state drain
  *   flush
  *   assoc export 192.0.2.10:3868 peer 198.51.100.1:40000
+ *   vip bypass 192.0.2.1:80 proto tcp flags single dests 2 active 1
+ *       router pending bypass-dest 10.0.0.1:80 changed 0.0s ago
+ *							(one line)
  *
  * With -j one JSON object per line (-p is ignored, to keep it so):
  *   {"event":"dest_set","vip":{...key...},"dest":{...}}
@@ -40,7 +43,17 @@ static const struct {
 	{ LBNL_CMD_ASSOC_IMPORT, "assoc import", "assoc_import" },
 	{ LBNL_CMD_ASSOC_RESUME, "assoc resume", "assoc_resume" },
 	{ LBNL_CMD_ASSOC_RELEASE, "assoc release", "assoc_release" },
+	{ LBNL_CMD_VIP_BYPASS, "vip bypass", "vip_bypass" },
+	{ LBNL_CMD_VIP_UNBYPASS, "vip unbypass", "vip_unbypass" },
+	{ LBNL_CMD_BYPASS_ACTIVE, "vip bypass-active", "bypass_active" },
 };
+
+/* Its text shows the VIP's bypass state, not its settings. */
+static bool is_bypass_event(uint8_t cmd)
+{
+	return cmd == LBNL_CMD_VIP_BYPASS || cmd == LBNL_CMD_VIP_UNBYPASS ||
+	       cmd == LBNL_CMD_BYPASS_ACTIVE;
+}
 
 static void print_event_name(uint8_t cmd)
 {
@@ -68,7 +81,9 @@ static void print_event(const struct lbnl_event *ev, void *arg)
 		open_json_object("vip");
 		print_vip_key(&ev->vip.key);
 		if (!ev->has_dest) {
-			print_vip_settings(&ev->vip);
+			/* JSON has every attribute; text what changed. */
+			if (!is_bypass_event(ev->cmd) || is_json_context())
+				print_vip_settings(&ev->vip);
 			print_vip_status(&ev->vip);
 		}
 		close_json_object();

@@ -9,8 +9,10 @@
 #include <linux/lbnl.h>
 
 #include "json_print.h"
+#include "lb_print.h"
 #include "lbnl.h"
 #include "names.h"
+#include "util.h"
 
 /* A value without a name (a newer kernel's) prints as its number. */
 static void print_name(const char *key, const char *fmt,
@@ -26,20 +28,9 @@ static void print_name(const char *key, const char *fmt,
 	print_string(PRINT_ANY, key, fmt, name);
 }
 
-static void print_addr_port(const struct lbnl_addr *addr, uint16_t port)
-{
-	char text[LBNL_ADDRPORTSTRLEN], json[LBNL_ADDRSTRLEN];
-
-	print_string(PRINT_FP, NULL, "%s",
-		     lbnl_format_addr_port(addr, port, text, sizeof(text)));
-	print_string(PRINT_JSON, "addr", NULL,
-		     lbnl_format_addr(addr, json, sizeof(json)));
-	print_uint(PRINT_JSON, "port", NULL, port);
-}
-
 void print_vip_key(const struct lbnl_vip_key *key)
 {
-	print_addr_port(&key->addr, key->port);
+	lbnl_print_addr_port(&key->addr, key->port);
 	print_name("proto", " proto %s", &lbnl_proto_names, key->proto);
 }
 
@@ -88,11 +79,12 @@ void print_vip_status(const struct lbnl_vip *vip)
 	if (vip->has & LBNL_VIP_HAS_DEST_COUNT)
 		print_uint(PRINT_ANY, "dest_count", " dests %u",
 			   vip->dest_count);
+	lbnl_vip_bypass_print(vip, lbnl_now_ms());
 }
 
 void print_dest(const struct lbnl_dest *dest)
 {
-	print_addr_port(&dest->addr, dest->port);
+	lbnl_print_addr_port(&dest->addr, dest->port);
 	if (dest->has & LBNL_DEST_HAS_WEIGHT)
 		print_uint(PRINT_ANY, "weight", " weight %u", dest->weight);
 	if (dest->has & LBNL_DEST_HAS_STATE)

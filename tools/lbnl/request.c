@@ -54,6 +54,8 @@ int request_apply(struct lbnl_nl *nl, const struct request *req)
 		return lbnl_dest_del(nl, &req->dest);
 	case LBNL_OP_FLUSH:
 		return lbnl_flush(nl);
+	case LBNL_OP_BYPASS_ACTIVE:
+		return lbnl_bypass_active(nl, &req->dest);
 	default:
 		return -EINVAL;
 	}

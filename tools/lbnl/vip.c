@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* lbnl vip {add|set|del|show} */
+/* lbnl vip {add|set|del|show|bypass-active} */
 #include <stdio.h>
 
 #include "json_print.h"
@@ -96,6 +96,21 @@ static int run_vip_show(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * What lbnld does once the router sends the VIP's traffic to its single
+ * dest; for tests and hand-made router drivers. Not a change "restore"
+ * could replay: it has run, not parse.
+ */
+static int run_vip_bypass_active(int argc, char **argv)
+{
+	struct request req = { .op = LBNL_OP_BYPASS_ACTIVE };
+
+	if (parse_dest_key(&argc, &argv, &req.dest) ||
+	    expect_no_args(argc, argv))
+		return EXIT_USAGE;
+	return run_request(&req);
+}
+
 const struct cmd vip_cmds[] = {
 	{ "add", VIP_KEY_ARGS " " VIP_OPTION_ARGS, "Add a VIP",
 	  NULL, parse_vip_add },
@@ -106,5 +121,8 @@ const struct cmd vip_cmds[] = {
 	  NULL, parse_vip_del },
 	{ "show", "[" VIP_KEY_ARGS "]", "List all VIPs, or one, each with its dests",
 	  run_vip_show, NULL },
+	{ "bypass-active", DEST_KEY_ARGS,
+	  "Confirm that the router sends the traffic of a bypassed VIP to its single dest (what lbnld does)",
+	  run_vip_bypass_active, NULL },
 	{ 0 },
 };

@@ -37,6 +37,13 @@ bool lbnl_addr_equal(const struct lbnl_addr *a, const struct lbnl_addr *b)
 	       !memcmp(a->raw, b->raw, lbnl_addr_len(a));
 }
 
+int lbnl_addr_compare(const struct lbnl_addr *a, const struct lbnl_addr *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	return memcmp(a->raw, b->raw, lbnl_addr_len(a));
+}
+
 /* Decimal digits only: no sign, no blanks, no hex; 0..65535. */
 int lbnl_parse_port(const char *s, uint16_t *port)
 {

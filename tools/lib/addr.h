@@ -34,6 +34,8 @@ enum lbnl_addr_err {
 size_t lbnl_addr_len(const struct lbnl_addr *a);
 int lbnl_addr_from_raw(struct lbnl_addr *a, const void *raw, size_t len);
 bool lbnl_addr_equal(const struct lbnl_addr *a, const struct lbnl_addr *b);
+/* A total order: IPv4 before IPv6, then by bytes (numerically). */
+int lbnl_addr_compare(const struct lbnl_addr *a, const struct lbnl_addr *b);
 
 int lbnl_parse_port(const char *s, uint16_t *port);
 int lbnl_parse_addr(const char *s, struct lbnl_addr *a);

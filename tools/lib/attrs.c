@@ -37,6 +37,10 @@ static const struct nla_policy vip_policy[LBNL_A_VIP_MAX + 1] = {
 	[LBNL_A_VIP_MIGRATE_AFTER] = { .type = NLA_U32 },
 	[LBNL_A_VIP_FLAGS] = { .type = NLA_U32 },
 	[LBNL_A_VIP_DEST_COUNT] = { .type = NLA_U32 },
+	[LBNL_A_VIP_ACTIVE_DESTS] = { .type = NLA_U32 },
+	[LBNL_A_VIP_ROUTER] = { .type = NLA_U8 },
+	[LBNL_A_VIP_BYPASS_DEST] = { .type = NLA_NESTED },
+	[LBNL_A_VIP_CHANGED_MS] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy dest_policy[LBNL_A_DEST_MAX + 1] = {
@@ -511,6 +515,41 @@ int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s)
 	return err;
 }
 
+static uint64_t get_u64(struct nlattr *attr)
+{
+	return nla_get_u64(attr);	/* copies: 4-byte alignment is fine */
+}
+
+static int parse_dest(struct nlattr *nest, struct lbnl_dest *dest);
+
+/* The read-only bypass attributes (single-address tenants). */
+static int parse_vip_bypass(struct nlattr **tb, struct lbnl_vip *vip)
+{
+	struct lbnl_dest dest = { .vip = vip->key };
+
+	if (tb[LBNL_A_VIP_ACTIVE_DESTS]) {
+		vip->has |= LBNL_VIP_HAS_ACTIVE_DESTS;
+		vip->active_dests = nla_get_u32(tb[LBNL_A_VIP_ACTIVE_DESTS]);
+	}
+	if (tb[LBNL_A_VIP_ROUTER]) {
+		vip->has |= LBNL_VIP_HAS_ROUTER;
+		vip->router = nla_get_u8(tb[LBNL_A_VIP_ROUTER]);
+	}
+	if (tb[LBNL_A_VIP_CHANGED_MS]) {
+		vip->has |= LBNL_VIP_HAS_CHANGED;
+		vip->changed_ms = get_u64(tb[LBNL_A_VIP_CHANGED_MS]);
+	}
+	/* BYPASS_DEST: a dest's address and port (0 or none: the VIP's). */
+	if (tb[LBNL_A_VIP_BYPASS_DEST]) {
+		if (parse_dest(tb[LBNL_A_VIP_BYPASS_DEST], &dest))
+			return -EPROTO;
+		vip->bypass_addr = dest.addr;
+		vip->bypass_port = dest.port;
+		vip->has |= LBNL_VIP_HAS_BYPASS_DEST;
+	}
+	return 0;
+}
+
 static int parse_vip(struct nlattr *nest, struct lbnl_vip *vip)
 {
 	struct nlattr *tb[LBNL_A_VIP_MAX + 1];
@@ -548,7 +587,7 @@ static int parse_vip(struct nlattr *nest, struct lbnl_vip *vip)
 		vip->has |= LBNL_VIP_HAS_DEST_COUNT;
 		vip->dest_count = nla_get_u32(tb[LBNL_A_VIP_DEST_COUNT]);
 	}
-	return 0;
+	return parse_vip_bypass(tb, vip);
 }
 
 /* The dest's VIP key must already be in dest->vip (for the port default). */
@@ -619,11 +658,6 @@ int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
 		return -ENOMEM;
 	nla_nest_end(msg, nest);
 	return 0;
-}
-
-static uint64_t get_u64(struct nlattr *attr)
-{
-	return nla_get_u64(attr);	/* copies: 4-byte alignment is fine */
 }
 
 /* A u64 conn attribute into *value, marking bit in c->has. */

@@ -66,6 +66,8 @@ static const struct {
 	  "too many streams for one netlink attribute" },
 	{ OP(ASSOC_EXPORT) | OP(ASSOC_IMPORT), EOPNOTSUPP,
 	  "this association cannot be moved (or the lbnl kernel module is too old)" },
+	{ OP(BYPASS_ACTIVE), ENOENT, "VIP or dest not found" },
+	{ OP(BYPASS_ACTIVE), ESTALE, "the VIP is no longer bypassed to that dest" },
 	{ ANY_OP, EINVAL, "invalid argument (refused by the kernel module)" },
 	{ ANY_OP, ERANGE, "value out of range (refused by the kernel module)" },
 	{ LB_OPS, EOPNOTSUPP,

@@ -26,6 +26,7 @@ enum lbnl_op {
 	LBNL_OP_CONN_DEL,
 	LBNL_OP_CONN_FLUSH,
 	LBNL_OP_STATS_GET,
+	LBNL_OP_BYPASS_ACTIVE,
 };
 
 /* err is a negative or positive errno value. */

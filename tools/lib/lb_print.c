@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/lbnl.h>
 
@@ -32,6 +33,61 @@ static void print_name(enum output_type type, const char *key,
 		name = num;
 	}
 	print_string(type, key, fmt, name);
+}
+
+void lbnl_print_addr_port(const struct lbnl_addr *addr, uint16_t port)
+{
+	char text[LBNL_ADDRPORTSTRLEN], json[LBNL_ADDRSTRLEN];
+
+	print_string(PRINT_FP, NULL, "%s",
+		     lbnl_format_addr_port(addr, port, text, sizeof(text)));
+	print_string(PRINT_JSON, "addr", NULL,
+		     lbnl_format_addr(addr, json, sizeof(json)));
+	print_uint(PRINT_JSON, "port", NULL, port);
+}
+
+/* Single-address tenants -------------------------------------------------- */
+
+/* " changed 12.3s ago" / "changed_ms": 1700000000000 (0: none, null). */
+static void print_changed(uint64_t changed_ms, uint64_t now_ms)
+{
+	uint64_t ago = now_ms > changed_ms ? now_ms - changed_ms : 0;
+	char text[64];
+
+	if (!changed_ms) {
+		print_null(PRINT_JSON, "changed_ms", NULL);
+		return;
+	}
+	snprintf(text, sizeof(text), " changed %" PRIu64 ".%" PRIu64 "s ago",
+		 ago / 1000, ago % 1000 / 100);
+	print_string(PRINT_FP, NULL, "%s", text);
+	print_u64(PRINT_JSON, "changed_ms", NULL, changed_ms);
+}
+
+void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms)
+{
+	bool bypass_auto = (vip->has & LBNL_VIP_HAS_BYPASS) &&
+			   vip->bypass == LBNL_BYPASS_AUTO;
+
+	if (vip->has & LBNL_VIP_HAS_ACTIVE_DESTS)
+		print_uint(PRINT_ANY, "active_dests", " active %u",
+			   vip->active_dests);
+	if (!(vip->has & LBNL_VIP_HAS_ROUTER))
+		return;		/* a module without bypass support */
+	/* Text: only where it tells something (bypass auto, or not "lb"). */
+	print_name(bypass_auto || vip->router != LBNL_ROUTER_LB ?
+		   PRINT_ANY : PRINT_JSON, "router", " router %s",
+		   &lbnl_router_names, vip->router);
+	if (vip->has & LBNL_VIP_HAS_BYPASS_DEST) {
+		print_text(" bypass-dest ");
+		open_json_object("bypass_dest");
+		lbnl_print_addr_port(&vip->bypass_addr, vip->bypass_port);
+		close_json_object();
+	} else {
+		print_null(PRINT_JSON, "bypass_dest", NULL);
+	}
+	print_changed((vip->has & LBNL_VIP_HAS_CHANGED) ? vip->changed_ms : 0,
+		      now_ms);
 }
 
 /* JSON: "flags": ["picked_up"]; text: " flags picked_up" (none: nothing). */

@@ -19,11 +19,24 @@
  * per set of counters, drops that are not zero on a line of their own.
  * Only counters and drop reasons the kernel sent are printed; a value
  * without a name (a newer kernel's) is printed as its number.
+ *
+ * A VIP's bypass state (single-address tenants) follows its dest count in
+ * "vip show" and "monitor": in text " active 1 router pending bypass-dest
+ * 203.0.113.11:80 changed 12.3s ago" (router only for bypass auto VIPs or
+ * when not lb, bypass-dest only when there is one, changed only after a
+ * transition); in JSON "active_dests", "router", "bypass_dest" ({"addr",
+ * "port"} or null) and "changed_ms" (ms since the epoch, or null).
  */
 #ifndef LBNL_LB_PRINT_H
 #define LBNL_LB_PRINT_H
 
 #include "objects.h"
+
+/* Text "192.0.2.1:80" ("[2001:db8::1]:80"); JSON "addr" and "port" keys. */
+void lbnl_print_addr_port(const struct lbnl_addr *addr, uint16_t port);
+
+/* The bypass state of a VIP (now_ms: ms since the epoch), see above. */
+void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms);
 
 /* One entry: a text line, or a JSON object (the caller opens the array). */
 void lbnl_conn_print(const struct lbnl_conn *c);

@@ -49,6 +49,14 @@ static const struct lbnl_name flags[] = {
 };
 TABLE(lbnl_flag_names, flags, "{single|multi}");
 
+static const struct lbnl_name routers[] = {
+	{ LBNL_ROUTER_LB, "lb" },
+	{ LBNL_ROUTER_PENDING, "pending" },
+	{ LBNL_ROUTER_ACTIVE, "active" },
+	{ LBNL_ROUTER_WITHDRAWN, "withdrawn" },
+};
+TABLE(lbnl_router_names, routers, "{lb|pending|active|withdrawn}");
+
 static const struct lbnl_name sctp_states[] = {
 	{ SCTP_EMPTY, "empty" },
 	{ SCTP_CLOSED, "closed" },

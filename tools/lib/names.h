@@ -25,6 +25,7 @@ extern const struct lbnl_name_table lbnl_sched_names;
 extern const struct lbnl_name_table lbnl_bypass_names;
 extern const struct lbnl_name_table lbnl_state_names;
 extern const struct lbnl_name_table lbnl_flag_names;	/* bit values */
+extern const struct lbnl_name_table lbnl_router_names;
 /* SCTP association state (enum sctp_sstat_state), as "established". */
 extern const struct lbnl_name_table lbnl_sctp_state_names;
 extern const struct lbnl_name_table lbnl_assoc_style_names;

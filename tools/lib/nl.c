@@ -79,6 +79,11 @@ int lbnl_flush(struct lbnl_nl *nl)
 	return lbnl_transact(nl, msg, NULL, NULL, NULL);
 }
 
+int lbnl_bypass_active(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+{
+	return change(nl, LBNL_CMD_BYPASS_ACTIVE, NULL, dest, true);
+}
+
 /* GET (doit) ----------------------------------------------------------- */
 
 struct get_reply {

@@ -36,6 +36,13 @@ int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 int lbnl_flush(struct lbnl_nl *nl);
 
 /*
+ * Single-address tenants: tell the module that the router now sends the
+ * traffic of dest->vip to dest (LBNL_CMD_BYPASS_ACTIVE). -ESTALE: the VIP
+ * is not (or no longer) bypassed to that dest.
+ */
+int lbnl_bypass_active(struct lbnl_nl *nl, const struct lbnl_dest *dest);
+
+/*
  * SCTP associations of this host (server role). See <linux/lbnl.h>.
  *
  * lbnl_assoc_export: timeout_ms NULL for the kernel's default. On success
@@ -91,5 +98,10 @@ typedef void (*lbnl_event_cb)(const struct lbnl_event *ev, void *arg);
 
 int lbnl_events_join(struct lbnl_nl *nl);
 int lbnl_events_read(struct lbnl_nl *nl, lbnl_event_cb cb, void *arg);
+/*
+ * The socket, to poll() it. Made non-blocking, lbnl_events_read() returns
+ * -EAGAIN when no event is queued.
+ */
+int lbnl_nl_fd(const struct lbnl_nl *nl);
 
 #endif

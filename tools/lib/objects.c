@@ -11,6 +11,18 @@ bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
 	       lbnl_addr_equal(&a->addr, &b->addr);
 }
 
+int lbnl_vip_key_compare(const struct lbnl_vip_key *a,
+			 const struct lbnl_vip_key *b)
+{
+	int r = lbnl_addr_compare(&a->addr, &b->addr);
+
+	if (r)
+		return r;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return (int)a->proto - (int)b->proto;
+}
+
 void lbnl_vip_list_free(struct lbnl_vip_list *l)
 {
 	free(l->vips);

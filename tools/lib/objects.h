@@ -27,6 +27,10 @@ enum {
 	LBNL_VIP_HAS_MIGRATE_AFTER	= 1U << 3,
 	LBNL_VIP_HAS_FLAGS		= 1U << 4,	/* read-only */
 	LBNL_VIP_HAS_DEST_COUNT		= 1U << 5,	/* read-only */
+	LBNL_VIP_HAS_ACTIVE_DESTS	= 1U << 6,	/* read-only */
+	LBNL_VIP_HAS_ROUTER		= 1U << 7,	/* read-only */
+	LBNL_VIP_HAS_BYPASS_DEST	= 1U << 8,	/* read-only */
+	LBNL_VIP_HAS_CHANGED		= 1U << 9,	/* read-only */
 };
 #define LBNL_VIP_HAS_SETTABLE (LBNL_VIP_HAS_MODE | LBNL_VIP_HAS_SCHED | \
 			       LBNL_VIP_HAS_BYPASS | LBNL_VIP_HAS_MIGRATE_AFTER)
@@ -40,6 +44,12 @@ struct lbnl_vip {
 	uint32_t migrate_after;		/* seconds */
 	uint32_t flags;			/* LBNL_VIP_F_* */
 	uint32_t dest_count;
+	uint32_t active_dests;		/* dests taking new flows */
+	uint8_t router;			/* enum lbnl_router_state */
+	/* The single dest (or, after the bypass, the former one). */
+	struct lbnl_addr bypass_addr;
+	uint16_t bypass_port;
+	uint64_t changed_ms;		/* last bypass transition, 0: none */
 };
 
 /* Bits of lbnl_dest.has. */
@@ -250,6 +260,9 @@ struct lbnl_event {
 
 bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
 			const struct lbnl_vip_key *b);
+/* A total order: by address (lbnl_addr_compare), port, protocol. */
+int lbnl_vip_key_compare(const struct lbnl_vip_key *a,
+			 const struct lbnl_vip_key *b);
 void lbnl_vip_list_free(struct lbnl_vip_list *l);
 void lbnl_dest_list_free(struct lbnl_dest_list *l);
 void lbnl_assoc_list_free(struct lbnl_assoc_list *l);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One generic netlink socket per handle, used for one request at a time.
+ * One netlink socket per handle (generic netlink for the lbnl family, or
+ * rtnetlink for lbnld's routes), used for one request at a time.
  * NETLINK_EXT_ACK is on so refusals carry the kernel's message; we ask for
  * ACKs explicitly (auto-ack off) so dumps are not followed by a stray ACK.
  *
@@ -67,7 +68,11 @@ static void set_sockopt_flag(struct lbnl_nl *nl, int opt)
 		   sizeof(one));
 }
 
-int lbnl_nl_open(struct lbnl_nl **nlp)
+/*
+ * A handle on a socket of protocol (NETLINK_GENERIC, NETLINK_ROUTE), with
+ * extended ACKs on and auto-ACK off. -errno.
+ */
+static int handle_open(struct lbnl_nl **nlp, int protocol)
 {
 	struct lbnl_nl *nl = calloc(1, sizeof(*nl));
 	int err;
@@ -79,24 +84,49 @@ int lbnl_nl_open(struct lbnl_nl **nlp)
 		free(nl);
 		return -ENOMEM;
 	}
-	err = genl_connect(nl->sk);
-	if (err < 0)
-		goto fail;
+	err = nl_connect(nl->sk, protocol);
+	if (err < 0) {
+		nl_socket_free(nl->sk);
+		free(nl);
+		return nlerr_to_errno(err);
+	}
 	set_sockopt_flag(nl, NETLINK_EXT_ACK);
 	set_sockopt_flag(nl, NETLINK_CAP_ACK);
-
-	err = genl_ctrl_resolve(nl->sk, LBNL_GENL_NAME);
-	if (err < 0)
-		goto fail;
-	nl->family = err;
 	nl_socket_disable_auto_ack(nl->sk);
 	*nlp = nl;
 	return 0;
+}
 
-fail:
-	nl_socket_free(nl->sk);
-	free(nl);
-	return nlerr_to_errno(err);
+int lbnl_nl_open(struct lbnl_nl **nlp)
+{
+	struct lbnl_nl *nl;
+	int err;
+
+	err = handle_open(&nl, NETLINK_GENERIC);
+	if (err)
+		return err;
+	err = genl_ctrl_resolve(nl->sk, LBNL_GENL_NAME);
+	if (err < 0) {
+		lbnl_nl_close(nl);
+		return nlerr_to_errno(err);
+	}
+	nl->family = err;
+	*nlp = nl;
+	return 0;
+}
+
+int lbnl_route_nl_open(struct lbnl_nl **nlp)
+{
+	struct lbnl_nl *nl;
+	int err;
+
+	err = handle_open(&nl, NETLINK_ROUTE);
+	if (err)
+		return err;
+	/* Dumps filtered by the kernel (table, protocol) where it can. */
+	set_sockopt_flag(nl, NETLINK_GET_STRICT_CHK);
+	*nlp = nl;
+	return 0;
 }
 
 void lbnl_nl_close(struct lbnl_nl *nl)
@@ -323,6 +353,11 @@ int lbnl_events_join(struct lbnl_nl *nl)
 		return nlerr_to_errno(err);
 	grow_rcvbuf(nl_socket_get_fd(nl->sk));
 	return 0;
+}
+
+int lbnl_nl_fd(const struct lbnl_nl *nl)
+{
+	return nl_socket_get_fd(nl->sk);
 }
 
 int lbnl_events_read(struct lbnl_nl *nl, lbnl_event_cb cb, void *arg)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internal: the generic netlink socket under the lbnl library. */
+/*
+ * Internal: the netlink socket under the lbnl library (and lbnld's
+ * rtnetlink socket).
+ */
 #ifndef LBNL_TRANSPORT_H
 #define LBNL_TRANSPORT_H
 
@@ -15,6 +18,12 @@ struct lbnl_nl {
 	char extack[LBNL_EXTACK_MAX];	/* "" if the kernel gave none */
 	unsigned char *evbuf;		/* receive buffer, events only */
 };
+
+/*
+ * A handle on an rtnetlink (NETLINK_ROUTE) socket, for lbnl_transact() on
+ * messages the caller builds (lbnld writes routes with it). -errno.
+ */
+int lbnl_route_nl_open(struct lbnl_nl **nlp);
 
 /* Called for each reply message; a negative return marks the reply bad. */
 typedef int (*lbnl_reply_fn)(struct nlmsghdr *nlh, void *arg);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -34,4 +35,12 @@ void *lbnl_grow_array(void *items, size_t *cap, size_t need, size_t size)
 	if (items)
 		*cap = n;
 	return items;
+}
+
+uint64_t lbnl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

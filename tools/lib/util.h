@@ -8,6 +8,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 int lbnl_parse_u32(const char *s, uint32_t *out);
+/* Now, in milliseconds since the epoch (CLOCK_REALTIME). */
+uint64_t lbnl_now_ms(void);
 /*
  * Make room for at least need items in an array of *cap items of size
  * bytes each: the (possibly moved) array, or NULL (the old one is kept).

@@ -2,40 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_cli.sh LBNL: command-line tests that need no kernel module: help
-# for every object and command (conn and stats included), usage errors
-# (exit 2), restore syntax
+# for every object and command (conn, stats and vip bypass-active
+# included), usage errors (exit 2), restore syntax
 # errors, association state documents refused before anything is sent,
 # and - when the lbnl family is absent - the "not loaded" error.
 
 lbnl=${1:?usage: test_cli.sh PATH/TO/lbnl}
 out=$(mktemp) err=$(mktemp) doc=$(mktemp)
 trap 'rm -f "$out" "$err" "$doc"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-not_ok() { fail=$((fail + 1)); echo "not ok: $*"; }
-
-# expect RC STDOUT-REGEX STDERR-REGEX ARGS...: run lbnl ARGS with no input.
-expect()
-{
-	local rc=$1 want_out=$2 want_err=$3 got
-	shift 3
-	"$lbnl" "$@" </dev/null >"$out" 2>"$err"
-	got=$?
-	if [ "$got" != "$rc" ]; then
-		not_ok "lbnl $* exited $got, expected $rc: $(head -c 300 "$err")"
-	elif ! grep -Eq -- "$want_out" "$out" && [ -n "$want_out" ]; then
-		not_ok "lbnl $*: stdout does not match '$want_out': $(head -c 300 "$out")"
-	elif [ -z "$want_out" ] && [ -s "$out" ]; then
-		not_ok "lbnl $*: unexpected stdout: $(head -c 300 "$out")"
-	elif ! grep -Eq -- "$want_err" "$err" && [ -n "$want_err" ]; then
-		not_ok "lbnl $*: stderr does not match '$want_err': $(head -c 300 "$err")"
-	elif [ -z "$want_err" ] && [ -s "$err" ]; then
-		not_ok "lbnl $*: unexpected stderr: $(head -c 300 "$err")"
-	else
-		ok
-	fi
-}
+prog=$lbnl
+# shellcheck source=expect.sh
+. "$(dirname "$0")/expect.sh"
 
 # restore_expect RC STDERR-REGEX INPUT
 restore_expect()
@@ -69,6 +46,14 @@ for obj in vip dest; do
 		expect 0 "^Usage: lbnl $obj $cmd" '' $obj $cmd 192.0.2.1:80 help
 	done
 done
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl vip bypass-active VIP:PORT proto \{tcp\|udp\|sctp\} DADDR\[:PORT\]$' '' \
+		vip bypass-active $h
+done
+expect 0 '^Confirm that the router sends the traffic of a bypassed VIP' '' vip bypass-active help
+expect 0 '^Usage: lbnl vip bypass-active' '' vip bypass-active 192.0.2.1:80 proto tcp help
+"$lbnl" vip help | grep -q '^       lbnl vip bypass-active VIP:PORT' && ok ||
+	not_ok "vip help does not list bypass-active"
 for obj in flush monitor save restore; do
 	for h in help -h --help; do
 		expect 0 "^Usage: lbnl $obj" '' $obj $h
@@ -104,7 +89,8 @@ for synopsis in 'assoc show \[-j \[-p\]\]' \
 		'conn show \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
 		'conn del VIP:PORT proto {tcp|udp|sctp} PEER:PORT' \
 		'conn flush \[VIP:PORT proto {tcp|udp|sctp}\]' \
-		'stats \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]'; do
+		'stats \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
+		'vip bypass-active VIP:PORT proto {tcp|udp|sctp} DADDR\[:PORT\]'; do
 	"$lbnl" --help | grep -q "^       lbnl $synopsis\$" && ok ||
 		not_ok "--help does not list $synopsis"
 done
@@ -152,6 +138,14 @@ usage "invalid state 'up'" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state up
 usage "'state' given twice" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state drain state maint
 usage "unexpected argument 'weight'" dest del 192.0.2.1:80 proto tcp 10.0.0.1 weight 1
 usage "missing 'proto" dest show 192.0.2.1:80
+usage 'missing VIP address' vip bypass-active
+usage "missing 'proto" vip bypass-active 192.0.2.1:80
+usage "invalid VIP address '192.0.2.1': missing port" vip bypass-active 192.0.2.1 proto tcp 10.0.0.1
+usage 'missing dest address \(DADDR\[:PORT\]\)' vip bypass-active 192.0.2.1:80 proto tcp
+usage "invalid dest address '10.0.0.1:x'" vip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1:x
+usage "invalid proto 'icmp'" vip bypass-active 192.0.2.1:80 proto icmp 10.0.0.1
+usage "unexpected argument 'now'" vip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1 now
+expect 2 '' '^Usage: lbnl vip bypass-active VIP:PORT' vip bypass-active 192.0.2.1:80 proto tcp
 usage "unexpected argument 'now'" flush now
 usage "unexpected argument 'x'" monitor x
 usage "unexpected argument 'x'" save x
@@ -239,6 +233,8 @@ restore_expect 2 "^Error: line 1: 'conn flush' cannot be restored" 'conn flush\n
 restore_expect 2 "^Error: line 2: 'conn del' cannot be restored" \
 	'vip add 192.0.2.1:80 proto tcp\nconn del 192.0.2.1:80 proto tcp 198.51.100.1:40000\n'
 restore_expect 2 "^Error: line 1: 'stats' cannot be restored" 'stats\n'
+restore_expect 2 "^Error: line 2: 'vip bypass-active' cannot be restored" \
+	'vip add 192.0.2.1:80 proto tcp mode tun bypass auto\nvip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1\n'
 restore_expect 2 '^Error: line 1: too many words' "$(printf 'x %.0s' {1..70})\n"
 "$lbnl" restore /nonexistent/file >/dev/null 2>"$err"
 [ $? = 1 ] && grep -q "^Error: cannot open '/nonexistent/file'" "$err" && ok ||
@@ -295,7 +291,9 @@ if grep -q 'not loaded' "$err"; then
 			"conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000" \
 			"conn del [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000" \
 			"conn flush" "conn flush 192.0.2.1:80 proto udp" \
-			"stats" "-j stats" "stats -j -p" "stats [2001:db8:10::1]:80 proto tcp"; do
+			"stats" "-j stats" "stats -j -p" "stats [2001:db8:10::1]:80 proto tcp" \
+			"vip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1" \
+			"vip bypass-active [2001:db8::1]:443 proto sctp [2001:db8:1::10]:8443"; do
 		expect 1 '' '^Error: lbnl kernel module not loaded \(modprobe lbnl\)$' $args
 	done
 	restore_expect 1 '^Error: lbnl kernel module not loaded' 'flush\n'

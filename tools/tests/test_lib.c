@@ -2,9 +2,9 @@
 /*
  * Unit tests of the parts of the lbnl library that need no kernel:
  * address/port parsing and formatting, numbers, names, JSON printing,
- * JSON parsing, the association state document, and the LB role's
- * connection entries and counters (netlink messages built here, parsed
- * and printed by the library).
+ * JSON parsing, the association state document, the LB role's
+ * connection entries and counters, and a VIP's bypass state (netlink
+ * messages built here, parsed and printed by the library).
  * Prints one line per failure; exit status 0 if all passed.
  */
 #include <arpa/inet.h>
@@ -21,23 +21,13 @@
 #include "addr.h"
 #include "assoc_state.h"
 #include "attrs.h"
+#include "check.h"
+#include "errors.h"
 #include "json_parse.h"
 #include "json_print.h"
 #include "lb_print.h"
 #include "names.h"
 #include "util.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL %s:%d: ", __FILE__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-	}								\
-} while (0)
 
 /* s parses as ADDR[:PORT]; formats back as expect (addr:port form). */
 static void addr_ok(const char *s, int family, const char *expect,
@@ -1142,6 +1132,142 @@ static void test_stats(void)
 	nlmsg_free(msg);
 }
 
+/* Single-address tenants: a VIP's bypass state -------------------------- */
+
+/*
+ * A VIP_BYPASS event of an IPv4 tun VIP, every attribute; dest_port 0
+ * (the VIP's) or not; changed_ms 0 or not.
+ */
+static struct nl_msg *bypass_vip_msg(uint8_t router, uint16_t dest_port,
+				     uint64_t changed_ms)
+{
+	struct nl_msg *msg = msg_new(LBNL_CMD_VIP_BYPASS);
+	struct nlattr *nest, *dest;
+
+	nest = nla_nest_start(msg, LBNL_A_VIP);
+	put_addr(msg, LBNL_A_VIP_ADDR, "192.0.2.1");
+	nla_put_u16(msg, LBNL_A_VIP_PORT, 80);
+	nla_put_u8(msg, LBNL_A_VIP_PROTO, IPPROTO_TCP);
+	nla_put_u8(msg, LBNL_A_VIP_MODE, LBNL_FWD_TUN);
+	nla_put_u8(msg, LBNL_A_VIP_BYPASS, LBNL_BYPASS_AUTO);
+	nla_put_u32(msg, LBNL_A_VIP_FLAGS, LBNL_VIP_F_SINGLE);
+	nla_put_u32(msg, LBNL_A_VIP_DEST_COUNT, 2);
+	nla_put_u32(msg, LBNL_A_VIP_ACTIVE_DESTS, 1);
+	nla_put_u8(msg, LBNL_A_VIP_ROUTER, router);
+	dest = nla_nest_start(msg, LBNL_A_VIP_BYPASS_DEST);
+	put_addr(msg, LBNL_A_DEST_ADDR, "203.0.113.11");
+	nla_put_u16(msg, LBNL_A_DEST_PORT, dest_port);
+	nla_nest_end(msg, dest);
+	put_u64_pad(msg, LBNL_A_VIP_CHANGED_MS, LBNL_A_VIP_PAD, changed_ms);
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static struct lbnl_vip bypass_sample;
+
+static void print_bypass_sample(void)
+{
+	open_json_object(NULL);
+	lbnl_vip_bypass_print(&bypass_sample, 1700000012345ULL);
+	print_nl();
+	close_json_object();
+}
+
+static void test_bypass(void)
+{
+	struct nl_msg *msg = bypass_vip_msg(LBNL_ROUTER_PENDING, 0,
+					    1700000000000ULL);
+	struct lbnl_vip *v = &bypass_sample;
+	char buf[LBNL_ADDRPORTSTRLEN];
+	struct lbnl_event ev;
+	int err;
+
+	err = lbnl_parse_msg(nlmsg_hdr(msg), &ev);
+	nlmsg_free(msg);
+	CHECK(!err && ev.cmd == LBNL_CMD_VIP_BYPASS && ev.has_vip &&
+	      !ev.has_dest, "VIP_BYPASS event refused: %d", err);
+	*v = ev.vip;
+	CHECK((v->has & (LBNL_VIP_HAS_ACTIVE_DESTS | LBNL_VIP_HAS_ROUTER |
+			 LBNL_VIP_HAS_BYPASS_DEST | LBNL_VIP_HAS_CHANGED)) ==
+	      (LBNL_VIP_HAS_ACTIVE_DESTS | LBNL_VIP_HAS_ROUTER |
+	       LBNL_VIP_HAS_BYPASS_DEST | LBNL_VIP_HAS_CHANGED),
+	      "every bypass attribute marked present");
+	CHECK(v->active_dests == 1 && v->router == LBNL_ROUTER_PENDING &&
+	      v->changed_ms == 1700000000000ULL && v->bypass_port == 80 &&
+	      !strcmp(lbnl_format_addr(&v->bypass_addr, buf, sizeof(buf)),
+		      "203.0.113.11"),
+	      "bypass values (dest port 0 is the VIP's)");
+	check_output(false, false, print_bypass_sample,
+		     " active 1 router pending bypass-dest 203.0.113.11:80"
+		     " changed 12.3s ago\n");
+	check_output(true, false, print_bypass_sample,
+		     "{\"active_dests\":1,\"router\":\"pending\","
+		     "\"bypass_dest\":{\"addr\":\"203.0.113.11\","
+		     "\"port\":80},\"changed_ms\":1700000000000}\n");
+
+	/* Withdrawn, dest port of its own, clock behind the transition. */
+	msg = bypass_vip_msg(LBNL_ROUTER_WITHDRAWN, 8080, 1700000099999ULL);
+	err = lbnl_parse_msg(nlmsg_hdr(msg), &ev);
+	nlmsg_free(msg);
+	*v = ev.vip;
+	CHECK(!err && v->bypass_port == 8080, "bypass dest port 8080");
+	check_output(false, false, print_bypass_sample,
+		     " active 1 router withdrawn bypass-dest 203.0.113.11:8080"
+		     " changed 0.0s ago\n");
+
+	/* bypass off, never bypassed: text shows only the active count. */
+	memset(v, 0, sizeof(*v));
+	v->has = LBNL_VIP_HAS_BYPASS | LBNL_VIP_HAS_ACTIVE_DESTS |
+		 LBNL_VIP_HAS_ROUTER | LBNL_VIP_HAS_CHANGED;
+	v->bypass = LBNL_BYPASS_OFF;
+	v->active_dests = 3;
+	v->router = LBNL_ROUTER_LB;
+	check_output(false, false, print_bypass_sample, " active 3\n");
+	check_output(true, false, print_bypass_sample,
+		     "{\"active_dests\":3,\"router\":\"lb\","
+		     "\"bypass_dest\":null,\"changed_ms\":null}\n");
+	/* bypass auto, never single: the router state is worth showing. */
+	v->bypass = LBNL_BYPASS_AUTO;
+	v->router = 9;		/* a newer module's state: its number */
+	check_output(false, false, print_bypass_sample,
+		     " active 3 router 9\n");
+	/* An older module: no bypass attributes, nothing printed. */
+	v->has = LBNL_VIP_HAS_BYPASS;
+	check_output(false, false, print_bypass_sample, "\n");
+	check_output(true, false, print_bypass_sample, "{}\n");
+
+	CHECK(lbnl_router_names.count == LBNL_ROUTER_MAX + 1,
+	      "a name for every router state");
+	CHECK(!strcmp(lbnl_name(&lbnl_router_names, LBNL_ROUTER_WITHDRAWN),
+		      "withdrawn"), "withdrawn");
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_BYPASS_ACTIVE, -ESTALE),
+		      "the VIP is no longer bypassed to that dest"),
+	      "ESTALE of bypass-active");
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_BYPASS_ACTIVE, ENOENT),
+		      "VIP or dest not found"), "ENOENT of bypass-active");
+}
+
+static void test_key_order(void)
+{
+	struct lbnl_vip_key a = { .port = 80, .proto = IPPROTO_TCP };
+	struct lbnl_vip_key b = a;
+
+	lbnl_parse_addr("192.0.2.1", &a.addr);
+	lbnl_parse_addr("192.0.2.1", &b.addr);
+	CHECK(!lbnl_vip_key_compare(&a, &b), "same key");
+	b.proto = IPPROTO_UDP;
+	CHECK(lbnl_vip_key_compare(&a, &b) < 0, "tcp before udp");
+	b.port = 53;
+	CHECK(lbnl_vip_key_compare(&a, &b) > 0, "port 53 before 80");
+	lbnl_parse_addr("192.0.2.10", &b.addr);
+	CHECK(lbnl_vip_key_compare(&a, &b) < 0, "address first");
+	lbnl_parse_addr("10.0.0.1", &b.addr);
+	CHECK(lbnl_addr_compare(&a.addr, &b.addr) > 0, "numeric order");
+	lbnl_parse_addr("::1", &b.addr);
+	CHECK(lbnl_addr_compare(&a.addr, &b.addr) < 0 &&
+	      lbnl_addr_compare(&b.addr, &a.addr) > 0, "IPv4 before IPv6");
+}
+
 int main(void)
 {
 	test_addr_port();
@@ -1155,6 +1281,8 @@ int main(void)
 	test_state_tampering();
 	test_conn();
 	test_stats();
+	test_bypass();
+	test_key_order();
 	printf("test_lib: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

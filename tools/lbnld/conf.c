@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnld's configuration file: "KEYWORD VALUE" lines, blank lines and
+ * comments from "#" to the end of the line. Every keyword at most once,
+ * exactly one value each; anything else is an error naming the line.
+ *
+ *	table 100		routing table of the table driver
+ *	protocol 76		rtm_protocol that marks lbnld's routes
+ *	driver table		or hook
+ *	hook /usr/local/sbin/lbnl-router-hook
+ *	hook-timeout 10		seconds
+ *	self-dev lo		device of the "self" route
+ *	log syslog		or stderr
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+#include "lbnld.h"
+#include "util.h"
+
+#define MAX_WORDS 3	/* one more than allowed: to say what is extra */
+
+enum key {
+	KEY_TABLE, KEY_PROTOCOL, KEY_DRIVER, KEY_HOOK, KEY_HOOK_TIMEOUT,
+	KEY_SELF_DEV, KEY_LOG, NKEYS
+};
+
+static const char *const keywords[NKEYS] = {
+	[KEY_TABLE] = "table",
+	[KEY_PROTOCOL] = "protocol",
+	[KEY_DRIVER] = "driver",
+	[KEY_HOOK] = "hook",
+	[KEY_HOOK_TIMEOUT] = "hook-timeout",
+	[KEY_SELF_DEV] = "self-dev",
+	[KEY_LOG] = "log",
+};
+
+struct parser {
+	const char *name;
+	unsigned int line;
+	unsigned int seen[NKEYS];	/* line of each keyword, 0: not yet */
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+fail(struct parser *p, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (p->line)
+		n = (size_t)snprintf(p->err, p->errlen, "%s:%u: ", p->name,
+				     p->line);
+	else
+		n = (size_t)snprintf(p->err, p->errlen, "%s: ", p->name);
+	if (n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void lbnld_conf_defaults(struct lbnld_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->table = LBNLD_DEFAULT_TABLE;
+	c->protocol = LBNLD_DEFAULT_PROTOCOL;
+	c->driver = LBNLD_DRIVER_TABLE;
+	c->hook_timeout = LBNLD_DEFAULT_HOOK_TIMEOUT;
+	snprintf(c->self_dev, sizeof(c->self_dev), "lo");
+	c->log = LBNLD_LOG_AUTO;
+}
+
+/* A number in [min, max]; what is refused is said by the caller. */
+static bool number_in(const char *s, uint32_t min, uint32_t max,
+		      uint32_t *v)
+{
+	return !lbnl_parse_u32(s, v) && *v >= min && *v <= max;
+}
+
+static int parse_table(struct parser *p, const char *v, struct lbnld_conf *c)
+{
+	/* The kernel's own tables: lbnld's must be a table of its own. */
+	if (!number_in(v, 1, UINT32_MAX, &c->table) ||
+	    c->table == RT_TABLE_DEFAULT || c->table == RT_TABLE_MAIN ||
+	    c->table == RT_TABLE_LOCAL)
+		return fail(p, "invalid table '%s': a number from 1 to 4294967295 other than 253 (default), 254 (main) and 255 (local)",
+			    v);
+	return 0;
+}
+
+static int parse_protocol(struct parser *p, const char *v,
+			  struct lbnld_conf *c)
+{
+	uint32_t n;
+
+	/*
+	 * 0-4 are the kernel's (unspec, redirect, kernel, boot, static:
+	 * lbnld deletes routes of its protocol it did not want), 12 is
+	 * BIRD's own, which BIRD does not learn.
+	 */
+	if (!number_in(v, 5, 255, &n) || n == RTPROT_BIRD)
+		return fail(p, "invalid protocol '%s': a number from 5 to 255 other than 12 (bird)",
+			    v);
+	c->protocol = (uint8_t)n;
+	return 0;
+}
+
+static int parse_choice(struct parser *p, const char *key, const char *v,
+			const char *a, const char *b, bool *is_b)
+{
+	if (strcmp(v, a) && strcmp(v, b))
+		return fail(p, "invalid %s '%s', expected %s or %s", key, v,
+			    a, b);
+	*is_b = !strcmp(v, b);
+	return 0;
+}
+
+static int parse_hook(struct parser *p, const char *v, struct lbnld_conf *c)
+{
+	if (v[0] != '/')
+		return fail(p, "invalid hook '%s': an absolute path is needed",
+			    v);
+	if (strlen(v) >= sizeof(c->hook))
+		return fail(p, "invalid hook: path too long");
+	snprintf(c->hook, sizeof(c->hook), "%s", v);
+	return 0;
+}
+
+/* What the kernel takes as a device name (dev_valid_name()). */
+static int parse_self_dev(struct parser *p, const char *v,
+			  struct lbnld_conf *c)
+{
+	if (strlen(v) >= sizeof(c->self_dev) || !strcmp(v, ".") ||
+	    !strcmp(v, "..") || strpbrk(v, "/:"))
+		return fail(p, "invalid self-dev '%s': not a device name", v);
+	snprintf(c->self_dev, sizeof(c->self_dev), "%s", v);
+	return 0;
+}
+
+static int parse_value(struct parser *p, enum key key, const char *v,
+		       struct lbnld_conf *c)
+{
+	uint32_t n;
+	bool b;
+
+	switch (key) {
+	case KEY_TABLE:
+		return parse_table(p, v, c);
+	case KEY_PROTOCOL:
+		return parse_protocol(p, v, c);
+	case KEY_DRIVER:
+		if (parse_choice(p, "driver", v, "table", "hook", &b))
+			return -1;
+		c->driver = b ? LBNLD_DRIVER_HOOK : LBNLD_DRIVER_TABLE;
+		return 0;
+	case KEY_HOOK:
+		return parse_hook(p, v, c);
+	case KEY_HOOK_TIMEOUT:
+		if (!number_in(v, 1, 3600, &n))
+			return fail(p, "invalid hook-timeout '%s': a number of seconds from 1 to 3600",
+				    v);
+		c->hook_timeout = n;
+		return 0;
+	case KEY_SELF_DEV:
+		return parse_self_dev(p, v, c);
+	case KEY_LOG:
+		if (parse_choice(p, "log", v, "stderr", "syslog", &b))
+			return -1;
+		c->log = b ? LBNLD_LOG_SYSLOG : LBNLD_LOG_STDERR;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int parse_line(struct parser *p, char *text, struct lbnld_conf *c)
+{
+	char *words[MAX_WORDS], *save, *w;
+	unsigned int n = 0, k;
+
+	text[strcspn(text, "#")] = '\0';
+	for (w = strtok_r(text, " \t\r\n", &save); w && n < MAX_WORDS;
+	     w = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = w;
+	if (!n)
+		return 0;
+	for (k = 0; k < NKEYS; k++)
+		if (!strcmp(words[0], keywords[k]))
+			break;
+	if (k == NKEYS)
+		return fail(p, "unknown keyword '%s'", words[0]);
+	if (n < 2)
+		return fail(p, "missing value for '%s'", words[0]);
+	if (n > 2)
+		return fail(p, "unexpected '%s' after '%s %s'", words[2],
+			    words[0], words[1]);
+	if (p->seen[k])
+		return fail(p, "'%s' given twice (first on line %u)",
+			    words[0], p->seen[k]);
+	p->seen[k] = p->line;
+	return parse_value(p, k, words[1], c);
+}
+
+/* What no single line shows: the hook and its driver go together. */
+static int check_whole(struct parser *p, struct lbnld_conf *c)
+{
+	struct stat st;
+
+	p->line = 0;
+	if (c->driver != LBNLD_DRIVER_HOOK) {
+		if (c->hook[0])
+			return fail(p, "'hook' given but the driver is 'table' (add 'driver hook')");
+		return 0;
+	}
+	if (!c->hook[0])
+		return fail(p, "'driver hook' needs a 'hook' command");
+	if (stat(c->hook, &st) || !S_ISREG(st.st_mode) ||
+	    access(c->hook, X_OK))
+		return fail(p, "hook '%s' is not an executable file", c->hook);
+	return 0;
+}
+
+int lbnld_conf_read(FILE *fp, const char *name, struct lbnld_conf *c,
+		    char *err, size_t errlen)
+{
+	struct parser p = { .name = name, .err = err, .errlen = errlen };
+	struct lbnld_conf tmp;
+	char *text = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	tmp = *c;
+	while (getline(&text, &cap, fp) >= 0) {
+		p.line++;
+		ret = parse_line(&p, text, &tmp);
+		if (ret)
+			break;
+	}
+	free(text);
+	if (!ret && ferror(fp)) {
+		p.line = 0;
+		ret = fail(&p, "read error");
+	}
+	if (!ret)
+		ret = check_whole(&p, &tmp);
+	if (!ret)
+		*c = tmp;
+	return ret;
+}
+
+int lbnld_conf_load(const char *path, bool required, struct lbnld_conf *c,
+		    char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "re");
+	int ret;
+
+	if (!fp) {
+		if (errno == ENOENT && !required)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ret = lbnld_conf_read(fp, path, c, err, errlen);
+	fclose(fp);
+	return ret;
+}

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnld - the lbnl load balancer's control daemon: keeps the router's
+ * routes to the VIPs in line with the module's bypass state (single-
+ * address tenants) and confirms each bypass to the module.
+ *
+ *	lbnld [-f] [-v] [-c FILE] [-t]
+ *
+ * One event loop (poll): the module's events, the generic netlink
+ * controller's (the module unloaded), signals (signalfd) and a timer. Any
+ * configuration event starts a full reconciliation (reconcile.c) a few
+ * milliseconds later, so that a burst of events costs one; one also runs
+ * at start, on SIGHUP, after lost events, every minute, and again after a
+ * failure (backing off up to a minute).
+ *
+ * SIGTERM and SIGINT stop lbnld and leave the routes as they are: the
+ * router keeps sending each VIP's traffic where it goes now, which stays
+ * right while the module's configuration does not change, and lbnld
+ * mends whatever changed when it starts again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/lbnl.h>
+
+#include "lbnld.h"
+#include "transport.h"
+
+#ifndef LBNL_VERSION
+#define LBNL_VERSION "0.1.0"
+#endif
+
+#define CONNECT_RETRY_MS	1000
+#define COALESCE_MS		10	/* after an event, before reconciling */
+#define RESYNC_MS		60000	/* a full reconciliation at least */
+#define BACKOFF_MIN_MS		1000	/* after a failure, doubling ... */
+#define BACKOFF_MAX_MS		60000	/* ... up to this */
+#define EVENT_BATCHES		64	/* read at most, then look around */
+
+enum { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
+
+struct daemon {
+	struct lbnld ld;
+	const char *conf_path;
+	bool conf_required;		/* -c given: the file must exist */
+	bool foreground;
+	bool verbose;
+	struct lbnl_nl *events;		/* joined to the events group */
+	struct lbnld_watch *watch;	/* NULL if it could not be opened */
+	int sigfd;
+	bool connected;
+	bool absent_logged;
+	bool dirty;			/* an event asks for a reconciliation */
+	long long next_connect;		/* monotonic ms */
+	long long next_reconcile;
+	int backoff_ms;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Configuration ----------------------------------------------------------- */
+
+static void describe_conf(const struct lbnld_conf *c, char *buf, size_t len)
+{
+	if (c->driver == LBNLD_DRIVER_HOOK)
+		snprintf(buf, len, "driver hook %s (hook-timeout %u s)",
+			 c->hook, c->hook_timeout);
+	else
+		snprintf(buf, len, "driver table: table %u, protocol %u, self-dev %s",
+			 c->table, c->protocol, c->self_dev);
+}
+
+static bool log_to_syslog(const struct daemon *dm, const struct lbnld_conf *c)
+{
+	if (c->log == LBNLD_LOG_AUTO)
+		return !dm->foreground;
+	return c->log == LBNLD_LOG_SYSLOG;
+}
+
+/* Make c the configuration in use: its driver, and its socket. */
+static int use_conf(struct daemon *dm, const struct lbnld_conf *c)
+{
+	struct lbnld *ld = &dm->ld;
+	int err;
+
+	if (c->driver == LBNLD_DRIVER_TABLE && !ld->rtnl) {
+		err = lbnl_route_nl_open(&ld->rtnl);
+		if (err) {
+			lbnld_log(LOG_ERR, "cannot open an rtnetlink socket: %s",
+				  strerror(-err));
+			return err;
+		}
+	}
+	if (c->driver == LBNLD_DRIVER_HOOK && ld->rtnl) {
+		lbnl_nl_close(ld->rtnl);
+		ld->rtnl = NULL;
+	}
+	/* A new hook knows nothing yet: tell it everything. */
+	if (c->driver != LBNLD_DRIVER_HOOK || strcmp(c->hook, ld->conf.hook))
+		lbnld_route_list_free(&ld->told);
+	ld->conf = *c;
+	ld->driver = c->driver == LBNLD_DRIVER_HOOK ? &lbnld_hook_driver :
+						      &lbnld_table_driver;
+	return 0;
+}
+
+static void reload(struct daemon *dm)
+{
+	struct lbnld_conf c, *old = &dm->ld.conf;
+	char err[512], text[PATH_MAX + 64];
+
+	lbnld_conf_defaults(&c);
+	if (lbnld_conf_load(dm->conf_path, dm->conf_required, &c, err,
+			    sizeof(err))) {
+		lbnld_log(LOG_ERR, "%s: keeping the configuration in use", err);
+		return;
+	}
+	if (old->driver == LBNLD_DRIVER_TABLE &&
+	    (c.driver != LBNLD_DRIVER_TABLE || c.table != old->table ||
+	     c.protocol != old->protocol))
+		lbnld_log(LOG_NOTICE, "the routes in table %u (protocol %u) are left in place: 'ip route flush table %u proto %u' and 'ip -6 route flush table %u proto %u' remove them",
+			  old->table, old->protocol, old->table, old->protocol,
+			  old->table, old->protocol);
+	if (use_conf(dm, &c))
+		return;
+	lbnld_log_init(log_to_syslog(dm, &c), dm->verbose);
+	describe_conf(&c, text, sizeof(text));
+	lbnld_log(LOG_NOTICE, "configuration reloaded: %s", text);
+	dm->next_reconcile = now_ms();
+}
+
+/* The module -------------------------------------------------------------- */
+
+/* The events that may change routing, by name; NULL for the others. */
+static const char *routing_event(uint8_t cmd)
+{
+	switch (cmd) {
+	case LBNL_CMD_VIP_NEW:		return "vip_new";
+	case LBNL_CMD_VIP_SET:		return "vip_set";
+	case LBNL_CMD_VIP_DEL:		return "vip_del";
+	case LBNL_CMD_DEST_NEW:		return "dest_new";
+	case LBNL_CMD_DEST_SET:		return "dest_set";
+	case LBNL_CMD_DEST_DEL:		return "dest_del";
+	case LBNL_CMD_FLUSH:		return "flush";
+	case LBNL_CMD_VIP_BYPASS:	return "vip_bypass";
+	case LBNL_CMD_VIP_UNBYPASS:	return "vip_unbypass";
+	default:	/* our own BYPASS_ACTIVE, associations */
+		return NULL;
+	}
+}
+
+static void on_event(const struct lbnl_event *ev, void *arg)
+{
+	const char *name = routing_event(ev->cmd);
+	char key[LBNL_ADDRPORTSTRLEN + 16] = "";
+	struct daemon *dm = arg;
+
+	if (!name)
+		return;
+	if (ev->has_vip)
+		lbnld_vip_text(&ev->vip.key, key, sizeof(key));
+	lbnld_log(LOG_DEBUG, "event %s %s", name, key);
+	dm->dirty = true;
+}
+
+static void disconnect(struct daemon *dm, const char *why)
+{
+	lbnl_nl_close(dm->events);
+	lbnl_nl_close(dm->ld.lbnl);
+	dm->events = NULL;
+	dm->ld.lbnl = NULL;
+	dm->connected = false;
+	dm->absent_logged = false;
+	dm->next_connect = now_ms() + CONNECT_RETRY_MS;
+	lbnld_log(LOG_WARNING, "%s: routes left in place; waiting for the lbnl module",
+		  why);
+}
+
+/*
+ * Join the events group first, then open the request handle: no change can
+ * fall between the events and the reconciliation's dump.
+ */
+static int connect_module(struct daemon *dm)
+{
+	int err, fd;
+
+	err = lbnl_nl_open(&dm->events);
+	if (!err)
+		err = lbnl_events_join(dm->events);
+	if (!err) {
+		fd = lbnl_nl_fd(dm->events);
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))
+			err = -errno;
+	}
+	if (!err)
+		err = lbnl_nl_open(&dm->ld.lbnl);
+	if (err) {
+		lbnl_nl_close(dm->events);
+		dm->events = NULL;
+	}
+	return err;
+}
+
+static void try_connect(struct daemon *dm)
+{
+	int err = connect_module(dm);
+
+	if (err) {
+		if (!dm->absent_logged)
+			lbnld_log(err == -ENOENT ? LOG_NOTICE : LOG_ERR,
+				  "%s: retrying every second",
+				  err == -ENOENT ? "the lbnl module is not loaded (no generic netlink family lbnl)" :
+						   strerror(-err));
+		dm->absent_logged = true;
+		dm->next_connect = now_ms() + CONNECT_RETRY_MS;
+		return;
+	}
+	lbnld_log(LOG_NOTICE, "connected to the lbnl module");
+	dm->connected = true;
+	dm->next_reconcile = now_ms();
+	dm->backoff_ms = BACKOFF_MIN_MS;
+}
+
+static void read_events(struct daemon *dm)
+{
+	int i, err;
+
+	for (i = 0; i < EVENT_BATCHES; i++) {
+		err = lbnl_events_read(dm->events, on_event, dm);
+		if (err == -EAGAIN || err == -EWOULDBLOCK)
+			break;
+		if (err == -ENOBUFS) {
+			lbnld_log(LOG_WARNING, "events lost (queue overflow): reading everything again");
+			dm->dirty = true;
+		} else if (err && err != -EINTR) {
+			lbnld_log(LOG_ERR, "reading events: %s", strerror(-err));
+			dm->dirty = true;
+			break;
+		}
+	}
+}
+
+static void reconcile(struct daemon *dm)
+{
+	int err = lbnld_reconcile(&dm->ld);
+	long long now = now_ms();
+
+	dm->dirty = false;
+	if (err == -ENOENT) {
+		disconnect(dm, "the lbnl module is gone");
+		return;
+	}
+	if (!err) {
+		dm->backoff_ms = BACKOFF_MIN_MS;
+		dm->next_reconcile = now + RESYNC_MS;
+		return;
+	}
+	lbnld_log(LOG_WARNING, "reconciliation incomplete: trying again in %d s",
+		  dm->backoff_ms / 1000);
+	dm->next_reconcile = now + dm->backoff_ms;
+	if (dm->backoff_ms < BACKOFF_MAX_MS)
+		dm->backoff_ms *= 2;
+}
+
+/* The loop ---------------------------------------------------------------- */
+
+/* SIGHUP: reload; returns false on SIGTERM or SIGINT. */
+static bool read_signals(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+
+	while (read(dm->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(dm);
+			continue;
+		}
+		lbnld_log(LOG_NOTICE, "signal %u: stopping; routes left in place (the router keeps forwarding)",
+			  si.ssi_signo);
+		return false;
+	}
+	return true;
+}
+
+enum { FD_SIGNALS, FD_WATCH, FD_EVENTS, NFDS };
+
+static int run(struct daemon *dm)
+{
+	struct pollfd fds[NFDS];
+	long long now, due;
+
+	dm->next_connect = now_ms();
+	for (;;) {
+		now = now_ms();
+		if (!dm->connected && now >= dm->next_connect)
+			try_connect(dm);
+		if (dm->connected && now >= dm->next_reconcile)
+			reconcile(dm);
+		due = dm->connected ? dm->next_reconcile : dm->next_connect;
+		now = now_ms();
+
+		/* A negative fd is left out by poll(). */
+		fds[FD_SIGNALS] = (struct pollfd){ .fd = dm->sigfd,
+						   .events = POLLIN };
+		fds[FD_WATCH] = (struct pollfd){
+			.fd = dm->watch ? lbnld_watch_fd(dm->watch) : -1,
+			.events = POLLIN };
+		fds[FD_EVENTS] = (struct pollfd){
+			.fd = dm->connected ? lbnl_nl_fd(dm->events) : -1,
+			.events = POLLIN };
+		if (poll(fds, NFDS, due > now ? (int)(due - now) : 0) < 0 &&
+		    errno != EINTR) {
+			lbnld_log(LOG_ERR, "poll: %s", strerror(errno));
+			return EXIT_FAIL;
+		}
+		if (fds[FD_SIGNALS].revents && !read_signals(dm))
+			return EXIT_OK;
+		if (fds[FD_WATCH].revents && lbnld_watch_read(dm->watch) &&
+		    dm->connected)
+			disconnect(dm, "the lbnl module was unloaded");
+		if (!dm->connected || !fds[FD_EVENTS].revents)
+			continue;
+		read_events(dm);
+		now = now_ms();
+		if (dm->dirty && dm->next_reconcile > now + COALESCE_MS)
+			dm->next_reconcile = now + COALESCE_MS;
+	}
+}
+
+/* Start-up ---------------------------------------------------------------- */
+
+static void print_help(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: lbnld [-f] [-v] [-c FILE] [-t]\n"
+		"\n"
+		"Keeps the router's routes to the VIPs of the lbnl module in line with\n"
+		"their bypass state, and confirms each bypass to the module.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE   configuration file (default " LBNLD_CONF_PATH ";\n"
+		"                      without it, the defaults)\n"
+		"  -f, --foreground    do not become a daemon; log to stderr unless\n"
+		"                      configured otherwise\n"
+		"  -t, --test-config   check the configuration file, then exit\n"
+		"  -v, --verbose       also log every event and reconciliation\n"
+		"  -h, --help          print this help\n"
+		"  -V, --version       print the version\n"
+		"\n"
+		"SIGHUP reloads the configuration; SIGTERM and SIGINT stop lbnld and\n"
+		"leave the routes in place. Exit status: 0 success, 1 failure, 2 usage\n"
+		"error. See lbnld(8).\n");
+}
+
+static int daemonize(bool keep_stderr)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid)
+		_exit(EXIT_OK);
+	if (setsid() < 0 || chdir("/"))
+		return -errno;
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return -errno;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	if (!keep_stderr)
+		dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return 0;
+}
+
+/* The signals lbnld handles arrive on a signalfd, in the loop. */
+static int open_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "test-config", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	dm->conf_path = LBNLD_CONF_PATH;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+c:ftvhV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			dm->conf_path = optarg;
+			dm->conf_required = true;
+			break;
+		case 'f':
+			dm->foreground = true;
+			break;
+		case 't':
+			*test = true;
+			break;
+		case 'v':
+			dm->verbose = true;
+			break;
+		case 'h':
+			print_help(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("lbnld %s (netlink family %s version %d)\n",
+			       LBNL_VERSION, LBNL_GENL_NAME, LBNL_GENL_VERSION);
+			exit(EXIT_OK);
+		default:
+			if (optopt == 'c')
+				fprintf(stderr, "Error: option '-c' needs a file\n");
+			else if (optopt)
+				fprintf(stderr, "Error: unknown option '-%c'\n",
+					optopt);
+			else
+				fprintf(stderr, "Error: unknown option '%s'\n",
+					argv[optind - 1]);
+			fprintf(stderr, "Try \"lbnld --help\".\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "Error: unexpected argument '%s'\nTry \"lbnld --help\".\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon dm = { .sigfd = -1 };
+	struct lbnld_conf conf;
+	char err[512], text[PATH_MAX + 64];
+	bool test = false;
+	int ret;
+
+	ret = parse_args(argc, argv, &dm, &test);
+	if (ret)
+		return ret;
+	lbnld_conf_defaults(&conf);
+	if (lbnld_conf_load(dm.conf_path, dm.conf_required, &conf, err,
+			    sizeof(err))) {
+		fprintf(stderr, "Error: %s\n", err);
+		return EXIT_FAIL;
+	}
+	describe_conf(&conf, text, sizeof(text));
+	if (test) {
+		printf("%s: configuration OK: %s\n", dm.conf_path, text);
+		return EXIT_OK;
+	}
+	if (!dm.foreground && daemonize(!log_to_syslog(&dm, &conf))) {
+		fprintf(stderr, "Error: cannot become a daemon: %s\n",
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	lbnld_log_init(log_to_syslog(&dm, &conf), dm.verbose);
+	dm.sigfd = open_signals();
+	if (dm.sigfd < 0) {
+		lbnld_log(LOG_ERR, "signalfd: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (use_conf(&dm, &conf))
+		return EXIT_FAIL;
+	lbnld_log(LOG_NOTICE, "lbnld %s starting: %s", LBNL_VERSION, text);
+	if (lbnld_watch_open(&dm.watch))
+		lbnld_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
+
+	ret = run(&dm);
+
+	lbnld_watch_close(dm.watch);
+	lbnl_nl_close(dm.events);
+	lbnl_nl_close(dm.ld.lbnl);
+	lbnl_nl_close(dm.ld.rtnl);
+	lbnld_route_list_free(&dm.ld.told);
+	close(dm.sigfd);
+	return ret;
+}

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of lbnld without its event loop: the configuration file, the
+ * per-address decisions and the diff (no I/O); the hook driver (a shell
+ * script that records its arguments); then, in a network namespace of
+ * their own when the test may make one, the route writer against the
+ * kernel and whole reconciliations with the table driver. The module's
+ * BYPASS_ACTIVE is replaced by a recorder that also checks that the
+ * VIP's route is in place when it is called.
+ * Prints one line per failure; exit status 0 if all passed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/lbnl.h>
+
+#include "../lbnld/lbnld.h"
+#include "check.h"
+#include "transport.h"
+#include "util.h"
+
+/* Configuration ----------------------------------------------------------- */
+
+static int conf_text(const char *text, struct lbnld_conf *c, char *err,
+		     size_t len)
+{
+	FILE *fp = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	lbnld_conf_defaults(c);
+	err[0] = '\0';
+	if (!fp)
+		return -2;
+	ret = lbnld_conf_read(fp, "t.conf", c, err, len);
+	fclose(fp);
+	return ret;
+}
+
+static void conf_bad(const char *text, const char *expect)
+{
+	struct lbnld_conf c;
+	char err[512];
+
+	CHECK(conf_text(text, &c, err, sizeof(err)) == -1 &&
+	      !strcmp(err, expect), "config '%s': got '%s', expected '%s'",
+	      text, err, expect);
+	CHECK(c.table == LBNLD_DEFAULT_TABLE && !c.hook[0],
+	      "config '%s': a refused file changes nothing", text);
+}
+
+static void test_conf(void)
+{
+	struct lbnld_conf c;
+	char err[512];
+
+	CHECK(!conf_text("\n", &c, err, sizeof(err)) &&
+	      c.table == 100 && c.protocol == 76 &&
+	      c.driver == LBNLD_DRIVER_TABLE && !strcmp(c.self_dev, "lo") &&
+	      c.log == LBNLD_LOG_AUTO && c.hook_timeout == 10 && !c.hook[0],
+	      "defaults: %s", err);
+	CHECK(!conf_text("# lbnld\n\n  table 4000   # ours\n\tprotocol 99\n"
+			 "self-dev dummy0\nlog syslog\n", &c, err, sizeof(err)) &&
+	      c.table == 4000 && c.protocol == 99 &&
+	      !strcmp(c.self_dev, "dummy0") && c.log == LBNLD_LOG_SYSLOG,
+	      "a full table config: %s", err);
+	CHECK(!conf_text("driver hook\nhook /bin/true\nhook-timeout 3600\n"
+			 "log stderr\n", &c, err, sizeof(err)) &&
+	      c.driver == LBNLD_DRIVER_HOOK && !strcmp(c.hook, "/bin/true") &&
+	      c.hook_timeout == 3600 && c.log == LBNLD_LOG_STDERR,
+	      "a hook config: %s", err);
+	CHECK(conf_text("table 1\nprotocol 255\ntable\t\r\n", &c, err,
+			sizeof(err)) == -1 &&
+	      !strcmp(err, "t.conf:3: missing value for 'table'"),
+	      "CRLF and tabs: %s", err);
+
+	conf_bad("tabel 5\n", "t.conf:1: unknown keyword 'tabel'");
+	conf_bad("Table 5\n", "t.conf:1: unknown keyword 'Table'");
+	conf_bad("# x\ntable\n", "t.conf:2: missing value for 'table'");
+	conf_bad("table 1 2\n", "t.conf:1: unexpected '2' after 'table 1'");
+	conf_bad("table 100\nlog syslog\ntable 101\n",
+		 "t.conf:3: 'table' given twice (first on line 1)");
+	conf_bad("table 254\n", "t.conf:1: invalid table '254': a number from 1 to 4294967295 other than 253 (default), 254 (main) and 255 (local)");
+	conf_bad("table 0\n", "t.conf:1: invalid table '0': a number from 1 to 4294967295 other than 253 (default), 254 (main) and 255 (local)");
+	conf_bad("table 4294967296\n", "t.conf:1: invalid table '4294967296': a number from 1 to 4294967295 other than 253 (default), 254 (main) and 255 (local)");
+	conf_bad("table 0x10\n", "t.conf:1: invalid table '0x10': a number from 1 to 4294967295 other than 253 (default), 254 (main) and 255 (local)");
+	conf_bad("protocol 12\n", "t.conf:1: invalid protocol '12': a number from 5 to 255 other than 12 (bird)");
+	conf_bad("protocol 4\n", "t.conf:1: invalid protocol '4': a number from 5 to 255 other than 12 (bird)");
+	conf_bad("protocol 256\n", "t.conf:1: invalid protocol '256': a number from 5 to 255 other than 12 (bird)");
+	conf_bad("driver bird\n", "t.conf:1: invalid driver 'bird', expected table or hook");
+	conf_bad("log file\n", "t.conf:1: invalid log 'file', expected stderr or syslog");
+	conf_bad("driver hook\n", "t.conf: 'driver hook' needs a 'hook' command");
+	conf_bad("hook /bin/true\n", "t.conf: 'hook' given but the driver is 'table' (add 'driver hook')");
+	conf_bad("driver hook\nhook bin/true\n", "t.conf:2: invalid hook 'bin/true': an absolute path is needed");
+	conf_bad("driver hook\nhook /nonexistent/hook\n", "t.conf: hook '/nonexistent/hook' is not an executable file");
+	conf_bad("driver hook\nhook /etc\n", "t.conf: hook '/etc' is not an executable file");
+	conf_bad("hook-timeout 0\n", "t.conf:1: invalid hook-timeout '0': a number of seconds from 1 to 3600");
+	conf_bad("hook-timeout 3601\n", "t.conf:1: invalid hook-timeout '3601': a number of seconds from 1 to 3600");
+	conf_bad("self-dev a/b\n", "t.conf:1: invalid self-dev 'a/b': not a device name");
+	conf_bad("self-dev 0123456789abcdef\n", "t.conf:1: invalid self-dev '0123456789abcdef': not a device name");
+	conf_bad("self-dev ..\n", "t.conf:1: invalid self-dev '..': not a device name");
+
+	lbnld_conf_defaults(&c);
+	CHECK(!lbnld_conf_load("/nonexistent/lbnld.conf", false, &c, err,
+			       sizeof(err)) && c.table == 100,
+	      "a missing default file: the defaults");
+	CHECK(lbnld_conf_load("/nonexistent/lbnld.conf", true, &c, err,
+			      sizeof(err)) &&
+	      !strcmp(err, "/nonexistent/lbnld.conf: No such file or directory"),
+	      "a missing -c file: %s", err);
+}
+
+/* Decisions --------------------------------------------------------------- */
+
+#define D1 "203.0.113.11"
+#define D2 "203.0.113.12"
+
+/* A VIP as the module reports it; dest NULL: no bypass dest. */
+static struct lbnl_vip vip(const char *addr, uint16_t port, uint8_t proto,
+			   uint8_t bypass, uint32_t flags, uint8_t router,
+			   const char *dest, uint32_t active)
+{
+	struct lbnl_vip v = {
+		.key = { .port = port, .proto = proto },
+		.has = LBNL_VIP_HAS_MODE | LBNL_VIP_HAS_BYPASS |
+		       LBNL_VIP_HAS_FLAGS | LBNL_VIP_HAS_ACTIVE_DESTS |
+		       LBNL_VIP_HAS_ROUTER | LBNL_VIP_HAS_CHANGED,
+		.mode = LBNL_FWD_TUN, .bypass = bypass, .flags = flags,
+		.router = router, .active_dests = active,
+		.changed_ms = 1700000000000ULL,
+	};
+
+	lbnl_parse_addr(addr, &v.key.addr);
+	if (dest) {
+		lbnl_parse_addr(dest, &v.bypass_addr);
+		v.bypass_port = port;
+		v.has |= LBNL_VIP_HAS_BYPASS_DEST;
+	}
+	return v;
+}
+
+static struct lbnl_vip single(const char *addr, uint16_t port, uint8_t proto,
+			      uint8_t router, const char *dest)
+{
+	return vip(addr, port, proto, LBNL_BYPASS_AUTO, LBNL_VIP_F_SINGLE,
+		   router, dest, 1);
+}
+
+static struct lbnl_vip off(const char *addr, uint16_t port, uint8_t proto,
+			   uint32_t active)
+{
+	return vip(addr, port, proto, LBNL_BYPASS_OFF, 0, LBNL_ROUTER_LB,
+		   NULL, active);
+}
+
+static struct lbnl_vip multi(const char *addr, uint16_t port, uint8_t proto,
+			     const char *former, uint32_t active)
+{
+	return vip(addr, port, proto, LBNL_BYPASS_AUTO, LBNL_VIP_F_MULTI,
+		   LBNL_ROUTER_WITHDRAWN, former, active);
+}
+
+/* The one decision of vips; its reason as text in why. */
+static struct lbnld_decision decide1(const struct lbnl_vip *vips, size_t n,
+				     char *why, size_t len)
+{
+	struct lbnld_decision d = { .kind = LBNLD_VIA };
+	struct lbnld_plan plan;
+
+	why[0] = '\0';
+	if (lbnld_plan_build(&plan, vips, n) || plan.n_decisions != 1) {
+		CHECK(0, "%zu VIPs: not one decision", n);
+		return d;
+	}
+	d = plan.decisions[0];
+	lbnld_reason_text(&plan, &d, why, len);
+	lbnld_plan_free(&plan);
+	return d;
+}
+
+static bool addr_is(const struct lbnl_addr *a, const char *text)
+{
+	struct lbnl_addr b;
+
+	return !lbnl_parse_addr(text, &b) && lbnl_addr_equal(a, &b);
+}
+
+static void test_decisions(void)
+{
+	struct lbnl_vip v[3];
+	struct lbnld_decision d;
+	struct lbnld_plan plan;
+	char why[256];
+
+	v[0] = off("192.0.2.1", 80, IPPROTO_TCP, 2);
+	d = decide1(v, 1, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF && d.reason == LBNLD_BYPASS_OFF &&
+	      !strcmp(why, "tcp 192.0.2.1:80 has bypass off"),
+	      "bypass off: %s", why);
+
+	v[0] = single("192.0.2.1", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1);
+	d = decide1(v, 1, why, sizeof(why));
+	CHECK(d.kind == LBNLD_VIA && addr_is(&d.dest, D1) &&
+	      lbnld_wants_confirm(&d, &v[0]), "single, pending: bypassed");
+	v[0].router = LBNL_ROUTER_ACTIVE;
+	d = decide1(v, 1, why, sizeof(why));
+	CHECK(d.kind == LBNLD_VIA && !lbnld_wants_confirm(&d, &v[0]),
+	      "single, active: bypassed, confirmed already");
+
+	v[0] = multi("192.0.2.1", 80, IPPROTO_TCP, D1, 2);
+	d = decide1(v, 1, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF && d.reason == LBNLD_NOT_SINGLE &&
+	      !strcmp(why, "tcp 192.0.2.1:80 has 2 active dests") &&
+	      !lbnld_wants_confirm(&d, &v[0]), "multi, withdrawn: %s", why);
+	v[0] = vip("192.0.2.1", 80, IPPROTO_TCP, LBNL_BYPASS_AUTO, 0,
+		   LBNL_ROUTER_WITHDRAWN, D1, 0);
+	d = decide1(v, 1, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF &&
+	      !strcmp(why, "tcp 192.0.2.1:80 has 0 active dests"),
+	      "no active dest left: %s", why);
+	/* A module without the bypass attributes: never bypassed. */
+	v[0] = single("192.0.2.1", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1);
+	v[0].has &= ~(LBNL_VIP_HAS_ROUTER | LBNL_VIP_HAS_BYPASS_DEST |
+		      LBNL_VIP_HAS_ACTIVE_DESTS);
+	d = decide1(v, 1, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF &&
+	      !strcmp(why, "tcp 192.0.2.1:80 is not bypassed by the module"),
+	      "an older module: %s", why);
+
+	/* One address, several VIPs: all single to one dest address. */
+	v[0] = single("192.0.2.1", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1);
+	v[1] = single("192.0.2.1", 53, IPPROTO_UDP, LBNL_ROUTER_ACTIVE, D1);
+	v[1].bypass_port = 5353;	/* tun: the dest port does not count */
+	d = decide1(v, 2, why, sizeof(why));
+	CHECK(d.kind == LBNLD_VIA && addr_is(&d.dest, D1) && d.count == 2,
+	      "two VIPs single to one dest: bypassed");
+	v[1] = single("192.0.2.1", 53, IPPROTO_UDP, LBNL_ROUTER_PENDING, D2);
+	d = decide1(v, 2, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF && d.reason == LBNLD_DESTS_DIFFER &&
+	      !strcmp(why, "udp 192.0.2.1:53 and tcp 192.0.2.1:80 are bypassed to different dests") &&
+	      !lbnld_wants_confirm(&d, &v[0]), "different dests: %s", why);
+	v[1] = off("192.0.2.1", 53, IPPROTO_UDP, 1);
+	d = decide1(v, 2, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF &&
+	      !strcmp(why, "udp 192.0.2.1:53 has bypass off"),
+	      "a bypass off VIP on the address: %s", why);
+	v[1] = multi("192.0.2.1", 3868, IPPROTO_SCTP, NULL, 3);
+	d = decide1(v, 2, why, sizeof(why));
+	CHECK(d.kind == LBNLD_SELF &&
+	      !strcmp(why, "sctp 192.0.2.1:3868 has 3 active dests"),
+	      "a multi VIP on the address: %s", why);
+
+	/* Addresses sorted (IPv4 first), one decision each. */
+	v[0] = off("2001:db8::1", 80, IPPROTO_TCP, 1);
+	v[1] = single("192.0.2.9", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1);
+	v[2] = off("192.0.2.10", 80, IPPROTO_TCP, 1);
+	CHECK(!lbnld_plan_build(&plan, v, 3) && plan.n_decisions == 3 &&
+	      addr_is(&plan.decisions[0].addr, "192.0.2.9") &&
+	      addr_is(&plan.decisions[1].addr, "192.0.2.10") &&
+	      addr_is(&plan.decisions[2].addr, "2001:db8::1") &&
+	      plan.decisions[0].kind == LBNLD_VIA &&
+	      plan.decisions[2].first == 2 && plan.decisions[2].count == 1,
+	      "three addresses, in order");
+	lbnld_plan_free(&plan);
+	CHECK(!lbnld_plan_build(&plan, NULL, 0) && !plan.n_decisions,
+	      "no VIP: no decision");
+	lbnld_plan_free(&plan);
+}
+
+static struct lbnld_route self_route(const char *addr, int oif,
+				     uint32_t priority)
+{
+	struct lbnld_route r = { .kind = LBNLD_SELF, .oif = oif,
+				 .priority = priority };
+
+	lbnl_parse_addr(addr, &r.addr);
+	return r;
+}
+
+static struct lbnld_route via_route(const char *addr, const char *via,
+				    uint32_t priority)
+{
+	struct lbnld_route r = { .kind = LBNLD_VIA, .priority = priority };
+
+	lbnl_parse_addr(addr, &r.addr);
+	lbnl_parse_addr(via, &r.via);
+	return r;
+}
+
+static void test_diff(void)
+{
+	struct lbnl_vip v[4] = {
+		off("192.0.2.1", 80, IPPROTO_TCP, 2),
+		single("192.0.2.2", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1),
+		single("192.0.2.3", 80, IPPROTO_TCP, LBNL_ROUTER_ACTIVE, D2),
+		single("2001:db8::1", 80, IPPROTO_TCP, LBNL_ROUTER_ACTIVE,
+		       "2001:db8:2::11"),
+	};
+	struct lbnld_route cur[] = {
+		via_route("192.0.2.0", D1, 0),		/* no VIP: delete */
+		self_route("192.0.2.1", 1, 0),		/* as wanted */
+		self_route("192.0.2.1", 1, 5),		/* extra: delete */
+		self_route("192.0.2.2", 1, 7),		/* other metric */
+		via_route("2001:db8::1", "2001:db8:2::11", 1024),
+		via_route("198.51.100.1", D1, 0),	/* no VIP: delete */
+	};
+	struct lbnld_route_list current = { 0 }, deletes;
+	struct lbnld_change *ch;
+	struct lbnld_plan plan;
+	size_t i;
+
+	for (i = ARRAY_SIZE(cur); i-- > 0; )	/* unsorted */
+		lbnld_route_list_add(&current, &cur[i]);
+	CHECK(!lbnld_plan_build(&plan, v, 4) &&
+	      !lbnld_diff(&plan, 1, &current, &ch, &deletes),
+	      "diff failed");
+	CHECK(!ch[0].write && ch[0].had, "192.0.2.1: in place");
+	CHECK(ch[1].write && ch[1].had && ch[1].prev.kind == LBNLD_SELF &&
+	      ch[1].want.kind == LBNLD_VIA && addr_is(&ch[1].want.via, D1) &&
+	      ch[1].want.priority == 0, "192.0.2.2: self -> via " D1);
+	CHECK(ch[2].write && !ch[2].had && ch[2].want.kind == LBNLD_VIA,
+	      "192.0.2.3: new");
+	CHECK(!ch[3].write && ch[3].had, "2001:db8::1: in place, metric 1024");
+	CHECK(deletes.count == 4 &&
+	      addr_is(&deletes.routes[0].addr, "192.0.2.0") &&
+	      addr_is(&deletes.routes[1].addr, "192.0.2.1") &&
+	      deletes.routes[1].priority == 5 &&
+	      addr_is(&deletes.routes[2].addr, "192.0.2.2") &&
+	      deletes.routes[2].priority == 7 &&
+	      addr_is(&deletes.routes[3].addr, "198.51.100.1"),
+	      "deletes: no VIP, extra, replaced of another metric, no VIP (%zu)",
+	      deletes.count);
+	free(ch);
+	lbnld_route_list_free(&deletes);
+
+	/* The self device changed: every self route is written again. */
+	CHECK(!lbnld_diff(&plan, 7, &current, &ch, &deletes) &&
+	      ch[0].write && !ch[2].had, "self-dev changed");
+	free(ch);
+	lbnld_route_list_free(&deletes);
+	lbnld_route_list_free(&current);
+	lbnld_plan_free(&plan);
+}
+
+/* Reconciliations: recorders ---------------------------------------------- */
+
+static struct {
+	struct lbnld *ld;		/* to look at the route when called */
+	char calls[2048];		/* "tcp 192.0.2.1:80>203.0.113.11:80;" */
+	int result;			/* what the "module" answers */
+	bool route_in_place;		/* every call found its route */
+} confirms;
+
+static bool route_is_via(struct lbnld *ld, const struct lbnl_addr *addr,
+			 const struct lbnl_addr *via)
+{
+	struct lbnld_route_list l = { 0 };
+	bool found = false;
+	size_t i;
+
+	if (ld->driver == &lbnld_hook_driver)
+		return true;	/* the hook has returned: nothing to look at */
+	if (lbnld_route_load(ld->rtnl, ld->conf.table, ld->conf.protocol, &l))
+		return false;
+	for (i = 0; i < l.count; i++)
+		if (lbnl_addr_equal(&l.routes[i].addr, addr) &&
+		    l.routes[i].kind == LBNLD_VIA &&
+		    lbnl_addr_equal(&l.routes[i].via, via))
+			found = true;
+	lbnld_route_list_free(&l);
+	return found;
+}
+
+static int record_confirm(struct lbnld *ld, const struct lbnl_dest *dest,
+			  const char **why)
+{
+	char key[LBNL_ADDRPORTSTRLEN + 16], d[LBNL_ADDRPORTSTRLEN];
+	size_t n = strlen(confirms.calls);
+
+	snprintf(confirms.calls + n, sizeof(confirms.calls) - n, "%s>%s;",
+		 lbnld_vip_text(&dest->vip, key, sizeof(key)),
+		 lbnl_format_addr_port(&dest->addr, dest->port, d, sizeof(d)));
+	if (!route_is_via(ld, &dest->vip.addr, &dest->addr))
+		confirms.route_in_place = false;
+	*why = NULL;
+	return confirms.result;
+}
+
+/* stderr (the log) into a file while a reconciliation runs. */
+static struct {
+	int saved;
+	FILE *tmp;
+	char text[8192];
+} cap;
+
+static void capture_start(void)
+{
+	fflush(stderr);
+	cap.saved = dup(STDERR_FILENO);
+	cap.tmp = tmpfile();
+	if (cap.tmp)
+		dup2(fileno(cap.tmp), STDERR_FILENO);
+}
+
+static const char *capture_end(void)
+{
+	size_t n = 0;
+
+	fflush(stderr);
+	dup2(cap.saved, STDERR_FILENO);
+	close(cap.saved);
+	cap.text[0] = '\0';
+	if (cap.tmp) {
+		rewind(cap.tmp);
+		n = fread(cap.text, 1, sizeof(cap.text) - 1, cap.tmp);
+		cap.text[n] = '\0';
+		fclose(cap.tmp);
+	}
+	return cap.text;
+}
+
+/* Reconcile vips; the log in *log, the confirmations in confirms. */
+static int reconcile(struct lbnld *ld, const struct lbnl_vip *vips, size_t n,
+		     int confirm_result, const char **log)
+{
+	int err;
+
+	confirms.ld = ld;
+	confirms.calls[0] = '\0';
+	confirms.result = confirm_result;
+	confirms.route_in_place = true;
+	capture_start();
+	err = lbnld_reconcile_vips(ld, vips, n);
+	*log = capture_end();
+	return err;
+}
+
+/* The hook driver --------------------------------------------------------- */
+
+static char hook_dir[] = "/tmp/test_lbnld.XXXXXX";
+static char hook_path[PATH_MAX], hook_log[PATH_MAX];
+
+/* A hook that records "verb|vip|dest|protos|ports|" and exits with rc. */
+static bool write_hook(int rc, unsigned int sleep_s)
+{
+	FILE *fp = fopen(hook_path, "w");
+
+	if (!fp)
+		return false;
+	fprintf(fp, "#!/bin/sh\nsleep %u.4159\nprintf '%%s|' \"$@\" >>'%s'\n"
+		"echo >>'%s'\nexit %d\n", sleep_s, hook_log, hook_log, rc);
+	fclose(fp);
+	return !chmod(hook_path, 0755);
+}
+
+/* What the hook was called with since the last call, one line each. */
+static const char *hook_calls(void)
+{
+	static char text[2048];
+	FILE *fp = fopen(hook_log, "r");
+	size_t n = 0;
+
+	text[0] = '\0';
+	if (fp) {
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+	}
+	text[n] = '\0';
+	unlink(hook_log);
+	return text;
+}
+
+static void test_hook(void)
+{
+	struct lbnl_vip v[3] = {
+		single("192.0.2.10", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1),
+		off("192.0.2.11", 80, IPPROTO_TCP, 2),
+	};
+	struct lbnld ld = { .driver = &lbnld_hook_driver,
+			    .confirm = record_confirm };
+	const char *log;
+
+	if (!mkdtemp(hook_dir)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(hook_path, sizeof(hook_path), "%s/hook", hook_dir);
+	snprintf(hook_log, sizeof(hook_log), "%s/calls", hook_dir);
+	lbnld_conf_defaults(&ld.conf);
+	ld.conf.driver = LBNLD_DRIVER_HOOK;
+	snprintf(ld.conf.hook, sizeof(ld.conf.hook), "%s", hook_path);
+	CHECK(write_hook(0, 0), "cannot write the hook");
+
+	CHECK(!reconcile(&ld, v, 2, 0, &log), "hook: first run");
+	CHECK(!strcmp(hook_calls(), "bypass|192.0.2.10|" D1 "|tcp|80|\n"
+		      "self|192.0.2.11||tcp|80|\n"), "hook: told everything");
+	CHECK(!strcmp(confirms.calls, "tcp 192.0.2.10:80>" D1 ":80;"),
+	      "hook: confirmed after it: %s", confirms.calls);
+	CHECK(strstr(log, "VIP 192.0.2.10 bypassed to " D1 " (hook done, confirmed)"),
+	      "hook: log: %s", log);
+
+	v[0].router = LBNL_ROUTER_ACTIVE;
+	CHECK(!reconcile(&ld, v, 2, 0, &log) && !hook_calls()[0] &&
+	      !confirms.calls[0], "hook: nothing changed, nothing run");
+
+	v[0] = multi("192.0.2.10", 80, IPPROTO_TCP, D1, 2);
+	CHECK(!reconcile(&ld, v, 1, 0, &log), "hook: unbypass");
+	CHECK(!strcmp(hook_calls(), "unbypass|192.0.2.10||tcp|80|\n"
+		      "withdraw|192.0.2.11||||\n"),
+	      "hook: unbypass and withdraw");
+	CHECK(strstr(log, "VIP 192.0.2.10 back to the LB from " D1 " (hook done): tcp 192.0.2.10:80 has 2 active dests") &&
+	      strstr(log, "VIP 192.0.2.11 gone (hook done)"),
+	      "hook: log: %s", log);
+
+	/* A failing hook: not confirmed, and the same call next time. */
+	v[0] = single("192.0.2.20", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1);
+	v[1] = single("192.0.2.20", 53, IPPROTO_UDP, LBNL_ROUTER_PENDING, D1);
+	v[2] = multi("192.0.2.10", 80, IPPROTO_TCP, D1, 2);
+	CHECK(write_hook(3, 0), "cannot write the hook");
+	CHECK(reconcile(&ld, v, 3, 0, &log) == -EAGAIN &&
+	      !confirms.calls[0] &&
+	      strstr(log, "hook bypass 192.0.2.20 " D1 " udp,tcp 53,80: exit status 3"),
+	      "hook: failure: %s", log);
+	CHECK(!strcmp(hook_calls(), "bypass|192.0.2.20|" D1 "|udp,tcp|53,80|\n"),
+	      "hook: two VIPs on one address");
+	CHECK(write_hook(0, 0), "cannot write the hook");
+	CHECK(!reconcile(&ld, v, 3, 0, &log) &&
+	      !strcmp(hook_calls(), "bypass|192.0.2.20|" D1 "|udp,tcp|53,80|\n") &&
+	      !strcmp(confirms.calls, "udp 192.0.2.20:53>" D1 ":53;"
+		      "tcp 192.0.2.20:80>" D1 ":80;"),
+	      "hook: retried, then both confirmed: %s", confirms.calls);
+
+	/* A hook that hangs is killed (with its children) after the timeout. */
+	ld.conf.hook_timeout = 1;
+	CHECK(write_hook(0, 31), "cannot write the hook");
+	v[0] = off("192.0.2.30", 80, IPPROTO_TCP, 1);
+	CHECK(reconcile(&ld, v, 3, 0, &log) == -EAGAIN &&
+	      strstr(log, "hook self 192.0.2.30 \"\" tcp 80: killed after 1 s (hook-timeout)"),
+	      "hook: timeout: %s", log);
+	CHECK(system("pgrep -f '^sleep 31.4159$' >/dev/null"),
+	      "hook: its sleep killed too");
+
+	/* A hook that cannot run. */
+	ld.conf.hook_timeout = 10;
+	unlink(hook_path);
+	CHECK(reconcile(&ld, v, 3, 0, &log) == -EAGAIN &&
+	      strstr(log, "exit status 127 (could not run it?)"),
+	      "hook: missing: %s", log);
+
+	lbnld_route_list_free(&ld.told);
+	hook_calls();
+	unlink(hook_path);
+	rmdir(hook_dir);
+}
+
+/* In a network namespace of our own --------------------------------------- */
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/*
+ * A new network namespace (and, without CAP_SYS_ADMIN, a user namespace
+ * where we are root), with a veth pair: 10.99.0.2/24 and 2001:db8:99::2/64
+ * on lbt0, so that 10.99.0.x and 2001:db8:99::x are usable gateways.
+ */
+static bool enter_netns(void)
+{
+	char map[64];
+
+	if (unshare(CLONE_NEWNET)) {
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+			return false;
+		write_file("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
+		write_file("/proc/self/uid_map", map);
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
+		write_file("/proc/self/gid_map", map);
+	}
+	return !system("{ ip link set lo up &&"
+		       " ip link add name lbt0 type veth peer name lbt1 &&"
+		       " ip addr add 10.99.0.2/24 dev lbt0 &&"
+		       " ip -6 addr add 2001:db8:99::2/64 dev lbt0 nodad &&"
+		       " ip link set lbt1 up && ip link set lbt0 up; }"
+		       " >/dev/null 2>&1");
+}
+
+/* `ip OPTS route show table 100 proto 76` has a line starting with line. */
+static bool ip_shows(const char *opts, const char *line)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip %s route show table 100 proto 76 | grep -qx '%s *'",
+		 opts, line);
+	return !system(cmd);
+}
+
+static const char *extack_of(struct lbnl_nl *nl)
+{
+	const char *msg = lbnl_nl_extack(nl);
+
+	return msg ? msg : "(no message)";
+}
+
+static size_t count_for(const struct lbnld_route_list *l, const char *addr)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->count; i++)
+		n += addr_is(&l->routes[i].addr, addr);
+	return n;
+}
+
+static void test_routes(struct lbnl_nl *rtnl)
+{
+	int lo = (int)if_nametoindex("lo");
+	struct lbnld_route r[] = {
+		self_route("192.0.2.1", lo, 0),
+		via_route("192.0.2.2", "10.99.0.11", 0),
+		self_route("2001:db8::1", lo, 0),
+		via_route("2001:db8::2", "2001:db8:99::11", 0),
+	};
+	struct lbnld_route_list l = { 0 };
+	struct lbnld_route bad;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		err = lbnld_route_write(rtnl, 100, 76, &r[i]);
+		CHECK(!err, "write route %zu: %s (%s)", i, strerror(-err),
+		      extack_of(rtnl));
+	}
+	/* Someone else's: the same table, another protocol; another table. */
+	CHECK(!system("ip route add 192.0.2.99/32 dev lo table 100 proto static &&"
+		      " ip route add 192.0.2.98/32 dev lo table 101 proto 76"),
+	      "foreign routes");
+	CHECK(ip_shows("", "192.0.2.1 dev lo scope link") &&
+	      ip_shows("", "192.0.2.2 via 10.99.0.11 dev lbt0") &&
+	      ip_shows("-6", "2001:db8::1 dev lo metric 1024 pref medium") &&
+	      ip_shows("-6", "2001:db8::2 via 2001:db8:99::11 dev lbt0 metric 1024 pref medium"),
+	      "ip route shows the four shapes");
+	err = lbnld_route_load(rtnl, 100, 76, &l);
+	CHECK(!err && l.count == 4, "load: our four routes (%zu): %d",
+	      l.count, err);
+	for (i = 0; i < l.count; i++) {
+		const struct lbnld_route *got = &l.routes[i];
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(r); k++)
+			if (lbnl_addr_equal(&got->addr, &r[k].addr))
+				break;
+		CHECK(k < ARRAY_SIZE(r) && lbnld_route_equal(got, &r[k]) &&
+		      got->priority == (got->addr.family == AF_INET ? 0 : 1024),
+		      "route %zu read back as written", i);
+	}
+	lbnld_route_list_free(&l);
+
+	/* Flips replace: still one route per address. */
+	r[0] = via_route("192.0.2.1", "10.99.0.12", 0);
+	r[1] = self_route("192.0.2.2", lo, 0);
+	r[2] = via_route("2001:db8::1", "2001:db8:99::12", 0);
+	r[3] = self_route("2001:db8::2", lo, 0);
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		CHECK(!lbnld_route_write(rtnl, 100, 76, &r[i]),
+		      "flip route %zu", i);
+	err = lbnld_route_load(rtnl, 100, 76, &l);
+	CHECK(!err && l.count == 4 && count_for(&l, "192.0.2.1") == 1 &&
+	      count_for(&l, "2001:db8::1") == 1 &&
+	      count_for(&l, "2001:db8::2") == 1, "flips are replaces");
+	for (i = 0; i < l.count; i++)
+		CHECK(lbnld_route_equal(&l.routes[i], &r[0]) ||
+		      lbnld_route_equal(&l.routes[i], &r[1]) ||
+		      lbnld_route_equal(&l.routes[i], &r[2]) ||
+		      lbnld_route_equal(&l.routes[i], &r[3]),
+		      "flipped route %zu read back", i);
+	lbnld_route_list_free(&l);
+
+	/* A gateway the kernel cannot reach: refused, with its message. */
+	bad = via_route("192.0.2.3", "198.51.100.1", 0);
+	err = lbnld_route_write(rtnl, 100, 76, &bad);
+	CHECK(err && lbnl_nl_extack(rtnl), "unreachable gateway: %d %s", err,
+	      extack_of(rtnl));
+
+	/* Deletes: ours only; a table above 255. */
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		r[i].priority = r[i].addr.family == AF_INET6 ? 1024 : 0;
+		CHECK(!lbnld_route_delete(rtnl, 100, 76, &r[i]),
+		      "delete route %zu", i);
+	}
+	CHECK(!lbnld_route_load(rtnl, 100, 76, &l) && !l.count,
+	      "all ours deleted");
+	CHECK(!system("ip route show table 100 | grep -q '^192.0.2.99 '"),
+	      "the foreign route stays");
+	bad = self_route("192.0.2.4", lo, 0);
+	CHECK(!lbnld_route_write(rtnl, 70000, 76, &bad) &&
+	      !lbnld_route_load(rtnl, 70000, 76, &l) && l.count == 1,
+	      "table 70000");
+	lbnld_route_list_free(&l);
+	CHECK(lbnld_route_load(rtnl, 100, 76, &l) == 0 && !l.count,
+	      "table 100 is not table 70000");
+}
+
+static void test_reconcile(struct lbnl_nl *rtnl)
+{
+	struct lbnl_vip v[3] = {
+		single("192.0.2.10", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING,
+		       "10.99.0.11"),
+		off("192.0.2.11", 80, IPPROTO_TCP, 2),
+		single("2001:db8::10", 3868, IPPROTO_SCTP, LBNL_ROUTER_ACTIVE,
+		       "2001:db8:99::12"),
+	};
+	struct lbnld ld = { .driver = &lbnld_table_driver, .rtnl = rtnl,
+			    .confirm = record_confirm };
+	const char *log;
+	int err;
+
+	lbnld_conf_defaults(&ld.conf);
+	err = reconcile(&ld, v, 3, 0, &log);
+	CHECK(!err, "first run: %d: %s", err, log);
+	CHECK(ip_shows("", "192.0.2.10 via 10.99.0.11 dev lbt0") &&
+	      ip_shows("", "192.0.2.11 dev lo scope link") &&
+	      ip_shows("-6", "2001:db8::10 via 2001:db8:99::12 dev lbt0 metric 1024 pref medium"),
+	      "first run: routes");
+	CHECK(!strcmp(confirms.calls, "tcp 192.0.2.10:80>10.99.0.11:80;") &&
+	      confirms.route_in_place,
+	      "first run: the pending VIP confirmed, after its route: %s",
+	      confirms.calls);
+	CHECK(strstr(log, "VIP 192.0.2.10 bypassed to 10.99.0.11 (route written, confirmed)") &&
+	      strstr(log, "VIP 192.0.2.11 routed to the LB (route written): tcp 192.0.2.11:80 has bypass off") &&
+	      strstr(log, "VIP 2001:db8::10 bypassed to 2001:db8:99::12 (route written)"),
+	      "first run: log: %s", log);
+
+	v[0].router = LBNL_ROUTER_ACTIVE;
+	CHECK(!reconcile(&ld, v, 3, 0, &log) && !log[0] && !confirms.calls[0],
+	      "second run: nothing to do, nothing said: %s", log);
+
+	/* A route deleted by hand comes back. */
+	CHECK(!system("ip route del 192.0.2.11/32 table 100"), "ip route del");
+	CHECK(!reconcile(&ld, v, 3, 0, &log) &&
+	      ip_shows("", "192.0.2.11 dev lo scope link"),
+	      "a deleted route is mended");
+
+	v[0] = multi("192.0.2.10", 80, IPPROTO_TCP, "10.99.0.11", 2);
+	CHECK(!reconcile(&ld, v, 2, 0, &log) &&
+	      ip_shows("", "192.0.2.10 dev lo scope link") &&
+	      !ip_shows("-6", "2001:db8::10 via 2001:db8:99::12 dev lbt0 metric 1024 pref medium"),
+	      "unbypass, and a VIP address gone");
+	CHECK(strstr(log, "VIP 192.0.2.10 back to the LB from 10.99.0.11 (route written): tcp 192.0.2.10:80 has 2 active dests") &&
+	      strstr(log, "VIP 2001:db8::10 gone (route deleted)"),
+	      "unbypass: log: %s", log);
+
+	/* The VIP changed since the dump: stale, logged, not retried. */
+	v[0] = single("192.0.2.10", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING,
+		      "10.99.0.12");
+	CHECK(!reconcile(&ld, v, 2, -ESTALE, &log) &&
+	      strstr(log, "VIP 192.0.2.10 bypassed to 10.99.0.12 (route written; 0 of 1 confirmed, tcp 192.0.2.10:80: the VIP is no longer bypassed to that dest)"),
+	      "stale confirmation: %s", log);
+	/* The module refused otherwise: retried. */
+	CHECK(reconcile(&ld, v, 2, -EPERM, &log) == -EAGAIN &&
+	      strstr(log, "VIP 192.0.2.10 bypassed to 10.99.0.12 (route in place; 0 of 1 confirmed"),
+	      "refused confirmation: %s", log);
+
+	/* A route the kernel refuses: no confirmation, others go on. */
+	v[0] = single("192.0.2.10", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING,
+		      "198.51.100.1");
+	v[1] = single("192.0.2.12", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING,
+		      "10.99.0.13");
+	CHECK(reconcile(&ld, v, 2, 0, &log) == -EAGAIN &&
+	      !strcmp(confirms.calls, "tcp 192.0.2.12:80>10.99.0.13:80;") &&
+	      strstr(log, "VIP 192.0.2.10: cannot write the route via 198.51.100.1 in table 100:") &&
+	      ip_shows("", "192.0.2.10 via 10.99.0.12 dev lbt0"),
+	      "write refused: the old route stays, unconfirmed: %s", log);
+
+	/* No self device: no self route written, bypasses still are. */
+	snprintf(ld.conf.self_dev, sizeof(ld.conf.self_dev), "nosuchdev");
+	v[0] = off("192.0.2.10", 80, IPPROTO_TCP, 2);
+	v[1] = single("192.0.2.12", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING,
+		      "10.99.0.14");
+	CHECK(reconcile(&ld, v, 2, 0, &log) == -EAGAIN &&
+	      strstr(log, "self-dev nosuchdev: No such device: no route to the LB can be written") &&
+	      ip_shows("", "192.0.2.10 via 10.99.0.12 dev lbt0") &&
+	      ip_shows("", "192.0.2.12 via 10.99.0.14 dev lbt0") &&
+	      !strcmp(confirms.calls, "tcp 192.0.2.12:80>10.99.0.14:80;"),
+	      "missing self-dev: %s", log);
+
+	/* No VIP at all: every route of ours goes, others stay. */
+	err = reconcile(&ld, NULL, 0, 0, &log);
+	CHECK(!err && system("ip route show table 100 proto 76 | grep -q .") &&
+	      !system("ip route show table 100 | grep -q '^192.0.2.99 '"),
+	      "flush: ours deleted, the foreign route stays: %d %s", err, log);
+}
+
+int main(void)
+{
+	struct lbnl_nl *rtnl;
+
+	lbnld_log_init(false, false);
+	test_conf();
+	test_decisions();
+	test_diff();
+	test_hook();
+	if (!enter_netns()) {
+		printf("test_lbnld: no network namespace of our own (needs unshare and ip): route tests skipped\n");
+	} else if (lbnl_route_nl_open(&rtnl)) {
+		CHECK(0, "cannot open an rtnetlink socket");
+	} else {
+		test_routes(rtnl);
+		test_reconcile(rtnl);
+		lbnl_nl_close(rtnl);
+	}
+	printf("test_lbnld: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_lbnld.sh LBNLD MANPAGE UNIT: lbnld's command line and configuration
+# errors (-t), its man page (renders without groff warnings, documents
+# every option and keyword), its systemd unit, and - when the lbnl family
+# is absent, so that nothing gets routed - the daemon itself: it waits for
+# the module, reloads on SIGHUP (keeping its configuration if the new one
+# is bad) and stops on SIGTERM.
+
+lbnld=${1:?usage: test_lbnld.sh PATH/TO/lbnld PATH/TO/lbnld.8 PATH/TO/lbnld.service}
+page=${2:?usage: test_lbnld.sh PATH/TO/lbnld PATH/TO/lbnld.8 PATH/TO/lbnld.service}
+unit=${3:?usage: test_lbnld.sh PATH/TO/lbnld PATH/TO/lbnld.8 PATH/TO/lbnld.service}
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+prog=$lbnld out=$tmp/out err=$tmp/err
+# shellcheck source=expect.sh
+. "$(dirname "$0")/expect.sh"
+
+# conf_bad ERROR-REGEX TEXT: lbnld -t refuses TEXT with ERROR (exit 1).
+conf_bad()
+{
+	printf '%b' "$2" >"$tmp/bad.conf"
+	expect 1 '' "^Error: $tmp/bad.conf:$1\$" -t -c "$tmp/bad.conf"
+}
+
+expect 0 '^Usage: lbnld \[-f\] \[-v\] \[-c FILE\] \[-t\]$' '' --help
+expect 0 '^Usage: lbnld' '' -h
+expect 0 '^lbnld [0-9]' '' -V
+expect 0 '^lbnld [0-9]' '' --version
+expect 2 '' "^Error: unknown option '-x'" -x
+expect 2 '' "^Error: unknown option '--bogus'" --bogus
+expect 2 '' "^Error: option '-c' needs a file" -c
+expect 2 '' "^Error: unexpected argument 'now'" -f now
+expect 1 '' '^Error: /nonexistent/lbnld.conf: No such file or directory$' \
+	-t -c /nonexistent/lbnld.conf
+
+printf '# lbnld\ntable 4242\nprotocol 77\nself-dev lo\nlog stderr\n' >"$tmp/ok.conf"
+expect 0 "^$tmp/ok.conf: configuration OK: driver table: table 4242, protocol 77, self-dev lo\$" '' \
+	-t -c "$tmp/ok.conf"
+printf 'driver hook\nhook /bin/true\n' >"$tmp/hook.conf"
+expect 0 'configuration OK: driver hook /bin/true \(hook-timeout 10 s\)$' '' \
+	--test-config --config "$tmp/hook.conf"
+conf_bad "2: unknown keyword 'tabel'" 'table 100\ntabel 101\n'
+conf_bad "3: 'table' given twice \(first on line 1\)" 'table 100\n\ntable 101\n'
+conf_bad "1: invalid table '254'.*" 'table 254\n'
+conf_bad "1: invalid driver 'bird', expected table or hook" 'driver bird # comment\n'
+conf_bad " 'driver hook' needs a 'hook' command" 'driver hook\n'
+conf_bad "1: unexpected 'x' after 'log stderr'" 'log stderr x\n'
+
+# The man page: no groff warnings, every option and keyword documented.
+if command -v groff >/dev/null; then
+	warnings=$(groff -man -Tascii -ww -z "$page" 2>&1)
+	[ -z "$warnings" ] && ok || not_ok "groff warnings: $warnings"
+	text=$(groff -man -Tascii -P-c -P-b -P-u -P-o "$page" 2>/dev/null)
+	for word in --config --foreground --test-config --verbose --help \
+			--version table protocol driver hook hook-timeout \
+			self-dev log SIGHUP SIGTERM "next hop keep" \
+			"kernel table 100" learn bypass unbypass self withdraw; do
+		grep -q -- "$word" <<<"$text" && ok ||
+			not_ok "lbnld.8 does not mention '$word'"
+	done
+	for opt in $("$lbnld" --help | grep -Eo -- '--[a-z-]+'); do
+		grep -q -- "$opt" <<<"$text" && ok ||
+			not_ok "lbnld.8 does not document $opt"
+	done
+else
+	echo "# groff not installed: man page not checked"
+fi
+
+# The unit runs lbnld in the foreground, restarts it, reloads with SIGHUP.
+for line in '^Type=simple$' '^ExecStart=/usr/local/sbin/lbnld -f$' \
+		'^Restart=always$' '^ExecReload=/bin/kill -HUP \$MAINPID$' \
+		'^WantedBy=multi-user.target$'; do
+	grep -Eq -- "$line" "$unit" && ok || not_ok "$unit: no line /$line/"
+done
+
+# wait_log REGEX: the daemon's log has a line matching REGEX (within 5 s).
+wait_log()
+{
+	local i
+
+	for i in $(seq 50); do
+		grep -Eq -- "$1" "$tmp/log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+if "$(dirname "$0")/../lbnl/lbnl" vip show 2>&1 | grep -q 'not loaded'; then
+	"$lbnld" -f -c "$tmp/ok.conf" 2>"$tmp/log" &
+	pid=$!
+	wait_log 'lbnld: lbnld [0-9.]+ starting: driver table: table 4242, protocol 77, self-dev lo$' &&
+		wait_log 'lbnld: the lbnl module is not loaded \(no generic netlink family lbnl\): retrying every second$' &&
+		ok || not_ok "lbnld does not say it waits for the module: $(cat "$tmp/log")"
+	printf 'table 4243\n' >"$tmp/ok.conf"
+	kill -HUP "$pid"
+	wait_log 'configuration reloaded: driver table: table 4243, protocol 76, self-dev lo$' &&
+		wait_log 'the routes in table 4242 \(protocol 77\) are left in place' &&
+		ok || not_ok "SIGHUP: no reload: $(cat "$tmp/log")"
+	printf 'table 0\n' >"$tmp/ok.conf"
+	kill -HUP "$pid"
+	wait_log "ok.conf:1: invalid table '0'.*: keeping the configuration in use$" &&
+		ok || not_ok "SIGHUP with a bad file: $(cat "$tmp/log")"
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	[ "$rc" = 0 ] && grep -q 'signal 15: stopping; routes left in place' "$tmp/log" &&
+		[ "$(grep -c 'not loaded' "$tmp/log")" = 1 ] && ok ||
+		not_ok "SIGTERM: exit $rc: $(cat "$tmp/log")"
+else
+	echo "# lbnl family present: the daemon is not started here"
+fi
+
+echo "test_lbnld.sh: $((pass + fail)) checks, $fail failed"
+[ "$fail" = 0 ]
