@@ -15,7 +15,8 @@
 #                                 SPORT+1, ..., CONC at a time (16): connect,
 #                                 send "flow SPORT", check the answer; a line
 #                                 "SPORT NAME" or "SPORT FAIL why" per flow.
-#                                 TIMEOUT (5 s) per step.
+#                                 TIMEOUT (5 s) per step. DP_FLOWS_RST=1:
+#                                 close with a reset (no TIME_WAIT).
 #   stream SRC SPORT COUNT DST PORT DIR
 #                                 COUNT TCP streams (source ports SPORT...)
 #                                 each sending a numbered line every 100 ms
@@ -36,6 +37,11 @@ import socket
 import struct
 import sys
 import time
+
+
+# DP_FLOWS_RST=1: "flows" ends its TCP flows with a reset, leaving no
+# TIME_WAIT behind: a probe whose source ports a stream reuses at once.
+RST_CLOSE = os.environ.get('DP_FLOWS_RST') == '1'
 
 
 def fam(addr):
@@ -115,6 +121,10 @@ async def tcp_flow(sem, src, sport, dst, port, timeout):
             return 'FAIL %s' % why(e)
         finally:
             if w:
+                if RST_CLOSE:
+                    w.get_extra_info('socket').setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack('ii', 1, 0))
                 w.close()
         name, _, rest = line.partition(':')
         if rest != msg:
