@@ -18,8 +18,10 @@
 # "lbnl stats" and "lbnl -j -p stats" show what the load balancer did.
 # Then srv2 goes to maintenance: 12 new TCP connections avoid it while its
 # established ones stay. Last, the configuration as text, as JSON, as
-# "lbnl save" output and as the events "lbnl monitor" saw. Every command is
-# echoed before it runs ([Ns]: seconds since the start).
+# "lbnl save" output and as the events "lbnl monitor" saw. Last,
+# demo_bypass.sh: a tenant scaled 2 -> 1 -> 2 dests under a stream, the
+# router (BIRD2) following. Every command is echoed before it runs ([Ns]:
+# seconds since the start).
 #
 # Checked as it goes: every client gets an answer, "lbnl conn show" has an
 # entry per flow in the right state, every dest's "conns" counter matches
@@ -469,6 +471,9 @@ busywait 5000 events_seen 17 ||
 kill "$monpid" 2>/dev/null
 wait "$monpid" 2>/dev/null
 cat "$monlog"
+
+# Single-address tenants: a router with BGP, lbnld (its own namespaces).
+"$(dirname "$0")/demo_bypass.sh" || failed=1
 
 if [ $failed = 0 ]; then
 	step "demo done"
