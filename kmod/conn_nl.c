@@ -300,6 +300,36 @@ struct lbnl_counters {
 	u64 drops[__LBNL_DROP_MAX];
 };
 
+/* Add one CPU's counters (and @n_drops drop counters) to @sum. */
+static void lbnl_add_counters(struct lbnl_counters *sum,
+			      const struct lbnl_pcpu_counters *c,
+			      const u64_stats_t *drops, unsigned int n_drops,
+			      const struct u64_stats_sync *syncp)
+{
+	struct lbnl_counters one;
+	unsigned int start, i;
+
+	do {
+		start = u64_stats_fetch_begin(syncp);
+		one.packets_in = u64_stats_read(&c->packets_in);
+		one.bytes_in = u64_stats_read(&c->bytes_in);
+		one.packets_out = u64_stats_read(&c->packets_out);
+		one.bytes_out = u64_stats_read(&c->bytes_out);
+		one.conns = u64_stats_read(&c->conns);
+		one.picked_up = u64_stats_read(&c->picked_up);
+		for (i = 0; i < n_drops; i++)
+			one.drops[i] = u64_stats_read(&drops[i]);
+	} while (u64_stats_fetch_retry(syncp, start));
+	sum->packets_in += one.packets_in;
+	sum->bytes_in += one.bytes_in;
+	sum->packets_out += one.packets_out;
+	sum->bytes_out += one.bytes_out;
+	sum->conns += one.conns;
+	sum->picked_up += one.picked_up;
+	for (i = 0; i < n_drops; i++)
+		sum->drops[i] += one.drops[i];
+}
+
 static void lbnl_sum_obj(struct lbnl_obj_stats __percpu *stats,
 			 struct lbnl_counters *sum)
 {
@@ -308,56 +338,21 @@ static void lbnl_sum_obj(struct lbnl_obj_stats __percpu *stats,
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct lbnl_obj_stats *s = per_cpu_ptr(stats, cpu);
-		u64 pi, bi, po, bo, co, pu;
-		unsigned int start;
 
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			pi = u64_stats_read(&s->packets_in);
-			bi = u64_stats_read(&s->bytes_in);
-			po = u64_stats_read(&s->packets_out);
-			bo = u64_stats_read(&s->bytes_out);
-			co = u64_stats_read(&s->conns);
-			pu = u64_stats_read(&s->picked_up);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		sum->packets_in += pi;
-		sum->bytes_in += bi;
-		sum->packets_out += po;
-		sum->bytes_out += bo;
-		sum->conns += co;
-		sum->picked_up += pu;
+		lbnl_add_counters(sum, &s->c, NULL, 0, &s->syncp);
 	}
 }
 
 static void lbnl_sum_net(struct lbnl_net *ln, struct lbnl_counters *sum)
 {
-	int cpu, i;
+	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct lbnl_net_stats *s = per_cpu_ptr(ln->stats, cpu);
-		struct lbnl_counters one;
-		unsigned int start;
 
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			one.packets_in = u64_stats_read(&s->packets_in);
-			one.bytes_in = u64_stats_read(&s->bytes_in);
-			one.packets_out = u64_stats_read(&s->packets_out);
-			one.bytes_out = u64_stats_read(&s->bytes_out);
-			one.conns = u64_stats_read(&s->conns);
-			one.picked_up = u64_stats_read(&s->picked_up);
-			for (i = 0; i < __LBNL_DROP_MAX; i++)
-				one.drops[i] = u64_stats_read(&s->drops[i]);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		sum->packets_in += one.packets_in;
-		sum->bytes_in += one.bytes_in;
-		sum->packets_out += one.packets_out;
-		sum->bytes_out += one.bytes_out;
-		sum->conns += one.conns;
-		sum->picked_up += one.picked_up;
-		for (i = 0; i < __LBNL_DROP_MAX; i++)
-			sum->drops[i] += one.drops[i];
+		lbnl_add_counters(sum, &s->c, s->drops, __LBNL_DROP_MAX,
+				  &s->syncp);
 	}
 }
 
@@ -440,7 +435,6 @@ static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct lbnl_dest *dest)
 {
 	struct lbnl_counters sum;
-	struct nlattr *nest;
 	void *hdr;
 
 	hdr = lbnl_msg_put(skb, NETLINK_CB(cb->skb).portid,
@@ -451,13 +445,8 @@ static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 	if (lbnl_put_vip(skb, vip, false))
 		goto cancel;
 	if (dest) {
-		nest = nla_nest_start(skb, LBNL_A_DEST);
-		if (!nest ||
-		    lbnl_put_addr(skb, LBNL_A_DEST_ADDR, &dest->addr,
-				  vip->family) ||
-		    nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)))
+		if (lbnl_put_dest(skb, LBNL_A_DEST, vip, dest, false))
 			goto cancel;
-		nla_nest_end(skb, nest);
 		lbnl_sum_obj(dest->stats, &sum);
 		if (lbnl_put_stats(skb, &sum, refcount_read(&dest->refcnt) - 1,
 				   false))

@@ -92,25 +92,25 @@ struct lbnl_silence_table {
 	struct delayed_work gc;
 };
 
-/* Per-CPU counters of a VIP or a dest. */
-struct lbnl_obj_stats {
+/* One CPU's traffic counters of a namespace, a VIP or a dest. */
+struct lbnl_pcpu_counters {
 	u64_stats_t packets_in;
 	u64_stats_t bytes_in;
 	u64_stats_t packets_out;
 	u64_stats_t bytes_out;
 	u64_stats_t conns;
 	u64_stats_t picked_up;
+};
+
+/* Per-CPU counters of a VIP or a dest. */
+struct lbnl_obj_stats {
+	struct lbnl_pcpu_counters c;
 	struct u64_stats_sync syncp;
 };
 
-/* Per-CPU counters of a namespace's LB role. */
+/* Per-CPU counters of a namespace's LB role: also the drops. */
 struct lbnl_net_stats {
-	u64_stats_t packets_in;
-	u64_stats_t bytes_in;
-	u64_stats_t packets_out;
-	u64_stats_t bytes_out;
-	u64_stats_t conns;
-	u64_stats_t picked_up;
+	struct lbnl_pcpu_counters c;
 	u64_stats_t drops[__LBNL_DROP_MAX];
 	struct u64_stats_sync syncp;
 };
@@ -631,6 +631,8 @@ int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
 int lbnl_put_addr(struct sk_buff *skb, int type,
 		  const union nf_inet_addr *addr, u8 family);
 int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
+int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
+		  const struct lbnl_dest *dest, bool full);
 int lbnl_genl_init(void);
 void lbnl_genl_exit(void);
 void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,

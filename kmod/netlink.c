@@ -273,7 +273,6 @@ int lbnl_put_addr(struct sk_buff *skb, int type,
 static int lbnl_put_bypass(struct sk_buff *skb, const struct lbnl_vip *vip)
 {
 	const struct lbnl_dest *dest;
-	struct nlattr *nest;
 
 	if (nla_put_u32(skb, LBNL_A_VIP_ACTIVE_DESTS, vip->active_dests) ||
 	    nla_put_u8(skb, LBNL_A_VIP_ROUTER, vip->router) ||
@@ -283,15 +282,8 @@ static int lbnl_put_bypass(struct sk_buff *skb, const struct lbnl_vip *vip)
 		return -EMSGSIZE;
 	dest = rcu_dereference_protected(vip->bypass_dest,
 					 lockdep_is_held(&vip->ln->lock));
-	if (!dest)
-		return 0;
-	nest = nla_nest_start(skb, LBNL_A_VIP_BYPASS_DEST);
-	if (!nest ||
-	    lbnl_put_addr(skb, LBNL_A_DEST_ADDR, &dest->addr, vip->family) ||
-	    nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)))
-		return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	return 0;
+	return dest ? lbnl_put_dest(skb, LBNL_A_VIP_BYPASS_DEST, vip, dest,
+				    false) : 0;
 }
 
 /*
@@ -325,17 +317,28 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static int lbnl_put_dest(struct sk_buff *skb, const struct lbnl_vip *vip,
-			 const struct lbnl_dest *dest)
+/**
+ * lbnl_put_dest() - a dest nest: its key (address, port) or every attribute
+ * @skb: the message
+ * @type: the nest's type (LBNL_A_DEST, LBNL_A_VIP_BYPASS_DEST)
+ * @vip: the dest's VIP
+ * @dest: the dest
+ * @full: also its weight and state
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
+		  const struct lbnl_dest *dest, bool full)
 {
-	struct nlattr *nest = nla_nest_start(skb, LBNL_A_DEST);
+	struct nlattr *nest = nla_nest_start(skb, type);
 
 	if (!nest)
 		return -EMSGSIZE;
 	if (lbnl_put_addr(skb, LBNL_A_DEST_ADDR, &dest->addr, vip->family) ||
 	    nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)) ||
-	    nla_put_u32(skb, LBNL_A_DEST_WEIGHT, dest->weight) ||
-	    nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state)) {
+	    (full &&
+	     (nla_put_u32(skb, LBNL_A_DEST_WEIGHT, dest->weight) ||
+	      nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -414,7 +417,7 @@ static int lbnl_fill(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 		genl_dump_check_consistent(cb, hdr);
 	if (vip && lbnl_put_vip(skb, vip, !dest))
 		goto cancel;
-	if (dest && lbnl_put_dest(skb, vip, dest))
+	if (dest && lbnl_put_dest(skb, LBNL_A_DEST, vip, dest, true))
 		goto cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -444,7 +447,7 @@ void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
 	if (!skb)
 		return;
 	if ((vip && lbnl_put_vip(skb, vip, !dest)) ||
-	    (dest && lbnl_put_dest(skb, vip, dest))) {
+	    (dest && lbnl_put_dest(skb, LBNL_A_DEST, vip, dest, true))) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -661,17 +664,28 @@ err_unlock:
 	return err;
 }
 
-static struct lbnl_dest *lbnl_dest_find_or_err(struct lbnl_net *ln,
-					       struct lbnl_vip *vip,
-					       const struct lbnl_dest_key *key,
-					       struct genl_info *info)
+/*
+ * lbnl_dest_cmd_begin() for commands on an existing dest: also find it.
+ * On success the namespace is left locked.
+ */
+static int lbnl_dest_cmd_find(struct genl_info *info, struct lbnl_net *ln,
+			      struct nlattr **tb, struct lbnl_vip **vip,
+			      struct lbnl_dest **dest)
 {
-	struct lbnl_dest *dest = lbnl_dest_find(ln, vip, key);
+	struct lbnl_dest_key key;
+	int err;
 
-	if (!dest)
+	err = lbnl_dest_cmd_begin(info, ln, tb, vip, &key);
+	if (err)
+		return err;
+	*dest = lbnl_dest_find(ln, *vip, &key);
+	if (!*dest) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_DEST],
 				    "dest not found");
-	return dest;
+		mutex_unlock(&ln->lock);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 static int lbnl_nl_dest_new(struct sk_buff *skb, struct genl_info *info)
@@ -725,20 +739,14 @@ static int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 	struct lbnl_net *ln = lbnl_pernet(net);
 	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
 	struct lbnl_dest_conf conf;
-	struct lbnl_dest_key key;
 	struct lbnl_dest *dest;
 	struct lbnl_vip *vip;
 	int err;
 
-	err = lbnl_dest_cmd_begin(info, ln, tb, &vip, &key);
+	err = lbnl_dest_cmd_find(info, ln, tb, &vip, &dest);
 	if (err)
 		return err;
 
-	dest = lbnl_dest_find_or_err(ln, vip, &key, info);
-	if (!dest) {
-		err = -ENOENT;
-		goto out;
-	}
 	conf = (struct lbnl_dest_conf) {
 		.weight = dest->weight,
 		.state = dest->state,
@@ -759,42 +767,34 @@ static int lbnl_nl_dest_del(struct sk_buff *skb, struct genl_info *info)
 	struct net *net = genl_info_net(info);
 	struct lbnl_net *ln = lbnl_pernet(net);
 	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
-	struct lbnl_dest_key key;
 	struct lbnl_dest *dest;
 	struct lbnl_vip *vip;
 	int err;
 
-	err = lbnl_dest_cmd_begin(info, ln, tb, &vip, &key);
+	err = lbnl_dest_cmd_find(info, ln, tb, &vip, &dest);
 	if (err)
 		return err;
 
-	dest = lbnl_dest_find_or_err(ln, vip, &key, info);
-	if (dest) {
-		lbnl_notify(net, LBNL_CMD_DEST_DEL, vip, dest);
-		lbnl_dest_destroy(ln, vip, dest);
-		lbnl_bypass_update(ln, vip);
-	} else {
-		err = -ENOENT;
-	}
+	lbnl_notify(net, LBNL_CMD_DEST_DEL, vip, dest);
+	lbnl_dest_destroy(ln, vip, dest);
+	lbnl_bypass_update(ln, vip);
 	mutex_unlock(&ln->lock);
-	return err;
+	return 0;
 }
 
 static int lbnl_nl_dest_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct lbnl_net *ln = lbnl_pernet(genl_info_net(info));
 	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
-	struct lbnl_dest_key key;
 	struct lbnl_dest *dest;
 	struct lbnl_vip *vip;
 	int err;
 
-	err = lbnl_dest_cmd_begin(info, ln, tb, &vip, &key);
+	err = lbnl_dest_cmd_find(info, ln, tb, &vip, &dest);
 	if (err)
 		return err;
 
-	dest = lbnl_dest_find_or_err(ln, vip, &key, info);
-	err = dest ? lbnl_reply(info, LBNL_CMD_DEST_GET, vip, dest) : -ENOENT;
+	err = lbnl_reply(info, LBNL_CMD_DEST_GET, vip, dest);
 	mutex_unlock(&ln->lock);
 	return err;
 }
@@ -863,12 +863,11 @@ static int lbnl_nl_bypass_active(struct sk_buff *skb, struct genl_info *info)
 	struct net *net = genl_info_net(info);
 	struct lbnl_net *ln = lbnl_pernet(net);
 	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
-	struct lbnl_dest_key key;
 	struct lbnl_dest *dest;
 	struct lbnl_vip *vip;
 	int err;
 
-	err = lbnl_dest_cmd_begin(info, ln, tb, &vip, &key);
+	err = lbnl_dest_cmd_find(info, ln, tb, &vip, &dest);
 	if (err)
 		return err;
 
@@ -876,11 +875,6 @@ static int lbnl_nl_bypass_active(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_DEST],
 				    "only the dest's address and port belong here");
 		err = -EINVAL;
-		goto out;
-	}
-	dest = lbnl_dest_find_or_err(ln, vip, &key, info);
-	if (!dest) {
-		err = -ENOENT;
 		goto out;
 	}
 	err = lbnl_bypass_confirm(ln, vip, dest);

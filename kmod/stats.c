@@ -45,35 +45,43 @@ void lbnl_stats_drop(struct lbnl_net *ln, unsigned int reason)
 	u64_stats_update_end(&s->syncp);
 }
 
-static void lbnl_obj_add(struct lbnl_obj_stats __percpu *stats, bool out,
-			 unsigned int len)
+static void lbnl_count_packet(struct lbnl_pcpu_counters *c,
+			      struct u64_stats_sync *syncp, bool out,
+			      unsigned int len)
 {
-	struct lbnl_obj_stats *s = this_cpu_ptr(stats);
-
-	u64_stats_update_begin(&s->syncp);
+	u64_stats_update_begin(syncp);
 	if (out) {
-		u64_stats_inc(&s->packets_out);
-		u64_stats_add(&s->bytes_out, len);
+		u64_stats_inc(&c->packets_out);
+		u64_stats_add(&c->bytes_out, len);
 	} else {
-		u64_stats_inc(&s->packets_in);
-		u64_stats_add(&s->bytes_in, len);
+		u64_stats_inc(&c->packets_in);
+		u64_stats_add(&c->bytes_in, len);
 	}
-	u64_stats_update_end(&s->syncp);
+	u64_stats_update_end(syncp);
 }
 
-static void lbnl_net_add(struct lbnl_net *ln, bool out, unsigned int len)
+static void lbnl_count_conn(struct lbnl_pcpu_counters *c,
+			    struct u64_stats_sync *syncp, bool picked_up)
 {
-	struct lbnl_net_stats *s = this_cpu_ptr(ln->stats);
+	u64_stats_update_begin(syncp);
+	u64_stats_inc(&c->conns);
+	if (picked_up)
+		u64_stats_inc(&c->picked_up);
+	u64_stats_update_end(syncp);
+}
 
-	u64_stats_update_begin(&s->syncp);
-	if (out) {
-		u64_stats_inc(&s->packets_out);
-		u64_stats_add(&s->bytes_out, len);
-	} else {
-		u64_stats_inc(&s->packets_in);
-		u64_stats_add(&s->bytes_in, len);
-	}
-	u64_stats_update_end(&s->syncp);
+/* A packet (@out: a reply) of a flow of @vip to @dest, everywhere. */
+static void lbnl_stats_packet(struct lbnl_net *ln, struct lbnl_vip *vip,
+			      struct lbnl_dest *dest, bool out,
+			      unsigned int len)
+{
+	struct lbnl_net_stats *n = this_cpu_ptr(ln->stats);
+	struct lbnl_obj_stats *v = this_cpu_ptr(vip->stats);
+	struct lbnl_obj_stats *d = this_cpu_ptr(dest->stats);
+
+	lbnl_count_packet(&n->c, &n->syncp, out, len);
+	lbnl_count_packet(&v->c, &v->syncp, out, len);
+	lbnl_count_packet(&d->c, &d->syncp, out, len);
 }
 
 /**
@@ -86,9 +94,7 @@ static void lbnl_net_add(struct lbnl_net *ln, bool out, unsigned int len)
 void lbnl_stats_in(struct lbnl_net *ln, struct lbnl_vip *vip,
 		   struct lbnl_dest *dest, unsigned int len)
 {
-	lbnl_net_add(ln, false, len);
-	lbnl_obj_add(vip->stats, false, len);
-	lbnl_obj_add(dest->stats, false, len);
+	lbnl_stats_packet(ln, vip, dest, false, len);
 }
 
 /**
@@ -101,21 +107,7 @@ void lbnl_stats_in(struct lbnl_net *ln, struct lbnl_vip *vip,
 void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,
 		    struct lbnl_dest *dest, unsigned int len)
 {
-	lbnl_net_add(ln, true, len);
-	lbnl_obj_add(vip->stats, true, len);
-	lbnl_obj_add(dest->stats, true, len);
-}
-
-static void lbnl_obj_conn(struct lbnl_obj_stats __percpu *stats,
-			  bool picked_up)
-{
-	struct lbnl_obj_stats *s = this_cpu_ptr(stats);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->conns);
-	if (picked_up)
-		u64_stats_inc(&s->picked_up);
-	u64_stats_update_end(&s->syncp);
+	lbnl_stats_packet(ln, vip, dest, true, len);
 }
 
 /**
@@ -128,13 +120,11 @@ static void lbnl_obj_conn(struct lbnl_obj_stats __percpu *stats,
 void lbnl_stats_conn(struct lbnl_net *ln, struct lbnl_vip *vip,
 		     struct lbnl_dest *dest, bool picked_up)
 {
-	struct lbnl_net_stats *s = this_cpu_ptr(ln->stats);
+	struct lbnl_net_stats *n = this_cpu_ptr(ln->stats);
+	struct lbnl_obj_stats *v = this_cpu_ptr(vip->stats);
+	struct lbnl_obj_stats *d = this_cpu_ptr(dest->stats);
 
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->conns);
-	if (picked_up)
-		u64_stats_inc(&s->picked_up);
-	u64_stats_update_end(&s->syncp);
-	lbnl_obj_conn(vip->stats, picked_up);
-	lbnl_obj_conn(dest->stats, picked_up);
+	lbnl_count_conn(&n->c, &n->syncp, picked_up);
+	lbnl_count_conn(&v->c, &v->syncp, picked_up);
+	lbnl_count_conn(&d->c, &d->syncp, picked_up);
 }
