@@ -49,33 +49,9 @@ void print_vip_settings(const struct lbnl_vip *vip)
 			   vip->migrate_after);
 }
 
-/* JSON: "flags": ["single"]; text: " flags single" (nothing if none). */
-static void print_flags(uint32_t flags)
-{
-	const char *sep = " flags ";
-	unsigned int bit;
-
-	open_json_array("flags");
-	for (bit = 1; bit; bit <<= 1) {
-		const char *name = lbnl_name(&lbnl_flag_names, bit);
-		char num[16];
-
-		if (!(flags & bit))
-			continue;
-		if (!name) {
-			snprintf(num, sizeof(num), "0x%x", bit);
-			name = num;
-		}
-		print_text(sep);
-		print_string(PRINT_ANY, NULL, "%s", name);
-		sep = ",";
-	}
-	close_json_array();
-}
-
 void print_vip_status(const struct lbnl_vip *vip)
 {
-	print_flags(vip->flags);
+	lbnl_print_flags(&lbnl_flag_names, vip->flags);
 	if (vip->has & LBNL_VIP_HAS_DEST_COUNT)
 		print_uint(PRINT_ANY, "dest_count", " dests %u",
 			   vip->dest_count);

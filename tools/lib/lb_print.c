@@ -90,15 +90,14 @@ void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms)
 		      now_ms);
 }
 
-/* JSON: "flags": ["picked_up"]; text: " flags picked_up" (none: nothing). */
-static void print_conn_flags(uint32_t flags)
+void lbnl_print_flags(const struct lbnl_name_table *names, uint32_t flags)
 {
 	const char *sep = " flags ";
 	uint32_t bit;
 
 	open_json_array("flags");
 	for (bit = 1; bit; bit <<= 1) {
-		const char *name = lbnl_name(&lbnl_conn_flag_names, bit);
+		const char *name = lbnl_name(names, bit);
 		char num[16];
 
 		if (!(flags & bit))
@@ -141,7 +140,7 @@ void lbnl_conn_print(const struct lbnl_conn *c)
 	if (c->has & LBNL_CONN_HAS_STATE)
 		print_name(PRINT_ANY, "state", " %s", &lbnl_conn_state_names,
 			   c->state);
-	print_conn_flags(c->flags);
+	lbnl_print_flags(&lbnl_conn_flag_names, c->flags);
 	if (c->has & LBNL_CONN_HAS_AGE)
 		print_ms("age_ms", "age", c->age_ms);
 	if (c->has & LBNL_CONN_HAS_IDLE)

@@ -35,6 +35,10 @@
 /* Text "192.0.2.1:80" ("[2001:db8::1]:80"); JSON "addr" and "port" keys. */
 void lbnl_print_addr_port(const struct lbnl_addr *addr, uint16_t port);
 
+/* JSON: "flags": ["single"]; text: " flags single" (none: nothing). */
+struct lbnl_name_table;
+void lbnl_print_flags(const struct lbnl_name_table *names, uint32_t flags);
+
 /* The bypass state of a VIP (now_ms: ms since the epoch), see above. */
 void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms);
 
