@@ -33,6 +33,9 @@
 #            meanwhile: the VIPs stay single/pending, the router keeps
 #            sending to the LB, which keeps state (the safe default);
 #            lbnld restarted: it reconciles and the bypass completes.
+#   v6       an IPv6 tun VIP, alone on its address: /128 routes, the
+#            IPv6 session; bypassed with one dest, back with two, its route
+#            gone with it.
 #
 # Environment: CASES (all of the above, in order).
 
@@ -41,7 +44,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/dataplane.sh"
 . "$dir/lib/bypass.sh"
 
-CASES=${CASES:-lb bypass unbypass flap bird lbnld}
+CASES=${CASES:-lb bypass unbypass flap bird lbnld v6}
 TCP_KEY=$BP_VIP4:$BP_TCP_PORT
 SCTP_KEY=$BP_VIP4:$BP_SCTP_PORT
 
@@ -415,6 +418,40 @@ case_lbnld()
 	stream_stop lbnld
 	check_err $? "stream: $(cat "$tmp/lbnld/summary")"
 	log_test "lbnld killed and restarted; absent: never bypassed"
+}
+
+describe6()
+{
+	echo "table $BP_TABLE: '$(bp_table_route $BP_VIP6)';" \
+	     "router: '$(bp_rt_nexthop $BP_VIP6)'"
+}
+
+# IPv6: its own VIP and address, /128 routes, the IPv6 BGP session.
+case_v6()
+{
+	local key6="[$BP_VIP6]:$BP_TCP_PORT" servers
+
+	RET=0
+	bp_lb vip add "$key6" proto tcp mode tun bypass auto &&
+		bp_lb dest add "$key6" proto tcp "[$SRV1_IP6]:$BP_TCP_PORT"
+	check_err $? "IPv6 VIP set-up failed"
+	busywait 2000 bp_rt_via $BP_VIP6 $SRV1_IP6
+	check_err $? "router not via srv1 (IPv6) within 2 s: $(describe6)"
+	servers=$(nsn "$NS_PEER" python3 "$DP_PY" flows tcp $PEER_IP6 27000 10 \
+		$BP_VIP6 $BP_TCP_PORT 8 10 | cut -d' ' -f2- | sort | uniq -c)
+	[ "$(echo "$servers" | awk '{ print $2 }')" = srv1 ]
+	check_err $? "bypassed IPv6 flows not all on srv1: $servers"
+	bp_lb dest add "$key6" proto tcp "[$SRV2_IP6]:$BP_TCP_PORT"
+	busywait 2000 bp_rt_via $BP_VIP6 $LB_IP6
+	check_err $? "router not back to the LB (IPv6) within 2 s: $(describe6)"
+	servers=$(nsn "$NS_PEER" python3 "$DP_PY" flows tcp $PEER_IP6 27100 40 \
+		$BP_VIP6 $BP_TCP_PORT 8 10 | cut -d' ' -f2- | sort | uniq -c)
+	echo "$servers" | grep -q ' srv1$' && echo "$servers" | grep -q ' srv2$'
+	check_err $? "new IPv6 flows not spread over srv1 and srv2: $servers"
+	bp_lb vip del "$key6" proto tcp
+	busywait 5000 test "$(bp_table_route $BP_VIP6)" = -
+	check_err $? "lbnld kept the route of a deleted VIP: $(bp_table_route $BP_VIP6)"
+	log_test "IPv6: /128 routes follow, bypassed and back"
 }
 
 if ! bp_setup; then
