@@ -219,12 +219,14 @@ static bool lbnl_conn_reused(const struct lbnl_conn *c,
 
 /*
  * The dest of a packet from the peer, creating the flow's entry if it has
- * none. Return: the dest, or %NULL with *@drop set.
+ * none; *@found is the entry (none for stateless forwarding).
+ * Return: the dest, or %NULL with *@drop set.
  */
 static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 				       struct lbnl_vip *vip,
 				       const struct lbnl_pkt *pkt,
-				       unsigned int len, int *drop)
+				       unsigned int len, int *drop,
+				       struct lbnl_conn **found)
 {
 	enum lbnl_new_kind kind;
 	bool fresh, stateless;
@@ -246,6 +248,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 			lbnl_conn_unlink(ln, vip, c);
 		} else {
 			lbnl_conn_touch(c, pkt, len, false);
+			*found = c;
 			return dest;
 		}
 	}
@@ -285,6 +288,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 			lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
 	}
 	lbnl_conn_touch(c, pkt, len, false);
+	*found = c;
 	return dest;
 }
 
@@ -299,6 +303,7 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 			    struct lbnl_pkt *pkt)
 {
 	unsigned int len = skb->len;
+	struct lbnl_conn *c = NULL;
 	struct lbnl_dest *dest;
 	int reason;
 
@@ -306,10 +311,18 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 	if (reason)
 		return lbnl_drop(ln, reason);
 
-	dest = lbnl_schedule(ln, vip, pkt, len, &reason);
+	dest = lbnl_schedule(ln, vip, pkt, len, &reason, &c);
 	if (!dest)
 		return lbnl_drop(ln, reason);
 	lbnl_stats_in(ln, vip, dest, len);
+
+	/* A migrating association: keep a copy, before any rewrite. */
+	if (c && vip->proto == IPPROTO_SCTP &&
+	    unlikely(rcu_access_pointer(lbnl_sctp_conn(c)->mig))) {
+		reason = lbnl_migrate_copy(ln, c, skb, pkt);
+		if (reason)
+			lbnl_stats_drop(ln, reason);
+	}
 
 	if (READ_ONCE(vip->mode) == LBNL_FWD_NAT) {
 		if (lbnl_nat_in(skb, pkt, dest))

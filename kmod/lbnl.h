@@ -116,6 +116,7 @@ struct lbnl_net_stats {
 };
 
 struct lbnl_vip;
+struct lbnl_migration;
 
 /**
  * struct lbnl_dest - a backend of a VIP
@@ -266,6 +267,7 @@ struct lbnl_conn {
  * @my_vtag: tag the peer puts on its packets (the dest chose it)
  * @tag_pport: the peer's port again: (@my_vtag, @tag_pport) is the tag key
  * @peer_vtag: tag the dest puts on its packets (the peer chose it)
+ * @mig: the open migration of the association, if any (see migrate.c)
  * @conn: the common part, last: its size varies
  */
 struct lbnl_sctp_conn {
@@ -273,6 +275,7 @@ struct lbnl_sctp_conn {
 	u32 my_vtag;
 	__be16 tag_pport;
 	u32 peer_vtag;
+	struct lbnl_migration __rcu *mig;
 	struct lbnl_conn conn;
 };
 
@@ -312,6 +315,9 @@ struct lbnl_pkt {
  * @conn_locks: striped locks for unlinking and re-keying entries
  * @gc: expires idle entries
  * @gc_flags: LBNL_GC_* requests to @gc
+ * @migrations: open migrations (LB role), oldest first
+ * @migrate_buffered: packets the migrations hold
+ * @migrate_id: number of the last migration opened
  * @hooks_registered: the LB role's netfilter hooks are in place
  */
 struct lbnl_net {
@@ -328,6 +334,9 @@ struct lbnl_net {
 	spinlock_t conn_locks[LBNL_CONN_LOCKS];	/* unlink, tag binding */
 	struct delayed_work gc;
 	unsigned long gc_flags;
+	struct list_head migrations;
+	atomic_t migrate_buffered;
+	u32 migrate_id;
 	bool hooks_registered;
 	struct mutex assoc_lock;	/* serialises server-role changes */
 	struct lbnl_silence_table silence;
@@ -499,6 +508,8 @@ static inline bool lbnl_dest_takes_new(const struct lbnl_dest *dest)
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_sched_free(struct lbnl_vip *vip);
 struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash);
+struct lbnl_dest *lbnl_sched_pick_other(struct lbnl_vip *vip, u32 hash,
+					const struct lbnl_dest *not);
 u32 lbnl_sched_hash(const struct lbnl_vip *vip, const struct lbnl_pkt *pkt,
 		    bool init);
 
@@ -631,6 +642,8 @@ int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
 int lbnl_put_addr(struct sk_buff *skb, int type,
 		  const union nf_inet_addr *addr, u8 family);
 int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
+extern const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1];
+extern const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1];
 int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
 		  const struct lbnl_dest *dest, bool full);
 int lbnl_genl_init(void);
@@ -641,6 +654,21 @@ struct sk_buff *lbnl_event_new(struct net *net, u8 cmd, void **hdr);
 void lbnl_event_send(struct net *net, struct sk_buff *skb, void *hdr);
 void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
 		 const struct lbnl_dest *dest);
+
+/* migrate.c */
+extern const struct nla_policy lbnl_migrate_cmd_policy[LBNL_A_MIGRATE + 1];
+void lbnl_migrate_net_init(struct lbnl_net *ln);
+int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
+		      struct sk_buff *skb, const struct lbnl_pkt *pkt);
+void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_dest *dest);
+void lbnl_migrate_gc(struct lbnl_net *ln);
+void lbnl_migrate_dest_gone(struct lbnl_net *ln, struct lbnl_dest *dest);
+void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip);
+int lbnl_nl_migrate_start(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_migrate_commit(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_migrate_abort(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* bypass.c */
 void lbnl_bypass_update(struct lbnl_net *ln, struct lbnl_vip *vip);

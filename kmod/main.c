@@ -41,6 +41,7 @@ static int __net_init lbnl_net_init(struct net *net)
 		return err;
 	lbnl_net_init_vips(ln);
 	lbnl_conn_net_init(ln);
+	lbnl_migrate_net_init(ln);
 	mutex_init(&ln->assoc_lock);
 	lbnl_silence_net_init(net);
 	return 0;

@@ -21,7 +21,7 @@ enum lbnl_mcgrp {
 	LBNL_MCGRP_EVENTS_IDX,
 };
 
-static const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1] = {
+const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1] = {
 	[LBNL_A_VIP_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct in_addr),
 					     sizeof(struct in6_addr)),
 	[LBNL_A_VIP_PORT] = { .type = NLA_U16 },
@@ -45,7 +45,7 @@ static const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1] = {
 	[LBNL_A_VIP_PAD] = { .type = NLA_REJECT },
 };
 
-static const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
+const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
 					      sizeof(struct in_addr),
 					      sizeof(struct in6_addr)),
@@ -741,6 +741,7 @@ static int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 	struct lbnl_dest_conf conf;
 	struct lbnl_dest *dest;
 	struct lbnl_vip *vip;
+	u8 was;
 	int err;
 
 	err = lbnl_dest_cmd_find(info, ln, tb, &vip, &dest);
@@ -754,9 +755,12 @@ static int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 	err = lbnl_parse_dest_conf(tb, &conf, info->extack);
 	if (err)
 		goto out;
+	was = dest->state;
 	lbnl_dest_apply(ln, dest, &conf);
 	lbnl_notify(net, LBNL_CMD_DEST_SET, vip, dest);
 	lbnl_bypass_update(ln, vip);
+	if (conf.state == LBNL_DEST_MAINT && was != LBNL_DEST_MAINT)
+		lbnl_migrate_maint(ln, vip, dest);
 out:
 	mutex_unlock(&ln->lock);
 	return err;
@@ -1031,6 +1035,34 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.policy = lbnl_dest_cmd_policy,
 		.maxattr = ARRAY_SIZE(lbnl_dest_cmd_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_MIGRATE_START,
+		.doit = lbnl_nl_migrate_start,
+		.policy = lbnl_migrate_cmd_policy,
+		.maxattr = LBNL_A_MIGRATE,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_MIGRATE_COMMIT,
+		.doit = lbnl_nl_migrate_commit,
+		.policy = lbnl_migrate_cmd_policy,
+		.maxattr = LBNL_A_MIGRATE,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_MIGRATE_ABORT,
+		.doit = lbnl_nl_migrate_abort,
+		.policy = lbnl_migrate_cmd_policy,
+		.maxattr = LBNL_A_MIGRATE,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_MIGRATE_GET,
+		.dumpit = lbnl_nl_migrate_dump,
+		.policy = lbnl_migrate_cmd_policy,
+		.maxattr = LBNL_A_MIGRATE,
+		.flags = GENL_ADMIN_PERM,	/* shows vtags */
 	},
 };
 

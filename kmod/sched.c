@@ -231,3 +231,32 @@ struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash)
 		return NULL;
 	return t->dests[t->slots[hash % t->size]];
 }
+
+/**
+ * lbnl_sched_pick_other() - where a flow goes if not to @not
+ * @vip: the VIP
+ * @hash: the flow's hash
+ * @not: a dest to avoid (a migration's source)
+ *
+ * The first slot from the flow's own on that names another dest: still
+ * weighted (a dest has as many slots as its share), still the same on
+ * every LB. Call under rcu_read_lock().
+ *
+ * Return: the dest, or %NULL if no other dest takes new flows.
+ */
+struct lbnl_dest *lbnl_sched_pick_other(struct lbnl_vip *vip, u32 hash,
+					const struct lbnl_dest *not)
+{
+	struct lbnl_maglev *t = rcu_dereference(vip->maglev);
+	struct lbnl_dest *d;
+	u32 i;
+
+	if (!t)
+		return NULL;
+	for (i = 0; i < t->size; i++) {
+		d = t->dests[t->slots[(hash + i) % t->size]];
+		if (d != not)
+			return d;
+	}
+	return NULL;
+}

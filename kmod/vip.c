@@ -310,6 +310,7 @@ void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip)
 	ln->vip_count--;
 
 	lbnl_bypass_release(ln, vip);
+	lbnl_migrate_vip_gone(ln, vip);
 	list_for_each_entry_safe(dest, tmp, &vip->dests, list)
 		lbnl_dest_destroy(ln, vip, dest);
 
@@ -432,6 +433,7 @@ void lbnl_dest_destroy(struct lbnl_net *ln, struct lbnl_vip *vip,
 		       struct lbnl_dest *dest)
 {
 	lockdep_assert_held(&ln->lock);
+	lbnl_migrate_dest_gone(ln, dest);
 	WRITE_ONCE(dest->dead, true);
 	list_del_rcu(&dest->list);
 	hlist_del_rcu(&dest->hnode);

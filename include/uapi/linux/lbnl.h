@@ -147,6 +147,10 @@ enum lbnl_cmd {
 	LBNL_CMD_VIP_BYPASS,
 	LBNL_CMD_VIP_UNBYPASS,
 	LBNL_CMD_BYPASS_ACTIVE,
+	LBNL_CMD_MIGRATE_START,
+	LBNL_CMD_MIGRATE_COMMIT,
+	LBNL_CMD_MIGRATE_ABORT,
+	LBNL_CMD_MIGRATE_GET,
 
 	__LBNL_CMD_MAX
 };
@@ -162,6 +166,7 @@ enum lbnl_attr {
 	LBNL_A_TIMEOUT_MS,	/* u32, how long a command may wait */
 	LBNL_A_CONN,		/* nest, enum lbnl_conn_attr */
 	LBNL_A_STATS,		/* nest, enum lbnl_stats_attr */
+	LBNL_A_MIGRATE,		/* nest, enum lbnl_migrate_attr */
 
 	__LBNL_A_MAX
 };
@@ -435,6 +440,9 @@ enum lbnl_drop_reason {
 	LBNL_DROP_TOO_BIG,	/* too big for the tunnel: ICMP sent back */
 	LBNL_DROP_NO_ROUTE,	/* no route to the dest */
 	LBNL_DROP_XMIT,		/* the dest could not be sent to */
+	LBNL_DROP_MIGRATE_FULL,	/* a migration's buffer was full: that copy */
+				/* is not kept (the packet goes on to the */
+				/* source) and the migration is aborted */
 
 	__LBNL_DROP_MAX
 };
@@ -468,5 +476,68 @@ enum lbnl_stats_attr {
 };
 
 #define LBNL_A_STATS_MAX (__LBNL_A_STATS_MAX - 1)
+
+/*
+ * LB role: live SCTP migration (US 9,923,827)
+ * -------------------------------------------
+ * The LB holds the only record of which dest serves an association (its
+ * connection entry); a migration moves it. While a migration is open the
+ * LB buffers the peer's packets that carry DATA (bounded: migrate_buffer
+ * packets per migration, migrate_buffer_total per namespace, module
+ * parameters) and still passes the others to the source, so that it can
+ * drain; the source hands the association to the target itself (server
+ * role: ASSOC_EXPORT / ASSOC_IMPORT / ASSOC_RELEASE, driven by the agents).
+ *
+ * LBNL_CMD_MIGRATE_START  [LBNL_A_VIP: key] [LBNL_A_MIGRATE: VTAG (the
+ *                        dest's tag, as "lbnl conn show" lists it) or
+ *                        PEER_ADDR + PEER_PORT; optional TARGET (nest:
+ *                        LBNL_A_DEST_ADDR, PORT; default: the scheduler's
+ *                        choice among the other active dests), TIMEOUT_MS
+ *                        (deadline, default migrate_timeout_ms)]. Opens a
+ *                        migration of an established association; replies
+ *                        with the migration (GET layout). EBUSY if one is
+ *                        open for it, EINVAL if not established, ENOENT.
+ * LBNL_CMD_MIGRATE_COMMIT [LBNL_A_VIP: key] [LBNL_A_MIGRATE: VTAG or PEER].
+ *                        The target has the association: the entry now
+ *                        names the target, the buffer is flushed to it in
+ *                        order.
+ * LBNL_CMD_MIGRATE_ABORT  [LBNL_A_VIP: key] [LBNL_A_MIGRATE: VTAG or PEER].
+ *                        Rollback: the entry keeps the source, the buffer is
+ *                        flushed to it in order.
+ * LBNL_CMD_MIGRATE_GET    dumpit: the open migrations of the namespace.
+ * A migration whose deadline passes is aborted (REASON "deadline"), as is
+ * one whose buffer overflows ("buffer full"), whose source or target goes
+ * away ("dest deleted") or whose VIP is deleted. A dest set to maint opens
+ * a migration for each of its established associations older than the
+ * VIP's migrate-after (0: never; younger ones drain).
+ * Events (multicast "events"; no vtags, see above): MIGRATE_START when one
+ * opens, MIGRATE_COMMIT when done, MIGRATE_ABORT with REASON.
+ */
+enum lbnl_migrate_state {
+	LBNL_MIGRATE_BUFFERING,	/* open: the peer's DATA waits in the LB */
+
+	__LBNL_MIGRATE_STATE_MAX
+};
+
+enum lbnl_migrate_attr {
+	LBNL_A_MIGRATE_UNSPEC,
+	LBNL_A_MIGRATE_ID,		/* u32, read-only */
+	LBNL_A_MIGRATE_VTAG,		/* u32, the dest's verification tag */
+	LBNL_A_MIGRATE_PEER_ADDR,	/* binary, 4 or 16 bytes */
+	LBNL_A_MIGRATE_PEER_PORT,	/* u16, host order */
+	LBNL_A_MIGRATE_SOURCE,		/* nest: LBNL_A_DEST_ADDR, PORT; r/o */
+	LBNL_A_MIGRATE_TARGET,		/* nest: LBNL_A_DEST_ADDR, PORT */
+	LBNL_A_MIGRATE_TIMEOUT_MS,	/* u32, the deadline, from the start */
+	LBNL_A_MIGRATE_STATE,		/* u8, enum lbnl_migrate_state, r/o */
+	LBNL_A_MIGRATE_AGE_MS,		/* u64, since the start, read-only */
+	LBNL_A_MIGRATE_BUFFERED,	/* u32, packets buffered now, r/o */
+	LBNL_A_MIGRATE_BUFFERED_MAX,	/* u32, most packets buffered, r/o */
+	LBNL_A_MIGRATE_REASON,		/* string, why it was aborted, r/o */
+	LBNL_A_MIGRATE_PAD,
+
+	__LBNL_A_MIGRATE_MAX
+};
+
+#define LBNL_A_MIGRATE_MAX (__LBNL_A_MIGRATE_MAX - 1)
 
 #endif /* _UAPI_LINUX_LBNL_H */
