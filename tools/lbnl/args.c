@@ -145,6 +145,21 @@ int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 	return 0;
 }
 
+/* "PEER:PORT" of a flow of vip: an address of the VIP's family, a port. */
+int parse_peer_addr(const char *arg, const struct lbnl_vip_key *vip,
+		    struct lbnl_addr *addr, uint16_t *port)
+{
+	int err = lbnl_parse_addr_port(arg, addr, port, NULL);
+
+	if (err)
+		return usage_error("invalid peer address '%s': %s", arg,
+				   lbnl_addr_strerror(err));
+	if (addr->family != vip->addr.family)
+		return usage_error("peer address '%s' is not of the VIP's address family",
+				   arg);
+	return 0;
+}
+
 /*
  * "VIP:PORT proto P DADDR[:PORT]" at the start of the arguments; consumes
  * them.
@@ -164,6 +179,36 @@ int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest)
 	return 0;
 }
 
+int parse_keywords(int argc, char **argv, const char *const *keywords,
+		   unsigned int n, const char **values)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		values[i] = NULL;
+	for (; argc > 0; argc -= 2, argv += 2) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(argv[0], keywords[i]))
+				break;
+		if (i == n)
+			return usage_error("unknown keyword '%s'", argv[0]);
+		if (values[i])
+			return usage_error("'%s' given twice", argv[0]);
+		if (argc < 2)
+			return usage_error("missing value for '%s'", argv[0]);
+		values[i] = argv[1];
+	}
+	return 0;
+}
+
+int parse_timeout_ms(const char *arg, uint32_t *ms)
+{
+	if (lbnl_parse_u32(arg, ms))
+		return usage_error("invalid timeout '%s', expected milliseconds from 0 to 4294967295",
+				   arg);
+	return 0;
+}
+
 /*
  * "KEYWORD VALUE" options. Each option sets one "has" bit; its value is a
  * name from a table, or a u32 when names is NULL.
@@ -174,31 +219,32 @@ struct option_spec {
 	const struct lbnl_name_table *names;
 };
 
+#define MAX_OPTIONS	8
+
 static int parse_options(int argc, char **argv,
 			 const struct option_spec *specs, unsigned int nspecs,
 			 unsigned int *seen, uint32_t *values)
 {
+	const char *keywords[MAX_OPTIONS], *args[MAX_OPTIONS];
 	unsigned int i;
 
-	for (; argc > 0; argc -= 2, argv += 2) {
-		for (i = 0; i < nspecs; i++)
-			if (!strcmp(argv[0], specs[i].keyword))
-				break;
-		if (i == nspecs)
-			return usage_error("unknown keyword '%s'", argv[0]);
-		if (*seen & specs[i].bit)
-			return usage_error("'%s' given twice", argv[0]);
-		if (argc < 2)
-			return usage_error("missing value for '%s'", argv[0]);
+	for (i = 0; i < nspecs; i++)
+		keywords[i] = specs[i].keyword;
+	if (parse_keywords(argc, argv, keywords, nspecs, args))
+		return EXIT_USAGE;
+	for (i = 0; i < nspecs; i++) {
+		if (!args[i])
+			continue;
 		if (specs[i].names) {
 			unsigned int v;
 
-			if (parse_name(specs[i].names, argv[0], argv[1], &v))
+			if (parse_name(specs[i].names, keywords[i], args[i],
+				       &v))
 				return EXIT_USAGE;
 			values[i] = v;
-		} else if (lbnl_parse_u32(argv[1], &values[i])) {
+		} else if (lbnl_parse_u32(args[i], &values[i])) {
 			return usage_error("invalid %s '%s', expected a number from 0 to 4294967295",
-					   argv[0], argv[1]);
+					   keywords[i], args[i]);
 		}
 		*seen |= specs[i].bit;
 	}

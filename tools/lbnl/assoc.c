@@ -143,21 +143,17 @@ static void warn_if_exposed(void)
 		fprintf(stderr, "Warning: the state file can be read by other users; it lets them take over or kill the association (use umask 077)\n");
 }
 
+/* [timeout MS] */
 static int parse_timeout(int argc, char **argv, uint32_t *timeout,
 			 bool *has_timeout)
 {
-	for (; argc > 0; argc -= 2, argv += 2) {
-		if (strcmp(argv[0], "timeout"))
-			return usage_error("unknown keyword '%s'", argv[0]);
-		if (*has_timeout)
-			return usage_error("'timeout' given twice");
-		if (argc < 2)
-			return usage_error("missing value for 'timeout'");
-		if (lbnl_parse_u32(argv[1], timeout))
-			return usage_error("invalid timeout '%s', expected milliseconds from 0 to 4294967295",
-					   argv[1]);
-		*has_timeout = true;
-	}
+	static const char *const keywords[] = { "timeout" };
+	const char *arg;
+
+	if (parse_keywords(argc, argv, keywords, 1, &arg) ||
+	    (arg && parse_timeout_ms(arg, timeout)))
+		return EXIT_USAGE;
+	*has_timeout = arg != NULL;
 	return 0;
 }
 

@@ -60,14 +60,8 @@ static int run_conn_del(int argc, char **argv)
 		return EXIT_USAGE;
 	if (argc < 1)
 		return usage_error("missing peer address (PEER:PORT)");
-	err = lbnl_parse_addr_port(argv[0], &peer, &port, NULL);
-	if (err)
-		return usage_error("invalid peer address '%s': %s", argv[0],
-				   lbnl_addr_strerror(err));
-	if (peer.family != vip.addr.family)
-		return usage_error("peer address '%s' is not of the VIP's address family",
-				   argv[0]);
-	if (expect_no_args(argc - 1, argv + 1))
+	if (parse_peer_addr(argv[0], &vip, &peer, &port) ||
+	    expect_no_args(argc - 1, argv + 1))
 		return EXIT_USAGE;
 
 	nl = cli_nl_open();

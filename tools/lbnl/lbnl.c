@@ -7,6 +7,7 @@
  * Objects and commands are matched exactly (no abbreviations). Every
  * object and command takes "help" (or -h, --help).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,16 +22,17 @@
 struct lbnl_opts opts;
 
 static const struct object objects[] = {
-	{ "vip", vip_cmds, "show" },
-	{ "dest", dest_cmds, "show" },
-	{ "assoc", assoc_cmds, "show" },
-	{ "conn", conn_cmds, "show" },
-	{ "stats", stats_cmds, NULL },
-	{ "flush", flush_cmds, NULL },
-	{ "monitor", monitor_cmds, NULL },
-	{ "save", save_cmds, NULL },
-	{ "restore", restore_cmds, NULL },
-	{ NULL, NULL, NULL },
+	{ "vip", vip_cmds, "show", NULL },
+	{ "dest", dest_cmds, "show", NULL },
+	{ "assoc", assoc_cmds, "show", NULL },
+	{ "conn", conn_cmds, "show", NULL },
+	{ "migrate", migrate_cmds, "show", "start" },
+	{ "stats", stats_cmds, NULL, NULL },
+	{ "flush", flush_cmds, NULL, NULL },
+	{ "monitor", monitor_cmds, NULL, NULL },
+	{ "save", save_cmds, NULL, NULL },
+	{ "restore", restore_cmds, NULL, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 /* Other names of commands, accepted but not listed by "help". */
@@ -68,12 +70,45 @@ const struct cmd *find_cmd(const struct object *obj, const char *name)
 	return NULL;
 }
 
-/* "lbnl vip add ARGS", wrapping at each '\n' of ARGS under its start. */
+/*
+ * An address, or meant to be one ("192.0.2.1:x", "[::1]"): not a command
+ * name, which is a lower-case word.
+ */
+static bool looks_like_address(const char *arg)
+{
+	return arg[0] == '[' || isdigit((unsigned char)arg[0]) ||
+	       strpbrk(arg, ":.");
+}
+
+const struct cmd *resolve_cmd(const struct object *obj, const char *word,
+			      bool *implicit)
+{
+	const struct cmd *cmd = find_cmd(obj, word);
+
+	*implicit = !cmd && obj->implicit_cmd && looks_like_address(word);
+	if (*implicit)
+		cmd = find_cmd(obj, obj->implicit_cmd);
+	return cmd;
+}
+
+/* The command an address in its place means ("lbnl migrate VIP:PORT"). */
+static bool is_implicit(const struct object *obj, const struct cmd *cmd)
+{
+	return obj->implicit_cmd && cmd->name &&
+	       !strcmp(cmd->name, obj->implicit_cmd);
+}
+
+/*
+ * "lbnl vip add ARGS", wrapping at each '\n' of ARGS under its start; an
+ * implicit command in brackets ("lbnl migrate [start] ARGS").
+ */
 static void print_synopsis(FILE *fp, const char *lead,
 			   const struct object *obj, const struct cmd *cmd)
 {
-	int indent = fprintf(fp, "%slbnl %s%s%s%s", lead, obj->name,
-			     cmd->name ? " " : "", cmd->name ? cmd->name : "",
+	bool implicit = is_implicit(obj, cmd);
+	int indent = fprintf(fp, "%slbnl %s%s%s%s%s%s", lead, obj->name,
+			     cmd->name ? " " : "", implicit ? "[" : "",
+			     cmd->name ? cmd->name : "", implicit ? "]" : "",
 			     *cmd->args ? " " : "");
 	const char *p;
 
@@ -115,7 +150,7 @@ static void print_help(FILE *fp)
 		"\n"
 		"Options:\n"
 		"  -j, --json      JSON output (show commands, stats, assoc import,\n"
-		"                  monitor)\n"
+		"                  migrate start, monitor)\n"
 		"  -p, --pretty    indent JSON output (with -j; and assoc export's)\n"
 		"  -h, --help      print this help\n"
 		"  -V, --version   print the version\n"
@@ -181,6 +216,7 @@ static int run_object(const struct object *obj, int argc, char **argv)
 {
 	const char *name = obj->default_cmd;
 	const struct cmd *cmd;
+	bool implicit;
 
 	if (!obj->cmds[0].name)		/* the object is the command */
 		return run_cmd(obj, &obj->cmds[0], argc, argv);
@@ -193,7 +229,12 @@ static int run_object(const struct object *obj, int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	cmd = find_cmd(obj, name);
+	cmd = resolve_cmd(obj, name, &implicit);
+	if (implicit) {
+		/* The address is the command's first argument. */
+		argc++;
+		argv--;
+	}
 	if (!cmd) {
 		fprintf(stderr, "Error: unknown command '%s' for '%s'\n",
 			name, obj->name);

@@ -50,12 +50,19 @@ struct object {
 	const char *name;
 	const struct cmd *cmds;	/* ends with an entry whose args is NULL */
 	const char *default_cmd;	/* when no command is given */
+	/*
+	 * When an address comes where the command should: the command it
+	 * is the first argument of ("lbnl migrate VIP:PORT ..." is "lbnl
+	 * migrate start VIP:PORT ..."). Its synopsis shows "[start]".
+	 */
+	const char *implicit_cmd;
 };
 
 extern const struct cmd vip_cmds[];
 extern const struct cmd dest_cmds[];
 extern const struct cmd assoc_cmds[];
 extern const struct cmd conn_cmds[];
+extern const struct cmd migrate_cmds[];
 extern const struct cmd stats_cmds[];
 extern const struct cmd flush_cmds[];
 extern const struct cmd monitor_cmds[];
@@ -64,6 +71,13 @@ extern const struct cmd restore_cmds[];
 
 const struct object *find_object(const char *name);
 const struct cmd *find_cmd(const struct object *obj, const char *name);
+/*
+ * The command word names or, if word is an address and obj has an
+ * implicit command, that command (*implicit set: word is its first
+ * argument). NULL if neither.
+ */
+const struct cmd *resolve_cmd(const struct object *obj, const char *word,
+			      bool *implicit);
 
 /* args.c: argument parsing shared by all commands. */
 int usage_error(const char *fmt, ...)
@@ -78,9 +92,19 @@ int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 /* Synopsis of what parse_dest_key() reads. */
 #define DEST_KEY_ARGS "VIP:PORT proto {tcp|udp|sctp} DADDR[:PORT]"
 int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest);
+int parse_peer_addr(const char *arg, const struct lbnl_vip_key *vip,
+		    struct lbnl_addr *addr, uint16_t *port);
 int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip);
 int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest);
 int expect_no_args(int argc, char **argv);
+/*
+ * "KEYWORD VALUE" pairs, in any order, each keyword at most once:
+ * values[i] is the value given for keywords[i], NULL if none.
+ */
+int parse_keywords(int argc, char **argv, const char *const *keywords,
+		   unsigned int n, const char **values);
+/* The value of "timeout MS". */
+int parse_timeout_ms(const char *arg, uint32_t *ms);
 /* Removes -j/-p (and --json/--pretty) given after the command. */
 int take_output_options(int *argc, char **argv);
 
@@ -90,6 +114,12 @@ int request_apply(struct lbnl_nl *nl, const struct request *req);
 const char *error_text(struct lbnl_nl *nl, enum lbnl_op op, int err);
 void report_error(struct lbnl_nl *nl, enum lbnl_op op, int err,
 		  const char *prefix);
+/*
+ * What most commands do with the kernel: open a handle, fn(nl, arg),
+ * report its error as op's, close. EXIT_OK or EXIT_FAIL.
+ */
+int call_kernel(enum lbnl_op op, int (*fn)(struct lbnl_nl *nl, void *arg),
+		void *arg);
 int run_request(const struct request *req);
 
 /* config.c: VIPs with their dests, read consistently. */

@@ -9,13 +9,16 @@
  *   vip bypass 192.0.2.1:80 proto tcp flags single dests 2 active 1
  *       router pending bypass-dest 10.0.0.1:80 changed 0.0s ago
  *							(one line)
+ *   migrate abort sctp 192.0.2.1:3868 peer 198.51.100.1:40000
+ *       from 203.0.113.11:3868 to 203.0.113.12:3868 id 4 reason deadline
  *
  * With -j one JSON object per line (-p is ignored, to keep it so):
  *   {"event":"dest_set","vip":{...key...},"dest":{...}}
  *   {"event":"assoc_export","assoc":{"local_addr":...,"peer_port":...}}
+ *   {"event":"migrate_start","migrate":{"vip":...,"proto":...,"peer":...}}
  *
- * Association events carry no vtags (the kernel keeps them from
- * unprivileged listeners); they would be printed if they did.
+ * Association and migration events carry no vtags (the kernel keeps them
+ * from unprivileged listeners); they would be printed if they did.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +27,7 @@
 #include <linux/lbnl.h>
 
 #include "json_print.h"
+#include "lb_print.h"
 #include "lbnl.h"
 #include "util.h"
 
@@ -46,6 +50,9 @@ static const struct {
 	{ LBNL_CMD_VIP_BYPASS, "vip bypass", "vip_bypass" },
 	{ LBNL_CMD_VIP_UNBYPASS, "vip unbypass", "vip_unbypass" },
 	{ LBNL_CMD_BYPASS_ACTIVE, "vip bypass-active", "bypass_active" },
+	{ LBNL_CMD_MIGRATE_START, "migrate start", "migrate_start" },
+	{ LBNL_CMD_MIGRATE_COMMIT, "migrate commit", "migrate_commit" },
+	{ LBNL_CMD_MIGRATE_ABORT, "migrate abort", "migrate_abort" },
 };
 
 /* Its text shows the VIP's bypass state, not its settings. */
@@ -76,7 +83,8 @@ static void print_event(const struct lbnl_event *ev, void *arg)
 	(void)arg;
 	open_json_object(NULL);
 	print_event_name(ev->cmd);
-	if (ev->has_vip) {
+	/* A migration names its VIP itself. */
+	if (ev->has_vip && !ev->has_migrate) {
 		print_text(" ");
 		open_json_object("vip");
 		print_vip_key(&ev->vip.key);
@@ -99,6 +107,12 @@ static void print_event(const struct lbnl_event *ev, void *arg)
 		open_json_object("assoc");
 		print_assoc_key(&ev->assoc.key);
 		print_assoc_vtags(&ev->assoc);
+		close_json_object();
+	}
+	if (ev->has_migrate) {
+		print_text(" ");
+		open_json_object("migrate");
+		lbnl_migrate_print(&ev->migrate);
 		close_json_object();
 	}
 	print_nl();

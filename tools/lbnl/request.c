@@ -61,16 +61,27 @@ int request_apply(struct lbnl_nl *nl, const struct request *req)
 	}
 }
 
-int run_request(const struct request *req)
+int call_kernel(enum lbnl_op op, int (*fn)(struct lbnl_nl *nl, void *arg),
+		void *arg)
 {
 	struct lbnl_nl *nl = cli_nl_open();
 	int err;
 
 	if (!nl)
 		return EXIT_FAIL;
-	err = request_apply(nl, req);
+	err = fn(nl, arg);
 	if (err)
-		report_error(nl, req->op, err, "");
+		report_error(nl, op, err, "");
 	lbnl_nl_close(nl);
 	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+static int apply(struct lbnl_nl *nl, void *req)
+{
+	return request_apply(nl, req);
+}
+
+int run_request(const struct request *req)
+{
+	return call_kernel(req->op, apply, (void *)req);
 }

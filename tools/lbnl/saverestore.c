@@ -113,6 +113,7 @@ static int parse_words(int argc, char **argv, struct request *req)
 {
 	const struct object *obj;
 	const struct cmd *cmd;
+	bool implicit;
 
 	if (argc && !strcmp(argv[0], "lbnl"))
 		argc--, argv++;
@@ -126,11 +127,12 @@ static int parse_words(int argc, char **argv, struct request *req)
 		if (!argc)
 			return usage_error("missing command after '%s'",
 					   obj->name);
-		cmd = find_cmd(obj, argv[0]);
+		cmd = resolve_cmd(obj, argv[0], &implicit);
 		if (!cmd)
 			return usage_error("unknown command '%s %s'",
 					   obj->name, argv[0]);
-		argc--, argv++;
+		if (!implicit)
+			argc--, argv++;
 	} else {
 		cmd = &obj->cmds[0];
 	}

@@ -25,6 +25,7 @@ static const struct nla_policy top_policy[LBNL_A_MAX + 1] = {
 	[LBNL_A_ASSOC] = { .type = NLA_NESTED },
 	[LBNL_A_CONN] = { .type = NLA_NESTED },
 	[LBNL_A_STATS] = { .type = NLA_NESTED },
+	[LBNL_A_MIGRATE] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy vip_policy[LBNL_A_VIP_MAX + 1] = {
@@ -122,6 +123,21 @@ static const struct nla_policy stats_policy[LBNL_A_STATS_MAX + 1] = {
 	[LBNL_A_STATS_DROPPED] = { .type = NLA_U64 },
 };
 
+static const struct nla_policy migrate_policy[LBNL_A_MIGRATE_MAX + 1] = {
+	[LBNL_A_MIGRATE_ID] = { .type = NLA_U32 },
+	[LBNL_A_MIGRATE_VTAG] = { .type = NLA_U32 },
+	[LBNL_A_MIGRATE_PEER_ADDR] = NLA_ADDR_POLICY,
+	[LBNL_A_MIGRATE_PEER_PORT] = { .type = NLA_U16 },
+	[LBNL_A_MIGRATE_SOURCE] = { .type = NLA_NESTED },
+	[LBNL_A_MIGRATE_TARGET] = { .type = NLA_NESTED },
+	[LBNL_A_MIGRATE_TIMEOUT_MS] = { .type = NLA_U32 },
+	[LBNL_A_MIGRATE_STATE] = { .type = NLA_U8 },
+	[LBNL_A_MIGRATE_AGE_MS] = { .type = NLA_U64 },
+	[LBNL_A_MIGRATE_BUFFERED] = { .type = NLA_U32 },
+	[LBNL_A_MIGRATE_BUFFERED_MAX] = { .type = NLA_U32 },
+	[LBNL_A_MIGRATE_REASON] = { .type = NLA_STRING },
+};
+
 static int put_key_attrs(struct nl_msg *msg, const struct lbnl_vip_key *key)
 {
 	if (nla_put(msg, LBNL_A_VIP_ADDR, (int)lbnl_addr_len(&key->addr),
@@ -171,15 +187,23 @@ int lbnl_put_vip_key(struct nl_msg *msg, const struct lbnl_vip_key *key)
 	return put_vip_nest(msg, key, NULL);
 }
 
+/* A dest's address and port, the start of a nest of enum lbnl_dest_attr. */
+static int put_dest_addr_port(struct nl_msg *msg, const struct lbnl_addr *addr,
+			      uint16_t port)
+{
+	if (nla_put(msg, LBNL_A_DEST_ADDR, (int)lbnl_addr_len(addr),
+		    addr->raw) ||
+	    nla_put_u16(msg, LBNL_A_DEST_PORT, port))
+		return -ENOMEM;
+	return 0;
+}
+
 int lbnl_put_dest(struct nl_msg *msg, const struct lbnl_dest *dest,
 		  bool key_only)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_A_DEST);
 
-	if (!nest ||
-	    nla_put(msg, LBNL_A_DEST_ADDR, (int)lbnl_addr_len(&dest->addr),
-		    dest->addr.raw) ||
-	    nla_put_u16(msg, LBNL_A_DEST_PORT, dest->port))
+	if (!nest || put_dest_addr_port(msg, &dest->addr, dest->port))
 		return -ENOMEM;
 	if (!key_only && (dest->has & LBNL_DEST_HAS_WEIGHT) &&
 	    nla_put_u32(msg, LBNL_A_DEST_WEIGHT, dest->weight))
@@ -520,13 +544,47 @@ static uint64_t get_u64(struct nlattr *attr)
 	return nla_get_u64(attr);	/* copies: 4-byte alignment is fine */
 }
 
+/* An optional attribute: if present, its value, and bit set in *has. */
+static void take_u32(struct nlattr *attr, uint32_t *value, unsigned int bit,
+		     unsigned int *has)
+{
+	if (attr) {
+		*value = nla_get_u32(attr);
+		*has |= bit;
+	}
+}
+
+static void take_u64(struct nlattr *attr, uint64_t *value, unsigned int bit,
+		     unsigned int *has)
+{
+	if (attr) {
+		*value = get_u64(attr);
+		*has |= bit;
+	}
+}
+
 static int parse_dest(struct nlattr *nest, struct lbnl_dest *dest);
+
+/*
+ * A nest naming a dest of vip by address and port (0 or none: the VIP's),
+ * such as BYPASS_DEST or a migration's SOURCE and TARGET.
+ */
+static int parse_dest_endpoint(struct nlattr *nest,
+			       const struct lbnl_vip_key *vip,
+			       struct lbnl_addr *addr, uint16_t *port)
+{
+	struct lbnl_dest dest = { .vip = *vip };
+
+	if (parse_dest(nest, &dest))
+		return -EPROTO;
+	*addr = dest.addr;
+	*port = dest.port;
+	return 0;
+}
 
 /* The read-only bypass attributes (single-address tenants). */
 static int parse_vip_bypass(struct nlattr **tb, struct lbnl_vip *vip)
 {
-	struct lbnl_dest dest = { .vip = vip->key };
-
 	if (tb[LBNL_A_VIP_ACTIVE_DESTS]) {
 		vip->has |= LBNL_VIP_HAS_ACTIVE_DESTS;
 		vip->active_dests = nla_get_u32(tb[LBNL_A_VIP_ACTIVE_DESTS]);
@@ -539,12 +597,10 @@ static int parse_vip_bypass(struct nlattr **tb, struct lbnl_vip *vip)
 		vip->has |= LBNL_VIP_HAS_CHANGED;
 		vip->changed_ms = get_u64(tb[LBNL_A_VIP_CHANGED_MS]);
 	}
-	/* BYPASS_DEST: a dest's address and port (0 or none: the VIP's). */
 	if (tb[LBNL_A_VIP_BYPASS_DEST]) {
-		if (parse_dest(tb[LBNL_A_VIP_BYPASS_DEST], &dest))
+		if (parse_dest_endpoint(tb[LBNL_A_VIP_BYPASS_DEST], &vip->key,
+					&vip->bypass_addr, &vip->bypass_port))
 			return -EPROTO;
-		vip->bypass_addr = dest.addr;
-		vip->bypass_port = dest.port;
 		vip->has |= LBNL_VIP_HAS_BYPASS_DEST;
 	}
 	return 0;
@@ -614,6 +670,101 @@ static int parse_dest(struct nlattr *nest, struct lbnl_dest *dest)
 	return 0;
 }
 
+/* Migrations ---------------------------------------------------------------- */
+
+/* An endpoint dest (0: the VIP's port) in a nest of enum lbnl_dest_attr. */
+static int put_migrate_dest(struct nl_msg *msg, int type,
+			    const struct lbnl_endpoint *dest)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || put_dest_addr_port(msg, &dest->addr, dest->port))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int lbnl_put_migrate(struct nl_msg *msg, const struct lbnl_migrate *m,
+		     bool key_only)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_MIGRATE);
+
+	if (!nest)
+		return -ENOMEM;
+	if ((m->has & LBNL_MIGRATE_HAS_VTAG) &&
+	    nla_put_u32(msg, LBNL_A_MIGRATE_VTAG, m->vtag))
+		return -ENOMEM;
+	if ((m->has & LBNL_MIGRATE_HAS_PEER) &&
+	    (put_addr(msg, LBNL_A_MIGRATE_PEER_ADDR, &m->peer.addr) ||
+	     nla_put_u16(msg, LBNL_A_MIGRATE_PEER_PORT, m->peer.port)))
+		return -ENOMEM;
+	if (!key_only && (m->has & LBNL_MIGRATE_HAS_TARGET) &&
+	    put_migrate_dest(msg, LBNL_A_MIGRATE_TARGET, &m->target))
+		return -ENOMEM;
+	if (!key_only && (m->has & LBNL_MIGRATE_HAS_TIMEOUT) &&
+	    nla_put_u32(msg, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* SOURCE or TARGET, into *dest, marking bit in m->has. */
+static int migrate_dest(struct nlattr **tb, int type, unsigned int bit,
+			struct lbnl_migrate *m, struct lbnl_endpoint *dest)
+{
+	if (!tb[type])
+		return 0;
+	m->has |= bit;
+	return parse_dest_endpoint(tb[type], &m->vip, &dest->addr,
+				   &dest->port);
+}
+
+/* m->vip must already be set (for the dest ports). */
+static int parse_migrate(struct nlattr *nest, struct lbnl_migrate *m)
+{
+	struct nlattr *tb[LBNL_A_MIGRATE_MAX + 1];
+	struct nlattr *peer_addr, *peer_port;
+
+	if (nla_parse_nested(tb, LBNL_A_MIGRATE_MAX, nest, migrate_policy))
+		return -EPROTO;
+	peer_addr = tb[LBNL_A_MIGRATE_PEER_ADDR];
+	peer_port = tb[LBNL_A_MIGRATE_PEER_PORT];
+	if (!peer_addr != !peer_port)
+		return -EPROTO;		/* half a peer */
+	if (peer_addr) {
+		if (parse_addr(peer_addr, &m->peer.addr))
+			return -EPROTO;
+		m->peer.port = nla_get_u16(peer_port);
+		m->has |= LBNL_MIGRATE_HAS_PEER;
+	}
+	if (migrate_dest(tb, LBNL_A_MIGRATE_SOURCE, LBNL_MIGRATE_HAS_SOURCE,
+			 m, &m->source) ||
+	    migrate_dest(tb, LBNL_A_MIGRATE_TARGET, LBNL_MIGRATE_HAS_TARGET,
+			 m, &m->target))
+		return -EPROTO;
+	take_u32(tb[LBNL_A_MIGRATE_ID], &m->id, LBNL_MIGRATE_HAS_ID, &m->has);
+	take_u32(tb[LBNL_A_MIGRATE_VTAG], &m->vtag, LBNL_MIGRATE_HAS_VTAG,
+		 &m->has);
+	take_u32(tb[LBNL_A_MIGRATE_TIMEOUT_MS], &m->timeout_ms,
+		 LBNL_MIGRATE_HAS_TIMEOUT, &m->has);
+	take_u32(tb[LBNL_A_MIGRATE_BUFFERED], &m->buffered,
+		 LBNL_MIGRATE_HAS_BUFFERED, &m->has);
+	take_u32(tb[LBNL_A_MIGRATE_BUFFERED_MAX], &m->buffered_max,
+		 LBNL_MIGRATE_HAS_BUFFERED_MAX, &m->has);
+	take_u64(tb[LBNL_A_MIGRATE_AGE_MS], &m->age_ms, LBNL_MIGRATE_HAS_AGE,
+		 &m->has);
+	if (tb[LBNL_A_MIGRATE_STATE]) {
+		m->state = nla_get_u8(tb[LBNL_A_MIGRATE_STATE]);
+		m->has |= LBNL_MIGRATE_HAS_STATE;
+	}
+	if (tb[LBNL_A_MIGRATE_REASON]) {
+		snprintf(m->reason, sizeof(m->reason), "%s",
+			 nla_get_string(tb[LBNL_A_MIGRATE_REASON]));
+		m->has |= LBNL_MIGRATE_HAS_REASON;
+	}
+	return 0;
+}
+
 int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
 {
 	struct nlattr *tb[LBNL_A_MAX + 1];
@@ -629,11 +780,12 @@ int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
 			return -EPROTO;
 		ev->has_vip = true;
 	}
+	/* A dest or a migration always comes with the key of its VIP. */
+	if ((tb[LBNL_A_DEST] || tb[LBNL_A_MIGRATE]) && !ev->has_vip)
+		return -EPROTO;
+	ev->dest.vip = ev->vip.key;
+	ev->migrate.vip = ev->vip.key;
 	if (tb[LBNL_A_DEST]) {
-		/* A dest always comes with the key of its VIP. */
-		if (!ev->has_vip)
-			return -EPROTO;
-		ev->dest.vip = ev->vip.key;
 		if (parse_dest(tb[LBNL_A_DEST], &ev->dest))
 			return -EPROTO;
 		ev->has_dest = true;
@@ -642,6 +794,11 @@ int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
 		if (parse_assoc(tb[LBNL_A_ASSOC], &ev->assoc))
 			return -EPROTO;
 		ev->has_assoc = true;
+	}
+	if (tb[LBNL_A_MIGRATE]) {
+		if (parse_migrate(tb[LBNL_A_MIGRATE], &ev->migrate))
+			return -EPROTO;
+		ev->has_migrate = true;
 	}
 	return 0;
 }
@@ -658,16 +815,6 @@ int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
 		return -ENOMEM;
 	nla_nest_end(msg, nest);
 	return 0;
-}
-
-/* A u64 conn attribute into *value, marking bit in c->has. */
-static void conn_u64(struct nlattr **tb, int type, unsigned int bit,
-		     struct lbnl_conn *c, uint64_t *value)
-{
-	if (tb[type]) {
-		*value = get_u64(tb[type]);
-		c->has |= bit;
-	}
 }
 
 static int parse_conn(struct nlattr *nest, struct lbnl_conn *c)
@@ -696,13 +843,16 @@ static int parse_conn(struct nlattr *nest, struct lbnl_conn *c)
 		c->flags = nla_get_u32(tb[LBNL_A_CONN_FLAGS]);
 		c->has |= LBNL_CONN_HAS_FLAGS;
 	}
-	conn_u64(tb, LBNL_A_CONN_AGE_MS, LBNL_CONN_HAS_AGE, c, &c->age_ms);
-	conn_u64(tb, LBNL_A_CONN_IDLE_MS, LBNL_CONN_HAS_IDLE, c, &c->idle_ms);
-	conn_u64(tb, LBNL_A_CONN_EXPIRES_MS, LBNL_CONN_HAS_EXPIRES, c,
-		 &c->expires_ms);
-	conn_u64(tb, LBNL_A_CONN_PACKETS, LBNL_CONN_HAS_PACKETS, c,
-		 &c->packets);
-	conn_u64(tb, LBNL_A_CONN_BYTES, LBNL_CONN_HAS_BYTES, c, &c->bytes);
+	take_u64(tb[LBNL_A_CONN_AGE_MS], &c->age_ms, LBNL_CONN_HAS_AGE,
+		 &c->has);
+	take_u64(tb[LBNL_A_CONN_IDLE_MS], &c->idle_ms, LBNL_CONN_HAS_IDLE,
+		 &c->has);
+	take_u64(tb[LBNL_A_CONN_EXPIRES_MS], &c->expires_ms,
+		 LBNL_CONN_HAS_EXPIRES, &c->has);
+	take_u64(tb[LBNL_A_CONN_PACKETS], &c->packets, LBNL_CONN_HAS_PACKETS,
+		 &c->has);
+	take_u64(tb[LBNL_A_CONN_BYTES], &c->bytes, LBNL_CONN_HAS_BYTES,
+		 &c->has);
 	if (tb[LBNL_A_CONN_MY_VTAG] && tb[LBNL_A_CONN_PEER_VTAG]) {
 		c->my_vtag = nla_get_u32(tb[LBNL_A_CONN_MY_VTAG]);
 		c->peer_vtag = nla_get_u32(tb[LBNL_A_CONN_PEER_VTAG]);

@@ -22,9 +22,16 @@ int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key);
 int lbnl_put_assoc_state(struct nl_msg *msg, const struct lbnl_assoc_state *s);
 
 /*
+ * LBNL_A_MIGRATE nest: the association (VTAG and/or PEER, as m->has
+ * says), plus TARGET and TIMEOUT_MS (if m->has says so) unless key_only.
+ */
+int lbnl_put_migrate(struct nl_msg *msg, const struct lbnl_migrate *m,
+		     bool key_only);
+
+/*
  * Parse a reply or an event (same layout): its command and whichever of
- * the LBNL_A_VIP / LBNL_A_DEST / LBNL_A_ASSOC nests it carries. -EPROTO if
- * malformed.
+ * the LBNL_A_VIP / LBNL_A_DEST / LBNL_A_ASSOC / LBNL_A_MIGRATE nests it
+ * carries. -EPROTO if malformed.
  */
 int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev);
 /*

@@ -15,6 +15,9 @@
 			 OP(ASSOC_RESUME) | OP(ASSOC_RELEASE))
 #define LB_OPS		(OP(CONN_GET) | OP(CONN_DEL) | OP(CONN_FLUSH) | \
 			 OP(STATS_GET))
+/* The changes: one association named. */
+#define MIGRATE_OPS	(OP(MIGRATE_START) | OP(MIGRATE_COMMIT) | \
+			 OP(MIGRATE_ABORT))
 
 static const struct {
 	unsigned int ops;	/* mask of OP() bits the text applies to */
@@ -68,6 +71,16 @@ static const struct {
 	  "this association cannot be moved (or the lbnl kernel module is too old)" },
 	{ OP(BYPASS_ACTIVE), ENOENT, "VIP or dest not found" },
 	{ OP(BYPASS_ACTIVE), ESTALE, "the VIP is no longer bypassed to that dest" },
+	{ MIGRATE_OPS, ENOENT, "VIP, association or migration not found" },
+	{ OP(MIGRATE_START), EBUSY,
+	  "a migration of this association is already open" },
+	{ OP(MIGRATE_START), EINVAL, "the association is not established" },
+	{ OP(MIGRATE_START), EPROTO,
+	  "malformed reply from the lbnl kernel module (the migration may be open: see \"lbnl migrate show\")" },
+	{ OP(MIGRATE_GET), EAGAIN,
+	  "the migrations kept changing during the dump, try again" },
+	{ MIGRATE_OPS | OP(MIGRATE_GET), EOPNOTSUPP,
+	  "the lbnl kernel module cannot migrate associations (too old?)" },
 	{ ANY_OP, EINVAL, "invalid argument (refused by the kernel module)" },
 	{ ANY_OP, ERANGE, "value out of range (refused by the kernel module)" },
 	{ LB_OPS, EOPNOTSUPP,

@@ -27,6 +27,10 @@ enum lbnl_op {
 	LBNL_OP_CONN_FLUSH,
 	LBNL_OP_STATS_GET,
 	LBNL_OP_BYPASS_ACTIVE,
+	LBNL_OP_MIGRATE_START,
+	LBNL_OP_MIGRATE_COMMIT,
+	LBNL_OP_MIGRATE_ABORT,
+	LBNL_OP_MIGRATE_GET,
 };
 
 /* err is a negative or positive errno value. */

@@ -113,27 +113,45 @@ void lbnl_print_flags(const struct lbnl_name_table *names, uint32_t flags)
 	close_json_array();
 }
 
-/* JSON: "age_ms": 12345; text: " age 12s" (whole seconds, rounded down). */
-static void print_ms(const char *key, const char *word, uint64_t ms)
+/*
+ * JSON: "age_ms": 12345; text: " age 12s", or with tenths " age 12.3s"
+ * (rounded down).
+ */
+static void print_ms(const char *key, const char *word, uint64_t ms,
+		     bool tenths)
 {
 	char text[64];
 
-	snprintf(text, sizeof(text), " %s %" PRIu64 "s", word, ms / 1000);
+	if (tenths)
+		snprintf(text, sizeof(text), " %s %" PRIu64 ".%" PRIu64 "s",
+			 word, ms / 1000, ms % 1000 / 100);
+	else
+		snprintf(text, sizeof(text), " %s %" PRIu64 "s", word,
+			 ms / 1000);
 	print_string(PRINT_FP, NULL, "%s", text);
 	print_u64(PRINT_JSON, key, NULL, ms);
 }
 
-void lbnl_conn_print(const struct lbnl_conn *c)
+/*
+ * What a line of the LB role starts with - text: "tcp 192.0.2.1:80";
+ * JSON: "vip": "192.0.2.1:80", "proto": "tcp" - and its peer.
+ */
+static void print_vip_and_peer(const struct lbnl_vip_key *vip,
+			       const struct lbnl_addr *peer_addr,
+			       uint16_t peer_port)
 {
-	const struct lbnl_vip_key *vip = &c->vip;
-
-	open_json_object(NULL);
-	/* Text: "tcp 192.0.2.1:80"; JSON: "vip": "192.0.2.1:80", "proto". */
 	print_name(PRINT_FP, NULL, "%s", &lbnl_proto_names, vip->proto);
 	print_endpoint(PRINT_ANY, "vip", " %s", &vip->addr, vip->port);
 	print_name(PRINT_JSON, "proto", NULL, &lbnl_proto_names, vip->proto);
-	print_endpoint(PRINT_ANY, "peer", " peer %s", &c->peer_addr,
-		       c->peer_port);
+	if (peer_addr)
+		print_endpoint(PRINT_ANY, "peer", " peer %s", peer_addr,
+			       peer_port);
+}
+
+void lbnl_conn_print(const struct lbnl_conn *c)
+{
+	open_json_object(NULL);
+	print_vip_and_peer(&c->vip, &c->peer_addr, c->peer_port);
 	if (c->has & LBNL_CONN_HAS_DEST)
 		print_endpoint(PRINT_ANY, "dest", " dest %s", &c->dest_addr,
 			       c->dest_port);
@@ -142,11 +160,11 @@ void lbnl_conn_print(const struct lbnl_conn *c)
 			   c->state);
 	lbnl_print_flags(&lbnl_conn_flag_names, c->flags);
 	if (c->has & LBNL_CONN_HAS_AGE)
-		print_ms("age_ms", "age", c->age_ms);
+		print_ms("age_ms", "age", c->age_ms, false);
 	if (c->has & LBNL_CONN_HAS_IDLE)
-		print_ms("idle_ms", "idle", c->idle_ms);
+		print_ms("idle_ms", "idle", c->idle_ms, false);
 	if (c->has & LBNL_CONN_HAS_EXPIRES)
-		print_ms("expires_ms", "expires", c->expires_ms);
+		print_ms("expires_ms", "expires", c->expires_ms, false);
 	if (c->has & LBNL_CONN_HAS_PACKETS)
 		print_u64(PRINT_ANY, "packets", " packets %" PRIu64,
 			  c->packets);
@@ -160,6 +178,41 @@ void lbnl_conn_print(const struct lbnl_conn *c)
 	}
 	print_nl();
 	close_json_object();
+}
+
+/* Migrations --------------------------------------------------------------- */
+
+void lbnl_migrate_print(const struct lbnl_migrate *m)
+{
+	unsigned int has = m->has;
+
+	print_vip_and_peer(&m->vip, has & LBNL_MIGRATE_HAS_PEER ?
+			   &m->peer.addr : NULL, m->peer.port);
+	if (has & LBNL_MIGRATE_HAS_VTAG)
+		print_uint(PRINT_ANY, "vtag", " vtag 0x%08x", m->vtag);
+	if (has & LBNL_MIGRATE_HAS_SOURCE)
+		print_endpoint(PRINT_ANY, "source", " from %s",
+			       &m->source.addr, m->source.port);
+	if (has & LBNL_MIGRATE_HAS_TARGET)
+		print_endpoint(PRINT_ANY, "target", " to %s",
+			       &m->target.addr, m->target.port);
+	if (has & LBNL_MIGRATE_HAS_STATE)
+		print_name(PRINT_ANY, "state", " state %s",
+			   &lbnl_migrate_state_names, m->state);
+	if (has & LBNL_MIGRATE_HAS_AGE)
+		print_ms("age_ms", "age", m->age_ms, true);
+	if (has & LBNL_MIGRATE_HAS_TIMEOUT)
+		print_uint(PRINT_ANY, "timeout_ms", " timeout %ums",
+			   m->timeout_ms);
+	if (has & LBNL_MIGRATE_HAS_BUFFERED)
+		print_uint(PRINT_ANY, "buffered", " buffered %u", m->buffered);
+	if (has & LBNL_MIGRATE_HAS_BUFFERED_MAX)
+		print_uint(PRINT_ANY, "buffered_max", " max %u",
+			   m->buffered_max);
+	if (has & LBNL_MIGRATE_HAS_ID)
+		print_uint(PRINT_ANY, "id", " id %u", m->id);
+	if (has & LBNL_MIGRATE_HAS_REASON)
+		print_string(PRINT_ANY, "reason", " reason %s", m->reason);
 }
 
 /* Counters --------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Printing what the LB role reports, through json_print (text or JSON):
- * connection-table entries ("lbnl conn show") and counters ("lbnl stats").
+ * connection-table entries ("lbnl conn show"), migrations ("lbnl migrate
+ * show", "lbnl monitor") and counters ("lbnl stats").
  *
  * An entry is one text line,
  *
@@ -12,6 +13,17 @@
  * or one JSON object {"vip":"192.0.2.1:80","proto":"tcp","peer":...,
  * "dest":...,"state":...,"flags":[...],"age_ms":..,"idle_ms":..,
  * "expires_ms":..,"packets":..,"bytes":..[,"my_vtag":..,"peer_vtag":..]}.
+ *
+ * A migration is
+ *
+ *   sctp 192.0.2.1:3868 peer 198.51.100.1:40000 vtag 0x1234abcd
+ *       from 203.0.113.11:3868 to 203.0.113.12:3868 state buffering
+ *       age 1.2s timeout 5000ms buffered 3 max 7 id 4 [reason deadline]
+ *
+ * or {"vip":"192.0.2.1:3868","proto":"sctp","peer":...,"vtag":305441741,
+ * "source":...,"target":...,"state":"buffering","age_ms":1234,
+ * "timeout_ms":5000,"buffered":3,"buffered_max":7,"id":4[,"reason":..]},
+ * with what the kernel sent (events: no vtag, state, age or counts).
  *
  * Counters are one document: {"global":{counters...,"drops":{"truncated":
  * N,...}},"vips":[{"vip":"192.0.2.1:80","proto":"tcp",counters...,
@@ -44,6 +56,12 @@ void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms);
 
 /* One entry: a text line, or a JSON object (the caller opens the array). */
 void lbnl_conn_print(const struct lbnl_conn *c);
+
+/*
+ * The fields of a migration: the caller opens and closes the JSON object
+ * and ends the text line.
+ */
+void lbnl_migrate_print(const struct lbnl_migrate *m);
 
 /*
  * The whole "stats" document: global (NULL: left out) and the entries of

@@ -124,10 +124,16 @@ static const struct lbnl_name drop_reasons[] = {
 	{ LBNL_DROP_TOO_BIG, "too_big" },
 	{ LBNL_DROP_NO_ROUTE, "no_route" },
 	{ LBNL_DROP_XMIT, "xmit" },
+	{ LBNL_DROP_MIGRATE_FULL, "migrate_full" },
 };
 TABLE(lbnl_drop_reason_names, drop_reasons,
       "{truncated|bad_header|bad_chunk|fragment|exthdr|no_dest|conn_limit|"
-      "dest_gone|nomem|too_big|no_route|xmit}");
+      "dest_gone|nomem|too_big|no_route|xmit|migrate_full}");
+
+static const struct lbnl_name migrate_states[] = {
+	{ LBNL_MIGRATE_BUFFERING, "buffering" },
+};
+TABLE(lbnl_migrate_state_names, migrate_states, "{buffering}");
 
 const char *lbnl_name(const struct lbnl_name_table *t, unsigned int value)
 {

@@ -34,6 +34,7 @@ extern const struct lbnl_name_table lbnl_feature_names;	/* bit values */
 extern const struct lbnl_name_table lbnl_conn_state_names;
 extern const struct lbnl_name_table lbnl_conn_flag_names;	/* bit values */
 extern const struct lbnl_name_table lbnl_drop_reason_names;
+extern const struct lbnl_name_table lbnl_migrate_state_names;
 
 /* NULL if the value has no name (e.g. a newer kernel's value). */
 const char *lbnl_name(const struct lbnl_name_table *t, unsigned int value);

@@ -101,6 +101,19 @@ static int on_get_reply(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+/* Send msg (always freed); its one reply into r. */
+static int get_transact(struct lbnl_nl *nl, struct nl_msg *msg,
+			struct get_reply *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = lbnl_transact(nl, msg, on_get_reply, r, NULL);
+	if (!err && !r->got)
+		err = -EPROTO;
+	return err;
+}
+
 static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip_key *key,
 	       const struct lbnl_dest *dest, struct get_reply *r)
 {
@@ -116,11 +129,7 @@ static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip_key *key,
 		nlmsg_free(msg);
 		return err;
 	}
-	memset(r, 0, sizeof(*r));
-	err = lbnl_transact(nl, msg, on_get_reply, r, NULL);
-	if (!err && !r->got)
-		err = -EPROTO;
-	return err;
+	return get_transact(nl, msg, r);
 }
 
 int lbnl_vip_get(struct lbnl_nl *nl, const struct lbnl_vip_key *key,
@@ -149,12 +158,21 @@ int lbnl_dest_get(struct lbnl_nl *nl, const struct lbnl_dest *key,
 
 /* Dumps ------------------------------------------------------------------ */
 
-/* Growable array of fixed-size items, shared by both list types. */
+/* Which part of a parsed message (struct lbnl_event) a dump collects. */
+enum event_part {
+	PART_VIP,
+	PART_DEST,
+	PART_ASSOC,
+	PART_MIGRATE,
+};
+
+/* Growable array of fixed-size items, shared by every list type. */
 struct collector {
 	void *items;
 	size_t count;
 	size_t cap;
 	size_t item_size;
+	enum event_part part;	/* for on_event_entry() */
 };
 
 static void *collector_add(struct collector *c)
@@ -176,31 +194,40 @@ static void collector_reset(struct collector *c)
 	c->cap = 0;
 }
 
-static int on_vip_entry(struct nlmsghdr *nlh, void *arg)
+/* The part of ev a dump collects, or NULL if ev lacks it. */
+static const void *event_part(const struct lbnl_event *ev,
+			      enum event_part part)
 {
-	struct lbnl_event ev;
-	struct lbnl_vip *vip;
-
-	if (lbnl_parse_msg(nlh, &ev) || !ev.has_vip)
-		return -EPROTO;
-	vip = collector_add(arg);
-	if (!vip)
-		return -ENOMEM;
-	*vip = ev.vip;
-	return 0;
+	switch (part) {
+	case PART_VIP:
+		return ev->has_vip ? &ev->vip : NULL;
+	case PART_DEST:
+		return ev->has_dest ? &ev->dest : NULL;
+	case PART_ASSOC:
+		return ev->has_assoc ? &ev->assoc : NULL;
+	case PART_MIGRATE:
+		return ev->has_migrate ? &ev->migrate : NULL;
+	}
+	return NULL;
 }
 
-static int on_dest_entry(struct nlmsghdr *nlh, void *arg)
+/* A dump message: its part the collector wants (which it must carry). */
+static int on_event_entry(struct nlmsghdr *nlh, void *arg)
 {
+	struct collector *c = arg;
 	struct lbnl_event ev;
-	struct lbnl_dest *dest;
+	const void *part;
+	void *item;
 
-	if (lbnl_parse_msg(nlh, &ev) || !ev.has_dest)
+	if (lbnl_parse_msg(nlh, &ev))
 		return -EPROTO;
-	dest = collector_add(arg);
-	if (!dest)
+	part = event_part(&ev, c->part);
+	if (!part)
+		return -EPROTO;
+	item = collector_add(c);
+	if (!item)
 		return -ENOMEM;
-	*dest = ev.dest;
+	memcpy(item, part, c->item_size);
 	return 0;
 }
 
@@ -247,8 +274,9 @@ static int dump(struct lbnl_nl *nl, uint8_t cmd,
 
 int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list)
 {
-	struct collector c = { .item_size = sizeof(*list->vips) };
-	int err = dump(nl, LBNL_CMD_VIP_GET, NULL, on_vip_entry, &c);
+	struct collector c = { .item_size = sizeof(*list->vips),
+			       .part = PART_VIP };
+	int err = dump(nl, LBNL_CMD_VIP_GET, NULL, on_event_entry, &c);
 
 	list->vips = c.items;
 	list->count = c.count;
@@ -258,8 +286,9 @@ int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list)
 int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 		   struct lbnl_dest_list *list)
 {
-	struct collector c = { .item_size = sizeof(*list->dests) };
-	int err = dump(nl, LBNL_CMD_DEST_GET, vip, on_dest_entry, &c);
+	struct collector c = { .item_size = sizeof(*list->dests),
+			       .part = PART_DEST };
+	int err = dump(nl, LBNL_CMD_DEST_GET, vip, on_event_entry, &c);
 
 	list->dests = c.items;
 	list->count = c.count;
@@ -268,24 +297,11 @@ int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 
 /* SCTP associations ------------------------------------------------------ */
 
-static int on_assoc_entry(struct nlmsghdr *nlh, void *arg)
-{
-	struct lbnl_event ev;
-	struct lbnl_assoc *assoc;
-
-	if (lbnl_parse_msg(nlh, &ev) || !ev.has_assoc)
-		return -EPROTO;
-	assoc = collector_add(arg);
-	if (!assoc)
-		return -ENOMEM;
-	*assoc = ev.assoc;
-	return 0;
-}
-
 int lbnl_assoc_dump(struct lbnl_nl *nl, struct lbnl_assoc_list *list)
 {
-	struct collector c = { .item_size = sizeof(*list->assocs) };
-	int err = dump(nl, LBNL_CMD_ASSOC_GET, NULL, on_assoc_entry, &c);
+	struct collector c = { .item_size = sizeof(*list->assocs),
+			       .part = PART_ASSOC };
+	int err = dump(nl, LBNL_CMD_ASSOC_GET, NULL, on_event_entry, &c);
 
 	list->assocs = c.items;
 	list->count = c.count;
@@ -535,6 +551,64 @@ int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 	int err = dump(nl, LBNL_CMD_STATS_GET, vip, on_stats_entry, &c);
 
 	list->entries = c.items;
+	list->count = c.count;
+	return err;
+}
+
+/* Migrations (LB role) ----------------------------------------------------- */
+
+/*
+ * A request naming one migration's association (with start's options
+ * unless key_only); with reply, its one reply is a migration.
+ */
+static int migrate_request(struct lbnl_nl *nl, uint8_t cmd,
+			   const struct lbnl_migrate *m, bool key_only,
+			   struct lbnl_migrate *reply)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_ACK);
+	struct get_reply r;
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	if (lbnl_put_vip_key(msg, &m->vip) ||
+	    lbnl_put_migrate(msg, m, key_only)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	if (!reply)
+		return lbnl_transact(nl, msg, NULL, NULL, NULL);
+	err = get_transact(nl, msg, &r);
+	if (!err && !r.ev.has_migrate)
+		err = -EPROTO;
+	if (!err)
+		*reply = r.ev.migrate;
+	return err;
+}
+
+int lbnl_migrate_start(struct lbnl_nl *nl, const struct lbnl_migrate *m,
+		       struct lbnl_migrate *opened)
+{
+	return migrate_request(nl, LBNL_CMD_MIGRATE_START, m, false, opened);
+}
+
+int lbnl_migrate_commit(struct lbnl_nl *nl, const struct lbnl_migrate *m)
+{
+	return migrate_request(nl, LBNL_CMD_MIGRATE_COMMIT, m, true, NULL);
+}
+
+int lbnl_migrate_abort(struct lbnl_nl *nl, const struct lbnl_migrate *m)
+{
+	return migrate_request(nl, LBNL_CMD_MIGRATE_ABORT, m, true, NULL);
+}
+
+int lbnl_migrate_dump(struct lbnl_nl *nl, struct lbnl_migrate_list *list)
+{
+	struct collector c = { .item_size = sizeof(*list->migrations),
+			       .part = PART_MIGRATE };
+	int err = dump(nl, LBNL_CMD_MIGRATE_GET, NULL, on_event_entry, &c);
+
+	list->migrations = c.items;
 	list->count = c.count;
 	return err;
 }

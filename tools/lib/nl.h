@@ -89,6 +89,23 @@ int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 		    struct lbnl_stats_list *list);
 
 /*
+ * Live SCTP migration, LB role. See <linux/lbnl.h>.
+ *
+ * The association is named by m->vip and its vtag or its peer, as m->has
+ * says (LBNL_MIGRATE_HAS_VTAG or LBNL_MIGRATE_HAS_PEER). lbnl_migrate_start
+ * also sends the target and the timeout if m->has says so (the kernel
+ * picks the target, and the deadline, otherwise); on success *opened is
+ * the migration as the kernel opened it. lbnl_migrate_commit hands the
+ * association to the target, lbnl_migrate_abort leaves it on the source.
+ * lbnl_migrate_dump: every open migration of the namespace.
+ */
+int lbnl_migrate_start(struct lbnl_nl *nl, const struct lbnl_migrate *m,
+		       struct lbnl_migrate *opened);
+int lbnl_migrate_commit(struct lbnl_nl *nl, const struct lbnl_migrate *m);
+int lbnl_migrate_abort(struct lbnl_nl *nl, const struct lbnl_migrate *m);
+int lbnl_migrate_dump(struct lbnl_nl *nl, struct lbnl_migrate_list *list);
+
+/*
  * Events. A handle that joined the events group is for events only: do
  * not send requests on it. lbnl_events_read() blocks for one batch and
  * calls cb for each event in it; -ENOBUFS means events were lost (the

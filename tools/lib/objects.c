@@ -58,6 +58,13 @@ void lbnl_stats_list_free(struct lbnl_stats_list *l)
 	l->count = 0;
 }
 
+void lbnl_migrate_list_free(struct lbnl_migrate_list *l)
+{
+	free(l->migrations);
+	l->migrations = NULL;
+	l->count = 0;
+}
+
 void lbnl_assoc_state_free(struct lbnl_assoc_state *s)
 {
 	free(s->laddrs);

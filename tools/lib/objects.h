@@ -247,15 +247,69 @@ struct lbnl_stats_list {
 	size_t count;
 };
 
+/* An address and a port: a peer, or a dest of a migration. */
+struct lbnl_endpoint {
+	struct lbnl_addr addr;
+	uint16_t port;
+};
+
+/* Bits of lbnl_migrate.has: which attributes a message carries. */
+enum {
+	LBNL_MIGRATE_HAS_ID		= 1U << 0,
+	LBNL_MIGRATE_HAS_VTAG		= 1U << 1,
+	LBNL_MIGRATE_HAS_PEER		= 1U << 2,	/* address and port */
+	LBNL_MIGRATE_HAS_SOURCE		= 1U << 3,
+	LBNL_MIGRATE_HAS_TARGET		= 1U << 4,
+	LBNL_MIGRATE_HAS_TIMEOUT	= 1U << 5,
+	LBNL_MIGRATE_HAS_STATE		= 1U << 6,
+	LBNL_MIGRATE_HAS_AGE		= 1U << 7,
+	LBNL_MIGRATE_HAS_BUFFERED	= 1U << 8,
+	LBNL_MIGRATE_HAS_BUFFERED_MAX	= 1U << 9,
+	LBNL_MIGRATE_HAS_REASON		= 1U << 10,
+};
+
+#define LBNL_MIGRATE_REASON_MAX	64
+
+/*
+ * A live migration of an SCTP association from one dest of a VIP to
+ * another (LB role, LBNL_A_MIGRATE), and its VIP. A request names the
+ * association by vtag or by peer (LBNL_MIGRATE_HAS_VTAG or _PEER); a
+ * start may add a target (port 0: the VIP's) and a timeout. A reply or
+ * an event has what the kernel sent; a dest port it left out or sent as
+ * 0 reads as the VIP's.
+ */
+struct lbnl_migrate {
+	struct lbnl_vip_key vip;
+	unsigned int has;		/* LBNL_MIGRATE_HAS_* */
+	uint32_t id;
+	uint32_t vtag;			/* the dest's tag: the peer sends it */
+	struct lbnl_endpoint peer;
+	struct lbnl_endpoint source;	/* the dest it leaves */
+	struct lbnl_endpoint target;	/* the dest it goes to */
+	uint32_t timeout_ms;		/* the deadline, from the start */
+	uint8_t state;			/* enum lbnl_migrate_state */
+	uint64_t age_ms;		/* since the start */
+	uint32_t buffered;		/* the peer's packets held now */
+	uint32_t buffered_max;		/* the most held at once */
+	char reason[LBNL_MIGRATE_REASON_MAX];	/* why it was aborted */
+};
+
+struct lbnl_migrate_list {
+	struct lbnl_migrate *migrations;
+	size_t count;
+};
+
 /* One multicast event: the command that made a change and the new state. */
 struct lbnl_event {
 	uint8_t cmd;			/* LBNL_CMD_* */
 	bool has_vip;			/* vip valid (a dest event: key only) */
 	bool has_dest;
 	bool has_assoc;			/* assoc: key and vtags */
+	bool has_migrate;		/* migrate (and the VIP key) */
 	struct lbnl_vip vip;
 	struct lbnl_dest dest;
 	struct lbnl_assoc assoc;
+	struct lbnl_migrate migrate;
 };
 
 bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
@@ -268,6 +322,7 @@ void lbnl_dest_list_free(struct lbnl_dest_list *l);
 void lbnl_assoc_list_free(struct lbnl_assoc_list *l);
 void lbnl_conn_list_free(struct lbnl_conn_list *l);
 void lbnl_stats_list_free(struct lbnl_stats_list *l);
+void lbnl_migrate_list_free(struct lbnl_migrate_list *l);
 void lbnl_assoc_state_free(struct lbnl_assoc_state *s);
 /* Same content (arrays compared element by element). */
 bool lbnl_assoc_state_equal(const struct lbnl_assoc_state *a,

@@ -5,22 +5,44 @@
 
 #include "util.h"
 
-/* Decimal digits only (no sign, blanks or hex), 0..UINT32_MAX. */
-int lbnl_parse_u32(const char *s, uint32_t *out)
+/* Digits of base 10 or 16 only (no sign, blanks or prefix), 0..UINT32_MAX. */
+static int parse_u32_digits(const char *s, unsigned int base, uint32_t *out)
 {
 	uint64_t v = 0;
 
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
 			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
+		if (d >= base)
+			return -EINVAL;
+		v = v * base + d;
 		if (v > UINT32_MAX)
 			return -ERANGE;
 	}
 	*out = (uint32_t)v;
 	return 0;
+}
+
+int lbnl_parse_u32(const char *s, uint32_t *out)
+{
+	return parse_u32_digits(s, 10, out);
+}
+
+int lbnl_parse_u32_or_hex(const char *s, uint32_t *out)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_u32_digits(s + 2, 16, out);
+	return parse_u32_digits(s, 10, out);
 }
 
 void *lbnl_grow_array(void *items, size_t *cap, size_t need, size_t size)

@@ -7,7 +7,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Decimal digits only (no sign, blanks or hex), 0..UINT32_MAX. -errno. */
 int lbnl_parse_u32(const char *s, uint32_t *out);
+/* The same, or hexadecimal after "0x" ("0x1a2b3c4d", as vtags print). */
+int lbnl_parse_u32_or_hex(const char *s, uint32_t *out);
 /* Now, in milliseconds since the epoch (CLOCK_REALTIME). */
 uint64_t lbnl_now_ms(void);
 /*

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_cli.sh LBNL: command-line tests that need no kernel module: help
-# for every object and command (conn, stats and vip bypass-active
-# included), usage errors (exit 2), restore syntax
+# for every object and command (conn, migrate, stats and vip
+# bypass-active included), usage errors (exit 2), restore syntax
 # errors, association state documents refused before anything is sent,
 # and - when the lbnl family is absent - the "not loaded" error.
 
@@ -79,6 +79,19 @@ expect 0 '^Usage: lbnl conn del VIP:PORT proto \{tcp\|udp\|sctp\} PEER:PORT$' ''
 	conn del 192.0.2.1:80 proto tcp help
 expect 0 '^Usage: lbnl stats' '' stats 192.0.2.1:80 help
 expect 0 '^Usage: lbnl stats' '' -j stats --help
+# migrate: "start" may be left out (an address in its place).
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl migrate \[start\] VIP:PORT proto sctp \{vtag V \| peer PEER:PORT\}$' '' migrate $h
+	for cmd in start commit abort show; do
+		expect 0 "^Usage: lbnl migrate (\\[$cmd\\]|$cmd) " '' migrate $cmd $h
+	done
+	expect 0 '^Usage: lbnl migrate \[start\] VIP:PORT' '' migrate 192.0.2.1:3868 $h
+done
+expect 0 '^                            \[to DADDR\[:PORT\]\] \[timeout MS\]$' '' migrate start help
+expect 0 '^Open a live migration of an SCTP association' '' migrate 192.0.2.1:3868 proto sctp help
+expect 0 '^Usage: lbnl migrate commit VIP:PORT proto sctp \{vtag V \| peer PEER:PORT\}$' '' \
+	migrate commit 192.0.2.1:3868 proto sctp vtag 1 help
+expect 0 '^Usage: lbnl migrate show \[-j \[-p\]\]$' '' -j migrate show --help
 "$lbnl" --help | grep -q '^       lbnl restore \[FILE\]$' && ok ||
 	not_ok "--help does not list restore"
 for synopsis in 'assoc show \[-j \[-p\]\]' \
@@ -90,7 +103,11 @@ for synopsis in 'assoc show \[-j \[-p\]\]' \
 		'conn del VIP:PORT proto {tcp|udp|sctp} PEER:PORT' \
 		'conn flush \[VIP:PORT proto {tcp|udp|sctp}\]' \
 		'stats \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
-		'vip bypass-active VIP:PORT proto {tcp|udp|sctp} DADDR\[:PORT\]'; do
+		'vip bypass-active VIP:PORT proto {tcp|udp|sctp} DADDR\[:PORT\]' \
+		'migrate \[start\] VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
+		'migrate commit VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
+		'migrate abort VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
+		'migrate show \[-j \[-p\]\]'; do
 	"$lbnl" --help | grep -q "^       lbnl $synopsis\$" && ok ||
 		not_ok "--help does not list $synopsis"
 done
@@ -207,6 +224,60 @@ usage "missing 'proto" stats 192.0.2.1:80
 usage "invalid proto 'TCP'" stats 192.0.2.1:80 proto TCP
 usage "unknown option '-x'" stats -j -x
 usage "invalid VIP address 'show'" stats show
+mig='192.0.2.1:3868 proto sctp'
+usage "unknown command 'sh' for 'migrate'" migrate sh
+usage "unknown command 'comit' for 'migrate'" migrate comit $mig vtag 1
+usage "unknown command 'list' for 'migrate'" migrate list
+usage 'missing VIP address' migrate start
+usage "invalid VIP address 'x'" migrate start x
+usage "invalid VIP address '192.0.2.1': missing port" migrate 192.0.2.1 proto sctp vtag 1
+usage "invalid VIP address '192.0.2.1:x'" migrate 192.0.2.1:x proto sctp vtag 1
+usage "invalid VIP address '2001:db8::1': missing port" migrate 2001:db8::1 proto sctp vtag 1
+usage "invalid VIP address '\[2001:db8::1\]': missing port" migrate [2001:db8::1] proto sctp vtag 1
+usage "missing 'proto" migrate 192.0.2.1:3868
+usage "expected 'proto' after the VIP address, got 'vtag'" migrate 192.0.2.1:3868 vtag 1
+usage "invalid proto 'SCTP'" migrate 192.0.2.1:3868 proto SCTP vtag 1
+for cmd in start commit abort; do
+	usage "missing 'vtag V' or 'peer PEER:PORT' \(the association\)" migrate $cmd $mig
+	usage "'vtag' and 'peer' both given" migrate $cmd $mig vtag 1 peer 198.51.100.1:40000
+	usage "'vtag' and 'peer' both given" migrate $cmd $mig peer 198.51.100.1:40000 vtag 1
+	usage "missing value for 'vtag'" migrate $cmd $mig vtag
+	usage "missing value for 'peer'" migrate $cmd $mig peer
+	usage "'vtag' given twice" migrate $cmd $mig vtag 1 vtag 2
+	usage "unknown keyword 'dest'" migrate $cmd $mig vtag 1 dest 203.0.113.12
+	usage "unknown keyword '-j'" migrate $cmd $mig vtag 1 -j
+	for v in -1 0x 0x100000000 4294967296 1a2b 0xg1 ' 1' 0b1 12x; do
+		usage "invalid vtag '$v', expected a 32-bit number \(decimal, or hexadecimal after 0x\)" \
+			migrate $cmd $mig vtag "$v"
+	done
+	usage "invalid peer address '198.51.100.1': missing port" migrate $cmd $mig peer 198.51.100.1
+	usage "invalid peer address 'x'" migrate $cmd $mig peer x
+	usage "peer address '\[2001:db8::1\]:40000' is not of the VIP's address family" \
+		migrate $cmd $mig peer [2001:db8::1]:40000
+	usage "peer address '198.51.100.1:40000' is not of the VIP's address family" \
+		migrate $cmd [2001:db8::1]:3868 proto sctp peer 198.51.100.1:40000
+done
+for cmd in commit abort; do
+	usage "unknown keyword 'to'" migrate $cmd $mig vtag 1 to 203.0.113.12
+	usage "unknown keyword 'timeout'" migrate $cmd $mig peer 198.51.100.1:40000 timeout 1
+	expect 2 '' "^Usage: lbnl migrate $cmd VIP:PORT proto sctp \\{vtag V \\| peer PEER:PORT\\}\$" \
+		migrate $cmd $mig
+done
+usage "missing value for 'to'" migrate $mig vtag 1 to
+usage "invalid dest address 'x'" migrate $mig vtag 1 to x
+usage "invalid dest address '203.0.113.12:x'" migrate start $mig vtag 1 to 203.0.113.12:x
+usage "'to' given twice" migrate $mig vtag 1 to 203.0.113.12 to 203.0.113.13
+usage "missing value for 'timeout'" migrate $mig vtag 1 timeout
+usage "invalid timeout '1s', expected milliseconds" migrate $mig vtag 1 timeout 1s
+usage "invalid timeout '-1'" migrate start $mig vtag 1 timeout -1
+usage "invalid timeout '4294967296'" migrate $mig vtag 1 timeout 4294967296
+usage "'timeout' given twice" migrate $mig vtag 1 timeout 1 timeout 2
+expect 2 '' '^Usage: lbnl migrate \[start\] VIP:PORT' migrate $mig
+expect 2 '' '^                            \[to DADDR\[:PORT\]\] \[timeout MS\]$' migrate start $mig
+usage "unexpected argument 'x'" migrate show x
+usage "unexpected argument '192.0.2.1:3868'" migrate show -j 192.0.2.1:3868
+usage "unknown option '-x'" migrate show -x
+expect 2 '' '^Usage: lbnl migrate show \[-j \[-p\]\]$' migrate show x
 expect 2 '' '^Usage: lbnl conn del VIP:PORT proto \{tcp\|udp\|sctp\} PEER:PORT$' \
 	conn del 192.0.2.1:80 proto tcp
 expect 2 '' '^Usage: lbnl stats ' stats 192.0.2.1:80 proto
@@ -235,6 +306,14 @@ restore_expect 2 "^Error: line 2: 'conn del' cannot be restored" \
 restore_expect 2 "^Error: line 1: 'stats' cannot be restored" 'stats\n'
 restore_expect 2 "^Error: line 2: 'vip bypass-active' cannot be restored" \
 	'vip add 192.0.2.1:80 proto tcp mode tun bypass auto\nvip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1\n'
+restore_expect 2 "^Error: line 1: 'migrate start' cannot be restored" \
+	'migrate start 192.0.2.1:3868 proto sctp vtag 1\n'
+restore_expect 2 "^Error: line 1: 'migrate start' cannot be restored" \
+	'migrate 192.0.2.1:3868 proto sctp vtag 1\n'
+restore_expect 2 "^Error: line 2: 'migrate commit' cannot be restored" \
+	'flush\nlbnl migrate commit 192.0.2.1:3868 proto sctp vtag 1\n'
+restore_expect 2 "^Error: line 1: 'migrate show' cannot be restored" 'migrate show\n'
+restore_expect 2 "^Error: line 1: unknown command 'migrate sh'" 'migrate sh\n'
 restore_expect 2 '^Error: line 1: too many words' "$(printf 'x %.0s' {1..70})\n"
 "$lbnl" restore /nonexistent/file >/dev/null 2>"$err"
 [ $? = 1 ] && grep -q "^Error: cannot open '/nonexistent/file'" "$err" && ok ||
@@ -293,7 +372,16 @@ if grep -q 'not loaded' "$err"; then
 			"conn flush" "conn flush 192.0.2.1:80 proto udp" \
 			"stats" "-j stats" "stats -j -p" "stats [2001:db8:10::1]:80 proto tcp" \
 			"vip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1" \
-			"vip bypass-active [2001:db8::1]:443 proto sctp [2001:db8:1::10]:8443"; do
+			"vip bypass-active [2001:db8::1]:443 proto sctp [2001:db8:1::10]:8443" \
+			"migrate" "migrate show" "-j migrate show" "migrate show -j -p" \
+			"migrate start 192.0.2.1:3868 proto sctp vtag 0x1a2b3c4d" \
+			"migrate 192.0.2.1:3868 proto sctp vtag 0X1A2B3C4D to 203.0.113.12" \
+			"-j migrate 192.0.2.1:3868 proto sctp vtag 439041101 to 203.0.113.12:3869 timeout 5000" \
+			"migrate [2001:db8::1]:3868 proto sctp peer [2001:db8:1::1]:40000 timeout 0" \
+			"migrate start 192.0.2.1:3868 proto sctp timeout 10 to 203.0.113.12 peer 198.51.100.1:40000" \
+			"migrate commit 192.0.2.1:3868 proto sctp vtag 0xffffffff" \
+			"migrate abort 192.0.2.1:3868 proto sctp peer 198.51.100.1:40000" \
+			"migrate 192.0.2.1:80 proto tcp peer 198.51.100.1:40000"; do
 		expect 1 '' '^Error: lbnl kernel module not loaded \(modprobe lbnl\)$' $args
 	done
 	restore_expect 1 '^Error: lbnl kernel module not loaded' 'flush\n'

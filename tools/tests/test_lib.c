@@ -3,8 +3,8 @@
  * Unit tests of the parts of the lbnl library that need no kernel:
  * address/port parsing and formatting, numbers, names, JSON printing,
  * JSON parsing, the association state document, the LB role's
- * connection entries and counters, and a VIP's bypass state (netlink
- * messages built here, parsed and printed by the library).
+ * connection entries, counters and migrations, and a VIP's bypass state
+ * (netlink messages built here, parsed and printed by the library).
  * Prints one line per failure; exit status 0 if all passed.
  */
 #include <arpa/inet.h>
@@ -144,6 +144,23 @@ static void test_numbers(void)
 	CHECK(lbnl_parse_u32("-1", &v), "u32 negative");
 	CHECK(lbnl_parse_u32(" 1", &v), "u32 blank");
 	CHECK(lbnl_parse_u32("1e3", &v), "u32 junk");
+	CHECK(!lbnl_parse_u32_or_hex("0x1a2B3c4D", &v) && v == 0x1a2b3c4d,
+	      "hex u32");
+	CHECK(!lbnl_parse_u32_or_hex("0XFFFFFFFF", &v) && v == 0xffffffff,
+	      "hex u32 max, 0X");
+	CHECK(!lbnl_parse_u32_or_hex("0x00000001", &v) && v == 1,
+	      "hex leading zeros");
+	CHECK(!lbnl_parse_u32_or_hex("439041101", &v) && v == 439041101,
+	      "decimal, as well");
+	CHECK(!lbnl_parse_u32_or_hex("0", &v) && v == 0, "0 is decimal");
+	CHECK(lbnl_parse_u32_or_hex("0x100000000", &v) == -ERANGE,
+	      "hex u32 max+1");
+	CHECK(lbnl_parse_u32_or_hex("0x", &v), "hex without digits");
+	CHECK(lbnl_parse_u32_or_hex("1a2b", &v), "hex without 0x");
+	CHECK(lbnl_parse_u32_or_hex("0x-1", &v) && lbnl_parse_u32_or_hex("-0x1",
+									 &v),
+	      "hex with a sign");
+	CHECK(lbnl_parse_u32("0x1", &v), "lbnl_parse_u32 takes no hex");
 	CHECK(!lbnl_parse_port("65535", &p) && p == 65535, "port max");
 	CHECK(lbnl_parse_port("65536", &p), "port max+1");
 }
@@ -189,6 +206,14 @@ static void test_names(void)
 		      "xmit"), "xmit");
 	CHECK(!lbnl_value(&lbnl_drop_reason_names, "conn_limit", &v) &&
 	      v == LBNL_DROP_CONN_LIMIT, "conn_limit");
+	CHECK(!strcmp(lbnl_name(&lbnl_drop_reason_names,
+				LBNL_DROP_MIGRATE_FULL), "migrate_full"),
+	      "migrate_full");
+	CHECK(lbnl_migrate_state_names.count == __LBNL_MIGRATE_STATE_MAX,
+	      "a name for every migration state");
+	CHECK(!strcmp(lbnl_name(&lbnl_migrate_state_names,
+				LBNL_MIGRATE_BUFFERING), "buffering"),
+	      "buffering");
 }
 
 /* Run print in text or JSON mode, compare the output with expect. */
@@ -798,9 +823,10 @@ static struct nl_msg *sctp_conn_msg(void)
 
 /*
  * A TCP entry of an IPv4 VIP: dest port 0 (the VIP's), a state without a
- * name, no flags. parts: which optional attributes to leave out.
+ * name, no flags. parts: which optional attributes to leave out (or, for
+ * a migration, spoil: BAD_SOURCE).
  */
-enum { NO_VIP = 1, NO_PEER_PORT = 2, SHORT_AGE = 4 };
+enum { NO_VIP = 1, NO_PEER_PORT = 2, SHORT_AGE = 4, BAD_SOURCE = 8 };
 
 static struct nl_msg *tcp_conn_msg(unsigned int parts)
 {
@@ -1247,6 +1273,258 @@ static void test_bypass(void)
 		      "VIP or dest not found"), "ENOENT of bypass-active");
 }
 
+/* Live SCTP migration (LB role) ------------------------------------------- */
+
+/* A nest of enum lbnl_dest_attr: a migration's SOURCE or TARGET. */
+static void put_dest_nest(struct nl_msg *msg, int type, const char *addr,
+			  uint16_t port)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	put_addr(msg, LBNL_A_DEST_ADDR, addr);
+	nla_put_u16(msg, LBNL_A_DEST_PORT, port);
+	nla_nest_end(msg, nest);
+}
+
+/*
+ * A MIGRATE_GET entry of an IPv4 SCTP VIP with every attribute (source
+ * port 0: the VIP's) and an unknown one; parts as for tcp_conn_msg().
+ */
+static struct nl_msg *migrate_get_msg(unsigned int parts)
+{
+	struct nl_msg *msg = msg_new(LBNL_CMD_MIGRATE_GET);
+	struct nlattr *nest;
+
+	if (!(parts & NO_VIP))
+		put_vip(msg, "192.0.2.1", 3868, IPPROTO_SCTP);
+	nest = nla_nest_start(msg, LBNL_A_MIGRATE);
+	nla_put_u32(msg, LBNL_A_MIGRATE_ID, 4);
+	nla_put_u32(msg, LBNL_A_MIGRATE_VTAG, 0x1234abcd);
+	put_addr(msg, LBNL_A_MIGRATE_PEER_ADDR, "198.51.100.1");
+	if (!(parts & NO_PEER_PORT))
+		nla_put_u16(msg, LBNL_A_MIGRATE_PEER_PORT, 40000);
+	if (parts & BAD_SOURCE) {
+		struct nlattr *src = nla_nest_start(msg, LBNL_A_MIGRATE_SOURCE);
+
+		nla_put_u16(msg, LBNL_A_DEST_PORT, 3868);	/* no address */
+		nla_nest_end(msg, src);
+	} else {
+		put_dest_nest(msg, LBNL_A_MIGRATE_SOURCE, "203.0.113.11", 0);
+	}
+	put_dest_nest(msg, LBNL_A_MIGRATE_TARGET, "203.0.113.12", 3868);
+	nla_put_u32(msg, LBNL_A_MIGRATE_TIMEOUT_MS, 5000);
+	nla_put_u8(msg, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING);
+	if (parts & SHORT_AGE)
+		nla_put_u32(msg, LBNL_A_MIGRATE_AGE_MS, 1234);
+	else
+		put_u64_pad(msg, LBNL_A_MIGRATE_AGE_MS, LBNL_A_MIGRATE_PAD,
+			    1234);
+	nla_put_u32(msg, LBNL_A_MIGRATE_BUFFERED, 3);
+	nla_put_u32(msg, LBNL_A_MIGRATE_BUFFERED_MAX, 7);
+	nla_put_u32(msg, LBNL_A_MIGRATE_MAX + 3, 9);	/* a newer kernel's */
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+/* An event of an IPv6 VIP: no vtag, state, age or counts; maybe a reason. */
+static struct nl_msg *migrate_event_msg(uint8_t cmd, const char *reason)
+{
+	struct nl_msg *msg = msg_new(cmd);
+	struct nlattr *nest;
+
+	put_vip(msg, "2001:db8:10::1", 3868, IPPROTO_SCTP);
+	nest = nla_nest_start(msg, LBNL_A_MIGRATE);
+	nla_put_u32(msg, LBNL_A_MIGRATE_ID, 5);
+	put_addr(msg, LBNL_A_MIGRATE_PEER_ADDR, "2001:db8:1::1");
+	nla_put_u16(msg, LBNL_A_MIGRATE_PEER_PORT, 40000);
+	put_dest_nest(msg, LBNL_A_MIGRATE_SOURCE, "2001:db8:2::11", 3868);
+	put_dest_nest(msg, LBNL_A_MIGRATE_TARGET, "2001:db8:2::12", 3869);
+	if (reason)
+		nla_put_string(msg, LBNL_A_MIGRATE_REASON, reason);
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static struct lbnl_migrate migrate_sample;
+
+/* As "migrate show" prints it: an array of one. */
+static void print_migrate_sample(void)
+{
+	open_json_array(NULL);
+	open_json_object(NULL);
+	lbnl_migrate_print(&migrate_sample);
+	print_nl();
+	close_json_object();
+	close_json_array();
+}
+
+/*
+ * A request's migrate nest, built by lbnl_put_migrate(), into mt (all
+ * NULL if it is not one nest alone). Free the message after using mt.
+ */
+static struct nl_msg *put_migrate_parsed(const struct lbnl_migrate *m,
+					 bool key_only, struct nlattr **mt)
+{
+	struct nl_msg *msg = msg_new(LBNL_CMD_MIGRATE_START);
+	struct nlattr *tb[LBNL_A_MAX + 1];
+
+	if (lbnl_put_migrate(msg, m, key_only) ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, LBNL_A_MAX, NULL) ||
+	    !tb[LBNL_A_MIGRATE] || tb[LBNL_A_VIP] ||
+	    nla_parse_nested(mt, LBNL_A_MIGRATE_MAX, tb[LBNL_A_MIGRATE],
+			     NULL))
+		memset(mt, 0, (LBNL_A_MIGRATE_MAX + 1) * sizeof(*mt));
+	return msg;
+}
+
+static void test_migrate_requests(void)
+{
+	struct nlattr *mt[LBNL_A_MIGRATE_MAX + 1], *dt[LBNL_A_DEST_MAX + 1];
+	struct lbnl_migrate m = { .has = LBNL_MIGRATE_HAS_VTAG |
+					 LBNL_MIGRATE_HAS_TARGET |
+					 LBNL_MIGRATE_HAS_TIMEOUT,
+				  .vtag = 0x1234abcd, .timeout_ms = 5000 };
+
+	struct nl_msg *msg;
+
+	lbnl_parse_addr("203.0.113.12", &m.target.addr);
+	msg = put_migrate_parsed(&m, false, mt);
+	CHECK(mt[LBNL_A_MIGRATE_VTAG] &&
+	      nla_get_u32(mt[LBNL_A_MIGRATE_VTAG]) == 0x1234abcd &&
+	      !mt[LBNL_A_MIGRATE_PEER_ADDR] && !mt[LBNL_A_MIGRATE_PEER_PORT] &&
+	      mt[LBNL_A_MIGRATE_TIMEOUT_MS] &&
+	      nla_get_u32(mt[LBNL_A_MIGRATE_TIMEOUT_MS]) == 5000 &&
+	      mt[LBNL_A_MIGRATE_TARGET] && !mt[LBNL_A_MIGRATE_SOURCE] &&
+	      !nla_parse_nested(dt, LBNL_A_DEST_MAX, mt[LBNL_A_MIGRATE_TARGET],
+				NULL) &&
+	      dt[LBNL_A_DEST_ADDR] && nla_len(dt[LBNL_A_DEST_ADDR]) == 4 &&
+	      !memcmp(nla_data(dt[LBNL_A_DEST_ADDR]), m.target.addr.raw, 4) &&
+	      dt[LBNL_A_DEST_PORT] && nla_get_u16(dt[LBNL_A_DEST_PORT]) == 0 &&
+	      !dt[LBNL_A_DEST_WEIGHT] && !mt[LBNL_A_MIGRATE_ID],
+	      "start by vtag, to a target (port 0: the VIP's), timeout");
+	nlmsg_free(msg);
+	msg = put_migrate_parsed(&m, true, mt);
+	CHECK(mt[LBNL_A_MIGRATE_VTAG] && !mt[LBNL_A_MIGRATE_TARGET] &&
+	      !mt[LBNL_A_MIGRATE_TIMEOUT_MS],
+	      "commit/abort by vtag: the association only");
+	nlmsg_free(msg);
+
+	m.has = LBNL_MIGRATE_HAS_PEER;
+	lbnl_parse_addr("2001:db8:1::1", &m.peer.addr);
+	m.peer.port = 40000;
+	msg = put_migrate_parsed(&m, false, mt);
+	CHECK(!mt[LBNL_A_MIGRATE_VTAG] && mt[LBNL_A_MIGRATE_PEER_ADDR] &&
+	      nla_len(mt[LBNL_A_MIGRATE_PEER_ADDR]) == 16 &&
+	      !memcmp(nla_data(mt[LBNL_A_MIGRATE_PEER_ADDR]),
+		      m.peer.addr.raw, 16) &&
+	      mt[LBNL_A_MIGRATE_PEER_PORT] &&
+	      nla_get_u16(mt[LBNL_A_MIGRATE_PEER_PORT]) == 40000 &&
+	      !mt[LBNL_A_MIGRATE_TARGET] && !mt[LBNL_A_MIGRATE_TIMEOUT_MS],
+	      "start by peer: the kernel's target and deadline");
+	nlmsg_free(msg);
+}
+
+static void test_migrate(void)
+{
+	struct lbnl_migrate *m = &migrate_sample;
+	struct nl_msg *msg = migrate_get_msg(0);
+	struct lbnl_event ev;
+	unsigned int parts;
+	int err;
+
+	err = lbnl_parse_msg(nlmsg_hdr(msg), &ev);
+	nlmsg_free(msg);
+	CHECK(!err && ev.cmd == LBNL_CMD_MIGRATE_GET && ev.has_vip &&
+	      ev.has_migrate && !ev.has_dest && !ev.has_assoc,
+	      "MIGRATE_GET entry refused: %d", err);
+	*m = ev.migrate;
+	CHECK(m->has == (LBNL_MIGRATE_HAS_ID | LBNL_MIGRATE_HAS_VTAG |
+			 LBNL_MIGRATE_HAS_PEER | LBNL_MIGRATE_HAS_SOURCE |
+			 LBNL_MIGRATE_HAS_TARGET | LBNL_MIGRATE_HAS_TIMEOUT |
+			 LBNL_MIGRATE_HAS_STATE | LBNL_MIGRATE_HAS_AGE |
+			 LBNL_MIGRATE_HAS_BUFFERED |
+			 LBNL_MIGRATE_HAS_BUFFERED_MAX),
+	      "every attribute but the reason marked present: 0x%x", m->has);
+	CHECK(lbnl_vip_key_equal(&m->vip, &ev.vip.key) &&
+	      m->vip.proto == IPPROTO_SCTP && m->id == 4 &&
+	      m->vtag == 0x1234abcd && m->peer.port == 40000 &&
+	      m->source.port == 3868 && m->target.port == 3868 &&
+	      m->timeout_ms == 5000 && m->age_ms == 1234 &&
+	      m->buffered == 3 && m->buffered_max == 7,
+	      "migration values (source port 0 is the VIP's)");
+	check_output(false, false, print_migrate_sample,
+		     "sctp 192.0.2.1:3868 peer 198.51.100.1:40000 "
+		     "vtag 0x1234abcd from 203.0.113.11:3868 "
+		     "to 203.0.113.12:3868 state buffering age 1.2s "
+		     "timeout 5000ms buffered 3 max 7 id 4\n");
+	check_output(true, false, print_migrate_sample,
+		     "[{\"vip\":\"192.0.2.1:3868\",\"proto\":\"sctp\","
+		     "\"peer\":\"198.51.100.1:40000\",\"vtag\":305441741,"
+		     "\"source\":\"203.0.113.11:3868\","
+		     "\"target\":\"203.0.113.12:3868\","
+		     "\"state\":\"buffering\",\"age_ms\":1234,"
+		     "\"timeout_ms\":5000,\"buffered\":3,"
+		     "\"buffered_max\":7,\"id\":4}]\n");
+	/* A state without a name (a newer module's), a tiny vtag. */
+	m->state = 7;
+	m->vtag = 1;
+	m->age_ms = 60999;
+	check_output(false, false, print_migrate_sample,
+		     "sctp 192.0.2.1:3868 peer 198.51.100.1:40000 "
+		     "vtag 0x00000001 from 203.0.113.11:3868 "
+		     "to 203.0.113.12:3868 state 7 age 60.9s "
+		     "timeout 5000ms buffered 3 max 7 id 4\n");
+
+	/* Events: what "monitor" prints after "migrate abort ". */
+	msg = migrate_event_msg(LBNL_CMD_MIGRATE_ABORT, "deadline");
+	err = lbnl_parse_msg(nlmsg_hdr(msg), &ev);
+	nlmsg_free(msg);
+	CHECK(!err && ev.cmd == LBNL_CMD_MIGRATE_ABORT && ev.has_migrate &&
+	      !strcmp(ev.migrate.reason, "deadline"),
+	      "MIGRATE_ABORT event refused: %d", err);
+	*m = ev.migrate;
+	check_output(false, false, print_migrate_sample,
+		     "sctp [2001:db8:10::1]:3868 peer [2001:db8:1::1]:40000 "
+		     "from [2001:db8:2::11]:3868 to [2001:db8:2::12]:3869 "
+		     "id 5 reason deadline\n");
+	check_output(true, false, print_migrate_sample,
+		     "[{\"vip\":\"[2001:db8:10::1]:3868\",\"proto\":\"sctp\","
+		     "\"peer\":\"[2001:db8:1::1]:40000\","
+		     "\"source\":\"[2001:db8:2::11]:3868\","
+		     "\"target\":\"[2001:db8:2::12]:3869\",\"id\":5,"
+		     "\"reason\":\"deadline\"}]\n");
+	msg = migrate_event_msg(LBNL_CMD_MIGRATE_START, NULL);
+	err = lbnl_parse_msg(nlmsg_hdr(msg), &ev);
+	nlmsg_free(msg);
+	CHECK(!err && !(ev.migrate.has & (LBNL_MIGRATE_HAS_VTAG |
+					  LBNL_MIGRATE_HAS_REASON)),
+	      "MIGRATE_START event: no vtag, no reason");
+
+	for (parts = NO_VIP; parts <= BAD_SOURCE; parts <<= 1) {
+		msg = migrate_get_msg(parts);
+		CHECK(lbnl_parse_msg(nlmsg_hdr(msg), &ev) == -EPROTO,
+		      "malformed migration (parts 0x%x) accepted", parts);
+		nlmsg_free(msg);
+	}
+
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_MIGRATE_START, -EBUSY),
+		      "a migration of this association is already open"),
+	      "EBUSY of migrate start");
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_MIGRATE_START, EINVAL),
+		      "the association is not established"),
+	      "EINVAL of migrate start");
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_MIGRATE_COMMIT, EINVAL),
+		      "invalid argument (refused by the kernel module)"),
+	      "EINVAL of migrate commit");
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_MIGRATE_ABORT, -ENOENT),
+		      "VIP, association or migration not found"),
+	      "ENOENT of migrate abort");
+	CHECK(!strcmp(lbnl_strerror(LBNL_OP_MIGRATE_GET, -EAGAIN),
+		      "the migrations kept changing during the dump, try again"),
+	      "EAGAIN of migrate show");
+	test_migrate_requests();
+}
+
 static void test_key_order(void)
 {
 	struct lbnl_vip_key a = { .port = 80, .proto = IPPROTO_TCP };
@@ -1282,6 +1560,7 @@ int main(void)
 	test_conn();
 	test_stats();
 	test_bypass();
+	test_migrate();
 	test_key_order();
 	printf("test_lib: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
