@@ -48,9 +48,6 @@ static const struct nla_policy lbnl_paths_policy[LBNL_A_PATH + 1] = {
 	[LBNL_A_PATH] = NLA_POLICY_NESTED(lbnl_path_policy),
 };
 
-#define LBNL_READ_ONLY { .type = NLA_REJECT, \
-			 .reject_message = "attribute is read-only" }
-
 static const struct nla_policy lbnl_assoc_policy[LBNL_A_ASSOC_MAX + 1] = {
 	[LBNL_A_ASSOC_VERSION] = { .type = NLA_U32 },
 	[LBNL_A_ASSOC_LADDR] = NLA_POLICY_RANGE(NLA_BINARY,

@@ -15,9 +15,6 @@
 
 /* ---- connection entries ----------------------------------------------- */
 
-#define LBNL_READ_ONLY { .type = NLA_REJECT, \
-			 .reject_message = "attribute is read-only" }
-
 const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1] = {
 	[LBNL_A_CONN_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
 						   sizeof(struct in_addr),

@@ -642,6 +642,10 @@ int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
 int lbnl_put_addr(struct sk_buff *skb, int type,
 		  const union nf_inet_addr *addr, u8 family);
 int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
+
+/* Policy of an attribute replies carry and requests may not. */
+#define LBNL_READ_ONLY { .type = NLA_REJECT, \
+			 .reject_message = "attribute is read-only" }
 extern const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1];
 extern const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1];
 int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,

@@ -107,28 +107,21 @@ static struct netlink_range_validation lbnl_migrate_timeout_range = {
 };
 
 static const struct nla_policy lbnl_migrate_policy[LBNL_A_MIGRATE_MAX + 1] = {
-	[LBNL_A_MIGRATE_ID] = { .type = NLA_REJECT,
-				.reject_message = "attribute is read-only" },
+	[LBNL_A_MIGRATE_ID] = LBNL_READ_ONLY,
 	[LBNL_A_MIGRATE_VTAG] = { .type = NLA_U32 },
 	[LBNL_A_MIGRATE_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
 						      sizeof(struct in_addr),
 						      sizeof(struct in6_addr)),
 	[LBNL_A_MIGRATE_PEER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
-	[LBNL_A_MIGRATE_SOURCE] = { .type = NLA_REJECT,
-				    .reject_message = "attribute is read-only" },
+	[LBNL_A_MIGRATE_SOURCE] = LBNL_READ_ONLY,
 	[LBNL_A_MIGRATE_TARGET] = NLA_POLICY_NESTED(lbnl_dest_policy),
 	[LBNL_A_MIGRATE_TIMEOUT_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &lbnl_migrate_timeout_range),
-	[LBNL_A_MIGRATE_STATE] = { .type = NLA_REJECT,
-				   .reject_message = "attribute is read-only" },
-	[LBNL_A_MIGRATE_AGE_MS] = { .type = NLA_REJECT,
-				    .reject_message = "attribute is read-only" },
-	[LBNL_A_MIGRATE_BUFFERED] = { .type = NLA_REJECT,
-				      .reject_message = "attribute is read-only" },
-	[LBNL_A_MIGRATE_BUFFERED_MAX] = { .type = NLA_REJECT,
-					  .reject_message = "attribute is read-only" },
-	[LBNL_A_MIGRATE_REASON] = { .type = NLA_REJECT,
-				    .reject_message = "attribute is read-only" },
+	[LBNL_A_MIGRATE_STATE] = LBNL_READ_ONLY,
+	[LBNL_A_MIGRATE_AGE_MS] = LBNL_READ_ONLY,
+	[LBNL_A_MIGRATE_BUFFERED] = LBNL_READ_ONLY,
+	[LBNL_A_MIGRATE_BUFFERED_MAX] = LBNL_READ_ONLY,
+	[LBNL_A_MIGRATE_REASON] = LBNL_READ_ONLY,
 	[LBNL_A_MIGRATE_PAD] = { .type = NLA_REJECT },
 };
 
