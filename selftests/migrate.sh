@@ -26,19 +26,19 @@
 #             the entry keeps the source, the association goes on there.
 #   refused   an unknown vtag (ENOENT), a second migration of the same
 #             association (EBUSY), a non-SCTP VIP, a target in maint.
+#   noimport  the target has no listener: its import fails, the LB's
+#             migration is aborted, the source resumes, nothing is lost.
+#   move6     "move" on an IPv6 VIP ([2001:db8:10::2]:3869).
 #
 # Environment: CASES (all of the above), NASSOC (6).
 
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/topo.sh"
 . "$dir/lib/dataplane.sh"
+. "$dir/lib/migrate.sh"
 
-CASES=${CASES:-move maint rollback refused}
+CASES=${CASES:-move maint rollback refused noimport move6}
 NASSOC=${NASSOC:-6}
-VIP=$DP_TUN4
-PORT=3868
-KEY=$VIP:$PORT
-PEER_RTO="--rto-min 100 --rto-max 1000 --rto-initial 500"
 
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
@@ -46,120 +46,24 @@ umask 077
 
 dp_require
 require_cmd jq
-
-lb()
-{
-	nsn "$NS_LB" "$LBNL" "$@"
-}
-
-srv_ns()
-{
-	case $1 in
-	"$SRV1_IP4") echo "$NS_SRV1" ;;
-	"$SRV2_IP4") echo "$NS_SRV2" ;;
-	"$SRV3_IP4") echo "$NS_SRV3" ;;
-	esac
-}
-
-# entries: "vtag dest-addr peer" per association of the VIP.
-entries()
-{
-	lb -j conn show $KEY proto sctp |
-		jq -r '.[] | select(.state == "established") |
-			"\(.my_vtag) \(.dest | sub(":[0-9]+$"; "")) \(.peer)"'
-}
-
-# carry_out VTAG FROM TO PEER: what the agents and lbnld do once the LB
-# has opened the migration: export, import, commit, release; on failure,
-# rollback (abort at the LB, resume the source, drop the target's copy).
-carry_out()
-{
-	local vtag=$1 from=$2 to=$3 peer=$4 st=$tmp/state.$1
-	local fns tns
-
-	fns=$(srv_ns "$from")
-	tns=$(srv_ns "$to")
-	if ! nsn "$fns" "$LBNL" assoc export $KEY "$peer" timeout 5000 > "$st"; then
-		echo "# export $peer on $from failed"
-		lb migrate abort $KEY proto sctp vtag "$vtag"
-		return 1
-	fi
-	if ! nsn "$tns" "$LBNL" assoc import "$st" > /dev/null; then
-		echo "# import $peer on $to failed"
-		lb migrate abort $KEY proto sctp vtag "$vtag"
-		nsn "$fns" "$LBNL" assoc resume $KEY "$peer"
-		return 1
-	fi
-	if ! lb migrate commit $KEY proto sctp vtag "$vtag"; then
-		echo "# commit of $peer failed (deadline?)"
-		nsn "$tns" "$LBNL" assoc release $KEY "$peer"
-		nsn "$fns" "$LBNL" assoc resume $KEY "$peer"
-		return 1
-	fi
-	nsn "$fns" "$LBNL" assoc release $KEY "$peer"
-}
-
-# migrate_one VTAG FROM TO PEER: open the migration at the LB, carry it out.
-migrate_one()
-{
-	lb migrate start $KEY proto sctp vtag "$1" to "$3:$PORT" > /dev/null ||
-		return
-	carry_out "$@"
-}
-
-peer_start()
-{
-	rm -f "$tmp/ready" "$tmp/stop"
-	nsn "$NS_PEER" "$dir/sctp_peer" -c $VIP -p $PORT -n "$1" -S 4 -i 10 \
-		$PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
-		-o "$tmp/peer.json" > /dev/null 2>>"$tmp/bg.log" &
-	PEER_PID=$!
-	busywait 30000 test -e "$tmp/ready"
-}
-
-peer_stop()
-{
-	touch "$tmp/stop"
-	wait $PEER_PID || return
-	jq -e '.lost == 0 and .duplicated == 0 and .reordered == 0 and
-	       .comm_lost == 0 and .restart == 0 and .aborts == 0 and
-	       .echoed > 0' "$tmp/peer.json" > /dev/null
-}
-
-# none_open: no migration is open at the LB.
-none_open()
-{
-	[ "$(lb -j migrate show | jq length)" -eq 0 ]
-}
-
-echoed()
-{
-	cut -d' ' -f1 "$tmp/count.$1" 2>/dev/null || echo 0
-}
-
-grows()
-{
-	[ "$(echoed "$1")" -ge "$2" ]
-}
-
-on_dest()
-{
-	entries | awk -v d="$1" '$2 == d' | wc -l
-}
+use_family 4
 
 case_move()
 {
+	: "${FAM:=4}"
 	local vtag from peer to n=0 e1 e2
 
 	RET=0
 	peer_start "$NASSOC"
 	check_err $? "peer not ready"
+	sleep 0.5	# the last COOKIE-ACKs reach the LB's entries
 	entries > "$tmp/before"
 	[ "$(wc -l < "$tmp/before")" -eq "$NASSOC" ]
 	check_err $? "LB has $(wc -l < "$tmp/before") established entries, expected $NASSOC"
+	rm -f "$tmp/want"
 	while read -r vtag from peer; do
-		to=$SRV1_IP4
-		[ "$from" = "$SRV1_IP4" ] && to=$SRV2_IP4
+		to=$S1
+		[ "$from" = "$S1" ] && to=$S2
 		migrate_one "$vtag" "$from" "$to" "$peer" || break
 		n=$((n + 1))
 		echo "$vtag $to $peer" >> "$tmp/want"
@@ -178,7 +82,37 @@ case_move()
 	peer_stop
 	check_err $? "peer: $(cat "$tmp/peer.json")"
 	echo "# peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
-	log_test "every association migrated mid-stream, the peer sees nothing"
+	log_test "IPv$FAM: every association migrated mid-stream, the peer sees nothing"
+}
+
+case_move6()
+{
+	use_family 6
+	FAM=6 case_move
+	use_family 4
+}
+
+# The target has no listener: the import fails, the migration is aborted,
+# the source resumes; the association goes on there.
+case_noimport()
+{
+	local vtag from peer
+
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	lb dest set $KEY proto sctp $SRV3_IP4:$PORT weight 1 state active
+	read -r vtag from peer < <(entries)
+	migrate_one "$vtag" "$from" $SRV3_IP4 "$peer" 2> "$tmp/err"
+	check_fail $? "a migration to a server without a listener succeeded"
+	[ "$(entries | awk '{ print $2 }')" = "$from" ]
+	check_err $? "entry moved: $(entries)"
+	none_open
+	check_err $? "migration left open: $(lb migrate show)"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	lb dest set $KEY proto sctp $SRV3_IP4:$PORT weight 0
+	log_test "import refused by the target: rolled back, nothing lost"
 }
 
 case_maint()
@@ -280,19 +214,30 @@ if ! dp_setup; then
 	echo "# set-up failed"
 	exit $ksft_fail
 fi
-# The echo servers; per-association buffers (see README, transplant).
+# The echo servers on srv1 and srv2 (srv3 has none: the noimport case),
+# one per VIP; per-association buffers (see README, transplant).
 for i in 1 2 3; do
+	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.sndbuf_policy=1 \
+		net.sctp.rcvbuf_policy=1
+done
+for i in 1 2; do
 	ns=${NS_SRVS[i - 1]}
-	nsn "$ns" sysctl -qw net.sctp.sndbuf_policy=1 net.sctp.rcvbuf_policy=1
-	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT -a $VIP \
+	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT4 -a $DP_TUN4 \
 		-c "$tmp/count.srv$i" -q </dev/null >/dev/null 2>>"$tmp/bg.log" &
 	defer kill $!
+	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT6 -a $DP_TUN6 \
+		-c "$tmp/count6.srv$i" -q </dev/null >/dev/null 2>>"$tmp/bg.log" &
+	defer kill $!
 done
+K6=$(dp_key $DP_TUN6 $PORT6)
 lb vip add $KEY proto sctp mode tun &&
 	lb vip add $VIP:80 proto tcp mode tun &&
 	lb dest add $KEY proto sctp $SRV1_IP4:$PORT &&
 	lb dest add $KEY proto sctp $SRV2_IP4:$PORT &&
-	lb dest add $KEY proto sctp $SRV3_IP4:$PORT weight 0 ||
+	lb dest add $KEY proto sctp $SRV3_IP4:$PORT weight 0 &&
+	lb vip add "$K6" proto sctp mode tun &&
+	lb dest add "$K6" proto sctp "[$SRV1_IP6]:$PORT6" &&
+	lb dest add "$K6" proto sctp "[$SRV2_IP6]:$PORT6" ||
 	{ echo "# VIP set-up failed"; exit $ksft_fail; }
 defer lb flush
 
