@@ -20,7 +20,8 @@
 # established ones stay. Last, the configuration as text, as JSON, as
 # "lbnl save" output and as the events "lbnl monitor" saw. Last,
 # demo_bypass.sh: a tenant scaled 2 -> 1 -> 2 dests under a stream, the
-# router (BIRD2) following. Every command is echoed before it runs ([Ns]:
+# router (BIRD2) following; demo_migrate.sh: a server into maintenance, its
+# live SCTP associations migrated under a checking peer. Every command is echoed before it runs ([Ns]:
 # seconds since the start).
 #
 # Checked as it goes: every client gets an answer, "lbnl conn show" has an
@@ -474,6 +475,8 @@ cat "$monlog"
 
 # Single-address tenants: a router with BGP, lbnld (its own namespaces).
 "$(dirname "$0")/demo_bypass.sh" || failed=1
+# Live SCTP migration: a server into maintenance under a streaming peer.
+"$(dirname "$0")/demo_migrate.sh" || failed=1
 
 if [ $failed = 0 ]; then
 	step "demo done"
