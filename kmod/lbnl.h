@@ -643,6 +643,18 @@ int lbnl_put_addr(struct sk_buff *skb, int type,
 		  const union nf_inet_addr *addr, u8 family);
 int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
 
+/* Fail with @msg, pointing at the missing attribute, unless it is there. */
+#define lbnl_attr_required(extack, nest, tb, type, msg) ({		\
+	struct netlink_ext_ack *ea__ = (extack);			\
+	bool __present = !!(tb)[type];					\
+									\
+	if (!__present) {						\
+		NL_SET_ERR_ATTR_MISS(ea__, nest, type);		\
+		NL_SET_ERR_MSG(ea__, msg);				\
+	}								\
+	__present;							\
+})
+
 /* Policy of an attribute replies carry and requests may not. */
 #define LBNL_READ_ONLY { .type = NLA_REJECT, \
 			 .reject_message = "attribute is read-only" }

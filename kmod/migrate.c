@@ -541,7 +541,8 @@ static int lbnl_migrate_cmd_begin(struct genl_info *info, struct lbnl_net *ln,
 	err = lbnl_parse_vip(info->attrs, vtb, &key, info->extack);
 	if (err)
 		return err;
-	if (GENL_REQ_ATTR_CHECK(info, LBNL_A_MIGRATE))
+	if (!lbnl_attr_required(info->extack, NULL, info->attrs, LBNL_A_MIGRATE,
+				"missing migration attributes"))
 		return -EINVAL;
 	err = nla_parse_nested(tb, LBNL_A_MIGRATE_MAX,
 			       info->attrs[LBNL_A_MIGRATE],

@@ -65,18 +65,6 @@ static const struct nla_policy lbnl_conn_cmd_policy[LBNL_A_CONN + 1] = {
 	[LBNL_A_CONN] = NLA_POLICY_NESTED(lbnl_conn_policy),
 };
 
-/* Fail with @msg, pointing at the missing attribute, unless it is there. */
-#define lbnl_attr_required(extack, nest, tb, type, msg) ({		\
-	struct netlink_ext_ack *ea__ = (extack);			\
-	bool __present = !!(tb)[type];					\
-									\
-	if (!__present) {						\
-		NL_SET_ERR_ATTR_MISS(ea__, nest, type);		\
-		NL_SET_ERR_MSG(ea__, msg);				\
-	}								\
-	__present;							\
-})
-
 /* An address attribute: 4 bytes are IPv4, 16 are IPv6, nothing else. */
 int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
 		      u8 *family)

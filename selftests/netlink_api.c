@@ -2699,6 +2699,126 @@ TEST_F(lbnl, bypass)
 	nl_close(&ev);
 }
 
+/* A migration request on @v: its nest holds what @fill puts. */
+static struct nlattr *migrate_msg(struct lbnl_ctx *c, struct nl_msg *m,
+				  __u8 cmd, const struct vip *v)
+{
+	msg_init(c, m, cmd);
+	put_vip(m, v, true);
+	return nl_nest_start(m, LBNL_A_MIGRATE);
+}
+
+/*
+ * The LB's migration commands refuse, with a reason and no change, what
+ * they cannot do; only an admin may use them. (Migrations themselves need
+ * live associations: selftests/migrate.sh.)
+ */
+TEST_F(lbnl, migrate_refused)
+{
+	struct lbnl_ctx *c = &self->c, u = { .sk.fd = -1 };
+	struct vip s = VF("192.0.2.3", 3868, IPPROTO_SCTP, LBNL_FWD_TUN, -1, -1,
+			  0);
+	struct vip t = VF("192.0.2.3", 80, IPPROTO_TCP, LBNL_FWD_TUN, -1, -1, 0);
+	__u8 peer[4] = { 198, 51, 100, 1 }, other[4] = { 10, 0, 0, 9 };
+	struct nlattr *n, *bad, *d;
+	struct nl_reply r;
+	struct nl_msg m;
+	int err;
+
+	ASSERT_OK(vip_new(c, &s));
+	ASSERT_OK(vip_new(c, &t));
+	ASSERT_OK(dest_new(c, &s, PD("10.0.0.1", -1, 1, -1)));
+	ASSERT_OK(dest_new(c, &s, PD("10.0.0.2", -1, 1, -1)));
+
+	msg_init(c, &m, LBNL_CMD_MIGRATE_START);
+	put_vip(&m, &s, true);
+	EXPECT_REFUSED("START without a migration nest", &m, -EINVAL, M_ANY,
+		       NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START naming no association", &m, -EINVAL,
+		       "name the association", NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
+	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
+	bad = nl_put_u32(&m, LBNL_A_MIGRATE_ID, 7);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START with the read-only ID", &m, EPOLICY,
+		       "read-only", bad);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
+	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
+	bad = nl_put_u32(&m, LBNL_A_MIGRATE_TIMEOUT_MS, 5);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START with a 5 ms deadline", &m, EPOLICY, M_ANY, bad);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
+	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START of an unknown vtag", &m, -ENOENT,
+		       "association not found", NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
+	nl_put(&m, LBNL_A_MIGRATE_PEER_ADDR, peer, sizeof(peer));
+	nl_put_u16(&m, LBNL_A_MIGRATE_PEER_PORT, 40000);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START for a peer without an entry", &m, -ENOENT,
+		       "association not found", NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
+	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
+	d = nl_nest_start(&m, LBNL_A_MIGRATE_TARGET);
+	nl_put(&m, LBNL_A_DEST_ADDR, other, sizeof(other));
+	nl_nest_end(&m, d);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START to a target that is no dest", &m, -ENOENT,
+		       "target dest not found", NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &t);
+	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("START on a TCP VIP", &m, -EINVAL,
+		       "only SCTP associations migrate", NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_COMMIT, &s);
+	nl_put(&m, LBNL_A_MIGRATE_PEER_ADDR, peer, sizeof(peer));
+	nl_put_u16(&m, LBNL_A_MIGRATE_PEER_PORT, 40000);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("COMMIT of nothing open", &m, -ENOENT,
+		       "no open migration", NULL);
+
+	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_ABORT, &s);
+	nl_put(&m, LBNL_A_MIGRATE_PEER_ADDR, peer, sizeof(peer));
+	nl_put_u16(&m, LBNL_A_MIGRATE_PEER_PORT, 40000);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("ABORT of nothing open", &m, -ENOENT,
+		       "no open migration", NULL);
+
+	/* nothing open: the dump is empty */
+	msg_init(c, &m, LBNL_CMD_MIGRATE_GET);
+	err = nl_dump(&c->sk, &m, &r);
+	EXPECT_EQ(0, err) TH_LOG("MIGRATE_GET dump: %d", err);
+	EXPECT_EQ(0U, r.nmsgs) TH_LOG("MIGRATE_GET: %u migrations", r.nmsgs);
+	nl_reply_free(&r);
+
+	/* admin only, even the dump (it shows vtags) */
+	if (fork() == 0) {
+		if (drop_net_admin() || nl_open(&u.sk))
+			_exit(2);
+		u.fam = c->fam;
+		msg_init(&u, &m, LBNL_CMD_MIGRATE_GET);
+		err = nl_dump(&u.sk, &m, &r);
+		_exit(err == -EPERM ? 0 : 1);
+	} else {
+		int status;
+
+		wait(&status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("MIGRATE_GET without CAP_NET_ADMIN not refused");
+	}
+}
+
 /*
  * TEST_HARNESS_MAIN, but the whole program is skipped (exit 4) when the
  * module is not loaded: each test would otherwise fail on the family lookup.
