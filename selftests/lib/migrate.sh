@@ -87,7 +87,8 @@ migrate_one()
 peer_start()
 {
 	rm -f "$tmp/ready" "$tmp/stop"
-	nsn "$NS_PEER" "$dir/sctp_peer" -c $VIP -p $PORT -n "$1" -S 4 -i 10 \
+	nsn "$NS_PEER" "$dir/sctp_peer" -c $VIP -p $PORT -n "$1" -S 4 \
+		-i "${INTERVAL:-10}" \
 		$PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
 		-o "$tmp/peer.json" > /dev/null 2>>"$tmp/bg.log" &
 	PEER_PID=$!
