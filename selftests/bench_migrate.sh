@@ -43,13 +43,7 @@ percentile()
 }
 
 dp_setup || { echo "# set-up failed"; exit $ksft_fail; }
-for i in 1 2; do
-	ns=${NS_SRVS[i - 1]}
-	nsn "$ns" sysctl -qw net.sctp.sndbuf_policy=1 net.sctp.rcvbuf_policy=1
-	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT -a $VIP \
-		-c "$tmp/count.srv$i" -q </dev/null >/dev/null 2>>"$tmp/bg.log" &
-	defer kill $!
-done
+echo_servers $PORT $VIP count 1 2
 lb vip add $KEY proto sctp mode tun &&
 	lb dest add $KEY proto sctp $S1:$PORT &&
 	lb dest add $KEY proto sctp $S2:$PORT ||

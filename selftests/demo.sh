@@ -31,24 +31,11 @@
 # ("demo: FAILED: ..." says what).
 
 . "$(dirname "$0")/lib/topo.sh"
+. "$(dirname "$0")/lib/demo.sh"
 
 LBNL=${LBNL:-lbnl}
 VIP4=192.0.2.10
 VIP6=2001:db8:10::10
-failed=0
-
-step()
-{
-	echo
-	echo "=== $*  [${SECONDS}s]"
-}
-
-# bad MSG: note a failure (the demo goes on, and exits 1 at the end).
-bad()
-{
-	echo "demo: FAILED: $*"
-	failed=1
-}
 
 # in_ns NS CMD...: CMD in network namespace NS. (nsenter: quicker than
 # "ip netns exec", which also makes a mount namespace and remounts /sys.

@@ -14,24 +14,12 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/topo.sh"
 . "$dir/lib/dataplane.sh"
 . "$dir/lib/bypass.sh"
+. "$dir/lib/demo.sh"
 
 KEY=$BP_VIP4:$BP_TCP_PORT
-failed=0
 
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
-
-step()
-{
-	echo
-	echo "=== $*  [${SECONDS}s]"
-}
-
-bad()
-{
-	echo "demo: FAILED: $*"
-	failed=1
-}
 
 lbnl()
 {

@@ -16,23 +16,11 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/topo.sh"
 . "$dir/lib/dataplane.sh"
 . "$dir/lib/migrate.sh"
+. "$dir/lib/demo.sh"
 
-failed=0
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
 umask 077
-
-step()
-{
-	echo
-	echo "=== $*  [${SECONDS}s]"
-}
-
-bad()
-{
-	echo "demo: FAILED: $*"
-	failed=1
-}
 
 run()
 {
@@ -44,13 +32,7 @@ step "live SCTP migration: a tun VIP on srv1..3, an echo server on each"
 dp_require
 use_family 4
 dp_setup || { echo "demo: FAILED: set-up"; exit 1; }
-for i in 1 2 3; do
-	ns=${NS_SRVS[i - 1]}
-	nsn "$ns" sysctl -qw net.sctp.sndbuf_policy=1 net.sctp.rcvbuf_policy=1
-	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT -a $VIP \
-		-c "$tmp/count.srv$i" -q </dev/null >/dev/null 2>>"$tmp/bg.log" &
-	defer kill $!
-done
+echo_servers $PORT $VIP count 1 2 3
 run vip add $KEY proto sctp mode tun migrate-after 1
 for ip in $SRV1_IP4 $SRV2_IP4 $SRV3_IP4; do
 	run dest add $KEY proto sctp $ip:$PORT

@@ -215,20 +215,9 @@ if ! dp_setup; then
 	exit $ksft_fail
 fi
 # The echo servers on srv1 and srv2 (srv3 has none: the noimport case),
-# one per VIP; per-association buffers (see README, transplant).
-for i in 1 2 3; do
-	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.sndbuf_policy=1 \
-		net.sctp.rcvbuf_policy=1
-done
-for i in 1 2; do
-	ns=${NS_SRVS[i - 1]}
-	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT4 -a $DP_TUN4 \
-		-c "$tmp/count.srv$i" -q </dev/null >/dev/null 2>>"$tmp/bg.log" &
-	defer kill $!
-	ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p $PORT6 -a $DP_TUN6 \
-		-c "$tmp/count6.srv$i" -q </dev/null >/dev/null 2>>"$tmp/bg.log" &
-	defer kill $!
-done
+# one per VIP.
+echo_servers $PORT4 $DP_TUN4 count 1 2
+echo_servers $PORT6 $DP_TUN6 count6 1 2
 K6=$(dp_key $DP_TUN6 $PORT6)
 lb vip add $KEY proto sctp mode tun &&
 	lb vip add $VIP:80 proto tcp mode tun &&

@@ -23,6 +23,25 @@ use_family()
 	fi
 	KEY=$(dp_key $VIP $PORT)
 }
+# echo_servers PORT ADDR COUNT I...: the unmodified echo server
+# (one-to-many, bound to ADDR) on srvI..., counting into $tmp/COUNT.srvI;
+# per-association SCTP buffers (README, "Association transplant").
+echo_servers()
+{
+	local port=$1 addr=$2 cnt=$3 i ns
+
+	shift 3
+	for i in "$@"; do
+		ns=${NS_SRVS[i - 1]}
+		nsn "$ns" sysctl -qw net.sctp.sndbuf_policy=1 \
+			net.sctp.rcvbuf_policy=1
+		ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p "$port" \
+			-a "$addr" -c "$tmp/$cnt.srv$i" -q \
+			</dev/null >/dev/null 2>>"$tmp/bg.log" &
+		defer kill $!
+	done
+}
+
 lb()
 {
 	nsn "$NS_LB" "$LBNL" "$@"
