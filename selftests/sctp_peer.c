@@ -11,7 +11,8 @@
  *             [-r READYFILE] [--stop-file FILE] [--drain-ms MS]
  *             [--setup-timeout S] [--close-ms MS]
  *             [--rto-min MS] [--rto-max MS] [--rto-initial MS]
- *             [--hb-interval MS] [--auth] [--nagle] [-q] [-v]
+ *             [--hb-interval MS] [--auth] [--nagle] [--app-counter]
+ *             [-q] [-v]
  *
  * Run "sctp_peer -h" for the meaning of each option. One thread, one
  * poll(2) loop over all sockets, a timerfd for the pace and a signalfd.
@@ -64,11 +65,20 @@
  * "primary" (peer primary address at set-up, SCTP_STATUS), "state"
  * (closed, dead, ...), "aborted" and, if dead, "why".
  *
+ * --app-counter: the server is lbnl-echo (tools/echo), whose echoes carry 8
+ * more bytes: the count of messages the association sent it, big-endian,
+ * 1 for the first. The counts seen on one association must be exactly
+ * 1..N (any order: unordered streams), each once, also across a
+ * migration (the count is the app state the agents move). Summary extras:
+ * "app_counter_errors" (counts seen twice, counts of 1..N never seen,
+ * count 0; all associations; part of "ok") and per association
+ * "app_counter_last" (N, the highest count) and "app_counter_errors".
+ *
  * -r READYFILE lines: "idx=0 lport=40001 assoc_id=3 primary=198.51.100.10".
  *
  * Exit 0: lost, duplicated, reordered, comm_lost, restart, aborts, bad,
- * unsent and dead are all 0; 1 otherwise; 2: usage error or set-up failed
- * (the reason is printed; no JSON).
+ * unsent, dead (and app_counter_errors) are all 0; 1 otherwise; 2: usage
+ * error or set-up failed (the reason is printed; no JSON).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -128,6 +138,9 @@ struct assoc {
 	bool closed_ok;		/* our SHUTDOWN completed */
 
 	uint64_t echoes;	/* valid echoes, first copies */
+	/* --app-counter: bitmap of the counts seen, 1..counter_max */
+	uint8_t *counts;
+	uint64_t countbits, counter_max, counter_dup, counter_zero;
 	uint64_t bad, dup, reord, gaps;
 	uint64_t last_echo_ns;
 	uint64_t max_stall_ns;
@@ -150,7 +163,7 @@ static struct {
 	const char *summary, *readyfile, *stopfile;
 	unsigned long drain_ms, setup_timeout_s, close_ms;
 	unsigned long rto_min, rto_max, rto_initial, hb_interval;
-	bool auth, nagle, quiet, verbose;
+	bool auth, nagle, quiet, verbose, app_counter;
 	int family;
 	bool any_v4;		/* an IPv4 address among -c/-b */
 
@@ -175,7 +188,7 @@ static struct {
 enum {
 	OPT_STOP_FILE = 256, OPT_DRAIN_MS, OPT_RTO_MIN, OPT_RTO_MAX,
 	OPT_RTO_INITIAL, OPT_HB_INTERVAL, OPT_AUTH, OPT_SETUP_TIMEOUT,
-	OPT_CLOSE_MS, OPT_NAGLE,
+	OPT_CLOSE_MS, OPT_NAGLE, OPT_APP_COUNTER,
 };
 
 static void usage(int rc)
@@ -205,6 +218,8 @@ static void usage(int rc)
 "  --auth            authenticate DATA (SCTP_AUTH_CHUNK; needs\n"
 "                    net.sctp.auth_enable=1 on both sides)\n"
 "  --nagle           leave Nagle on (default: SCTP_NODELAY)\n"
+"  --app-counter     the server is lbnl-echo: echoes end with its 8-byte\n"
+"                    per-association count; check it runs 1..N\n"
 "  -q                quiet; -v verbose\n"
 "Exit: 0 all echoes fine, 1 a check failed, 2 usage or set-up error.\n");
 	exit(rc);
@@ -232,6 +247,7 @@ static void parse_args(int argc, char **argv)
 		{ "setup-timeout", required_argument, NULL, OPT_SETUP_TIMEOUT },
 		{ "close-ms", required_argument, NULL, OPT_CLOSE_MS },
 		{ "nagle", no_argument, NULL, OPT_NAGLE },
+		{ "app-counter", no_argument, NULL, OPT_APP_COUNTER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -315,6 +331,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_NAGLE:
 			g.nagle = true;
+			break;
+		case OPT_APP_COUNTER:
+			g.app_counter = true;
 			break;
 		case 'q':
 			g.quiet = true;
@@ -412,16 +431,64 @@ static void bad_echo(struct assoc *a, const char *fmt, ...)
 	sc_log("assoc %d: bad echo: %s", a->idx, buf);
 }
 
+/* --app-counter: note count (from the echo's trailer) for a. */
+static void counter_seen(struct assoc *a, uint64_t count)
+{
+	if (!count) {
+		a->counter_zero++;
+		return;
+	}
+	if (count > a->counter_max)
+		a->counter_max = count;
+	if (count > (uint64_t)1 << 32) {
+		a->counter_dup++;	/* absurd: never 2^32 messages */
+		return;
+	}
+	if (count >= a->countbits) {
+		uint64_t nbits = a->countbits ? a->countbits : 1024;
+
+		while (nbits <= count)
+			nbits *= 2;
+		a->counts = realloc(a->counts, nbits / 8);
+		if (!a->counts) {
+			sc_log("out of memory");
+			exit(1);
+		}
+		memset(a->counts + a->countbits / 8, 0,
+		       (nbits - a->countbits) / 8);
+		a->countbits = nbits;
+	}
+	if (a->counts[count / 8] & (1u << (count % 8))) {
+		a->counter_dup++;
+		vinfo("assoc %d: app counter %llu seen twice", a->idx,
+		      (unsigned long long)count);
+		return;
+	}
+	a->counts[count / 8] |= 1u << (count % 8);
+}
+
+/* --app-counter: duplicates, zeros and the counts of 1..max not seen. */
+static uint64_t counter_errors(const struct assoc *a)
+{
+	uint64_t missing = 0;
+
+	for (uint64_t c = 1; c <= a->counter_max && c < a->countbits; c++)
+		if (!(a->counts[c / 8] & (1u << (c % 8))))
+			missing++;
+	return a->counter_dup + a->counter_zero + missing;
+}
+
 static void on_echo(struct assoc *a, const char *data, size_t len,
 		    const struct sctp_rcvinfo *ri)
 {
 	struct peer_msg m;
 	struct stream *s;
 	uint64_t now = sc_now_ns();
+	size_t want = sizeof(m) + (g.app_counter ? 8 : 0);
 	bool unordered;
 
-	if (len != sizeof(m)) {
-		bad_echo(a, "length %zu, expected %zu", len, sizeof(m));
+	if (len != want) {
+		bad_echo(a, "length %zu, expected %zu", len, want);
 		return;
 	}
 	memcpy(&m, data, sizeof(m));
@@ -438,6 +505,15 @@ static void on_echo(struct assoc *a, const char *data, size_t len,
 		bad_echo(a, "message of stream %u came back on stream %u",
 			 m.stream, ri->rcv_sid);
 		return;
+	}
+	if (g.app_counter) {
+		const unsigned char *t = (const unsigned char *)data;
+		uint64_t count = 0;
+
+		t += sizeof(m);
+		for (int i = 0; i < 8; i++)
+			count = count << 8 | t[i];
+		counter_seen(a, count);
 	}
 	s = &a->st[m.stream];
 	unordered = ri->rcv_flags & SCTP_UNORDERED;
@@ -1174,7 +1250,7 @@ static int print_summary(void)
 {
 	uint64_t sent = 0, echoed = 0, lost = 0, dup = 0, reord = 0, gaps = 0;
 	uint64_t bad = 0, unsent = 0, aborts = 0, dead = 0, stall = 0, rtt = 0;
-	uint64_t backlog_max = 0;
+	uint64_t backlog_max = 0, counter_errs = 0;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -1216,9 +1292,11 @@ static int print_summary(void)
 			rtt = a->max_rtt_ns;
 		if (a->backlog_max > backlog_max)
 			backlog_max = a->backlog_max;
+		if (g.app_counter)
+			counter_errs += counter_errors(a);
 	}
 	ok = !lost && !dup && !reord && !g.comm_lost && !g.restart &&
-	     !aborts && !bad && !unsent && !dead;
+	     !aborts && !bad && !unsent && !dead && !counter_errs;
 
 	fprintf(f, "{\"assocs\":%u,\"sent\":%llu,\"echoed\":%llu,\"lost\":%llu,"
 		"\"duplicated\":%llu,\"reordered\":%llu,\"comm_lost\":%llu,"
@@ -1242,6 +1320,9 @@ static int print_summary(void)
 		(unsigned long long)backlog_max, ms(rtt),
 		(unsigned long long)g.path_events, g.nstreams, g.interval_ms,
 		ms(g.drain_ns - g.run_ns), ms(g.end_ns - g.drain_ns));
+	if (g.app_counter)
+		fprintf(f, "\"app_counter_errors\":%llu,",
+			(unsigned long long)counter_errs);
 	fputs("\"per_assoc\":[", f);
 	for (unsigned int i = 0; i < g.nassoc; i++) {
 		struct assoc *a = &g.a[i];
@@ -1267,6 +1348,11 @@ static int print_summary(void)
 		json_str(f, a->primary);
 		fprintf(f, ",\"state\":\"%s\",\"aborted\":%s",
 			astate_name[a->state], a->aborted ? "true" : "false");
+		if (g.app_counter)
+			fprintf(f, ",\"app_counter_last\":%llu,"
+				"\"app_counter_errors\":%llu",
+				(unsigned long long)a->counter_max,
+				(unsigned long long)counter_errors(a));
 		if (a->state == A_DEAD) {
 			fputs(",\"why\":", f);
 			json_str(f, a->why ? a->why : "?");
@@ -1286,13 +1372,15 @@ static int print_summary(void)
 	free(buf);
 	if (!ok)
 		info("FAIL: lost %llu duplicated %llu reordered %llu comm_lost %llu"
-		     " restart %llu aborts %llu bad %llu unsent %llu dead %llu",
+		     " restart %llu aborts %llu bad %llu unsent %llu dead %llu"
+		     " app_counter_errors %llu",
 		     (unsigned long long)lost, (unsigned long long)dup,
 		     (unsigned long long)reord,
 		     (unsigned long long)g.comm_lost,
 		     (unsigned long long)g.restart, (unsigned long long)aborts,
 		     (unsigned long long)bad, (unsigned long long)unsent,
-		     (unsigned long long)dead);
+		     (unsigned long long)dead,
+		     (unsigned long long)counter_errs);
 	return ok ? 0 : 1;
 }
 

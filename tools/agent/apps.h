@@ -19,8 +19,20 @@
 
 #include "objects.h"
 
-/* Listen on path (created 0660; an old socket file is replaced). */
+/*
+ * Where apps.c logs (syslog priorities: LOG_ERR, LOG_WARNING, LOG_INFO,
+ * LOG_DEBUG). Default, or log NULL: standard error. Call before
+ * agent_apps_start().
+ */
+void agent_apps_set_log(void (*log)(int prio, const char *fmt, ...));
+
+/*
+ * Listen on path (created 0660; its directory, if missing, 0755; an old
+ * socket file is replaced) and serve apps from a thread of its own.
+ * 0, or -errno with "PATH: what" in err.
+ */
 int agent_apps_start(const char *path, char *err, size_t errlen);
+/* Close every app connection, remove the socket file. */
 void agent_apps_stop(void);
 
 /*
@@ -33,7 +45,13 @@ void agent_apps_stop(void);
 int agent_apps_prepare(const struct lbnl_assoc_key *key, int timeout_ms,
 		       unsigned char **blob, size_t *len, char *reason,
 		       size_t reasonlen);
-/* Source: the migration ended; moved: the association is gone from here. */
+/*
+ * Source: the migration ended; moved: the association is gone from here
+ * (the app forgets it), else it stays (the app sends on it again). Also
+ * for a target whose adopt succeeded but whose copy is released (rolled
+ * back after the import): call it with moved = true. Does not wait for
+ * the app. A prepare or adopt that timed out already told the app.
+ */
 void agent_apps_finish(const struct lbnl_assoc_key *key, bool moved);
 /*
  * Target, after the import: give the association and its state to the
