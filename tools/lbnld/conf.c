@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lbnld's configuration file: "KEYWORD VALUE" lines, blank lines and
- * comments from "#" to the end of the line. Every keyword at most once,
- * exactly one value each; anything else is an error naming the line.
+ * comments from "#" to the end of the line. Every keyword at most once
+ * ("agent" once per dest), exactly one value each ("agent": two); anything
+ * else is an error naming the line.
  *
  *	table 100		routing table of the table driver
  *	protocol 76		rtm_protocol that marks lbnld's routes
@@ -11,6 +12,11 @@
  *	hook-timeout 10		seconds
  *	self-dev lo		device of the "self" route
  *	log syslog		or stderr
+ *	key-file /etc/lbnl/key	the cluster's pre-shared key (ctl.h)
+ *	agent-port 7342		where the agents listen, by default
+ *	agent 203.0.113.11 10.0.0.11:7342	the agent of one dest
+ *	listen [::]:7341	where agents send RESULTs
+ *	migrate-timeout-margin-ms 100	kept from a migration's deadline
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,14 +26,16 @@
 #include <unistd.h>
 #include <linux/rtnetlink.h>
 
+#include "ctl.h"
 #include "lbnld.h"
 #include "util.h"
 
-#define MAX_WORDS 3	/* one more than allowed: to say what is extra */
+#define MAX_WORDS 4	/* one more than allowed: to say what is extra */
 
 enum key {
 	KEY_TABLE, KEY_PROTOCOL, KEY_DRIVER, KEY_HOOK, KEY_HOOK_TIMEOUT,
-	KEY_SELF_DEV, KEY_LOG, NKEYS
+	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
+	KEY_LISTEN, KEY_MARGIN, NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -38,6 +46,11 @@ static const char *const keywords[NKEYS] = {
 	[KEY_HOOK_TIMEOUT] = "hook-timeout",
 	[KEY_SELF_DEV] = "self-dev",
 	[KEY_LOG] = "log",
+	[KEY_KEY_FILE] = "key-file",
+	[KEY_AGENT_PORT] = "agent-port",
+	[KEY_AGENT] = "agent",
+	[KEY_LISTEN] = "listen",
+	[KEY_MARGIN] = "migrate-timeout-margin-ms",
 };
 
 struct parser {
@@ -76,6 +89,10 @@ void lbnld_conf_defaults(struct lbnld_conf *c)
 	c->hook_timeout = LBNLD_DEFAULT_HOOK_TIMEOUT;
 	snprintf(c->self_dev, sizeof(c->self_dev), "lo");
 	c->log = LBNLD_LOG_AUTO;
+	c->agent_port = LBNL_CTL_AGENT_PORT;
+	c->listen.addr.family = AF_INET6;	/* [::]: both families */
+	c->listen.port = LBNL_CTL_LBNLD_PORT;
+	c->margin_ms = LBNLD_DEFAULT_MARGIN_MS;
 }
 
 /* A number in [min, max]; what is refused is said by the caller. */
@@ -145,6 +162,71 @@ static int parse_self_dev(struct parser *p, const char *v,
 	return 0;
 }
 
+static int parse_key_file(struct parser *p, const char *v,
+			  struct lbnld_conf *c)
+{
+	if (v[0] != '/')
+		return fail(p, "invalid key-file '%s': an absolute path is needed",
+			    v);
+	if (strlen(v) >= sizeof(c->key_file))
+		return fail(p, "invalid key-file: path too long");
+	snprintf(c->key_file, sizeof(c->key_file), "%s", v);
+	return 0;
+}
+
+/* ADDR or ADDR:PORT ([v6]:PORT); port 0 if none is given. */
+static int parse_endpoint(struct parser *p, const char *key, const char *v,
+			  struct lbnl_endpoint *e)
+{
+	bool has_port = false;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	err = lbnl_parse_addr_port(v, &e->addr, &e->port, &has_port);
+	if (!err && has_port && !e->port)
+		err = LBNL_ADDR_EPORT;
+	if (err)
+		return fail(p, "invalid %s '%s': %s", key, v,
+			    err == LBNL_ADDR_EPORT ? "port not a number from 1 to 65535" :
+			    lbnl_addr_strerror(err));
+	return 0;
+}
+
+static int parse_agent(struct parser *p, const char *dest, const char *at,
+		       struct lbnld_conf *c)
+{
+	struct lbnld_agent *a = &c->agents[c->n_agents];
+	struct lbnl_endpoint e;
+	char text[LBNL_ADDRSTRLEN];
+	size_t i;
+
+	if (lbnl_parse_addr(dest, &a->dest))
+		return fail(p, "invalid agent dest '%s': not an IPv4 or IPv6 address",
+			    dest);
+	for (i = 0; i < c->n_agents; i++)
+		if (lbnl_addr_equal(&c->agents[i].dest, &a->dest))
+			return fail(p, "a second agent for dest %s",
+				    lbnl_format_addr(&a->dest, text,
+						     sizeof(text)));
+	if (c->n_agents == LBNLD_MAX_AGENTS)
+		return fail(p, "more than %d agent lines", LBNLD_MAX_AGENTS);
+	if (parse_endpoint(p, "agent address", at, &e))
+		return -1;
+	a->addr = e.addr;
+	a->port = e.port;
+	c->n_agents++;
+	return 0;
+}
+
+static int parse_listen(struct parser *p, const char *v, struct lbnld_conf *c)
+{
+	if (parse_endpoint(p, "listen", v, &c->listen))
+		return -1;
+	if (!c->listen.port)
+		c->listen.port = LBNL_CTL_LBNLD_PORT;
+	return 0;
+}
+
 static int parse_value(struct parser *p, enum key key, const char *v,
 		       struct lbnld_conf *c)
 {
@@ -176,6 +258,22 @@ static int parse_value(struct parser *p, enum key key, const char *v,
 			return -1;
 		c->log = b ? LBNLD_LOG_SYSLOG : LBNLD_LOG_STDERR;
 		return 0;
+	case KEY_KEY_FILE:
+		return parse_key_file(p, v, c);
+	case KEY_AGENT_PORT:
+		if (!number_in(v, 1, 65535, &n))
+			return fail(p, "invalid agent-port '%s': a number from 1 to 65535",
+				    v);
+		c->agent_port = (uint16_t)n;
+		return 0;
+	case KEY_LISTEN:
+		return parse_listen(p, v, c);
+	case KEY_MARGIN:
+		if (!number_in(v, 0, 10000, &n))
+			return fail(p, "invalid migrate-timeout-margin-ms '%s': a number of milliseconds from 0 to 10000",
+				    v);
+		c->margin_ms = n;
+		return 0;
 	default:
 		return -1;
 	}
@@ -199,6 +297,14 @@ static int parse_line(struct parser *p, char *text, struct lbnld_conf *c)
 		return fail(p, "unknown keyword '%s'", words[0]);
 	if (n < 2)
 		return fail(p, "missing value for '%s'", words[0]);
+	if (k == KEY_AGENT) {
+		if (n < 3)
+			return fail(p, "'agent' needs a dest address and the agent's address");
+		if (n > 3)
+			return fail(p, "unexpected '%s' after 'agent %s %s'",
+				    words[3], words[1], words[2]);
+		return parse_agent(p, words[1], words[2], c);
+	}
 	if (n > 2)
 		return fail(p, "unexpected '%s' after '%s %s'", words[2],
 			    words[0], words[1]);

@@ -2,12 +2,16 @@
 /*
  * lbnld - the lbnl load balancer's control daemon: keeps the router's
  * routes to the VIPs in line with the module's bypass state (single-
- * address tenants) and confirms each bypass to the module.
+ * address tenants) and confirms each bypass to the module; drives the live
+ * SCTP migrations the module opens (migrate.c: the agents do the work).
  *
- *	lbnld [-f] [-v] [-c FILE] [-t]
+ *	lbnld [-f] [-v] [-c FILE] [-k KEYFILE] [-t]
  *
  * One event loop (poll): the module's events, the generic netlink
- * controller's (the module unloaded), signals (signalfd) and a timer. Any
+ * controller's (the module unloaded), signals (signalfd), the control
+ * port agents send RESULTs to, and a timer. A MIGRATE_START event has
+ * the open migrations dumped and a session thread started for each new
+ * one (migrate.c); migrations open when lbnld starts are left alone. Any
  * configuration event starts a full reconciliation (reconcile.c) a few
  * milliseconds later, so that a burst of events costs one; one also runs
  * at start, on SIGHUP, after lost events, every minute, and again after a
@@ -16,11 +20,13 @@
  * SIGTERM and SIGINT stop lbnld and leave the routes as they are: the
  * router keeps sending each VIP's traffic where it goes now, which stays
  * right while the module's configuration does not change, and lbnld
- * mends whatever changed when it starts again.
+ * mends whatever changed when it starts again. Migration sessions still
+ * running are abandoned: the module rolls them back at their deadlines.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +36,7 @@
 #include <unistd.h>
 #include <linux/lbnl.h>
 
+#include "ctl.h"
 #include "lbnld.h"
 #include "transport.h"
 
@@ -50,6 +57,7 @@ struct daemon {
 	struct lbnld ld;
 	const char *conf_path;
 	bool conf_required;		/* -c given: the file must exist */
+	const char *key_path;		/* -k: over key-file */
 	bool foreground;
 	bool verbose;
 	struct lbnl_nl *events;		/* joined to the events group */
@@ -61,6 +69,12 @@ struct daemon {
 	long long next_connect;		/* monotonic ms */
 	long long next_reconcile;
 	int backoff_ms;
+	/* Migrations */
+	struct lbnld_migrator *mig;
+	int listen_fd;			/* -1: none (no key) */
+	struct lbnl_endpoint listening;	/* what listen_fd is bound to */
+	bool migrations_changed;	/* a MIGRATE_START: dump them */
+	bool migrations_initial;	/* the first dump: only mark seen */
 };
 
 static long long now_ms(void)
@@ -117,6 +131,52 @@ static int use_conf(struct daemon *dm, const struct lbnld_conf *c)
 	return 0;
 }
 
+/* -k over key-file. */
+static void apply_key_option(const struct daemon *dm, struct lbnld_conf *c)
+{
+	if (dm->key_path)
+		snprintf(c->key_file, sizeof(c->key_file), "%s", dm->key_path);
+}
+
+/*
+ * The migrations' part of c: the key, the listening socket. Without a
+ * key lbnld drives no migration (and says so, once per migration).
+ */
+static void use_migration_conf(struct daemon *dm, const struct lbnld_conf *c)
+{
+	struct lbnl_ctl_key key;
+	char err[PATH_MAX + 128], text[LBNL_ADDRPORTSTRLEN];
+	bool has_key = false;
+
+	if (!c->key_file[0])
+		lbnld_log(LOG_NOTICE, "no key-file: migrations are not driven (the module rolls them back at their deadlines)");
+	else if (lbnl_ctl_key_load(c->key_file, &key, err, sizeof(err)))
+		lbnld_log(LOG_ERR, "%s: migrations are not driven (the module rolls them back at their deadlines)",
+			  err);
+	else
+		has_key = true;
+	lbnld_migrator_configure(dm->mig, c, has_key ? &key : NULL);
+	if (has_key)
+		explicit_bzero(&key, sizeof(key));
+	lbnld_endpoint_text(&c->listen, text, sizeof(text));
+	if (dm->listen_fd >= 0 && (!has_key ||
+	    !lbnl_addr_equal(&dm->listening.addr, &c->listen.addr) ||
+	    dm->listening.port != c->listen.port)) {
+		close(dm->listen_fd);
+		dm->listen_fd = -1;
+	}
+	if (!has_key || dm->listen_fd >= 0)
+		return;
+	dm->listen_fd = lbnld_listen_open(c, err, sizeof(err));
+	if (dm->listen_fd < 0) {
+		lbnld_log(LOG_ERR, "%s: agents that lost their connection cannot send their RESULTs here",
+			  err);
+		return;
+	}
+	dm->listening = c->listen;
+	lbnld_log(LOG_INFO, "listening for agents' RESULTs on %s", text);
+}
+
 static void reload(struct daemon *dm)
 {
 	struct lbnld_conf c, *old = &dm->ld.conf;
@@ -128,6 +188,7 @@ static void reload(struct daemon *dm)
 		lbnld_log(LOG_ERR, "%s: keeping the configuration in use", err);
 		return;
 	}
+	apply_key_option(dm, &c);
 	if (old->driver == LBNLD_DRIVER_TABLE &&
 	    (c.driver != LBNLD_DRIVER_TABLE || c.table != old->table ||
 	     c.protocol != old->protocol))
@@ -139,6 +200,7 @@ static void reload(struct daemon *dm)
 	lbnld_log_init(log_to_syslog(dm, &c), dm->verbose);
 	describe_conf(&c, text, sizeof(text));
 	lbnld_log(LOG_NOTICE, "configuration reloaded: %s", text);
+	use_migration_conf(dm, &c);
 	dm->next_reconcile = now_ms();
 }
 
@@ -168,6 +230,15 @@ static void on_event(const struct lbnl_event *ev, void *arg)
 	char key[LBNL_ADDRPORTSTRLEN + 16] = "";
 	struct daemon *dm = arg;
 
+	switch (ev->cmd) {
+	case LBNL_CMD_MIGRATE_START:
+		dm->migrations_changed = true;
+		return;
+	case LBNL_CMD_MIGRATE_COMMIT:
+	case LBNL_CMD_MIGRATE_ABORT:
+		lbnld_migrator_event(dm->mig, ev);
+		return;
+	}
 	if (!name)
 		return;
 	if (ev->has_vip)
@@ -230,6 +301,9 @@ static void try_connect(struct daemon *dm)
 	}
 	lbnld_log(LOG_NOTICE, "connected to the lbnl module");
 	dm->connected = true;
+	/* Those open now may be in a source agent's hands: left alone. */
+	dm->migrations_changed = true;
+	dm->migrations_initial = true;
 	dm->next_reconcile = now_ms();
 	dm->backoff_ms = BACKOFF_MIN_MS;
 }
@@ -250,6 +324,42 @@ static void read_events(struct daemon *dm)
 			dm->dirty = true;
 			break;
 		}
+	}
+}
+
+/* The open migrations: a session for each new one (migrate.c). */
+static void dump_migrations(struct daemon *dm)
+{
+	struct lbnl_migrate_list l = { 0 };
+	int err;
+
+	err = lbnl_migrate_dump(dm->ld.lbnl, &l);
+	if (err) {
+		lbnld_log(LOG_ERR, "listing the open migrations: %s",
+			  strerror(-err));
+		return;
+	}
+	lbnld_migrator_update(dm->mig, l.migrations, l.count,
+			      dm->migrations_initial);
+	dm->migrations_changed = false;
+	dm->migrations_initial = false;
+	lbnl_migrate_list_free(&l);
+}
+
+static void accept_agents(struct daemon *dm)
+{
+	int fd, i;
+
+	for (i = 0; i < EVENT_BATCHES; i++) {
+		fd = accept4(dm->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				lbnld_log(LOG_ERR, "accept: %s",
+					  strerror(errno));
+			return;
+		}
+		lbnld_migrator_accept(dm->mig, fd);
 	}
 }
 
@@ -289,12 +399,15 @@ static bool read_signals(struct daemon *dm)
 		}
 		lbnld_log(LOG_NOTICE, "signal %u: stopping; routes left in place (the router keeps forwarding)",
 			  si.ssi_signo);
+		if (lbnld_migrator_busy(dm->mig))
+			lbnld_log(LOG_NOTICE, "%u migration sessions or agent connections abandoned: the module rolls open migrations back at their deadlines",
+				  lbnld_migrator_busy(dm->mig));
 		return false;
 	}
 	return true;
 }
 
-enum { FD_SIGNALS, FD_WATCH, FD_EVENTS, NFDS };
+enum { FD_SIGNALS, FD_WATCH, FD_EVENTS, FD_LISTEN, NFDS };
 
 static int run(struct daemon *dm)
 {
@@ -320,6 +433,8 @@ static int run(struct daemon *dm)
 		fds[FD_EVENTS] = (struct pollfd){
 			.fd = dm->connected ? lbnl_nl_fd(dm->events) : -1,
 			.events = POLLIN };
+		fds[FD_LISTEN] = (struct pollfd){ .fd = dm->listen_fd,
+						  .events = POLLIN };
 		if (poll(fds, NFDS, due > now ? (int)(due - now) : 0) < 0 &&
 		    errno != EINTR) {
 			lbnld_log(LOG_ERR, "poll: %s", strerror(errno));
@@ -330,9 +445,16 @@ static int run(struct daemon *dm)
 		if (fds[FD_WATCH].revents && lbnld_watch_read(dm->watch) &&
 		    dm->connected)
 			disconnect(dm, "the lbnl module was unloaded");
-		if (!dm->connected || !fds[FD_EVENTS].revents)
+		if (dm->listen_fd >= 0 && fds[FD_LISTEN].revents)
+			accept_agents(dm);
+		if (!dm->connected)
 			continue;
-		read_events(dm);
+		if (fds[FD_EVENTS].revents)
+			read_events(dm);
+		if (dm->migrations_changed)
+			dump_migrations(dm);
+		if (!fds[FD_EVENTS].revents)
+			continue;
 		now = now_ms();
 		if (dm->dirty && dm->next_reconcile > now + COALESCE_MS)
 			dm->next_reconcile = now + COALESCE_MS;
@@ -345,15 +467,19 @@ static void print_help(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: lbnld [-f] [-v] [-c FILE] [-t]\n"
+		"       lbnld [-f] [-v] [-c FILE] [-k KEYFILE]\n"
 		"\n"
 		"Keeps the router's routes to the VIPs of the lbnl module in line with\n"
-		"their bypass state, and confirms each bypass to the module.\n"
+		"their bypass state, and confirms each bypass to the module. Drives the\n"
+		"live SCTP migrations the module opens (with the servers' lbnl-agent).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration file (default " LBNLD_CONF_PATH ";\n"
 		"                      without it, the defaults)\n"
 		"  -f, --foreground    do not become a daemon; log to stderr unless\n"
 		"                      configured otherwise\n"
+		"  -k, --key-file FILE the cluster's pre-shared key (over key-file);\n"
+		"                      without one, no migration is driven\n"
 		"  -t, --test-config   check the configuration file, then exit\n"
 		"  -v, --verbose       also log every event and reconciliation\n"
 		"  -h, --help          print this help\n"
@@ -407,6 +533,7 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "key-file", required_argument, NULL, 'k' },
 		{ "test-config", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -417,7 +544,7 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 
 	dm->conf_path = LBNLD_CONF_PATH;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:ftvhV", longopts,
+	while ((c = getopt_long(argc, argv, "+c:fk:tvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -426,6 +553,9 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 			break;
 		case 'f':
 			dm->foreground = true;
+			break;
+		case 'k':
+			dm->key_path = optarg;
 			break;
 		case 't':
 			*test = true;
@@ -441,8 +571,9 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 			       LBNL_VERSION, LBNL_GENL_NAME, LBNL_GENL_VERSION);
 			exit(EXIT_OK);
 		default:
-			if (optopt == 'c')
-				fprintf(stderr, "Error: option '-c' needs a file\n");
+			if (optopt == 'c' || optopt == 'k')
+				fprintf(stderr, "Error: option '-%c' needs a file\n",
+					optopt);
 			else if (optopt)
 				fprintf(stderr, "Error: unknown option '-%c'\n",
 					optopt);
@@ -463,7 +594,7 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 
 int main(int argc, char **argv)
 {
-	struct daemon dm = { .sigfd = -1 };
+	struct daemon dm = { .sigfd = -1, .listen_fd = -1 };
 	struct lbnld_conf conf;
 	char err[512], text[PATH_MAX + 64];
 	bool test = false;
@@ -478,6 +609,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", err);
 		return EXIT_FAIL;
 	}
+	apply_key_option(&dm, &conf);
 	describe_conf(&conf, text, sizeof(text));
 	if (test) {
 		printf("%s: configuration OK: %s\n", dm.conf_path, text);
@@ -496,7 +628,12 @@ int main(int argc, char **argv)
 	}
 	if (use_conf(&dm, &conf))
 		return EXIT_FAIL;
+	if (lbnld_migrator_new(&lbnld_mig_nl_ops, &dm.mig)) {
+		lbnld_log(LOG_ERR, "out of memory");
+		return EXIT_FAIL;
+	}
 	lbnld_log(LOG_NOTICE, "lbnld %s starting: %s", LBNL_VERSION, text);
+	use_migration_conf(&dm, &conf);
 	if (lbnld_watch_open(&dm.watch))
 		lbnld_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
 
@@ -507,6 +644,9 @@ int main(int argc, char **argv)
 	lbnl_nl_close(dm.ld.lbnl);
 	lbnl_nl_close(dm.ld.rtnl);
 	lbnld_route_list_free(&dm.ld.told);
+	if (dm.listen_fd >= 0)
+		close(dm.listen_fd);
+	lbnld_migrator_free(dm.mig);
 	close(dm.sigfd);
 	return ret;
 }

@@ -3,7 +3,8 @@
  * lbnld - the load balancer's control daemon: declarations shared by its
  * files. conf.c and policy.c are pure (no I/O but reading the config) and
  * unit-tested; route.c writes routes over rtnetlink, hook.c runs the hook
- * command, reconcile.c puts them together, lbnld.c is the event loop.
+ * command, reconcile.c puts them together, migrate.c drives live SCTP
+ * migrations (the agents, over ctl.h), lbnld.c is the event loop.
  */
 #ifndef LBNLD_H
 #define LBNLD_H
@@ -26,6 +27,9 @@
 /* rtm_protocol of lbnld's routes: how it tells its routes from others. */
 #define LBNLD_DEFAULT_PROTOCOL	76
 #define LBNLD_DEFAULT_HOOK_TIMEOUT 10	/* seconds */
+/* Kept from a migration's deadline for the commit to reach the module. */
+#define LBNLD_DEFAULT_MARGIN_MS	100
+#define LBNLD_MAX_AGENTS	256
 
 enum lbnld_driver_kind {
 	LBNLD_DRIVER_TABLE,	/* host routes in a routing table (BIRD) */
@@ -38,6 +42,13 @@ enum lbnld_log_to {
 	LBNLD_LOG_SYSLOG,
 };
 
+/* "agent DEST-ADDR AGENT-ADDR[:PORT]": where the agent of a dest listens. */
+struct lbnld_agent {
+	struct lbnl_addr dest;
+	struct lbnl_addr addr;
+	uint16_t port;			/* 0: agent-port */
+};
+
 struct lbnld_conf {
 	uint32_t table;			/* routing table id */
 	uint8_t protocol;		/* rtm_protocol of our routes */
@@ -46,6 +57,13 @@ struct lbnld_conf {
 	unsigned int hook_timeout;	/* seconds */
 	char self_dev[IF_NAMESIZE];	/* device of the self route */
 	enum lbnld_log_to log;
+	/* Migrations (migrate.c) */
+	char key_file[PATH_MAX];	/* "": none, no migration driven */
+	uint16_t agent_port;
+	struct lbnld_agent agents[LBNLD_MAX_AGENTS];
+	size_t n_agents;
+	struct lbnl_endpoint listen;	/* [::]: both families */
+	uint32_t margin_ms;
 };
 
 void lbnld_conf_defaults(struct lbnld_conf *c);
@@ -216,6 +234,72 @@ int lbnld_watch_fd(const struct lbnld_watch *w);
 /* Reads what is queued: true if the lbnl family was unregistered. */
 bool lbnld_watch_read(struct lbnld_watch *w);
 void lbnld_watch_close(struct lbnld_watch *w);
+
+/* Migrations (migrate.c) ------------------------------------------------- */
+
+struct lbnl_ctl_key;
+
+/*
+ * What a migration needs of the module, per thread: open() gives a handle
+ * of the calling thread (its own netlink socket); the others return 0 or
+ * -errno and why() the module's message of the last failure (or NULL).
+ * Tests replace them with a fake module.
+ */
+struct lbnld_mig_ops {
+	int (*open)(void **h);
+	void (*close)(void *h);
+	int (*vip_get)(void *h, const struct lbnl_vip_key *key,
+		       struct lbnl_vip *vip);
+	int (*commit)(void *h, const struct lbnl_vip_key *vip, uint32_t vtag);
+	int (*abort)(void *h, const struct lbnl_vip_key *vip, uint32_t vtag);
+	/* The open migration of vip + vtag; -ENOENT: none. */
+	int (*find)(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
+		    struct lbnl_migrate *m);
+	/* The dest of the SCTP entry of vip with vtag; -ENOENT: none. */
+	int (*entry_dest)(void *h, const struct lbnl_vip_key *vip,
+			  uint32_t vtag, struct lbnl_endpoint *dest);
+	const char *(*why)(void *h);
+};
+
+/* The module's own, over lbnl netlink. */
+extern const struct lbnld_mig_ops lbnld_mig_nl_ops;
+
+struct lbnld_migrator;
+
+int lbnld_migrator_new(const struct lbnld_mig_ops *ops,
+		       struct lbnld_migrator **out);
+/* Stops nothing: sessions still running are abandoned. */
+void lbnld_migrator_free(struct lbnld_migrator *m);
+/*
+ * The configuration new sessions use, and the key (NULL: no key-file:
+ * each new migration is logged as not driven).
+ */
+void lbnld_migrator_configure(struct lbnld_migrator *m,
+			      const struct lbnld_conf *c,
+			      const struct lbnl_ctl_key *key);
+/*
+ * The migrations open now (a dump): a session starts for each one not seen
+ * before; with initial, they are only marked seen (a previous lbnld may
+ * have them in hand).
+ */
+void lbnld_migrator_update(struct lbnld_migrator *m,
+			   const struct lbnl_migrate *open, size_t n,
+			   bool initial);
+/* A MIGRATE_COMMIT or MIGRATE_ABORT event. */
+void lbnld_migrator_event(struct lbnld_migrator *m,
+			  const struct lbnl_event *ev);
+/* A connection accept() gave on the listening socket (owned after). */
+void lbnld_migrator_accept(struct lbnld_migrator *m, int fd);
+/* Sessions and listener connections running now. */
+unsigned int lbnld_migrator_busy(struct lbnld_migrator *m);
+/* The listening socket of c->listen: fd, or -errno with err. */
+int lbnld_listen_open(const struct lbnld_conf *c, char *err, size_t errlen);
+/* Where the agent of dest listens (an "agent" line, else dest:agent-port). */
+void lbnld_agent_of(const struct lbnld_conf *c, const struct lbnl_addr *dest,
+		    struct lbnl_endpoint *agent);
+/* "192.0.2.2:3868" of an endpoint. */
+const char *lbnld_endpoint_text(const struct lbnl_endpoint *e, char *buf,
+				size_t len);
 
 /* Logging (log.c) --------------------------------------------------------- */
 

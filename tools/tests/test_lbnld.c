@@ -6,11 +6,14 @@
  * their own when the test may make one, the route writer against the
  * kernel and whole reconciliations with the table driver. The module's
  * BYPASS_ACTIVE is replaced by a recorder that also checks that the
- * VIP's route is in place when it is called.
+ * VIP's route is in place when it is called. The migration coordinator
+ * runs against a fake module (struct lbnld_mig_ops) and fake agents on
+ * loopback (the real control protocol, ctl.h).
  * Prints one line per failure; exit status 0 if all passed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 
 #include "../lbnld/lbnld.h"
 #include "check.h"
+#include "ctl.h"
 #include "transport.h"
 #include "util.h"
 
@@ -51,6 +55,69 @@ static void conf_bad(const char *text, const char *expect)
 	      text, err, expect);
 	CHECK(c.table == LBNLD_DEFAULT_TABLE && !c.hook[0],
 	      "config '%s': a refused file changes nothing", text);
+}
+
+static bool endpoint_is(const struct lbnl_endpoint *e, const char *text)
+{
+	char buf[LBNL_ADDRPORTSTRLEN];
+
+	return !strcmp(lbnld_endpoint_text(e, buf, sizeof(buf)), text);
+}
+
+static bool agent_is(const struct lbnld_conf *c, const char *dest,
+		     const char *text)
+{
+	struct lbnl_endpoint e;
+	struct lbnl_addr a;
+
+	return !lbnl_parse_addr(dest, &a) &&
+	       (lbnld_agent_of(c, &a, &e), endpoint_is(&e, text));
+}
+
+/* key-file, agent-port, agent, listen, migrate-timeout-margin-ms. */
+static void test_conf_migration(void)
+{
+	struct lbnld_conf c;
+	char err[512];
+
+	CHECK(!conf_text("\n", &c, err, sizeof(err)) && !c.key_file[0] &&
+	      c.agent_port == 7342 && !c.n_agents && c.margin_ms == 100 &&
+	      endpoint_is(&c.listen, "[::]:7341") &&
+	      agent_is(&c, "203.0.113.11", "203.0.113.11:7342") &&
+	      agent_is(&c, "2001:db8::11", "[2001:db8::11]:7342"),
+	      "migration defaults: %s", err);
+	CHECK(!conf_text("key-file /etc/lbnl/key\nagent-port 9000\n"
+			 "agent 203.0.113.11 10.0.0.11\n"
+			 "agent 203.0.113.12 10.0.0.12:9100 # own port\n"
+			 "agent 2001:db8::13 [2001:db8:1::13]:9200\n"
+			 "listen 10.0.0.1\nmigrate-timeout-margin-ms 0\n",
+			 &c, err, sizeof(err)) &&
+	      !strcmp(c.key_file, "/etc/lbnl/key") && c.agent_port == 9000 &&
+	      c.n_agents == 3 && c.margin_ms == 0 &&
+	      endpoint_is(&c.listen, "10.0.0.1:7341") &&
+	      agent_is(&c, "203.0.113.11", "10.0.0.11:9000") &&
+	      agent_is(&c, "203.0.113.12", "10.0.0.12:9100") &&
+	      agent_is(&c, "2001:db8::13", "[2001:db8:1::13]:9200") &&
+	      agent_is(&c, "203.0.113.14", "203.0.113.14:9000"),
+	      "a migration config: %s", err);
+	CHECK(!conf_text("listen [2001:db8::1]:8000\n", &c, err,
+			 sizeof(err)) &&
+	      endpoint_is(&c.listen, "[2001:db8::1]:8000"),
+	      "listen on IPv6 with a port: %s", err);
+
+	conf_bad("key-file key\n", "t.conf:1: invalid key-file 'key': an absolute path is needed");
+	conf_bad("key-file /k\nkey-file /k\n", "t.conf:2: 'key-file' given twice (first on line 1)");
+	conf_bad("agent-port 0\n", "t.conf:1: invalid agent-port '0': a number from 1 to 65535");
+	conf_bad("agent-port 65536\n", "t.conf:1: invalid agent-port '65536': a number from 1 to 65535");
+	conf_bad("agent 203.0.113.11\n", "t.conf:1: 'agent' needs a dest address and the agent's address");
+	conf_bad("agent 203.0.113.11 10.0.0.1 x\n", "t.conf:1: unexpected 'x' after 'agent 203.0.113.11 10.0.0.1'");
+	conf_bad("agent srv1 10.0.0.1\n", "t.conf:1: invalid agent dest 'srv1': not an IPv4 or IPv6 address");
+	conf_bad("agent 203.0.113.11 10.0.0.1:0\n", "t.conf:1: invalid agent address '10.0.0.1:0': port not a number from 1 to 65535");
+	conf_bad("agent 203.0.113.11 host:1\n", "t.conf:1: invalid agent address 'host:1': not an IPv4 or IPv6 address");
+	conf_bad("agent 203.0.113.11 10.0.0.1\nagent 203.0.113.11 10.0.0.2\n", "t.conf:2: a second agent for dest 203.0.113.11");
+	conf_bad("listen any\n", "t.conf:1: invalid listen 'any': not an IPv4 or IPv6 address");
+	conf_bad("listen 10.0.0.1:99999\n", "t.conf:1: invalid listen '10.0.0.1:99999': port not a number from 1 to 65535");
+	conf_bad("migrate-timeout-margin-ms 10001\n", "t.conf:1: invalid migrate-timeout-margin-ms '10001': a number of milliseconds from 0 to 10000");
 }
 
 static void test_conf(void)
@@ -103,6 +170,8 @@ static void test_conf(void)
 	conf_bad("self-dev a/b\n", "t.conf:1: invalid self-dev 'a/b': not a device name");
 	conf_bad("self-dev 0123456789abcdef\n", "t.conf:1: invalid self-dev '0123456789abcdef': not a device name");
 	conf_bad("self-dev ..\n", "t.conf:1: invalid self-dev '..': not a device name");
+
+	test_conf_migration();
 
 	lbnld_conf_defaults(&c);
 	CHECK(!lbnld_conf_load("/nonexistent/lbnld.conf", false, &c, err,
@@ -806,6 +875,609 @@ static void test_reconcile(struct lbnl_nl *rtnl)
 	      "flush: ours deleted, the foreign route stays: %d %s", err, log);
 }
 
+
+/* Migrations: a fake module, fake agents ---------------------------------- */
+
+#define SRC "203.0.113.11"
+#define TGT "203.0.113.12"
+#define VTAG 0x1234abcdU
+
+/* The module as the sessions see it: one association, one migration. */
+static struct {
+	pthread_mutex_t lock;
+	uint8_t mode;
+	bool open;			/* the migration */
+	struct lbnl_endpoint open_target;
+	struct lbnl_endpoint entry;	/* the entry's dest */
+	bool has_entry;
+	int commits, aborts;		/* that went through */
+	bool refuse_commit;		/* as if the deadline passed */
+	int delay_ms;			/* each call takes this */
+} fm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static struct lbnl_endpoint ep(const char *addr, uint16_t port)
+{
+	struct lbnl_endpoint e = { .port = port };
+
+	lbnl_parse_addr(addr, &e.addr);
+	return e;
+}
+
+static int fm_open(void **h)
+{
+	*h = &fm;
+	return 0;
+}
+
+static void fm_close(void *h)
+{
+	(void)h;
+}
+
+static void fm_delay(void)
+{
+	if (fm.delay_ms)
+		usleep(fm.delay_ms * 1000);
+}
+
+static int fm_vip_get(void *h, const struct lbnl_vip_key *key,
+		      struct lbnl_vip *vip)
+{
+	(void)h;
+	memset(vip, 0, sizeof(*vip));
+	vip->key = *key;
+	vip->has = LBNL_VIP_HAS_MODE;
+	vip->mode = fm.mode;
+	return 0;
+}
+
+static int fm_close_migration(bool commit)
+{
+	int err = 0;
+
+	fm_delay();
+	pthread_mutex_lock(&fm.lock);
+	if (!fm.open) {
+		err = -ENOENT;
+	} else if (commit && fm.refuse_commit) {
+		/* The deadline passed: the module rolled back itself. */
+		fm.open = false;
+		err = -ENOENT;
+	} else {
+		fm.open = false;
+		if (commit) {
+			fm.entry = fm.open_target;
+			fm.commits++;
+		} else {
+			fm.aborts++;
+		}
+	}
+	pthread_mutex_unlock(&fm.lock);
+	return err;
+}
+
+static int fm_commit(void *h, const struct lbnl_vip_key *vip, uint32_t vtag)
+{
+	(void)h;
+	(void)vip;
+	return vtag == VTAG ? fm_close_migration(true) : -ENOENT;
+}
+
+static int fm_abort(void *h, const struct lbnl_vip_key *vip, uint32_t vtag)
+{
+	(void)h;
+	(void)vip;
+	return vtag == VTAG ? fm_close_migration(false) : -ENOENT;
+}
+
+static int fm_find(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
+		   struct lbnl_migrate *m)
+{
+	int err = -ENOENT;
+
+	(void)h;
+	pthread_mutex_lock(&fm.lock);
+	if (fm.open && vtag == VTAG) {
+		memset(m, 0, sizeof(*m));
+		m->vip = *vip;
+		m->vtag = vtag;
+		m->target = fm.open_target;
+		err = 0;
+	}
+	pthread_mutex_unlock(&fm.lock);
+	return err;
+}
+
+static int fm_entry_dest(void *h, const struct lbnl_vip_key *vip,
+			 uint32_t vtag, struct lbnl_endpoint *dest)
+{
+	(void)h;
+	(void)vip;
+	if (!fm.has_entry || vtag != VTAG)
+		return -ENOENT;
+	*dest = fm.entry;
+	return 0;
+}
+
+static const char *fm_why(void *h)
+{
+	(void)h;
+	return NULL;
+}
+
+static const struct lbnld_mig_ops fake_module = {
+	.open = fm_open, .close = fm_close, .vip_get = fm_vip_get,
+	.commit = fm_commit, .abort = fm_abort, .find = fm_find,
+	.entry_dest = fm_entry_dest, .why = fm_why,
+};
+
+/* The module with an open migration of VTAG from SRC to TGT. */
+static void fm_reset(void)
+{
+	pthread_mutex_lock(&fm.lock);
+	fm.mode = LBNL_FWD_TUN;
+	fm.open = true;
+	fm.open_target = ep(TGT, 3868);
+	fm.entry = ep(SRC, 3868);
+	fm.has_entry = true;
+	fm.commits = fm.aborts = 0;
+	fm.refuse_commit = false;
+	fm.delay_ms = 0;
+	pthread_mutex_unlock(&fm.lock);
+}
+
+static struct lbnl_ctl_key test_key(unsigned char fill)
+{
+	struct lbnl_ctl_key k = { .len = 32 };
+
+	memset(k.bytes, fill, k.len);
+	return k;
+}
+
+/* A source agent: what it does with a MIGRATE. */
+enum agent_act { AGENT_OK, AGENT_FAIL, AGENT_SILENT, AGENT_HANGUP };
+
+static struct {
+	int fd;				/* listening */
+	uint16_t port;
+	enum agent_act act;
+	struct lbnl_ctl_key key;
+	pthread_t thread;
+	/* What it saw. */
+	struct lbnl_ctl_msg migrate;
+	bool got_migrate, got_decision, commit;
+} fa;
+
+static void *fake_agent(void *arg)
+{
+	struct lbnl_ctl_msg r = { 0 }, d = { 0 };
+	struct lbnl_ctl_conn *c;
+	char err[256];
+	int fd;
+
+	(void)arg;
+	fd = accept(fa.fd, NULL, NULL);
+	if (fd < 0 || lbnl_ctl_accept(fd, &fa.key, LBNL_CTL_ROLE_AGENT,
+				      "fake", 2000, &c, err, sizeof(err)))
+		return NULL;
+	if (lbnl_ctl_recv(c, &fa.migrate, 2000) ||
+	    fa.migrate.type != LBNL_CTL_MIGRATE)
+		goto out;
+	fa.got_migrate = true;
+	if (fa.act == AGENT_HANGUP)
+		goto out;
+	if (fa.act != AGENT_SILENT) {
+		r.type = LBNL_CTL_RESULT;
+		r.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_STATUS |
+			LBNL_CTL_HAS_VIP | LBNL_CTL_HAS_ASSOC |
+			LBNL_CTL_HAS_TARGET;
+		r.session = fa.migrate.session;
+		r.status = fa.act == AGENT_OK ? 0 : -ECONNREFUSED;
+		if (r.status)
+			snprintf(r.reason, sizeof(r.reason),
+				 "target agent: import: Connection refused");
+		r.vip = fa.migrate.vip;
+		r.vtag = fa.migrate.vtag;
+		r.assoc = fa.migrate.assoc;
+		r.target = fa.migrate.target;
+		r.target_agent = fa.migrate.target_agent;
+		if (lbnl_ctl_send(c, &r, 2000))
+			goto out;
+	}
+	if (!lbnl_ctl_recv(c, &d, 5000) && d.type == LBNL_CTL_DECISION) {
+		fa.got_decision = true;
+		fa.commit = d.commit;
+	}
+out:
+	lbnl_ctl_close(c);
+	return NULL;
+}
+
+/* A listening socket on 127.0.0.1, port in *port. */
+static int listen_loopback(uint16_t *port)
+{
+	struct lbnld_conf c;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char err[256];
+	int fd;
+
+	lbnld_conf_defaults(&c);
+	c.listen = ep("127.0.0.1", 0);
+	fd = lbnld_listen_open(&c, err, sizeof(err));
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static void agent_start(enum agent_act act)
+{
+	lbnl_ctl_msg_free(&fa.migrate);
+	memset(&fa.migrate, 0, sizeof(fa.migrate));
+	fa.got_migrate = fa.got_decision = fa.commit = false;
+	fa.act = act;
+	pthread_create(&fa.thread, NULL, fake_agent, NULL);
+}
+
+static void wait_idle(struct lbnld_migrator *mig)
+{
+	int i;
+
+	for (i = 0; i < 1000 && lbnld_migrator_busy(mig); i++)
+		usleep(10000);
+}
+
+static struct lbnl_migrate open_migration(uint32_t id, uint32_t timeout_ms)
+{
+	struct lbnl_migrate m = {
+		.has = LBNL_MIGRATE_HAS_ID | LBNL_MIGRATE_HAS_VTAG |
+		       LBNL_MIGRATE_HAS_PEER | LBNL_MIGRATE_HAS_SOURCE |
+		       LBNL_MIGRATE_HAS_TARGET | LBNL_MIGRATE_HAS_TIMEOUT |
+		       LBNL_MIGRATE_HAS_AGE,
+		.id = id, .vtag = VTAG, .timeout_ms = timeout_ms, .age_ms = 5,
+	};
+
+	lbnl_parse_addr("192.0.2.2", &m.vip.addr);
+	m.vip.port = 3868;
+	m.vip.proto = IPPROTO_SCTP;
+	m.peer = ep("198.51.100.1", 40001);
+	m.source = ep(SRC, 3868);
+	m.target = ep(TGT, 3868);
+	return m;
+}
+
+/*
+ * One session: the fake agent does act, the module is as fm says. The
+ * log in *log. join: wait for the fake agent's thread.
+ */
+static void run_session(struct lbnld_migrator *mig, uint32_t id,
+			uint32_t timeout_ms, const char **log)
+{
+	struct lbnl_migrate m = open_migration(id, timeout_ms);
+
+	capture_start();
+	lbnld_migrator_update(mig, &m, 1, false);
+	wait_idle(mig);
+	*log = capture_end();
+}
+
+/* An agent's RESULT to lbnld's port: the DECISION (-1: none). */
+static int send_result(uint16_t port, const struct lbnl_ctl_key *key,
+		       bool ok, const char *target)
+{
+	struct lbnl_ctl_msg r = { .type = LBNL_CTL_RESULT }, d = { 0 };
+	struct lbnl_endpoint to = ep("127.0.0.1", port);
+	struct lbnl_migrate m = open_migration(0, 0);
+	struct lbnl_ctl_conn *c;
+	char err[256];
+	int ret = -1;
+
+	if (lbnl_ctl_connect(&to, key, LBNL_CTL_ROLE_AGENT, "fake", 2000, &c,
+			     err, sizeof(err)))
+		return -1;
+	r.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_STATUS | LBNL_CTL_HAS_VIP |
+		LBNL_CTL_HAS_ASSOC | LBNL_CTL_HAS_TARGET;
+	r.session = 77;
+	r.status = ok ? 0 : -EIO;
+	r.vip = m.vip;
+	r.vtag = VTAG;
+	r.assoc.laddr = m.vip.addr;
+	r.assoc.lport = m.vip.port;
+	r.assoc.paddr = m.peer.addr;
+	r.assoc.pport = m.peer.port;
+	r.target = ep(target, 3868);
+	r.target_agent = ep("127.0.0.1", 1);
+	if (!lbnl_ctl_send(c, &r, 2000) && !lbnl_ctl_recv(c, &d, 5000) &&
+	    d.type == LBNL_CTL_DECISION)
+		ret = d.commit;
+	lbnl_ctl_close(c);
+	return ret;
+}
+
+struct result_arg {
+	uint16_t port;
+	struct lbnl_ctl_key key;
+	bool ok;
+	const char *target;
+	int decision;
+};
+
+static void *result_thread(void *arg)
+{
+	struct result_arg *a = arg;
+
+	a->decision = send_result(a->port, &a->key, a->ok, a->target);
+	return NULL;
+}
+
+/* lbnld's listener: accept one connection, hand it to the migrator. */
+static int ask_listener(struct lbnld_migrator *mig, int lfd,
+			struct result_arg *a, const char **log)
+{
+	pthread_t t;
+	int fd;
+
+	capture_start();
+	pthread_create(&t, NULL, result_thread, a);
+	fd = accept(lfd, NULL, NULL);
+	if (fd >= 0)
+		lbnld_migrator_accept(mig, fd);
+	pthread_join(t, NULL);
+	wait_idle(mig);
+	*log = capture_end();
+	return a->decision;
+}
+
+static void test_sessions(struct lbnld_migrator *mig, struct lbnld_conf *conf,
+			  const struct lbnl_ctl_key *key)
+{
+	const char *log;
+
+	/* RESULT ok: commit, DECISION commit. */
+	fm_reset();
+	agent_start(AGENT_OK);
+	run_session(mig, 1, 3000, &log);
+	pthread_join(fa.thread, NULL);
+	CHECK(fm.commits == 1 && !fm.aborts && fa.got_decision && fa.commit &&
+	      strstr(log, "migration 1 sctp 192.0.2.2:3868 peer 198.51.100.1:40001 " SRC " -> " TGT ": committed in "),
+	      "RESULT ok: commit %d abort %d decision %d/%d, log %s",
+	      fm.commits, fm.aborts, fa.got_decision, fa.commit, log);
+	CHECK(fa.got_migrate && fa.migrate.vtag == VTAG &&
+	      fa.migrate.assoc.lport == 3868 &&
+	      fa.migrate.assoc.pport == 40001 &&
+	      endpoint_is(&fa.migrate.target, TGT ":3868") &&
+	      endpoint_is(&fa.migrate.target_agent, TGT ":7342") &&
+	      fa.migrate.reply_port == conf->listen.port &&
+	      fa.migrate.deadline_ms > 2000 &&
+	      fa.migrate.deadline_ms <= 3000 - 5 - conf->margin_ms,
+	      "the MIGRATE: vtag %x ports %u %u deadline %u reply %u",
+	      fa.migrate.vtag, fa.migrate.assoc.lport, fa.migrate.assoc.pport,
+	      fa.migrate.deadline_ms, fa.migrate.reply_port);
+
+	/* RESULT failed: abort, DECISION abort. */
+	fm_reset();
+	agent_start(AGENT_FAIL);
+	run_session(mig, 2, 3000, &log);
+	pthread_join(fa.thread, NULL);
+	CHECK(!fm.commits && fm.aborts == 1 && fa.got_decision && !fa.commit &&
+	      strstr(log, ": aborted after ") &&
+	      strstr(log, "target agent: import: Connection refused"),
+	      "RESULT failed: commit %d abort %d decision %d/%d, log %s",
+	      fm.commits, fm.aborts, fa.got_decision, fa.commit, log);
+
+	/* RESULT ok, the commit refused (deadline passed): DECISION abort. */
+	fm_reset();
+	fm.refuse_commit = true;
+	agent_start(AGENT_OK);
+	run_session(mig, 3, 3000, &log);
+	pthread_join(fa.thread, NULL);
+	CHECK(!fm.commits && fa.got_decision && !fa.commit &&
+	      strstr(log, "commit refused") &&
+	      strstr(log, "the entry names " SRC ":3868: abort"),
+	      "commit refused: decision %d/%d, log %s", fa.got_decision,
+	      fa.commit, log);
+
+	/* No RESULT before the deadline: abort, DECISION abort. */
+	fm_reset();
+	agent_start(AGENT_SILENT);
+	run_session(mig, 4, 400, &log);
+	pthread_join(fa.thread, NULL);
+	CHECK(!fm.commits && fm.aborts == 1 && fa.got_decision && !fa.commit &&
+	      strstr(log, "no RESULT before the deadline"),
+	      "silent agent: abort %d decision %d/%d, log %s", fm.aborts,
+	      fa.got_decision, fa.commit, log);
+
+	/* The connection lost: abort. */
+	fm_reset();
+	agent_start(AGENT_HANGUP);
+	run_session(mig, 5, 3000, &log);
+	pthread_join(fa.thread, NULL);
+	CHECK(!fm.commits && fm.aborts == 1 && strstr(log, ": aborted after "),
+	      "agent hung up: abort %d, log %s", fm.aborts, log);
+
+	/* A nat VIP: not supported, aborted, no agent asked. */
+	fm_reset();
+	fm.mode = LBNL_FWD_NAT;
+	run_session(mig, 6, 3000, &log);
+	CHECK(fm.aborts == 1 && strstr(log, "nat mode"),
+	      "nat VIP: abort %d, log %s", fm.aborts, log);
+
+	/* No agent listening: connection refused, abort. */
+	fm_reset();
+	conf->agents[0].port = 1;	/* nothing listens on port 1 */
+	lbnld_migrator_configure(mig, conf, key);
+	run_session(mig, 7, 3000, &log);
+	CHECK(fm.aborts == 1 &&
+	      strstr(log, ": aborted after ") &&
+	      strstr(log, "source agent: connect 127.0.0.1:1: Connection refused"),
+	      "no agent: abort %d, log %s", fm.aborts, log);
+	conf->agents[0].port = fa.port;
+	lbnld_migrator_configure(mig, conf, key);
+
+	/* Seen already, or open at start: not started (again). */
+	fm_reset();
+	run_session(mig, 1, 3000, &log);
+	CHECK(fm.open && !fm.aborts && !strstr(log, "migration 1"),
+	      "a migration seen already is left alone: %s", log);
+	{
+		struct lbnl_migrate m = open_migration(8, 3000);
+
+		capture_start();
+		lbnld_migrator_update(mig, &m, 1, true);
+		log = capture_end();
+		CHECK(fm.open && !fm.aborts && !lbnld_migrator_busy(mig) &&
+		      strstr(log, "open already at start"),
+		      "open at start: left alone: %s", log);
+	}
+	/* Without a key: logged, not driven. */
+	lbnld_migrator_configure(mig, conf, NULL);
+	run_session(mig, 9, 3000, &log);
+	CHECK(fm.open && !fm.aborts && strstr(log, "not driven: no key-file"),
+	      "no key: %s", log);
+	lbnld_migrator_configure(mig, conf, key);
+}
+
+static void test_listener(struct lbnld_migrator *mig, int lfd, uint16_t port,
+			  const struct lbnl_ctl_key *key)
+{
+	struct result_arg a = { .port = port, .key = *key, .ok = true,
+				.target = TGT };
+	struct lbnl_migrate m;
+	const char *log;
+	int d;
+
+	/* An open migration to that target: commit it. */
+	fm_reset();
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == 1 && fm.commits == 1, "listener, open: decision %d, %s",
+	      d, log);
+	/* None open, the entry names the target: commit (a restarted lbnld). */
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == 1 && fm.commits == 1 && strstr(log, "answered commit"),
+	      "listener, committed already: decision %d, %s", d, log);
+	/* None open, the entry names the source: abort. */
+	fm_reset();
+	fm.open = false;
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == 0 && !fm.commits && strstr(log, "answered abort"),
+	      "listener, rolled back: decision %d, %s", d, log);
+	/* A failed RESULT: abort. */
+	fm_reset();
+	a.ok = false;
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == 0 && fm.aborts == 1, "listener, failed: decision %d, %s",
+	      d, log);
+	/* An open migration to another target: abort, the migration stays. */
+	fm_reset();
+	a.ok = true;
+	a.target = "203.0.113.13";
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == 0 && fm.open && !fm.aborts,
+	      "listener, other target: decision %d open %d, %s", d, fm.open,
+	      log);
+	a.target = TGT;
+	/* Another key: rejected, logged, nothing done. */
+	fm_reset();
+	a.key = test_key(0x99);
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == -1 && fm.open && !fm.commits && !fm.aborts &&
+	      strstr(log, "127.0.0.1"),
+	      "listener, another key: decision %d, %s", d, log);
+	a.key = *key;
+
+	/*
+	 * A session waits for a silent agent; the agent's RESULT reaches
+	 * the listener: it decides (commit), the session agrees at its
+	 * deadline, the module commits once.
+	 */
+	fm_reset();
+	agent_start(AGENT_SILENT);
+	m = open_migration(20, 1500);
+	capture_start();
+	lbnld_migrator_update(mig, &m, 1, false);
+	usleep(200000);
+	{
+		pthread_t t;
+		int fd;
+
+		pthread_create(&t, NULL, result_thread, &a);
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			lbnld_migrator_accept(mig, fd);
+		pthread_join(t, NULL);
+	}
+	wait_idle(mig);
+	pthread_join(fa.thread, NULL);
+	log = capture_end();
+	CHECK(a.decision == 1 && fm.commits == 1 && !fm.aborts &&
+	      fa.got_decision && fa.commit &&
+	      strstr(log, "migration 20 ") && strstr(log, ": committed in "),
+	      "session and listener: decision %d/%d/%d commits %d aborts %d, %s",
+	      a.decision, fa.got_decision, fa.commit, fm.commits, fm.aborts,
+	      log);
+}
+
+/* Many sessions at once, each with its own thread. */
+static void test_many(struct lbnld_migrator *mig, struct lbnld_conf *conf,
+		      const struct lbnl_ctl_key *key)
+{
+	struct lbnl_migrate m[150];
+	const char *log;
+	size_t i;
+
+	fm_reset();
+	fm.delay_ms = 500;	/* each abort: all still running below */
+	conf->agents[0].port = 1;	/* refused at once */
+	lbnld_migrator_configure(mig, conf, key);
+	for (i = 0; i < 150; i++)
+		m[i] = open_migration(100 + (uint32_t)i, 3000);
+	capture_start();
+	lbnld_migrator_update(mig, m, 150, false);
+	CHECK(lbnld_migrator_busy(mig) == 150, "150 sessions at once: %u",
+	      lbnld_migrator_busy(mig));
+	wait_idle(mig);
+	log = capture_end();
+	/* The fake module has one migration: one abort, the rest ENOENT. */
+	CHECK(!lbnld_migrator_busy(mig) && fm.aborts == 1,
+	      "150 sessions: busy %u aborts %d", lbnld_migrator_busy(mig),
+	      fm.aborts);
+	(void)log;
+	fm.delay_ms = 0;
+}
+
+static void test_migrations(void)
+{
+	struct lbnl_ctl_key key = test_key(0x42);
+	struct lbnld_migrator *mig;
+	struct lbnld_conf conf;
+	uint16_t lport;
+	int lfd;
+
+	fa.fd = listen_loopback(&fa.port);
+	lfd = listen_loopback(&lport);
+	if (fa.fd < 0 || lfd < 0 || lbnld_migrator_new(&fake_module, &mig)) {
+		CHECK(0, "cannot listen on 127.0.0.1");
+		return;
+	}
+	fa.key = key;
+	lbnld_conf_defaults(&conf);
+	conf.agents[0].dest = ep(SRC, 0).addr;
+	conf.agents[0].addr = ep("127.0.0.1", 0).addr;
+	conf.agents[0].port = fa.port;
+	conf.n_agents = 1;
+	conf.listen = ep("127.0.0.1", lport);
+	lbnld_migrator_configure(mig, &conf, &key);
+	test_sessions(mig, &conf, &key);
+	test_listener(mig, lfd, lport, &key);
+	test_many(mig, &conf, &key);
+	lbnl_ctl_msg_free(&fa.migrate);
+	close(fa.fd);
+	close(lfd);
+	lbnld_migrator_free(mig);
+}
+
 int main(void)
 {
 	struct lbnl_nl *rtnl;
@@ -815,6 +1487,7 @@ int main(void)
 	test_decisions();
 	test_diff();
 	test_hook();
+	test_migrations();
 	if (!enter_netns()) {
 		printf("test_lbnld: no network namespace of our own (needs unshare and ip): route tests skipped\n");
 	} else if (lbnl_route_nl_open(&rtnl)) {
