@@ -107,7 +107,7 @@ peer_start()
 {
 	rm -f "$tmp/ready" "$tmp/stop"
 	nsn "$NS_PEER" "$dir/sctp_peer" -c $VIP -p $PORT -n "$1" -S 4 \
-		-i "${INTERVAL:-10}" \
+		-i "${INTERVAL:-10}" $PEER_EXTRA \
 		$PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
 		-o "$tmp/peer.json" > /dev/null 2>>"$tmp/bg.log" &
 	PEER_PID=$!
@@ -120,7 +120,7 @@ peer_stop()
 	wait $PEER_PID || return
 	jq -e '.lost == 0 and .duplicated == 0 and .reordered == 0 and
 	       .comm_lost == 0 and .restart == 0 and .aborts == 0 and
-	       .echoed > 0' "$tmp/peer.json" > /dev/null
+	       (.app_counter_errors // 0) == 0 and .echoed > 0' "$tmp/peer.json" > /dev/null
 }
 
 # none_open: no migration is open at the LB.

@@ -1,0 +1,500 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Live SCTP migration end to end (US 9,923,827): the module on the LB and
+# the servers, lbnld on the LB, lbnl-agent on each server, the
+# migration-aware echo app (lbnl-echo) or an unaware one (sctp_echo), a
+# checking peer (sctp_peer: numbered messages on 4 streams, ordered and
+# unordered, every echo verified; --app-counter: the app's per-association
+# counter carried in each echo must run 1, 2, 3 ... across a migration).
+# The claim's flow, nothing played by the script: dest set to maint -> the
+# module opens migrations and buffers -> lbnld -> source agent: export, app
+# state -> target agent: import, app adopts, ack -> source agent -> lbnld:
+# commit -> the module switches its entry and flushes the buffer.
+#
+#   maint      20 associations, migrate-after 1, the dest serving most of
+#              them set to maint: all of them end on the other dest; the
+#              peer sees 0 lost/duplicated/reordered, no COMM_LOST/RESTART/
+#              ABORT; the app counters continue; a capture at the peer
+#              (tshark) shows constant vtags, valid CRC32c, TSNs continuing
+#   maint6     the same on an IPv6 VIP (6 associations)
+#   transport  an unaware app (sctp_echo): its associations move
+#              transport-only
+#   darn       the same with lksctp-tools' unmodified sctp_darn as the
+#              peer: every message it sent reached a server exactly once
+#   nolisten   the target has no listener: rolled back
+#   srckilled  the source agent is not running: rolled back
+#   tgtkilled  the target agent killed in the middle: rolled back
+#   deadline   the target agent too slow: the LB's deadline rolls back,
+#              and the late ack is answered "abort"
+#   overflow   the LB's buffer overflows while the target is slow: rolled
+#              back, nothing lost
+#   lbnld      lbnld restarted in the middle: the source agent brings its
+#              result to the new lbnld, which commits from the LB's table
+#   attacks    forged, unauthenticated and replayed control messages are
+#              rejected and logged by an agent and by lbnld
+#   auth       an association with SCTP AUTH is refused with its reason
+#              and keeps working on the source
+#
+# Environment: CASES (all of the above), NASSOC (20).
+
+dir=$(cd "$(dirname "$0")" && pwd)
+. "$dir/lib/topo.sh"
+. "$dir/lib/dataplane.sh"
+. "$dir/lib/migrate.sh"
+. "$dir/lib/sctp_capture.sh"
+
+CASES=${CASES:-maint maint6 transport darn nolisten srckilled tgtkilled deadline \
+overflow lbnld attacks auth}
+NASSOC=${NASSOC:-20}
+PORT_UNAWARE=3870
+PORT_AUTH=3871
+
+tmp=$(mktemp -d)
+defer rm -rf "$tmp"
+umask 077
+. "$dir/lib/agents.sh"
+
+dp_require
+agents_require
+require_cmd jq
+require_cmd tshark
+use_family 4
+PEER_EXTRA=--app-counter
+# 4 streams per association, a message on each every INTERVAL ms.
+INTERVAL=${INTERVAL:-40}
+
+# ended N: lbnld logged the end of N migrations (since it started).
+ended()
+{
+	[ "$(count_ended '(committed in|aborted after)')" -ge "$1" ]
+}
+
+count_ended()
+{
+	grep -cE "migration [0-9]+ .*$1" "$tmp/lbnld.log"
+}
+
+# one_migration TARGET [ARGS]: open a migration of the (only) association
+# to TARGET's address; lbnld carries it out. Sets VTAG FROM PEER.
+one_migration()
+{
+	local to=$1
+
+	shift
+	read -r VTAG FROM PEER < <(entries)
+	lb migrate start $KEY proto sctp vtag "$VTAG" \
+		to "$(dp_key "$to" $PORT)" "$@" > /dev/null
+}
+
+# rolled_back WHAT: the migration ended aborted, the entry stayed on the
+# source, the peer saw nothing, and the source still echoes.
+rolled_back()
+{
+	local what=$1 e
+
+	busywait 15000 none_open
+	check_err $? "$what: migration left open: $(lb migrate show)"
+	[ "$(entries | awk '{ print $2 }')" = "$FROM" ]
+	check_err $? "$what: entry moved: $(entries)"
+	e=$(echoed "$(srv_name "$FROM")")
+	busywait 10000 grows "$(srv_name "$FROM")" $((e + 50))
+	check_err $? "$what: the source does not echo any more"
+	peer_stop
+	check_err $? "$what: peer: $(cat "$tmp/peer.json")"
+}
+
+srv_name()
+{
+	case $1 in
+	"$SRV1_IP4" | "$SRV1_IP6") echo srv1 ;;
+	"$SRV2_IP4" | "$SRV2_IP6") echo srv2 ;;
+	"$SRV3_IP4" | "$SRV3_IP6") echo srv3 ;;
+	esac
+}
+
+# busiest: the dest address (of S1, S2) with more established entries.
+busiest()
+{
+	if [ "$(on_dest "$S1")" -ge "$(on_dest "$S2")" ]; then
+		echo "$S1"
+	else
+		echo "$S2"
+	fi
+}
+
+case_maint()
+{
+	: "${FAM:=4}"
+	local n=${N:-$NASSOC} from to total base ends pcap=$tmp/maint$FAM.pcap
+
+	RET=0
+	base=$(count_ended 'committed in')
+	ends=$(count_ended '(committed in|aborted after)')
+	capture_start "$NS_PEER" eth0 "$pcap"
+	lb vip set $KEY proto sctp migrate-after 1
+	peer_start "$n"
+	check_err $? "peer not ready"
+	sleep 1.5	# every association older than migrate-after
+	[ "$(entries | wc -l)" -eq "$n" ]
+	check_err $? "LB has $(entries | wc -l) established entries, expected $n"
+	from=$(busiest)
+	to=$S1
+	[ "$from" = "$S1" ] && to=$S2
+	total=$(on_dest "$from")
+	lb dest set $KEY proto sctp "$(dp_key "$from" $PORT)" state maint
+	check_err $? "dest set maint failed"
+	busywait 30000 ended $((ends + total))
+	check_err $? "lbnld ended $(($(count_ended 'committed in') - base)) of $total migrations"
+	busywait 5000 none_open
+	check_err $? "migrations left open: $(lb migrate show)"
+	[ "$(count_ended 'committed in')" -eq $((base + total)) ]
+	check_err $? "only $(($(count_ended 'committed in') - base)) of $total committed: $(grep aborted "$tmp/lbnld.log")"
+	[ "$(on_dest "$from")" -eq 0 ] && [ "$(on_dest "$to")" -eq "$n" ]
+	check_err $? "after maint: $(on_dest "$from") on $from, $(on_dest "$to") on $to"
+	local e
+	e=$(echoed "$(srv_name "$to")")
+	busywait 20000 grows "$(srv_name "$to")" $((e + 20 * n))
+	check_err $? "the target does not echo"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	capture_stop "$pcap"
+	capture_check "$pcap" > "$tmp/capture.txt"
+	check_err $? "capture at the peer: $(cat "$tmp/capture.txt")"
+	echo "# $total of $n associations moved $from -> $to;" \
+	     "peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
+	grep -E 'migration [0-9]+ .*committed in' "$tmp/lbnld.log" | tail -n 3 |
+		sed 's/^/# lbnld: /'
+	lb dest set $KEY proto sctp "$(dp_key "$from" $PORT)" state active
+	lb vip set $KEY proto sctp migrate-after 0
+	log_test "IPv$FAM: dest in maint, lbnld and the agents move its associations, the peer sees nothing"
+}
+
+case_maint6()
+{
+	use_family 6
+	FAM=6 N=6 case_maint
+	use_family 4
+}
+
+# An unaware app: no app state, the association moves alone.
+case_transport()
+{
+	local port=$PORT
+
+	RET=0
+	PORT=$PORT_UNAWARE KEY=$(dp_key $VIP $PORT_UNAWARE) PEER_EXTRA= \
+		case_transport_run
+	PORT=$port
+	log_test "unaware app (sctp_echo): transport-only migration"
+}
+
+case_transport_run()
+{
+	local to
+
+	peer_start 2
+	check_err $? "peer not ready"
+	sleep 0.5
+	read -r VTAG FROM PEER < <(entries)
+	to=$S1
+	[ "$FROM" = "$S1" ] && to=$S2
+	lb migrate start $KEY proto sctp vtag "$VTAG" to "$(dp_key $to $PORT)" \
+		> /dev/null
+	check_err $? "start failed"
+	busywait 10000 none_open
+	[ "$(entries | awk -v v="$VTAG" '$1 == v { print $2 }')" = "$to" ]
+	check_err $? "entry not on the target: $(entries)"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+}
+
+# darn_sent: the unaware servers echoed (received) this many messages.
+darn_total()
+{
+	echo $(($(echoed srv1) + $(echoed srv2)))
+}
+
+darn_done()
+{
+	[ "$(CNT=count.unaware darn_total)" -ge "$1" ]
+}
+
+case_darn()
+{
+	local n=300 base to pid port=$PORT key=$KEY
+
+	RET=0
+	PORT=$PORT_UNAWARE
+	KEY=$(dp_key $VIP $PORT_UNAWARE)
+	base=$(CNT=count.unaware darn_total)
+	for i in $(seq $n); do
+		echo "message $i"
+		sleep 0.02
+	done | ip netns exec "$NS_PEER" sctp_darn -H $PEER_IP4 -P 5001 \
+		-h $VIP -p $PORT -s > "$tmp/darn.out" 2>&1 &
+	pid=$!
+	busywait 10000 darn_done $((base + 20))
+	check_err $? "sctp_darn's first messages did not arrive"
+	VTAG=$(lb -j conn show $KEY proto sctp |
+		jq -r '.[] | select(.peer | endswith(":5001")) | .my_vtag')
+	FROM=$(lb -j conn show $KEY proto sctp |
+		jq -r '.[] | select(.peer | endswith(":5001")) | .dest' |
+		sed 's/:[0-9]*$//')
+	target_of "$FROM"
+	lb migrate start $KEY proto sctp vtag "$VTAG" to "$(dp_key $TO $PORT)" \
+		> /dev/null
+	check_err $? "start failed"
+	busywait 10000 none_open
+	check_err $? "migration left open: $(lb migrate show)"
+	[ "$(entries | awk -v v="$VTAG" '$1 == v { print $2 }')" = "$TO" ]
+	check_err $? "entry not on the target: $(entries)"
+	# sctp_darn's exit status says nothing: its output says what it saw.
+	wait $pid
+	busywait 5000 darn_done $((base + n))
+	[ "$(CNT=count.unaware darn_total)" -eq $((base + n)) ]
+	check_err $? "servers got $(($(CNT=count.unaware darn_total) - base)) of $n messages"
+	grep -Eqi "COMM_LOST|RESTART|ABORT|CANT_STR" "$tmp/darn.out"
+	check_fail $? "sctp_darn saw: $(grep -Eio '[A-Z_]*(COMM_LOST|RESTART|ABORT|CANT_STR)[A-Z_]*' "$tmp/darn.out" | sort -u)"
+	PORT=$port
+	KEY=$key
+	log_test "unmodified sctp_darn peer: moved mid-stream, every message received once"
+}
+
+case_nolisten()
+{
+	RET=0
+	lb dest set $KEY proto sctp $SRV3_IP4:$PORT weight 1 state active
+	peer_start 1
+	check_err $? "peer not ready"
+	one_migration $SRV3_IP4
+	check_err $? "start failed"
+	rolled_back "no listener"
+	lb dest set $KEY proto sctp $SRV3_IP4:$PORT weight 0
+	grep -E "migration [0-9]+ .*aborted after" "$tmp/lbnld.log" | tail -n 1 |
+		sed 's/^/# lbnld: /'
+	log_test "target without a listener: rolled back, nothing lost"
+}
+
+case_srckilled()
+{
+	local i
+
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	read -r VTAG FROM PEER < <(entries)
+	i=$(srv_name "$FROM")
+	i=${i#srv}
+	agent_signal "$i" KILL
+	one_migration "$([ "$FROM" = "$S1" ] && echo "$S2" || echo "$S1")"
+	check_err $? "start failed"
+	rolled_back "source agent killed"
+	agent_start "$i"
+	log_test "source agent not running: rolled back, nothing lost"
+}
+
+# target_of FROM: the other of S1, S2; its index in TI.
+target_of()
+{
+	if [ "$1" = "$S1" ]; then TO=$S2 TI=2; else TO=$S1 TI=1; fi
+}
+
+case_tgtkilled()
+{
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	agent_signal "$TI" STOP
+	one_migration "$TO"
+	check_err $? "start failed"
+	busywait 5000 grep -q "session .*$PEER.*to the target agent" "$tmp/agent.$(srv_name "$FROM").log"
+	agent_signal "$TI" KILL
+	rolled_back "target agent killed"
+	agent_start "$TI"
+	log_test "target agent killed mid-migration: rolled back, nothing lost"
+}
+
+case_deadline()
+{
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	agent_signal "$TI" STOP
+	one_migration "$TO" timeout 500
+	check_err $? "start failed"
+	busywait 5000 none_open
+	check_err $? "the deadline did not close the migration"
+	agent_signal "$TI" CONT
+	rolled_back "deadline"
+	log_test "deadline exceeded: rolled back, the late ack answered, nothing lost"
+}
+
+case_overflow()
+{
+	local old drops
+
+	RET=0
+	old=$(cat /sys/module/lbnl/parameters/migrate_buffer)
+	echo 4 > /sys/module/lbnl/parameters/migrate_buffer
+	peer_start 1
+	check_err $? "peer not ready"
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	agent_signal "$TI" STOP
+	one_migration "$TO"
+	check_err $? "start failed"
+	busywait 5000 none_open
+	check_err $? "the full buffer did not close the migration"
+	agent_signal "$TI" CONT
+	rolled_back "buffer overflow"
+	echo "$old" > /sys/module/lbnl/parameters/migrate_buffer
+	drops=$(lb -j stats | jq '.global.drops.migrate_full')
+	[ "$drops" -gt 0 ]
+	check_err $? "no migrate_full drop counted"
+	log_test "LB buffer overflow: rolled back, nothing lost"
+}
+
+case_lbnld()
+{
+	local n
+
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	agent_signal "$TI" STOP
+	one_migration "$TO" timeout 5000
+	check_err $? "start failed"
+	busywait 5000 grep -q "session .*$PEER.*to the target agent" "$tmp/agent.$(srv_name "$FROM").log"
+	lbnld_kill
+	n=$(count_ended 'committed in')
+	lbnld_start
+	agent_signal "$TI" CONT
+	busywait 10000 none_open
+	check_err $? "migration left open: $(lb migrate show)"
+	[ "$(entries | awk '{ print $2 }')" = "$TO" ]
+	check_err $? "entry not on the target: $(entries)"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	grep -E "$PEER" "$tmp/lbnld.log" | tail -n 2 | sed 's/^/# lbnld: /'
+	log_test "lbnld restarted mid-migration: the new one commits from the LB's table"
+}
+
+case_attacks()
+{
+	local a
+
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	for a in forge noauth replay; do
+		nsn "$NS_LB" "$PROBE" -k "$PSK" "$SRV1_IP4:7342" $a \
+			> "$tmp/probe.$a" 2>&1
+		check_err $? "agent, $a: $(cat "$tmp/probe.$a")"
+		nsn "$NS_SRV1" "$PROBE" -k "$PSK" "$LB_SRV_IP4:7341" $a \
+			> "$tmp/probe.lbnld.$a" 2>&1
+		check_err $? "lbnld, $a: $(cat "$tmp/probe.lbnld.$a")"
+	done
+	grep -qi "rejected" "$tmp/agent.srv1.log"
+	check_err $? "the agent logged no rejection"
+	grep -qi "rejected" "$tmp/lbnld.log"
+	check_err $? "lbnld logged no rejection"
+	grep -i "rejected" "$tmp/agent.srv1.log" | tail -n 3 | sed 's/^/# agent: /'
+	# Still serving.
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	one_migration "$TO"
+	busywait 10000 none_open
+	[ "$(entries | awk '{ print $2 }')" = "$TO" ]
+	check_err $? "a migration after the attacks failed: $(entries)"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	log_test "forged, unauthenticated, replayed control messages rejected and logged"
+}
+
+# SCTP AUTH negotiated (net.sctp.auth_enable on both sides when the sockets
+# are made): not migratable; refused with that reason.
+case_auth()
+{
+	local port=$PORT
+
+	RET=0
+	PORT=$PORT_AUTH KEY=$(dp_key $VIP $PORT_AUTH) PEER_EXTRA=--auth \
+		case_auth_run
+	PORT=$port
+	log_test "AUTH association: refused with its reason, keeps working on the source"
+}
+
+case_auth_run()
+{
+	local CNT=count.auth
+
+	nsn "$NS_PEER" sysctl -qw net.sctp.auth_enable=1
+	peer_start 1
+	check_err $? "peer not ready"
+	nsn "$NS_PEER" sysctl -qw net.sctp.auth_enable=0
+	sleep 0.3
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	one_migration "$TO"
+	check_err $? "start failed"
+	rolled_back "auth"
+	grep -E "migration [0-9]+ .*$PEER.*aborted after" "$tmp/lbnld.log" | tail -n 1 > "$tmp/auth.line"
+	grep -q "AUTH" "$tmp/auth.line"
+	check_err $? "reason not given: $(cat "$tmp/auth.line")"
+	sed 's/^/# lbnld: /' "$tmp/auth.line"
+}
+
+if ! dp_setup; then
+	echo "# set-up failed"
+	exit $ksft_fail
+fi
+psk_make
+for i in 1 2 3; do
+	agent_start $i || { echo "# agent srv$i did not start"; exit $ksft_fail; }
+done
+app_servers $PORT4 $DP_TUN4 count 1 2
+app_servers $PORT6 $DP_TUN6 count6 1 2
+echo_servers $PORT_UNAWARE $DP_TUN4 count.unaware 1 2
+# The AUTH servers' sockets are made with AUTH on.
+for i in 1 2; do
+	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.auth_enable=1
+done
+echo_servers $PORT_AUTH $DP_TUN4 count.auth 1 2
+busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT_AUTH &&
+	busywait 10000 dp_listening "$NS_SRV2" sctp:$PORT_AUTH ||
+	{ echo "# AUTH echo servers did not start"; exit $ksft_fail; }
+for i in 1 2; do
+	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.auth_enable=0
+done
+lbnld_start || { echo "# lbnld did not start: $(cat "$tmp/lbnld.log")"; exit $ksft_fail; }
+K6=$(dp_key $DP_TUN6 $PORT6)
+KU=$(dp_key $DP_TUN4 $PORT_UNAWARE)
+KA=$(dp_key $DP_TUN4 $PORT_AUTH)
+lb restore <<-EOF || { echo "# VIP set-up failed"; exit $ksft_fail; }
+	vip add $KEY proto sctp mode tun
+	dest add $KEY proto sctp $SRV1_IP4:$PORT4
+	dest add $KEY proto sctp $SRV2_IP4:$PORT4
+	dest add $KEY proto sctp $SRV3_IP4:$PORT4 weight 0
+	vip add $K6 proto sctp mode tun
+	dest add $K6 proto sctp [$SRV1_IP6]:$PORT6
+	dest add $K6 proto sctp [$SRV2_IP6]:$PORT6
+	vip add $KU proto sctp mode tun
+	dest add $KU proto sctp $SRV1_IP4:$PORT_UNAWARE
+	dest add $KU proto sctp $SRV2_IP4:$PORT_UNAWARE
+	vip add $KA proto sctp mode tun
+	dest add $KA proto sctp $SRV1_IP4:$PORT_AUTH
+	dest add $KA proto sctp $SRV2_IP4:$PORT_AUTH
+EOF
+defer lb flush
+
+for c in $CASES; do
+	"case_$c"
+done
+ksft_exit
