@@ -228,15 +228,14 @@ static int lbnl_put_migration(struct sk_buff *skb,
 	    (reason && nla_put_string(skb, LBNL_A_MIGRATE_REASON, reason)))
 		goto cancel;
 	/* Events go to anyone: no vtag there (see the uapi). */
-	if (full &&
-	    (nla_put_u32(skb, LBNL_A_MIGRATE_VTAG, m->vtag) ||
-	     nla_put_u8(skb, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING) ||
-	     nla_put_u32(skb, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms) ||
-	     nla_put_u64_64bit(skb, LBNL_A_MIGRATE_AGE_MS, age,
-			       LBNL_A_MIGRATE_PAD) ||
-	     nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED,
-			 skb_queue_len(&m->queue)) ||
-	     nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED_MAX, m->buffered_max)))
+	if ((full && nla_put_u32(skb, LBNL_A_MIGRATE_VTAG, m->vtag)) ||
+	    nla_put_u8(skb, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING) ||
+	    nla_put_u32(skb, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms) ||
+	    nla_put_u64_64bit(skb, LBNL_A_MIGRATE_AGE_MS, age,
+			      LBNL_A_MIGRATE_PAD) ||
+	    nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED,
+			skb_queue_len(&m->queue)) ||
+	    nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED_MAX, m->buffered_max))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -510,8 +510,10 @@ enum lbnl_stats_attr {
  * away ("dest deleted") or whose VIP is deleted. A dest set to maint opens
  * a migration for each of its established associations older than the
  * VIP's migrate-after (0: never; younger ones drain).
- * Events (multicast "events"; no vtags, see above): MIGRATE_START when one
- * opens, MIGRATE_COMMIT when done, MIGRATE_ABORT with REASON.
+ * Events (multicast "events"; everything but the vtag, see above):
+ * MIGRATE_START when one opens, MIGRATE_COMMIT when done, MIGRATE_ABORT
+ * with REASON; on those two, AGE_MS is how long the migration took and
+ * BUFFERED_MAX how many of the peer's packets the LB held for it.
  */
 enum lbnl_migrate_state {
 	LBNL_MIGRATE_BUFFERING,	/* open: the peer's DATA waits in the LB */
