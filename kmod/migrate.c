@@ -229,7 +229,8 @@ static int lbnl_put_migration(struct sk_buff *skb,
 		goto cancel;
 	/* Events go to anyone: no vtag there (see the uapi). */
 	if ((full && nla_put_u32(skb, LBNL_A_MIGRATE_VTAG, m->vtag)) ||
-	    nla_put_u8(skb, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING) ||
+	    (!m->closed &&
+	     nla_put_u8(skb, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING)) ||
 	    nla_put_u32(skb, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms) ||
 	    nla_put_u64_64bit(skb, LBNL_A_MIGRATE_AGE_MS, age,
 			      LBNL_A_MIGRATE_PAD) ||

@@ -109,6 +109,12 @@ INTERVAL=500 peer_start "$NCONC" || { echo "# peer not ready"; exit $ksft_fail; 
 lb dest set $KEY proto sctp $S2:$PORT weight 1
 lb vip set $KEY proto sctp migrate-after 1
 sleep 1.5
+all_on_srv1()
+{
+	[ "$(on_dest $S1)" -eq "$NCONC" ]
+}
+busywait 10000 all_on_srv1
+check_err $? "srv1 has $(on_dest $S1) of $NCONC associations"
 n=$(on_dest $S1)
 monitor_start "$tmp/rate.json"
 t0=$(date +%s%N)
