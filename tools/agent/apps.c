@@ -167,23 +167,9 @@ static void send_to(struct app *a, struct lbnl_app_wire_hdr *h,
 		    const void *fixed, size_t fixed_len, const void *blob,
 		    int *err)
 {
-	struct iovec iov[3] = {
-		{ .iov_base = h, .iov_len = sizeof(*h) },
-		{ .iov_base = (void *)fixed, .iov_len = fixed_len },
-		{ .iov_base = (void *)blob, .iov_len = h->blob_len },
-	};
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
-
-	h->version = LBNL_APP_WIRE_VERSION;
-	h->reserved = 0;
-	*err = 0;
 	/* Never block under the lock: an app that does not read fails. */
-	while (sendmsg(a->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		if (errno != EINTR) {
-			*err = -errno;
-			return;
-		}
-	}
+	*err = lbnl_app_wire_send(a->fd, h, fixed, fixed_len, blob,
+				  MSG_DONTWAIT);
 }
 
 static void app_remove(struct app *a, const char *why)

@@ -639,6 +639,20 @@ twice:
 
 /* Sockets ---------------------------------------------------------------- */
 
+/* Wait until fd is ready for events: 0, -ETIMEDOUT or -errno. */
+static int wait_ready(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&pfd, 1, left_ms(deadline));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r ? 0 : -ETIMEDOUT;
+}
+
 /* Write all of buf by the deadline. */
 static int write_all(struct lbnl_ctl_conn *c, const unsigned char *buf,
 		     size_t len, int64_t deadline)
@@ -646,17 +660,11 @@ static int write_all(struct lbnl_ctl_conn *c, const unsigned char *buf,
 	size_t done = 0;
 
 	while (done < len) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
 		ssize_t n;
-		int r;
+		int r = wait_ready(c->fd, POLLOUT, deadline);
 
-		r = poll(&pfd, 1, left_ms(deadline));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			return -ETIMEDOUT;
+		if (r)
+			return r;
 		n = send(c->fd, buf + done, len - done,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
@@ -674,17 +682,11 @@ static int read_some(struct lbnl_ctl_conn *c, unsigned char *buf,
 		     size_t len, size_t *got, int64_t deadline)
 {
 	while (*got < len) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		ssize_t n;
-		int r;
+		int r = wait_ready(c->fd, POLLIN, deadline);
 
-		r = poll(&pfd, 1, left_ms(deadline));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			return -ETIMEDOUT;
+		if (r)
+			return r;
 		n = recv(c->fd, buf + *got, len - *got, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -1172,7 +1174,6 @@ int lbnl_ctl_connect(const struct lbnl_endpoint *to,
 	char addr[LBNL_ADDRPORTSTRLEN];
 	struct sockaddr_storage ss;
 	struct lbnl_ctl_conn *c;
-	struct pollfd pfd;
 	socklen_t sl;
 	int fd, r, so = 0;
 
@@ -1194,18 +1195,9 @@ int lbnl_ctl_connect(const struct lbnl_endpoint *to,
 		r = -errno;
 		goto fail;
 	}
-	pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-	do
-		r = poll(&pfd, 1, left_ms(deadline));
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		r = -errno;
+	r = wait_ready(fd, POLLOUT, deadline);
+	if (r)
 		goto fail;
-	}
-	if (!r) {
-		r = -ETIMEDOUT;
-		goto fail;
-	}
 	sl = sizeof(so);
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl);
 	if (so) {

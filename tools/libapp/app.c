@@ -99,21 +99,7 @@ static void arm_retry(struct lbnl_app *app, bool on)
 static int send_packet(struct lbnl_app *app, struct lbnl_app_wire_hdr *h,
 		       const void *fixed, size_t fixed_len, const void *blob)
 {
-	struct iovec iov[3] = {
-		{ .iov_base = h, .iov_len = sizeof(*h) },
-		{ .iov_base = (void *)fixed, .iov_len = fixed_len },
-		{ .iov_base = (void *)blob, .iov_len = h->blob_len },
-	};
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
-
-	h->version = LBNL_APP_WIRE_VERSION;
-	h->reserved = 0;
-	for (;;) {
-		if (sendmsg(app->sock, &mh, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
+	return lbnl_app_wire_send(app->sock, h, fixed, fixed_len, blob, 0);
 }
 
 static int send_register(struct lbnl_app *app, struct service *s)

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #define LBNL_APP_WIRE_VERSION	1
 #define LBNL_APP_WIRE_BLOB_MAX	65536	/* = LBNL_APP_BLOB_MAX */
@@ -180,6 +181,30 @@ static inline socklen_t lbnl_app_wire_to_sockaddr(
 		memcpy(&s->sin6_addr, w->addr, 16);
 		return sizeof(*s);
 	}
+}
+
+/*
+ * Send one packet: header (version filled in here), fixed part, blob of
+ * h->blob_len bytes. flags: MSG_DONTWAIT to never block. 0 or -errno.
+ */
+static inline int lbnl_app_wire_send(int fd, struct lbnl_app_wire_hdr *h,
+				     const void *fixed, size_t fixed_len,
+				     const void *blob, int flags)
+{
+	struct iovec iov[3] = {
+		{ .iov_base = h, .iov_len = sizeof(*h) },
+		{ .iov_base = (void *)fixed, .iov_len = fixed_len },
+		{ .iov_base = (void *)blob, .iov_len = h->blob_len },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
+
+	h->version = LBNL_APP_WIRE_VERSION;
+	h->reserved = 0;
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL | flags) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
 }
 
 #endif /* LBNL_APP_WIRE_H */
