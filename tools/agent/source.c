@@ -6,6 +6,11 @@
  * on its DECISION either release the silenced copy (commit) or resume it
  * (abort) after the target confirmed it dropped its copy (FINISH echo).
  *
+ * nat VIPs: the servers hold the association on their own address (the
+ * LB rewrites it to the VIP's), so the exported state is translated to
+ * the target's own address and port before the TRANSFER, whose
+ * association key is then the target's (lbnl_assoc_state_translate()).
+ *
  * Both copies are never live at once: the source resumes only once the
  * target answered that it has no copy (a failed TRANSFER_ACK, or a FINISH
  * abort echoed), and never after the RESULT of a success without lbnld's
@@ -24,6 +29,7 @@
 #include "agent.h"
 #include "apps.h"
 #include "assoc_state.h"
+#include "assoc_translate.h"
 #include "json_print.h"
 #include "nl.h"
 
@@ -50,8 +56,11 @@ struct source {
 	bool app_told;		/* the app prepared (or refused): finish it */
 	bool target_may_have;	/* a copy on the target is possible */
 	int64_t ms_export, ms_app, ms_import, ms_decide;
+	bool nat;		/* the local endpoint is not the VIP's */
+	struct lbnl_assoc_key tkey;	/* the association on the target */
 	char desc[160];		/* "session 7 PEER -> TARGET" */
 	char cmd[200];		/* "LADDR:LPORT PADDR:PPORT" */
+	char tcmd[200];		/* the same, on the target */
 };
 
 static bool key_equal(const struct lbnl_assoc_key *a,
@@ -389,6 +398,13 @@ static void run(struct source *s)
 		return;
 	}
 
+	/* nat: another family cannot be translated (nothing silenced). */
+	if (s->nat && s->tkey.laddr.family != m->assoc.laddr.family) {
+		fail(s, -EAFNOSUPPORT, "nat: the source's address and the "
+		     "target's differ in family");
+		return;
+	}
+
 	/* Export: the kernel silences it and gives its state. */
 	to = left(s) - AGENT_MARGIN_MS;
 	if (to > agent_conf.export_timeout_ms)
@@ -401,6 +417,29 @@ static void run(struct source *s)
 		return;
 	}
 	s->exported = true;
+
+	/* nat: the target's own address and port. */
+	if (s->nat) {
+		char from[LBNL_ADDRPORTSTRLEN], to_ep[LBNL_ADDRPORTSTRLEN];
+		struct lbnl_endpoint to = {
+			.addr = s->tkey.laddr,
+			.port = s->tkey.lport,
+		};
+
+		lbnl_format_addr_port(&st.key.laddr, st.key.lport, from,
+				      sizeof(from));
+		ret = lbnl_assoc_state_translate(&st, &to, reason,
+						 sizeof(reason));
+		if (ret) {
+			lbnl_assoc_state_free(&st);
+			fail(s, ret, "nat: %s", reason);
+			return;
+		}
+		agent_log(LOG_INFO, "%s: nat: local endpoint %s translated "
+			  "to the target's %s", s->desc, from,
+			  lbnl_format_addr_port(&to.addr, to.port, to_ep,
+						sizeof(to_ep)));
+	}
 
 	/* The app's state (none: transport-only). */
 	t = agent_now();
@@ -420,7 +459,7 @@ static void run(struct source *s)
 	xfer.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_ASSOC |
 		LBNL_CTL_HAS_STATE | LBNL_CTL_HAS_DEADLINE;
 	xfer.session = m->session;
-	xfer.assoc = m->assoc;
+	xfer.assoc = s->tkey;
 	xfer.state = state_json(&st, &xfer.state_len);
 	lbnl_assoc_state_free(&st);
 	if (blob || blob_len) {
@@ -506,17 +545,34 @@ static void run(struct source *s)
 			  "where it went: then run 'lbnl assoc release %s' "
 			  "here (committed) or 'lbnl assoc resume %s' here "
 			  "after 'lbnl assoc release %s' on the target "
-			  "(aborted)", s->desc, s->cmd, s->cmd, s->cmd);
+			  "(aborted)", s->desc, s->cmd, s->cmd, s->tcmd);
 		if (s->target)
 			lbnl_ctl_close(s->target);
 		s->target = NULL;
 	}
 }
 
+/*
+ * The association's key on the target: tun, the same (the VIP's
+ * endpoint); nat (the local endpoint is not the VIP's), the target dest's
+ * address and port (none: the VIP's).
+ */
+static void target_key(const struct lbnl_ctl_msg *m, bool *nat,
+		       struct lbnl_assoc_key *tkey)
+{
+	*tkey = m->assoc;
+	*nat = !lbnl_addr_equal(&m->assoc.laddr, &m->vip.addr) ||
+	       m->assoc.lport != m->vip.port;
+	if (!*nat)
+		return;
+	tkey->laddr = m->target.addr;
+	tkey->lport = m->target.port ? m->target.port : m->vip.port;
+}
+
 void agent_source(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 {
 	char peer[LBNL_ADDRPORTSTRLEN], local[LBNL_ADDRPORTSTRLEN],
-	     target[LBNL_ADDRSTRLEN];
+	     tlocal[LBNL_ADDRPORTSTRLEN], target[LBNL_ADDRSTRLEN];
 	struct source s = { .lbnld = c, .mig = m };
 	struct busy b = { .key = m->assoc, .session = m->session };
 	uint64_t other;
@@ -533,6 +589,10 @@ void agent_source(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	snprintf(s.desc, sizeof(s.desc), "session %" PRIu64 " %s -> %s",
 		 m->session, peer, target);
 	snprintf(s.cmd, sizeof(s.cmd), "%s %s", local, peer);
+	target_key(m, &s.nat, &s.tkey);
+	lbnl_format_addr_port(&s.tkey.laddr, s.tkey.lport, tlocal,
+			      sizeof(tlocal));
+	snprintf(s.tcmd, sizeof(s.tcmd), "%s %s", tlocal, peer);
 	agent_log(LOG_INFO, "%s: migrate from %s (deadline %u ms)", s.desc,
 		  lbnl_ctl_peer(c), m->deadline_ms);
 

@@ -297,6 +297,13 @@ int lbnld_listen_open(const struct lbnld_conf *c, char *err, size_t errlen);
 /* Where the agent of dest listens (an "agent" line, else dest:agent-port). */
 void lbnld_agent_of(const struct lbnld_conf *c, const struct lbnl_addr *dest,
 		    struct lbnl_endpoint *agent);
+/*
+ * The association's local endpoint on the source server, as its agent
+ * must name it: tun, the VIP's address and port; nat, the source dest's
+ * own address and port (the LB translates, the peer sees the VIP).
+ */
+void lbnld_assoc_local(const struct lbnl_migrate *m, bool nat,
+		       struct lbnl_endpoint *local);
 /* "192.0.2.2:3868" of an endpoint. */
 const char *lbnld_endpoint_text(const struct lbnl_endpoint *e, char *buf,
 				size_t len);

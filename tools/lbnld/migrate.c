@@ -43,6 +43,7 @@ struct session {
 	/* A snapshot of what it needs of the configuration. */
 	struct lbnl_ctl_key key;
 	struct lbnl_endpoint source_agent, target_agent;
+	bool nat;			/* the VIP's mode (preflight) */
 	uint32_t margin_ms;
 	uint16_t reply_port;
 	/* The decision, once taken (under lock). */
@@ -140,6 +141,21 @@ void lbnld_agent_of(const struct lbnld_conf *c, const struct lbnl_addr *dest,
 		if (c->agents[i].port)
 			agent->port = c->agents[i].port;
 	}
+}
+
+void lbnld_assoc_local(const struct lbnl_migrate *m, bool nat,
+		       struct lbnl_endpoint *local)
+{
+	memset(local, 0, sizeof(*local));
+	if (!nat) {
+		/* tun: the servers hold the VIP's address and port. */
+		local->addr = m->vip.addr;
+		local->port = m->vip.port;
+		return;
+	}
+	/* nat: the source's own address and the dest's port. */
+	local->addr = m->source.addr;
+	local->port = m->source.port ? m->source.port : m->vip.port;
 }
 
 /* The decision ------------------------------------------------------------ */
@@ -315,6 +331,7 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 	struct lbnl_ctl_msg msg = { .type = LBNL_CTL_MIGRATE };
 	char err[256], at[LBNL_ADDRPORTSTRLEN];
 	struct lbnl_ctl_conn *c = NULL;
+	struct lbnl_endpoint local;
 	uint64_t t = mono_ms();
 	int ret;
 
@@ -337,9 +354,9 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 	msg.session = s->id;
 	msg.vip = s->m.vip;
 	msg.vtag = s->m.vtag;
-	/* tun: the servers hold the VIP's address and port. */
-	msg.assoc.laddr = s->m.vip.addr;
-	msg.assoc.lport = s->m.vip.port;
+	lbnld_assoc_local(&s->m, s->nat, &local);
+	msg.assoc.laddr = local.addr;
+	msg.assoc.lport = local.port;
 	msg.assoc.paddr = s->m.peer.addr;
 	msg.assoc.pport = s->m.peer.port;
 	msg.target = s->m.target;
@@ -440,10 +457,11 @@ static void preflight(struct session *s, void *h, uint64_t *deadline,
 			 why_of(ops, h, err));
 		return;
 	}
-	if (!(vip.has & LBNL_VIP_HAS_MODE) || vip.mode != LBNL_FWD_TUN) {
-		snprintf(why, whylen, "the VIP is in nat mode: the migration supports tun VIPs only (yet)");
+	if (!(vip.has & LBNL_VIP_HAS_MODE)) {
+		snprintf(why, whylen, "the module did not say the VIP's mode");
 		return;
 	}
+	s->nat = vip.mode == LBNL_FWD_NAT;
 	left = (long long)s->m.timeout_ms - (long long)s->m.age_ms -
 	       (long long)s->margin_ms;
 	if (!(s->m.has & LBNL_MIGRATE_HAS_TIMEOUT) || left <= 0) {

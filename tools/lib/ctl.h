@@ -119,7 +119,12 @@ struct lbnl_ctl_msg {
 	char reason[LBNL_CTL_REASON_MAX];
 	struct lbnl_vip_key vip;	/* the LB's VIP */
 	uint32_t vtag;			/* the tag the peer sends (LB key) */
-	struct lbnl_assoc_key assoc;	/* the association on the servers */
+	/*
+	 * The association: in MIGRATE, its key on the source; in TRANSFER,
+	 * its key on the target (they differ for a nat VIP: each server's
+	 * own address).
+	 */
+	struct lbnl_assoc_key assoc;
 	struct lbnl_endpoint target;	/* the target dest (the LB's view) */
 	struct lbnl_endpoint target_agent;	/* where its agent listens */
 	uint32_t deadline_ms;		/* time left, when sent */

@@ -64,6 +64,15 @@ static bool endpoint_is(const struct lbnl_endpoint *e, const char *text)
 	return !strcmp(lbnld_endpoint_text(e, buf, sizeof(buf)), text);
 }
 
+/* The local endpoint of a control message's association is text. */
+static bool assoc_local_is(const struct lbnl_ctl_msg *m, const char *text)
+{
+	struct lbnl_endpoint e = { .addr = m->assoc.laddr,
+				   .port = m->assoc.lport };
+
+	return endpoint_is(&e, text);
+}
+
 static bool agent_is(const struct lbnld_conf *c, const char *dest,
 		     const char *text)
 {
@@ -1245,7 +1254,7 @@ static void test_sessions(struct lbnld_migrator *mig, struct lbnld_conf *conf,
 	      "RESULT ok: commit %d abort %d decision %d/%d, log %s",
 	      fm.commits, fm.aborts, fa.got_decision, fa.commit, log);
 	CHECK(fa.got_migrate && fa.migrate.vtag == VTAG &&
-	      fa.migrate.assoc.lport == 3868 &&
+	      assoc_local_is(&fa.migrate, "192.0.2.2:3868") &&
 	      fa.migrate.assoc.pport == 40001 &&
 	      endpoint_is(&fa.migrate.target, TGT ":3868") &&
 	      endpoint_is(&fa.migrate.target_agent, TGT ":7342") &&
@@ -1297,12 +1306,34 @@ static void test_sessions(struct lbnld_migrator *mig, struct lbnld_conf *conf,
 	CHECK(!fm.commits && fm.aborts == 1 && strstr(log, ": aborted after "),
 	      "agent hung up: abort %d, log %s", fm.aborts, log);
 
-	/* A nat VIP: not supported, aborted, no agent asked. */
+	/*
+	 * A nat VIP (dests on port 11868): the agent is asked about the
+	 * association on the source's own address and the dest's port.
+	 */
 	fm_reset();
 	fm.mode = LBNL_FWD_NAT;
-	run_session(mig, 6, 3000, &log);
-	CHECK(fm.aborts == 1 && strstr(log, "nat mode"),
-	      "nat VIP: abort %d, log %s", fm.aborts, log);
+	fm.open_target = ep(TGT, 11868);
+	fm.entry = ep(SRC, 11868);
+	agent_start(AGENT_OK);
+	{
+		struct lbnl_migrate m = open_migration(6, 3000);
+
+		m.source.port = 11868;
+		m.target.port = 11868;
+		capture_start();
+		lbnld_migrator_update(mig, &m, 1, false);
+		wait_idle(mig);
+		log = capture_end();
+	}
+	pthread_join(fa.thread, NULL);
+	CHECK(fm.commits == 1 && !fm.aborts && fa.got_decision && fa.commit &&
+	      strstr(log, ": committed in "),
+	      "nat VIP: commit %d abort %d decision %d/%d, log %s",
+	      fm.commits, fm.aborts, fa.got_decision, fa.commit, log);
+	CHECK(fa.got_migrate && assoc_local_is(&fa.migrate, SRC ":11868") &&
+	      fa.migrate.assoc.pport == 40001 &&
+	      endpoint_is(&fa.migrate.target, TGT ":11868"),
+	      "nat VIP: the MIGRATE names the source's own address and port");
 
 	/* No agent listening: connection refused, abort. */
 	fm_reset();
@@ -1447,6 +1478,24 @@ static void test_many(struct lbnld_migrator *mig, struct lbnld_conf *conf,
 	fm.delay_ms = 0;
 }
 
+/* The association's local endpoint the source agent is told. */
+static void test_assoc_local(void)
+{
+	struct lbnl_migrate m = { 0 };
+	struct lbnl_endpoint l;
+
+	lbnl_parse_addr("192.0.2.3", &m.vip.addr);
+	m.vip.port = 3872;
+	m.source = ep(SRC, 13872);
+	lbnld_assoc_local(&m, false, &l);
+	CHECK(endpoint_is(&l, "192.0.2.3:3872"), "tun: the VIP's endpoint");
+	lbnld_assoc_local(&m, true, &l);
+	CHECK(endpoint_is(&l, SRC ":13872"), "nat: the source's endpoint");
+	m.source.port = 0;	/* a dest without a port: the VIP's */
+	lbnld_assoc_local(&m, true, &l);
+	CHECK(endpoint_is(&l, SRC ":3872"), "nat, no dest port: the VIP's");
+}
+
 static void test_migrations(void)
 {
 	struct lbnl_ctl_key key = test_key(0x42);
@@ -1468,6 +1517,7 @@ static void test_migrations(void)
 	conf.agents[0].port = fa.port;
 	conf.n_agents = 1;
 	conf.listen = ep("127.0.0.1", lport);
+	test_assoc_local();
 	lbnld_migrator_configure(mig, &conf, &key);
 	test_sessions(mig, &conf, &key);
 	test_listener(mig, lfd, lport, &key);

@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "assoc_state.h"
+#include "assoc_translate.h"
 #include "attrs.h"
 #include "check.h"
 #include "errors.h"
@@ -548,6 +549,62 @@ static void test_state_round_trip(void)
 			break;
 	}
 	CHECK(!back.laddrs && !back.n_paths, "free empties the state");
+}
+
+/*
+ * A nat VIP's association moved to the target's own address and port:
+ * the local endpoint and addresses change, nothing else; multi-homed or
+ * another family: refused, the state unchanged.
+ */
+static void test_state_translate(void)
+{
+	struct lbnl_assoc_state s, want;
+	struct lbnl_endpoint to = { .port = 13868 }, to6 = { .port = 3868 };
+	char err[256], why[256];
+	int ret;
+
+	lbnl_parse_addr("203.0.113.12", &to.addr);
+	lbnl_parse_addr("2001:db8::12", &to6.addr);
+
+	/* The sample is multi-homed (two local addresses): refused. */
+	if (lbnl_assoc_state_parse(sample_json, strlen(sample_json), &s, err,
+				   sizeof(err))) {
+		CHECK(0, "sample refused: %s", err);
+		return;
+	}
+	lbnl_assoc_state_parse(sample_json, strlen(sample_json), &want, err,
+			       sizeof(err));
+	why[0] = '\0';
+	ret = lbnl_assoc_state_translate(&s, &to, why, sizeof(why));
+	CHECK(ret == -EOPNOTSUPP && strstr(why, "2 local addresses (multi-homed") &&
+	      lbnl_assoc_state_equal(&s, &want),
+	      "multi-homed: %d %s", ret, why);
+
+	/* One local address: the key and the list take the target's. */
+	s.n_laddrs = want.n_laddrs = 1;
+	ret = lbnl_assoc_state_translate(&s, &to, why, sizeof(why));
+	want.key.laddr = to.addr;
+	want.key.lport = 13868;
+	want.laddrs[0] = to.addr;
+	CHECK(!ret && lbnl_assoc_state_equal(&s, &want),
+	      "single-homed: %d %s", ret, why);
+
+	/* Another family: refused, unchanged. */
+	why[0] = '\0';
+	ret = lbnl_assoc_state_translate(&s, &to6, why, sizeof(why));
+	CHECK(ret == -EAFNOSUPPORT && strstr(why, "differ in family") &&
+	      lbnl_assoc_state_equal(&s, &want),
+	      "family: %d %s", ret, why);
+
+	/* No local address listed: the target's is. */
+	s.n_laddrs = 0;
+	free(s.laddrs);
+	s.laddrs = NULL;
+	ret = lbnl_assoc_state_translate(&s, &to, why, sizeof(why));
+	CHECK(!ret && s.n_laddrs == 1 && lbnl_assoc_state_equal(&s, &want),
+	      "no local address: %d %s", ret, why);
+	lbnl_assoc_state_free(&s);
+	lbnl_assoc_state_free(&want);
 }
 
 /* The sample document with the first occurrence of from replaced. */
@@ -1557,6 +1614,7 @@ int main(void)
 	test_json_parse_errors();
 	test_state_round_trip();
 	test_state_tampering();
+	test_state_translate();
 	test_conn();
 	test_stats();
 	test_bypass();
