@@ -18,6 +18,14 @@
 #              ABORT; the app counters continue; a capture at the peer
 #              (tshark) shows constant vtags, valid CRC32c, TSNs continuing
 #   maint6     the same on an IPv6 VIP (6 associations)
+#   nat        a nat VIP (192.0.2.3:3872; lbnl-echo bound to each server's
+#              own address): one association moved by "lbnl migrate
+#              start", the others by maint; the source agent translates
+#              the local endpoint to the target's; entries on the target,
+#              the target echoes, the peer sees nothing, the capture at
+#              the peer shows constant vtags, valid CRC32c, TSNs going on;
+#              then on 192.0.2.3:3873, whose servers (sctp_echo) are bound
+#              to two addresses each: refused ("multi-homed"), rolled back
 #   transport  an unaware app (sctp_echo): its associations move
 #              transport-only
 #   darn       the same with lksctp-tools' unmodified sctp_darn as the
@@ -36,7 +44,7 @@
 #   auth       an association with SCTP AUTH is refused with its reason
 #              and keeps working on the source
 #
-# Environment: CASES (all of the above), NASSOC (20).
+# Environment: CASES (all of the above), NASSOC (20), NASSOC_NAT (4).
 
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/topo.sh"
@@ -44,11 +52,16 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/migrate.sh"
 . "$dir/lib/sctp_capture.sh"
 
-CASES=${CASES:-maint maint6 transport darn nolisten srckilled tgtkilled deadline \
-overflow lbnld attacks auth}
+CASES=${CASES:-maint maint6 nat transport darn nolisten srckilled tgtkilled \
+deadline overflow lbnld attacks auth}
 NASSOC=${NASSOC:-20}
 PORT_UNAWARE=3870
 PORT_AUTH=3871
+# The nat VIP; its dests listen on their own addresses, same port.
+NAT_VIP=192.0.2.3
+PORT_NAT=3872
+PORT_NAT_MH=3873
+NASSOC_NAT=${NASSOC_NAT:-4}
 
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
@@ -129,6 +142,9 @@ case_maint()
 	local n=${N:-$NASSOC} from to total base ends pcap=$tmp/maint$FAM.pcap
 
 	RET=0
+	busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT &&
+		busywait 10000 dp_listening "$NS_SRV2" sctp:$PORT
+	check_err $? "the nat VIP's lbnl-echo servers are not listening"
 	base=$(count_ended 'committed in')
 	ends=$(count_ended '(committed in|aborted after)')
 	capture_start "$NS_PEER" eth0 "$pcap"
@@ -175,6 +191,103 @@ case_maint6()
 	use_family 6
 	FAM=6 N=6 case_maint
 	use_family 4
+}
+
+# A nat VIP: the servers hold the associations on their own addresses.
+case_nat()
+{
+	local vip=$VIP port=$PORT key=$KEY cnt=$CNT
+
+	RET=0
+	VIP=$NAT_VIP PORT=$PORT_NAT KEY=$(dp_key $NAT_VIP $PORT_NAT) \
+		CNT=count.nat case_nat_run
+	VIP=$NAT_VIP PORT=$PORT_NAT_MH KEY=$(dp_key $NAT_VIP $PORT_NAT_MH) \
+		CNT=count.natmh PEER_EXTRA= case_nat_multihomed
+	VIP=$vip PORT=$port KEY=$key CNT=$cnt
+	log_test "nat VIP: the source agent translates the local endpoint, lbnld and the agents move the associations, the peer sees nothing"
+}
+
+case_nat_run()
+{
+	local n=$NASSOC_NAT from to total base ends e pcap=$tmp/nat.pcap
+	local src_log
+
+	base=$(count_ended 'committed in')
+	ends=$(count_ended '(committed in|aborted after)')
+	capture_start "$NS_PEER" eth0 "$pcap"
+	peer_start "$n"
+	check_err $? "peer not ready"
+	sleep 0.5
+	[ "$(entries | wc -l)" -eq "$n" ]
+	check_err $? "LB has $(entries | wc -l) established entries, expected $n"
+
+	# One association, by an explicit migration.
+	read -r VTAG FROM PEER < <(entries | head -n 1)
+	target_of "$FROM"
+	src_log=$tmp/agent.$(srv_name "$FROM").log
+	lb migrate start $KEY proto sctp vtag "$VTAG" to "$(dp_key $TO $PORT)" \
+		> /dev/null
+	check_err $? "migrate start failed"
+	busywait 10000 ended $((ends + 1))
+	busywait 5000 none_open
+	check_err $? "migration left open: $(lb migrate show)"
+	[ "$(entries | awk -v v="$VTAG" '$1 == v { print $2 }')" = "$TO" ]
+	check_err $? "entry not on the target $TO: $(entries)"
+	grep -q "$PEER.*nat: local endpoint $FROM:$PORT translated to the target's $TO:$PORT" \
+		"$src_log"
+	check_err $? "the source agent did not log the translation"
+	grep "$PEER.*nat: local endpoint" "$src_log" | tail -n 1 |
+		sed 's/^/# agent: /'
+
+	# The others, by maint of the dest serving most of them.
+	lb vip set $KEY proto sctp migrate-after 1
+	sleep 1.2	# every association older than migrate-after
+	from=$(busiest)
+	to=$S1
+	[ "$from" = "$S1" ] && to=$S2
+	total=$(on_dest "$from")
+	lb dest set $KEY proto sctp "$(dp_key "$from" $PORT)" state maint
+	check_err $? "dest set maint failed"
+	busywait 30000 ended $((ends + 1 + total))
+	check_err $? "lbnld ended $(($(count_ended '(committed in|aborted after)') - ends)) of $((1 + total)) migrations"
+	busywait 5000 none_open
+	check_err $? "migrations left open: $(lb migrate show)"
+	[ "$(count_ended 'committed in')" -eq $((base + 1 + total)) ]
+	check_err $? "only $(($(count_ended 'committed in') - base)) of $((1 + total)) committed: $(grep aborted "$tmp/lbnld.log" | tail -n 3)"
+	[ "$(on_dest "$from")" -eq 0 ] && [ "$(on_dest "$to")" -eq "$n" ]
+	check_err $? "after maint: $(on_dest "$from") on $from, $(on_dest "$to") on $to"
+	e=$(echoed "$(srv_name "$to")")
+	busywait 20000 grows "$(srv_name "$to")" $((e + 20 * n))
+	check_err $? "the target does not echo"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	capture_stop "$pcap"
+	capture_check "$pcap" > "$tmp/capture.nat.txt"
+	check_err $? "capture at the peer: $(cat "$tmp/capture.nat.txt")"
+	echo "# 1 association moved by migrate start, $total of $n by maint" \
+	     "$from -> $to; peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
+	grep -E "migration [0-9]+ sctp $VIP:$PORT .*committed in" \
+		"$tmp/lbnld.log" | tail -n 2 | sed 's/^/# lbnld: /'
+	lb dest set $KEY proto sctp "$(dp_key "$from" $PORT)" state active
+	lb vip set $KEY proto sctp migrate-after 0
+}
+
+# A server side with two local addresses cannot be translated: refused.
+case_nat_multihomed()
+{
+	peer_start 1
+	check_err $? "peer not ready (multi-homed servers)"
+	sleep 0.3
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	one_migration "$TO"
+	check_err $? "start failed (multi-homed servers)"
+	rolled_back "nat, multi-homed server side"
+	grep -E "migration [0-9]+ .*$PEER.*aborted after" "$tmp/lbnld.log" |
+		tail -n 1 > "$tmp/natmh.line"
+	grep -q "multi-homed" "$tmp/natmh.line"
+	check_err $? "multi-homed: reason not given: $(cat "$tmp/natmh.line")"
+	sed 's/^/# lbnld: /' "$tmp/natmh.line"
 }
 
 # An unaware app: no app state, the association moves alone.
@@ -462,6 +575,18 @@ done
 app_servers $PORT4 $DP_TUN4 count 1 2
 app_servers $PORT6 $DP_TUN6 count6 1 2
 echo_servers $PORT_UNAWARE $DP_TUN4 count.unaware 1 2
+# nat: each server's app on its own address.
+app_servers $PORT_NAT $SRV1_IP4 count.nat 1
+app_servers $PORT_NAT $SRV2_IP4 count.nat 2
+# nat, multi-homed server side: each bound to its own address and DP_TUN4.
+for i in 1 2; do
+	a=SRV${i}_IP4
+	ip netns exec "${NS_SRVS[i - 1]}" "$dir/sctp_echo" -s seqpacket \
+		-p $PORT_NAT_MH -a "${!a}" -a $DP_TUN4 \
+		-c "$tmp/count.natmh.srv$i" -q </dev/null >/dev/null \
+		2>>"$tmp/bg.log" &
+	defer kill $!
+done
 # The AUTH servers' sockets are made with AUTH on.
 for i in 1 2; do
 	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.auth_enable=1
@@ -477,6 +602,8 @@ lbnld_start || { echo "# lbnld did not start: $(cat "$tmp/lbnld.log")"; exit $ks
 K6=$(dp_key $DP_TUN6 $PORT6)
 KU=$(dp_key $DP_TUN4 $PORT_UNAWARE)
 KA=$(dp_key $DP_TUN4 $PORT_AUTH)
+KN=$(dp_key $NAT_VIP $PORT_NAT)
+KNM=$(dp_key $NAT_VIP $PORT_NAT_MH)
 lb restore <<-EOF || { echo "# VIP set-up failed"; exit $ksft_fail; }
 	vip add $KEY proto sctp mode tun
 	dest add $KEY proto sctp $SRV1_IP4:$PORT4
@@ -491,6 +618,12 @@ lb restore <<-EOF || { echo "# VIP set-up failed"; exit $ksft_fail; }
 	vip add $KA proto sctp mode tun
 	dest add $KA proto sctp $SRV1_IP4:$PORT_AUTH
 	dest add $KA proto sctp $SRV2_IP4:$PORT_AUTH
+	vip add $KN proto sctp mode nat
+	dest add $KN proto sctp $SRV1_IP4:$PORT_NAT
+	dest add $KN proto sctp $SRV2_IP4:$PORT_NAT
+	vip add $KNM proto sctp mode nat
+	dest add $KNM proto sctp $SRV1_IP4:$PORT_NAT_MH
+	dest add $KNM proto sctp $SRV2_IP4:$PORT_NAT_MH
 EOF
 defer lb flush
 
