@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <syslog.h>
 
+#include "log.h"
+
 #include "ctl.h"
 #include "objects.h"
 
@@ -43,11 +45,6 @@ extern struct agent_conf agent_conf;
 extern struct lbnl_ctl_key agent_key;
 /* Set by SIGTERM/SIGINT: no new sessions; waits give up sooner. */
 extern volatile int agent_stopping;
-
-/* log.c: stderr in the foreground, syslog otherwise. */
-void agent_log_init(bool to_syslog, bool verbose);
-void agent_log(int prio, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* Milliseconds of a monotonic clock. */
 int64_t agent_now(void);

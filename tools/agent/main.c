@@ -222,7 +222,7 @@ static int listen_on(const struct lbnl_endpoint *ep)
 		goto fail;
 	return fd;
 fail:
-	agent_log(LOG_ERR, "listen on %s: %s",
+	lbnl_log(LOG_ERR, "listen on %s: %s",
 		  agent_endpoint_str(ep, buf, sizeof(buf)), strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -259,7 +259,7 @@ static int accept_loop(int lfd)
 		if (fd < 0) {
 			if (errno != EINTR && errno != EAGAIN &&
 			    errno != ECONNABORTED) {
-				agent_log(LOG_ERR, "accept: %s",
+				lbnl_log(LOG_ERR, "accept: %s",
 					  strerror(errno));
 				usleep(100 * 1000);	/* EMFILE and the like */
 			}
@@ -268,7 +268,7 @@ static int accept_loop(int lfd)
 		err = pthread_create(&t, &attr, session_thread,
 				     (void *)(intptr_t)fd);
 		if (err) {
-			agent_log(LOG_ERR, "no thread for a connection: %s",
+			lbnl_log(LOG_ERR, "no thread for a connection: %s",
 				  strerror(err));
 			close(fd);
 		}
@@ -371,8 +371,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	agent_log_init(!agent_conf.foreground, agent_conf.verbose);
-	agent_apps_set_log(agent_log);
+	lbnl_log_init("lbnl-agent", !agent_conf.foreground, agent_conf.verbose);
+	agent_apps_set_log(lbnl_log);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -380,14 +380,14 @@ int main(int argc, char **argv)
 	if (lfd < 0)
 		return 1;
 	if (!agent_conf.foreground && daemon(0, 0)) {
-		agent_log(LOG_ERR, "daemon: %s", strerror(errno));
+		lbnl_log(LOG_ERR, "daemon: %s", strerror(errno));
 		return 1;
 	}
 	if (agent_apps_start(agent_conf.app_socket, err, sizeof(err)))
-		agent_log(LOG_WARNING, "applications' socket %s: %s (every "
+		lbnl_log(LOG_WARNING, "applications' socket %s: %s (every "
 			  "association moves transport-only)",
 			  agent_conf.app_socket, err);
-	agent_log(LOG_INFO, "lbnl-agent %s (%s) listening on %s",
+	lbnl_log(LOG_INFO, "lbnl-agent %s (%s) listening on %s",
 		  LBNL_VERSION, agent_conf.name,
 		  agent_endpoint_str(&agent_conf.listen, buf, sizeof(buf)));
 
@@ -395,16 +395,16 @@ int main(int argc, char **argv)
 	close(lfd);
 	c = agent_sessions_running();
 	if (c)
-		agent_log(LOG_INFO, "stopping: waiting for %d session(s) "
+		lbnl_log(LOG_INFO, "stopping: waiting for %d session(s) "
 			  "(at most %d s)", c, AGENT_STOP_WAIT_MS / 1000);
 	agent_sessions_wait(AGENT_STOP_WAIT_MS);
 	c = agent_sessions_running();
 	if (c)
-		agent_log(LOG_ERR, "stopped with %d session(s) unfinished "
+		lbnl_log(LOG_ERR, "stopped with %d session(s) unfinished "
 			  "(see the log for the associations left silenced)",
 			  c);
 	agent_apps_stop();
-	agent_log(LOG_INFO, "stopped");
+	lbnl_log(LOG_INFO, "stopped");
 	return 0;
 
 usage_long:

@@ -75,17 +75,17 @@ void agent_serve(int fd)
 			      agent_conf.name, AGENT_HELLO_TIMEOUT_MS, &c, err,
 			      sizeof(err));
 	if (ret) {
-		agent_log(LOG_WARNING, "rejected a connection: %s", err);
+		lbnl_log(LOG_WARNING, "rejected a connection: %s", err);
 		goto out;
 	}
 	ret = lbnl_ctl_recv(c, &m, AGENT_FIRST_MSG_MS);
 	if (ret == -ECONNRESET) {
-		agent_log(LOG_DEBUG, "%s closed without a message",
+		lbnl_log(LOG_DEBUG, "%s closed without a message",
 			  lbnl_ctl_peer(c));
 	} else if (ret) {
-		agent_log(LOG_WARNING, "rejected: %s", lbnl_ctl_error(c));
+		lbnl_log(LOG_WARNING, "rejected: %s", lbnl_ctl_error(c));
 	} else {
-		agent_log(LOG_DEBUG, "%s from %s", lbnl_ctl_type_name(m.type),
+		lbnl_log(LOG_DEBUG, "%s from %s", lbnl_ctl_type_name(m.type),
 			  lbnl_ctl_peer(c));
 		switch (m.type) {
 		case LBNL_CTL_MIGRATE:
@@ -98,7 +98,7 @@ void agent_serve(int fd)
 			agent_target_finish(c, &m);
 			break;
 		default:
-			agent_log(LOG_WARNING, "refused a %s message from %s: "
+			lbnl_log(LOG_WARNING, "refused a %s message from %s: "
 				  "an agent takes migrate, transfer or finish",
 				  lbnl_ctl_type_name(m.type),
 				  lbnl_ctl_peer(c));

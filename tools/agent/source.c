@@ -159,13 +159,13 @@ static int recv_decision(struct source *s, struct lbnl_ctl_conn *c,
 	err = lbnl_ctl_recv(c, &m, timeout_ms);
 	if (err) {
 		if (err != -ECONNRESET && err != -ETIMEDOUT)
-			agent_log(LOG_WARNING, "%s: rejected: %s", s->desc,
+			lbnl_log(LOG_WARNING, "%s: rejected: %s", s->desc,
 				  lbnl_ctl_error(c));
 		return err;
 	}
 	lbnl_ctl_msg_free(&m);
 	if (m.type != LBNL_CTL_DECISION || m.session != s->mig->session) {
-		agent_log(LOG_WARNING, "%s: expected a decision, got %s "
+		lbnl_log(LOG_WARNING, "%s: expected a decision, got %s "
 			  "(session %" PRIu64 ") from %s", s->desc,
 			  lbnl_ctl_type_name(m.type), m.session,
 			  lbnl_ctl_peer(c));
@@ -203,7 +203,7 @@ static int result_and_decision(struct source *s, int status,
 				return -1;
 			ret = 0;
 		}
-		agent_log(LOG_WARNING, "%s: lbnld's connection lost (%s): "
+		lbnl_log(LOG_WARNING, "%s: lbnld's connection lost (%s): "
 			  "sending the result to %s again", s->desc,
 			  lbnl_ctl_error(s->lbnld),
 			  agent_endpoint_str(&s->lbnld_addr, addr,
@@ -234,7 +234,7 @@ static int result_and_decision(struct source *s, int status,
 				return ret;
 		}
 		if (agent_now() - last_log >= 10000) {
-			agent_log(LOG_WARNING, "%s: no decision from lbnld "
+			lbnl_log(LOG_WARNING, "%s: no decision from lbnld "
 				  "yet (%s); retrying every %d ms", s->desc,
 				  err, AGENT_RETRY_MS);
 			last_log = agent_now();
@@ -302,7 +302,7 @@ static bool finish_target(struct source *s, bool commit, int retry_ms)
 		}
 		return true;
 	}
-	agent_log(commit ? LOG_WARNING : LOG_ERR, "%s: finish %s not "
+	lbnl_log(commit ? LOG_WARNING : LOG_ERR, "%s: finish %s not "
 		  "confirmed by the target: %s", s->desc,
 		  commit ? "commit" : "abort", err);
 	return false;
@@ -325,7 +325,7 @@ static void roll_back(struct source *s)
 		return;
 	if (s->target_may_have &&
 	    !finish_target(s, false, AGENT_FINISH_WAIT_MS * 3)) {
-		agent_log(LOG_ERR, "%s: the association stays silenced here: "
+		lbnl_log(LOG_ERR, "%s: the association stays silenced here: "
 			  "the target may hold a live copy. Once it is gone "
 			  "there, run 'lbnl assoc resume %s' on this host "
 			  "(or 'lbnl assoc release %s' if the target has "
@@ -335,11 +335,11 @@ static void roll_back(struct source *s)
 	}
 	err = lbnl_assoc_resume(s->nl, &s->mig->assoc);
 	if (err)
-		agent_log(LOG_ERR, "%s: resume failed: %s", s->desc,
+		lbnl_log(LOG_ERR, "%s: resume failed: %s", s->desc,
 			  lbnl_nl_extack(s->nl) ? lbnl_nl_extack(s->nl) :
 			  strerror(-err));
 	else
-		agent_log(LOG_INFO, "%s: resumed here", s->desc);
+		lbnl_log(LOG_INFO, "%s: resumed here", s->desc);
 	finish_app(s, false);
 }
 
@@ -356,13 +356,13 @@ static void fail(struct source *s, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	agent_log(LOG_WARNING, "%s: failed after %" PRId64 " ms: %s",
+	lbnl_log(LOG_WARNING, "%s: failed after %" PRId64 " ms: %s",
 		  s->desc, agent_now() - s->t0, reason);
 	roll_back(s);
 	/* lbnld aborts; its DECISION (abort) is awaited briefly. */
 	d = result_and_decision(s, status ? status : -EIO, reason, 2000);
 	if (d == 1)
-		agent_log(LOG_ERR, "%s: lbnld decided commit after a failed "
+		lbnl_log(LOG_ERR, "%s: lbnld decided commit after a failed "
 			  "result", s->desc);
 }
 
@@ -435,7 +435,7 @@ static void run(struct source *s)
 			fail(s, ret, "nat: %s", reason);
 			return;
 		}
-		agent_log(LOG_INFO, "%s: nat: local endpoint %s translated "
+		lbnl_log(LOG_INFO, "%s: nat: local endpoint %s translated "
 			  "to the target's %s", s->desc, from,
 			  lbnl_format_addr_port(&to.addr, to.port, to_ep,
 						sizeof(to_ep)));
@@ -474,7 +474,7 @@ static void run(struct source *s)
 	}
 
 	/* To the target; its ACK says whether it imported. */
-	agent_log(LOG_DEBUG, "%s: exported, to the target agent", s->desc);
+	lbnl_log(LOG_DEBUG, "%s: exported, to the target agent", s->desc);
 	t = agent_now();
 	ret = lbnl_ctl_connect(&m->target_agent, &agent_key,
 			       LBNL_CTL_ROLE_AGENT, agent_conf.name, left(s),
@@ -515,7 +515,7 @@ static void run(struct source *s)
 
 	/* The LB decides. */
 	t = agent_now();
-	agent_log(LOG_DEBUG, "%s: imported on the target, result sent",
+	lbnl_log(LOG_DEBUG, "%s: imported on the target, result sent",
 		  s->desc);
 	d = result_and_decision(s, 0, "", AGENT_GRACE_MS);
 	s->ms_decide = agent_now() - t;
@@ -523,23 +523,23 @@ static void run(struct source *s)
 		finish_target(s, true, 0);
 		ret = lbnl_assoc_release(s->nl, &m->assoc);
 		if (ret && ret != -ENOENT)
-			agent_log(LOG_ERR, "%s: release of the source copy "
+			lbnl_log(LOG_ERR, "%s: release of the source copy "
 				  "failed: %s; run 'lbnl assoc release %s'",
 				  s->desc, nl_reason(s->nl, ret), s->cmd);
 		finish_app(s, true);
-		agent_log(LOG_INFO, "%s: exported %" PRId64 " ms, app %"
+		lbnl_log(LOG_INFO, "%s: exported %" PRId64 " ms, app %"
 			  PRId64 " ms, imported %" PRId64 " ms, committed %"
 			  PRId64 " ms, total %" PRId64 " ms", s->desc,
 			  s->ms_export, s->ms_app, s->ms_import, s->ms_decide,
 			  agent_now() - s->t0);
 	} else if (d == 0) {
-		agent_log(LOG_INFO, "%s: lbnld decided abort after %" PRId64
+		lbnl_log(LOG_INFO, "%s: lbnld decided abort after %" PRId64
 			  " ms", s->desc, s->ms_decide);
 		roll_back(s);
-		agent_log(LOG_INFO, "%s: aborted, total %" PRId64 " ms",
+		lbnl_log(LOG_INFO, "%s: aborted, total %" PRId64 " ms",
 			  s->desc, agent_now() - s->t0);
 	} else {
-		agent_log(LOG_ERR, "%s: no decision from lbnld: the "
+		lbnl_log(LOG_ERR, "%s: no decision from lbnld: the "
 			  "association stays silenced here and imported on "
 			  "the target. 'lbnl migrate show' on the LB tells "
 			  "where it went: then run 'lbnl assoc release %s' "
@@ -593,7 +593,7 @@ void agent_source(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	lbnl_format_addr_port(&s.tkey.laddr, s.tkey.lport, tlocal,
 			      sizeof(tlocal));
 	snprintf(s.tcmd, sizeof(s.tcmd), "%s %s", tlocal, peer);
-	agent_log(LOG_INFO, "%s: migrate from %s (deadline %u ms)", s.desc,
+	lbnl_log(LOG_INFO, "%s: migrate from %s (deadline %u ms)", s.desc,
 		  lbnl_ctl_peer(c), m->deadline_ms);
 
 	if (!busy_add(&b, &other)) {
@@ -606,7 +606,7 @@ void agent_source(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 
 		snprintf(r.reason, sizeof(r.reason), "association already "
 			 "in session %" PRIu64, other);
-		agent_log(LOG_WARNING, "%s: refused: %s", s.desc, r.reason);
+		lbnl_log(LOG_WARNING, "%s: refused: %s", s.desc, r.reason);
 		lbnl_ctl_send(c, &r, 1000);
 		return;
 	}

@@ -89,7 +89,7 @@ static int act(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 	int err;
 
 	if (commit) {
-		agent_log(LOG_INFO, "%s: committed: the association lives "
+		lbnl_log(LOG_INFO, "%s: committed: the association lives "
 			  "here", desc);
 		return 0;
 	}
@@ -98,9 +98,9 @@ static int act(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 		err = 0;
 	if (err) {
 		snprintf(reason, len, "release: %s", nl_reason(nl, err));
-		agent_log(LOG_ERR, "%s: abort: %s", desc, reason);
+		lbnl_log(LOG_ERR, "%s: abort: %s", desc, reason);
 	} else {
-		agent_log(LOG_INFO, "%s: aborted: the imported copy is "
+		lbnl_log(LOG_INFO, "%s: aborted: the imported copy is "
 			  "released", desc);
 		/* The app adopted it: it is gone from here, forget it. */
 		agent_apps_finish(key, true);
@@ -136,7 +136,7 @@ static void ack(struct lbnl_ctl_conn *c, uint64_t id, int status,
 
 	snprintf(a.reason, sizeof(a.reason), "%s", reason);
 	if (lbnl_ctl_send(c, &a, 2000))
-		agent_log(LOG_WARNING, "session %" PRIu64 ": transfer-ack "
+		lbnl_log(LOG_WARNING, "session %" PRIu64 ": transfer-ack "
 			  "not sent: %s", id, lbnl_ctl_error(c));
 }
 
@@ -171,7 +171,7 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	if (find(m->session)) {
 		pthread_mutex_unlock(&lock);
 		free(ts);
-		agent_log(LOG_WARNING, "%s: refused: session already here",
+		lbnl_log(LOG_WARNING, "%s: refused: session already here",
 			  desc);
 		ack(c, m->session, -EBUSY, "session already on the target");
 		return;
@@ -209,7 +209,7 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 			       left > 0 ? left : 0, reason, sizeof(reason));
 	ms_app = agent_now() - t;
 	if (ret == -ENOENT && m->blob_len)
-		agent_log(LOG_WARNING, "%s: no app serves it here: its app "
+		lbnl_log(LOG_WARNING, "%s: no app serves it here: its app "
 			  "state (%zu bytes) is dropped", desc, m->blob_len);
 	if (ret && ret != -ENOENT) {
 		char r2[LBNL_CTL_REASON_MAX];
@@ -220,7 +220,7 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 		snprintf(reason, sizeof(reason), "%s", r2);
 		if (err2 && err2 != -ENOENT) {
 			/* Not released: say it may still be here. */
-			agent_log(LOG_ERR, "%s: release after the app's "
+			lbnl_log(LOG_ERR, "%s: release after the app's "
 				  "refusal failed: %s", desc,
 				  nl_reason(nl, err2));
 			goto imported;
@@ -238,7 +238,7 @@ imported:
 		ack(c, m->session, 0, "");
 	} else {
 		ack(c, m->session, 0, "");
-		agent_log(LOG_INFO, "%s: imported %" PRId64 " ms, app %"
+		lbnl_log(LOG_INFO, "%s: imported %" PRId64 " ms, app %"
 			  PRId64 " ms, acked after %" PRId64 " ms", desc,
 			  ms_import, ms_app, agent_now() - t0);
 	}
@@ -249,7 +249,7 @@ imported:
 		lbnl_ctl_msg_free(&fin);
 	if (!ret && (fin.type != LBNL_CTL_FINISH ||
 		     fin.session != m->session)) {
-		agent_log(LOG_WARNING, "%s: expected finish, got %s", desc,
+		lbnl_log(LOG_WARNING, "%s: expected finish, got %s", desc,
 			  lbnl_ctl_type_name(fin.type));
 		ret = -EPROTO;
 	}
@@ -267,7 +267,7 @@ imported:
 		free(ts);	/* a FINISH on another connection took it */
 	if (ret) {
 		if (mine)
-			agent_log(LOG_WARNING, "%s: no finish (%s): keeping "
+			lbnl_log(LOG_WARNING, "%s: no finish (%s): keeping "
 				  "the imported copy (the LB may have "
 				  "committed; a finish may still come on a "
 				  "new connection)", desc,
@@ -286,13 +286,13 @@ imported:
 	/* else its FINISH came on another connection: acted on there. */
 	echo_finish(c, m->session, fin.commit, mine ? ret : 0,
 		    mine ? reason : "already finished");
-	agent_log(LOG_DEBUG, "%s: total %" PRId64 " ms", desc,
+	lbnl_log(LOG_DEBUG, "%s: total %" PRId64 " ms", desc,
 		  agent_now() - t0);
 	lbnl_nl_close(nl);
 	return;
 
 failed:
-	agent_log(LOG_WARNING, "%s: failed: %s", desc, reason);
+	lbnl_log(LOG_WARNING, "%s: failed: %s", desc, reason);
 	pthread_mutex_lock(&lock);
 	ts->state = T_DONE;
 	unlink_sess(ts);
@@ -325,14 +325,14 @@ void agent_target_finish(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	ts = find(m->session);
 	if (ts && ts->state == T_IMPORTING) {
 		pthread_mutex_unlock(&lock);
-		agent_log(LOG_WARNING, "%s: still importing", desc);
+		lbnl_log(LOG_WARNING, "%s: still importing", desc);
 		echo_finish(c, m->session, m->commit, -EAGAIN,
 			    "still importing");
 		return;
 	}
 	if (!ts || ts->state != T_WAITING) {
 		pthread_mutex_unlock(&lock);
-		agent_log(LOG_INFO, "%s: nothing imported here for it", desc);
+		lbnl_log(LOG_INFO, "%s: nothing imported here for it", desc);
 		echo_finish(c, m->session, m->commit, 0, "no copy here");
 		return;
 	}

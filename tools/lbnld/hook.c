@@ -100,7 +100,7 @@ int lbnld_hook_run(const struct lbnld_conf *conf, const char *const *args)
 	args_text(args, text, sizeof(text));
 	pid = fork();
 	if (pid < 0) {
-		lbnld_log(LOG_ERR, "hook %s: cannot fork: %s", text,
+		lbnl_log(LOG_ERR, "hook %s: cannot fork: %s", text,
 			  strerror(errno));
 		return -errno;
 	}
@@ -109,23 +109,23 @@ int lbnld_hook_run(const struct lbnld_conf *conf, const char *const *args)
 	setpgid(pid, pid);	/* as the child does: whoever runs first */
 	status = wait_hook(pid, conf->hook_timeout, &timed_out);
 	if (timed_out) {
-		lbnld_log(LOG_ERR, "hook %s: killed after %u s (hook-timeout)",
+		lbnl_log(LOG_ERR, "hook %s: killed after %u s (hook-timeout)",
 			  text, conf->hook_timeout);
 		return -ETIMEDOUT;
 	}
 	if (status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status)) {
-		lbnld_log(LOG_DEBUG, "hook %s: done", text);
+		lbnl_log(LOG_DEBUG, "hook %s: done", text);
 		return 0;
 	}
 	if (status >= 0 && WIFEXITED(status))
-		lbnld_log(LOG_ERR, "hook %s: exit status %d%s", text,
+		lbnl_log(LOG_ERR, "hook %s: exit status %d%s", text,
 			  WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
 			  " (could not run it?)" : "");
 	else if (status >= 0 && WIFSIGNALED(status))
-		lbnld_log(LOG_ERR, "hook %s: killed by signal %d", text,
+		lbnl_log(LOG_ERR, "hook %s: killed by signal %d", text,
 			  WTERMSIG(status));
 	else
-		lbnld_log(LOG_ERR, "hook %s: lost track of it", text);
+		lbnl_log(LOG_ERR, "hook %s: lost track of it", text);
 	return -EIO;
 }
 

@@ -113,7 +113,7 @@ static int use_conf(struct daemon *dm, const struct lbnld_conf *c)
 	if (c->driver == LBNLD_DRIVER_TABLE && !ld->rtnl) {
 		err = lbnl_route_nl_open(&ld->rtnl);
 		if (err) {
-			lbnld_log(LOG_ERR, "cannot open an rtnetlink socket: %s",
+			lbnl_log(LOG_ERR, "cannot open an rtnetlink socket: %s",
 				  strerror(-err));
 			return err;
 		}
@@ -149,9 +149,9 @@ static void use_migration_conf(struct daemon *dm, const struct lbnld_conf *c)
 	bool has_key = false;
 
 	if (!c->key_file[0])
-		lbnld_log(LOG_NOTICE, "no key-file: migrations are not driven (the module rolls them back at their deadlines)");
+		lbnl_log(LOG_NOTICE, "no key-file: migrations are not driven (the module rolls them back at their deadlines)");
 	else if (lbnl_ctl_key_load(c->key_file, &key, err, sizeof(err)))
-		lbnld_log(LOG_ERR, "%s: migrations are not driven (the module rolls them back at their deadlines)",
+		lbnl_log(LOG_ERR, "%s: migrations are not driven (the module rolls them back at their deadlines)",
 			  err);
 	else
 		has_key = true;
@@ -169,12 +169,12 @@ static void use_migration_conf(struct daemon *dm, const struct lbnld_conf *c)
 		return;
 	dm->listen_fd = lbnld_listen_open(c, err, sizeof(err));
 	if (dm->listen_fd < 0) {
-		lbnld_log(LOG_ERR, "%s: agents that lost their connection cannot send their RESULTs here",
+		lbnl_log(LOG_ERR, "%s: agents that lost their connection cannot send their RESULTs here",
 			  err);
 		return;
 	}
 	dm->listening = c->listen;
-	lbnld_log(LOG_INFO, "listening for agents' RESULTs on %s", text);
+	lbnl_log(LOG_INFO, "listening for agents' RESULTs on %s", text);
 }
 
 static void reload(struct daemon *dm)
@@ -185,21 +185,21 @@ static void reload(struct daemon *dm)
 	lbnld_conf_defaults(&c);
 	if (lbnld_conf_load(dm->conf_path, dm->conf_required, &c, err,
 			    sizeof(err))) {
-		lbnld_log(LOG_ERR, "%s: keeping the configuration in use", err);
+		lbnl_log(LOG_ERR, "%s: keeping the configuration in use", err);
 		return;
 	}
 	apply_key_option(dm, &c);
 	if (old->driver == LBNLD_DRIVER_TABLE &&
 	    (c.driver != LBNLD_DRIVER_TABLE || c.table != old->table ||
 	     c.protocol != old->protocol))
-		lbnld_log(LOG_NOTICE, "the routes in table %u (protocol %u) are left in place: 'ip route flush table %u proto %u' and 'ip -6 route flush table %u proto %u' remove them",
+		lbnl_log(LOG_NOTICE, "the routes in table %u (protocol %u) are left in place: 'ip route flush table %u proto %u' and 'ip -6 route flush table %u proto %u' remove them",
 			  old->table, old->protocol, old->table, old->protocol,
 			  old->table, old->protocol);
 	if (use_conf(dm, &c))
 		return;
-	lbnld_log_init(log_to_syslog(dm, &c), dm->verbose);
+	lbnl_log_init("lbnld", log_to_syslog(dm, &c), dm->verbose);
 	describe_conf(&c, text, sizeof(text));
-	lbnld_log(LOG_NOTICE, "configuration reloaded: %s", text);
+	lbnl_log(LOG_NOTICE, "configuration reloaded: %s", text);
 	use_migration_conf(dm, &c);
 	dm->next_reconcile = now_ms();
 }
@@ -243,7 +243,7 @@ static void on_event(const struct lbnl_event *ev, void *arg)
 		return;
 	if (ev->has_vip)
 		lbnld_vip_text(&ev->vip.key, key, sizeof(key));
-	lbnld_log(LOG_DEBUG, "event %s %s", name, key);
+	lbnl_log(LOG_DEBUG, "event %s %s", name, key);
 	dm->dirty = true;
 }
 
@@ -256,7 +256,7 @@ static void disconnect(struct daemon *dm, const char *why)
 	dm->connected = false;
 	dm->absent_logged = false;
 	dm->next_connect = now_ms() + CONNECT_RETRY_MS;
-	lbnld_log(LOG_WARNING, "%s: routes left in place; waiting for the lbnl module",
+	lbnl_log(LOG_WARNING, "%s: routes left in place; waiting for the lbnl module",
 		  why);
 }
 
@@ -291,7 +291,7 @@ static void try_connect(struct daemon *dm)
 
 	if (err) {
 		if (!dm->absent_logged)
-			lbnld_log(err == -ENOENT ? LOG_NOTICE : LOG_ERR,
+			lbnl_log(err == -ENOENT ? LOG_NOTICE : LOG_ERR,
 				  "%s: retrying every second",
 				  err == -ENOENT ? "the lbnl module is not loaded (no generic netlink family lbnl)" :
 						   strerror(-err));
@@ -299,7 +299,7 @@ static void try_connect(struct daemon *dm)
 		dm->next_connect = now_ms() + CONNECT_RETRY_MS;
 		return;
 	}
-	lbnld_log(LOG_NOTICE, "connected to the lbnl module");
+	lbnl_log(LOG_NOTICE, "connected to the lbnl module");
 	dm->connected = true;
 	/* Those open now may be in a source agent's hands: left alone. */
 	dm->migrations_changed = true;
@@ -317,10 +317,10 @@ static void read_events(struct daemon *dm)
 		if (err == -EAGAIN || err == -EWOULDBLOCK)
 			break;
 		if (err == -ENOBUFS) {
-			lbnld_log(LOG_WARNING, "events lost (queue overflow): reading everything again");
+			lbnl_log(LOG_WARNING, "events lost (queue overflow): reading everything again");
 			dm->dirty = true;
 		} else if (err && err != -EINTR) {
-			lbnld_log(LOG_ERR, "reading events: %s", strerror(-err));
+			lbnl_log(LOG_ERR, "reading events: %s", strerror(-err));
 			dm->dirty = true;
 			break;
 		}
@@ -335,7 +335,7 @@ static void dump_migrations(struct daemon *dm)
 
 	err = lbnl_migrate_dump(dm->ld.lbnl, &l);
 	if (err) {
-		lbnld_log(LOG_ERR, "listing the open migrations: %s",
+		lbnl_log(LOG_ERR, "listing the open migrations: %s",
 			  strerror(-err));
 		return;
 	}
@@ -355,7 +355,7 @@ static void accept_agents(struct daemon *dm)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				lbnld_log(LOG_ERR, "accept: %s",
+				lbnl_log(LOG_ERR, "accept: %s",
 					  strerror(errno));
 			return;
 		}
@@ -378,7 +378,7 @@ static void reconcile(struct daemon *dm)
 		dm->next_reconcile = now + RESYNC_MS;
 		return;
 	}
-	lbnld_log(LOG_WARNING, "reconciliation incomplete: trying again in %d s",
+	lbnl_log(LOG_WARNING, "reconciliation incomplete: trying again in %d s",
 		  dm->backoff_ms / 1000);
 	dm->next_reconcile = now + dm->backoff_ms;
 	if (dm->backoff_ms < BACKOFF_MAX_MS)
@@ -397,10 +397,10 @@ static bool read_signals(struct daemon *dm)
 			reload(dm);
 			continue;
 		}
-		lbnld_log(LOG_NOTICE, "signal %u: stopping; routes left in place (the router keeps forwarding)",
+		lbnl_log(LOG_NOTICE, "signal %u: stopping; routes left in place (the router keeps forwarding)",
 			  si.ssi_signo);
 		if (lbnld_migrator_busy(dm->mig))
-			lbnld_log(LOG_NOTICE, "%u migration sessions or agent connections abandoned: the module rolls open migrations back at their deadlines",
+			lbnl_log(LOG_NOTICE, "%u migration sessions or agent connections abandoned: the module rolls open migrations back at their deadlines",
 				  lbnld_migrator_busy(dm->mig));
 		return false;
 	}
@@ -437,7 +437,7 @@ static int run(struct daemon *dm)
 						  .events = POLLIN };
 		if (poll(fds, NFDS, due > now ? (int)(due - now) : 0) < 0 &&
 		    errno != EINTR) {
-			lbnld_log(LOG_ERR, "poll: %s", strerror(errno));
+			lbnl_log(LOG_ERR, "poll: %s", strerror(errno));
 			return EXIT_FAIL;
 		}
 		if (fds[FD_SIGNALS].revents && !read_signals(dm))
@@ -620,22 +620,22 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return EXIT_FAIL;
 	}
-	lbnld_log_init(log_to_syslog(&dm, &conf), dm.verbose);
+	lbnl_log_init("lbnld", log_to_syslog(&dm, &conf), dm.verbose);
 	dm.sigfd = open_signals();
 	if (dm.sigfd < 0) {
-		lbnld_log(LOG_ERR, "signalfd: %s", strerror(errno));
+		lbnl_log(LOG_ERR, "signalfd: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	if (use_conf(&dm, &conf))
 		return EXIT_FAIL;
 	if (lbnld_migrator_new(&lbnld_mig_nl_ops, &dm.mig)) {
-		lbnld_log(LOG_ERR, "out of memory");
+		lbnl_log(LOG_ERR, "out of memory");
 		return EXIT_FAIL;
 	}
-	lbnld_log(LOG_NOTICE, "lbnld %s starting: %s", LBNL_VERSION, text);
+	lbnl_log(LOG_NOTICE, "lbnld %s starting: %s", LBNL_VERSION, text);
 	use_migration_conf(&dm, &conf);
 	if (lbnld_watch_open(&dm.watch))
-		lbnld_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
+		lbnl_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
 
 	ret = run(&dm);
 

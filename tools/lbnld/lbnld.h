@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <syslog.h>
 
+#include "log.h"
 #include "nl.h"
 #include "objects.h"
 
@@ -307,12 +308,5 @@ void lbnld_assoc_local(const struct lbnl_migrate *m, bool nat,
 /* "192.0.2.2:3868" of an endpoint. */
 const char *lbnld_endpoint_text(const struct lbnl_endpoint *e, char *buf,
 				size_t len);
-
-/* Logging (log.c) --------------------------------------------------------- */
-
-void lbnld_log_init(bool to_syslog, bool verbose);
-/* prio: LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG. */
-void lbnld_log(int prio, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 #endif

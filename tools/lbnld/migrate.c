@@ -345,7 +345,7 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 			 err[0] ? err : strerror(-ret));
 		return false;
 	}
-	lbnld_log(LOG_DEBUG, "%s: connected to the source agent %s in %llu ms",
+	lbnl_log(LOG_DEBUG, "%s: connected to the source agent %s in %llu ms",
 		  name, lbnl_ctl_peer(c),
 		  (unsigned long long)(mono_ms() - t));
 	msg.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_VIP |
@@ -371,7 +371,7 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 		goto lost;
 	}
 	t = mono_ms();
-	lbnld_log(LOG_DEBUG, "%s: MIGRATE sent (session %llu, deadline %u ms)",
+	lbnl_log(LOG_DEBUG, "%s: MIGRATE sent (session %llu, deadline %u ms)",
 		  name, (unsigned long long)s->id, msg.deadline_ms);
 	for (;;) {
 		memset(&msg, 0, sizeof(msg));
@@ -383,7 +383,7 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 		}
 		if (ret) {
 			if (ret == -EBADMSG)
-				lbnld_log(LOG_WARNING, "%s: rejected from the source agent: %s",
+				lbnl_log(LOG_WARNING, "%s: rejected from the source agent: %s",
 					  name, lbnl_ctl_error(c));
 			snprintf(why, whylen, "source agent %s: %s", at,
 				 lbnl_ctl_error(c));
@@ -398,11 +398,11 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 		}
 		if (msg.type == LBNL_CTL_RESULT && msg.session == s->id)
 			break;
-		lbnld_log(LOG_WARNING, "%s: unexpected %s from the source agent %s: ignored",
+		lbnl_log(LOG_WARNING, "%s: unexpected %s from the source agent %s: ignored",
 			  name, lbnl_ctl_type_name(msg.type), lbnl_ctl_peer(c));
 		lbnl_ctl_msg_free(&msg);
 	}
-	lbnld_log(LOG_DEBUG, "%s: RESULT %s after %llu ms%s%s", name,
+	lbnl_log(LOG_DEBUG, "%s: RESULT %s after %llu ms%s%s", name,
 		  msg.status ? "failed" : "ok",
 		  (unsigned long long)(mono_ms() - t),
 		  msg.reason[0] ? ": " : "", msg.reason);
@@ -430,7 +430,7 @@ static void send_decision(struct lbnl_ctl_conn *c, const char *name,
 	};
 
 	if (lbnl_ctl_send(c, &msg, DECISION_TIMEOUT_MS))
-		lbnld_log(LOG_WARNING, "%s: DECISION %s not sent to %s: %s (the agent asks again)",
+		lbnl_log(LOG_WARNING, "%s: DECISION %s not sent to %s: %s (the agent asks again)",
 			  name, commit ? "commit" : "abort", lbnl_ctl_peer(c),
 			  lbnl_ctl_error(c));
 }
@@ -487,7 +487,7 @@ static void *session_main(void *arg)
 	err = ops->open(&h);
 	if (err) {
 		/* Nothing can be committed or aborted: the deadline will. */
-		lbnld_log(LOG_ERR, "%s: cannot talk to the module (%s): left to its deadline",
+		lbnl_log(LOG_ERR, "%s: cannot talk to the module (%s): left to its deadline",
 			  name, strerror(-err));
 		session_end(s);
 		return NULL;
@@ -501,12 +501,12 @@ static void *session_main(void *arg)
 		lbnl_ctl_close(c);
 	}
 	if (commit)
-		lbnld_log(LOG_NOTICE, "%s: committed in %llu ms%s%s", name,
+		lbnl_log(LOG_NOTICE, "%s: committed in %llu ms%s%s", name,
 			  (unsigned long long)(mono_ms() - s->t0),
 			  strcmp(how, "committed") ? ": " : "",
 			  strcmp(how, "committed") ? how : "");
 	else
-		lbnld_log(LOG_WARNING, "%s: aborted after %llu ms: %s%s%s%s",
+		lbnl_log(LOG_WARNING, "%s: aborted after %llu ms: %s%s%s%s",
 			  name, (unsigned long long)(mono_ms() - s->t0),
 			  why[0] ? why : "the source agent's RESULT came too late",
 			  strcmp(how, "aborted") ? " (" : "",
@@ -526,7 +526,7 @@ static void session_start(struct lbnld_migrator *mig,
 
 	migration_text(m, name, sizeof(name));
 	if (!s) {
-		lbnld_log(LOG_ERR, "%s: out of memory: left to its deadline",
+		lbnl_log(LOG_ERR, "%s: out of memory: left to its deadline",
 			  name);
 		return;
 	}
@@ -545,12 +545,12 @@ static void session_start(struct lbnld_migrator *mig,
 	mig->sessions = s;
 	mig->busy++;
 	pthread_mutex_unlock(&mig->lock);
-	lbnld_log(LOG_INFO, "%s: started (session %llu, deadline in %lld ms)",
+	lbnl_log(LOG_INFO, "%s: started (session %llu, deadline in %lld ms)",
 		  name, (unsigned long long)s->id,
 		  (long long)m->timeout_ms - (long long)m->age_ms);
 	err = spawn(session_main, s);
 	if (err) {
-		lbnld_log(LOG_ERR, "%s: cannot start a thread (%s): left to its deadline",
+		lbnl_log(LOG_ERR, "%s: cannot start a thread (%s): left to its deadline",
 			  name, strerror(-err));
 		session_end(s);
 	}
@@ -632,13 +632,13 @@ static void *incoming_main(void *arg)
 	ret = lbnl_ctl_accept(in->fd, &in->key, LBNL_CTL_ROLE_LBNLD, "lbnld",
 			      LISTEN_TIMEOUT_MS, &c, err, sizeof(err));
 	if (ret) {
-		lbnld_log(LOG_WARNING, "control connection from %s rejected: %s",
+		lbnl_log(LOG_WARNING, "control connection from %s rejected: %s",
 			  who, err[0] ? err : strerror(-ret));
 		goto out;
 	}
 	ret = lbnl_ctl_recv(c, &msg, LISTEN_TIMEOUT_MS);
 	if (ret) {
-		lbnld_log(ret == -EBADMSG || ret == -EPROTONOSUPPORT ?
+		lbnl_log(ret == -EBADMSG || ret == -EPROTONOSUPPORT ?
 			  LOG_WARNING : LOG_NOTICE,
 			  "control connection from %s: %s: closed, nothing done",
 			  who, lbnl_ctl_error(c));
@@ -654,7 +654,7 @@ static void *incoming_main(void *arg)
 		snprintf(no.reason, sizeof(no.reason),
 			 "lbnld's port takes RESULTs only, not %s",
 			 lbnl_ctl_type_name(msg.type));
-		lbnld_log(LOG_WARNING, "control connection from %s: %s: refused",
+		lbnl_log(LOG_WARNING, "control connection from %s: %s: refused",
 			  lbnl_ctl_peer(c), lbnl_ctl_type_name(msg.type));
 		lbnl_ctl_send(c, &no, DECISION_TIMEOUT_MS);
 		goto out;
@@ -663,7 +663,7 @@ static void *incoming_main(void *arg)
 	lbnld_endpoint_text(&msg.target, target, sizeof(target));
 	ret = ops->open(&h);
 	if (ret) {
-		lbnld_log(LOG_ERR, "RESULT of session %llu (%s vtag 0x%08x) from %s: cannot talk to the module (%s): not answered",
+		lbnl_log(LOG_ERR, "RESULT of session %llu (%s vtag 0x%08x) from %s: cannot talk to the module (%s): not answered",
 			  (unsigned long long)msg.session, vip, msg.vtag,
 			  lbnl_ctl_peer(c), strerror(-ret));
 		goto out;
@@ -671,7 +671,7 @@ static void *incoming_main(void *arg)
 	commit = answer_result(mig, h, &msg, how, sizeof(how));
 	ops->close(h);
 	send_decision(c, vip, msg.session, commit);
-	lbnld_log(LOG_NOTICE, "RESULT %s of session %llu (%s vtag 0x%08x -> %s) from %s: answered %s (%s)",
+	lbnl_log(LOG_NOTICE, "RESULT %s of session %llu (%s vtag 0x%08x -> %s) from %s: answered %s (%s)",
 		  msg.status ? "failed" : "ok",
 		  (unsigned long long)msg.session, vip, msg.vtag, target,
 		  lbnl_ctl_peer(c), commit ? "commit" : "abort", how);
@@ -709,7 +709,7 @@ void lbnld_migrator_accept(struct lbnld_migrator *mig, int fd)
 	pthread_mutex_unlock(&mig->lock);
 	err = spawn(incoming_main, in);
 	if (err) {
-		lbnld_log(LOG_ERR, "control connection: cannot start a thread: %s",
+		lbnl_log(LOG_ERR, "control connection: cannot start a thread: %s",
 			  strerror(-err));
 		pthread_mutex_lock(&mig->lock);
 		mig->busy--;
@@ -850,7 +850,7 @@ void lbnld_migrator_update(struct lbnld_migrator *mig,
 		grown = lbnl_grow_array(mig->seen, &mig->cap_seen,
 					mig->n_seen + 1, sizeof(*grown));
 		if (!grown) {
-			lbnld_log(LOG_ERR, "out of memory: new migrations left to their deadline");
+			lbnl_log(LOG_ERR, "out of memory: new migrations left to their deadline");
 			return;
 		}
 		mig->seen = grown;
@@ -859,10 +859,10 @@ void lbnld_migrator_update(struct lbnld_migrator *mig,
 				     .last = now };
 		migration_text(&open[i], name, sizeof(name));
 		if (initial) {
-			lbnld_log(LOG_NOTICE, "%s: open already at start: left to its source agent or its deadline",
+			lbnl_log(LOG_NOTICE, "%s: open already at start: left to its source agent or its deadline",
 				  name);
 		} else if (!mig->has_key) {
-			lbnld_log(LOG_WARNING, "%s: not driven: no key-file (the module rolls it back at its deadline)",
+			lbnl_log(LOG_WARNING, "%s: not driven: no key-file (the module rolls it back at its deadline)",
 				  name);
 		} else {
 			sn->ours = true;
@@ -894,12 +894,12 @@ void lbnld_migrator_event(struct lbnld_migrator *mig,
 	sn = seen_find(mig, m->id);
 	if (sn && sn->ours) {
 		sn->ended = true;
-		lbnld_log(LOG_DEBUG, "%s: event %s%s%s", name,
+		lbnl_log(LOG_DEBUG, "%s: event %s%s%s", name,
 			  commit ? "committed" : "aborted",
 			  m->reason[0] ? ": " : "", m->reason);
 		return;
 	}
-	lbnld_log(LOG_NOTICE, "%s: %s%s%s (not started by this lbnld)", name,
+	lbnl_log(LOG_NOTICE, "%s: %s%s%s (not started by this lbnld)", name,
 		  commit ? "committed" : "aborted", m->reason[0] ? ": " : "",
 		  m->reason);
 }

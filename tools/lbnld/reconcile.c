@@ -107,19 +107,19 @@ static void log_transition(struct lbnld *ld, const struct lbnld_plan *plan,
 	if (d->kind == LBNLD_VIA) {
 		lbnl_format_addr(&d->dest, dest, sizeof(dest));
 		if (prev[0] && strcmp(prev, dest))
-			lbnld_log(prio, "VIP %s bypassed to %s, was %s (%s)",
+			lbnl_log(prio, "VIP %s bypassed to %s, was %s (%s)",
 				  addr, dest, prev, how);
 		else
-			lbnld_log(prio, "VIP %s bypassed to %s (%s)", addr,
+			lbnl_log(prio, "VIP %s bypassed to %s (%s)", addr,
 				  dest, how);
 		return;
 	}
 	lbnld_reason_text(plan, d, why, sizeof(why));
 	if (prev[0])
-		lbnld_log(prio, "VIP %s back to the LB from %s (%s): %s", addr,
+		lbnl_log(prio, "VIP %s back to the LB from %s (%s): %s", addr,
 			  prev, how, why);
 	else
-		lbnld_log(prio, "VIP %s routed to the LB (%s): %s", addr, how,
+		lbnl_log(prio, "VIP %s routed to the LB (%s): %s", addr, how,
 			  why);
 }
 
@@ -177,10 +177,10 @@ static bool remove_route(struct lbnld *ld, const struct lbnld_plan *plan,
 	}
 	lbnl_format_addr(&r->addr, addr, sizeof(addr));
 	if (planned(plan, &r->addr))
-		lbnld_log(LOG_INFO, "VIP %s: extra route (metric %u) deleted",
+		lbnl_log(LOG_INFO, "VIP %s: extra route (metric %u) deleted",
 			  addr, r->priority);
 	else
-		lbnld_log(LOG_NOTICE, "VIP %s gone (%s)", addr,
+		lbnl_log(LOG_NOTICE, "VIP %s gone (%s)", addr,
 			  ld->driver->removed);
 	return true;
 }
@@ -197,7 +197,7 @@ static int self_oif(struct lbnld *ld)
 		return 0;
 	oif = (int)if_nametoindex(ld->conf.self_dev);
 	if (!oif)
-		lbnld_log(LOG_ERR, "self-dev %s: %s: no route to the LB can be written",
+		lbnl_log(LOG_ERR, "self-dev %s: %s: no route to the LB can be written",
 			  ld->conf.self_dev, strerror(errno));
 	return oif;
 }
@@ -228,7 +228,7 @@ static int reconcile_plan(struct lbnld *ld, const struct lbnld_plan *plan)
 		deleted += removed;
 	}
 	ld->driver->applied(ld, &in_place);
-	lbnld_log(LOG_DEBUG, "reconciled %zu VIPs on %zu addresses: %u written, %u deleted%s",
+	lbnl_log(LOG_DEBUG, "reconciled %zu VIPs on %zu addresses: %u written, %u deleted%s",
 		  plan->n_vips, plan->n_decisions, written, deleted,
 		  ok ? "" : ", some failed (retrying)");
 	free(changes);
@@ -249,7 +249,7 @@ int lbnld_reconcile(struct lbnld *ld)
 			extack = "the lbnl module is gone";
 		if (!extack)
 			extack = lbnl_strerror(LBNL_OP_VIP_GET, err);
-		lbnld_log(LOG_ERR, "cannot read the VIPs: %s", extack);
+		lbnl_log(LOG_ERR, "cannot read the VIPs: %s", extack);
 		return err;
 	}
 	err = lbnld_reconcile_vips(ld, vips.vips, vips.count);

@@ -192,7 +192,7 @@ static void log_route_error(struct lbnld *ld, const char *what,
 	lbnl_format_addr(&r->addr, addr, sizeof(addr));
 	if (r->kind == LBNLD_VIA)
 		lbnl_format_addr(&r->via, via, sizeof(via));
-	lbnld_log(LOG_ERR, "VIP %s: cannot %s the route %s%s in table %u: %s",
+	lbnl_log(LOG_ERR, "VIP %s: cannot %s the route %s%s in table %u: %s",
 		  addr, what, r->kind == LBNLD_VIA ? "via " : "dev ",
 		  r->kind == LBNLD_VIA ? via : ld->conf.self_dev,
 		  ld->conf.table, extack ? extack : strerror(-err));
@@ -204,7 +204,7 @@ static int table_load(struct lbnld *ld, struct lbnld_route_list *current)
 				   current);
 
 	if (err)
-		lbnld_log(LOG_ERR, "cannot read routing table %u: %s",
+		lbnl_log(LOG_ERR, "cannot read routing table %u: %s",
 			  ld->conf.table, strerror(-err));
 	return err;
 }

@@ -120,7 +120,7 @@ static void cb_log(void *arg, const char *msg)
 }
 
 /* The agent's log: shown with TEST_APPS_VERBOSE=1 in the environment. */
-static void agent_log(int prio, const char *fmt, ...)
+static void lbnl_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -319,7 +319,7 @@ int main(void)
 	}
 	snprintf(sock_path, sizeof(sock_path), "%s/run/apps.sock", dir);
 
-	agent_apps_set_log(agent_log);
+	agent_apps_set_log(lbnl_log);
 	rc = agent_apps_start(sock_path, err, sizeof(err));
 	CHECK(rc == 0, "start: %s", err);
 	CHECK(stat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode) &&

@@ -1532,7 +1532,7 @@ int main(void)
 {
 	struct lbnl_nl *rtnl;
 
-	lbnld_log_init(false, false);
+	lbnl_log_init("lbnld", false, false);
 	test_conf();
 	test_decisions();
 	test_diff();
