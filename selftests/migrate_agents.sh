@@ -413,17 +413,32 @@ target_of()
 	if [ "$1" = "$S1" ]; then TO=$S2 TI=2; else TO=$S1 TI=1; fi
 }
 
-case_tgtkilled()
+# stalled_migration [ARGS]: one association, its target agent stopped
+# (SIGSTOP: it accepts connections and answers nothing), its migration
+# started (ARGS: more for "lbnl migrate start"). Sets VTAG FROM PEER TO TI.
+stalled_migration()
 {
-	RET=0
 	peer_start 1
 	check_err $? "peer not ready"
 	read -r VTAG FROM PEER < <(entries)
 	target_of "$FROM"
 	agent_signal "$TI" STOP
-	one_migration "$TO"
+	one_migration "$TO" "$@"
 	check_err $? "start failed"
-	busywait 5000 grep -q "session .*$PEER.*to the target agent" "$tmp/agent.$(srv_name "$FROM").log"
+}
+
+# transferring: the source agent exported and turned to the target agent.
+transferring()
+{
+	grep -q "session .*$PEER.*to the target agent" \
+		"$tmp/agent.$(srv_name "$FROM").log"
+}
+
+case_tgtkilled()
+{
+	RET=0
+	stalled_migration
+	busywait 5000 transferring
 	agent_signal "$TI" KILL
 	rolled_back "target agent killed"
 	agent_start "$TI"
@@ -433,13 +448,7 @@ case_tgtkilled()
 case_deadline()
 {
 	RET=0
-	peer_start 1
-	check_err $? "peer not ready"
-	read -r VTAG FROM PEER < <(entries)
-	target_of "$FROM"
-	agent_signal "$TI" STOP
-	one_migration "$TO" timeout 500
-	check_err $? "start failed"
+	stalled_migration timeout 500
 	busywait 5000 none_open
 	check_err $? "the deadline did not close the migration"
 	agent_signal "$TI" CONT
@@ -454,13 +463,7 @@ case_overflow()
 	RET=0
 	old=$(cat /sys/module/lbnl/parameters/migrate_buffer)
 	echo 4 > /sys/module/lbnl/parameters/migrate_buffer
-	peer_start 1
-	check_err $? "peer not ready"
-	read -r VTAG FROM PEER < <(entries)
-	target_of "$FROM"
-	agent_signal "$TI" STOP
-	one_migration "$TO"
-	check_err $? "start failed"
+	stalled_migration
 	busywait 5000 none_open
 	check_err $? "the full buffer did not close the migration"
 	agent_signal "$TI" CONT
@@ -474,19 +477,10 @@ case_overflow()
 
 case_lbnld()
 {
-	local n
-
 	RET=0
-	peer_start 1
-	check_err $? "peer not ready"
-	read -r VTAG FROM PEER < <(entries)
-	target_of "$FROM"
-	agent_signal "$TI" STOP
-	one_migration "$TO" timeout 5000
-	check_err $? "start failed"
-	busywait 5000 grep -q "session .*$PEER.*to the target agent" "$tmp/agent.$(srv_name "$FROM").log"
+	stalled_migration timeout 5000
+	busywait 5000 transferring
 	lbnld_kill
-	n=$(count_ended 'committed in')
 	lbnld_start
 	agent_signal "$TI" CONT
 	busywait 10000 none_open

@@ -11,7 +11,7 @@
 #   agent_signal I SIG       a signal to srvI's agent (KILL: wait for it)
 #   lbnld_start              lbnld in the LB, log $tmp/lbnld.log
 #   lbnld_kill               kill -9 lbnld
-#   app_servers PORT ADDR I...  lbnl-echo on ADDR:PORT in srvI...
+#   app_servers PORT ADDR COUNT I...  lbnl-echo on ADDR:PORT in srvI...
 #   settled                  no migration open at the LB, no session in
 #                            lbnld's log without its end
 
@@ -94,16 +94,5 @@ lbnld_kill()
 # registered with srvI's agent) counting into $tmp/COUNT.srvI.
 app_servers()
 {
-	local port=$1 addr=$2 cnt=$3 i ns
-
-	shift 3
-	for i in "$@"; do
-		ns=${NS_SRVS[i - 1]}
-		nsn "$ns" sysctl -qw net.sctp.sndbuf_policy=1 \
-			net.sctp.rcvbuf_policy=1
-		ip netns exec "$ns" "$ECHO_APP" -p "$port" -a "$addr" \
-			-A "$tmp/apps.srv$i.sock" -c "$tmp/$cnt.srv$i" -q \
-			</dev/null >/dev/null 2>>"$tmp/bg.log" &
-		defer kill $!
-	done
+	start_servers app "$@"
 }

@@ -28,15 +28,24 @@ use_family()
 # per-association SCTP buffers (README, "Association transplant").
 echo_servers()
 {
-	local port=$1 addr=$2 cnt=$3 i ns
+	start_servers "" "$@"
+}
 
-	shift 3
+# start_servers APP PORT ADDR COUNT I...: echo_servers; APP non-empty:
+# lbnl-echo ($ECHO_APP, lib/agents.sh) registered with srvI's agent instead.
+start_servers()
+{
+	local app=$1 port=$2 addr=$3 cnt=$4 i ns cmd
+
+	shift 4
 	for i in "$@"; do
 		ns=${NS_SRVS[i - 1]}
+		cmd=("$dir/sctp_echo" -s seqpacket)
+		[ -n "$app" ] && cmd=("$ECHO_APP" -A "$tmp/apps.srv$i.sock")
 		nsn "$ns" sysctl -qw net.sctp.sndbuf_policy=1 \
 			net.sctp.rcvbuf_policy=1
-		ip netns exec "$ns" "$dir/sctp_echo" -s seqpacket -p "$port" \
-			-a "$addr" -c "$tmp/$cnt.srv$i" -q \
+		ip netns exec "$ns" "${cmd[@]}" -p "$port" -a "$addr" \
+			-c "$tmp/$cnt.srv$i" -q \
 			</dev/null >/dev/null 2>>"$tmp/bg.log" &
 		defer kill $!
 	done
