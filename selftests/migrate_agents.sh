@@ -136,6 +136,24 @@ busiest()
 	fi
 }
 
+# all_moved FROM TO N PCAP: the N associations are all on TO, which echoes;
+# the peer saw nothing; the capture at the peer (PCAP) passes the checks.
+all_moved()
+{
+	local from=$1 to=$2 n=$3 pcap=$4 e
+
+	[ "$(on_dest "$from")" -eq 0 ] && [ "$(on_dest "$to")" -eq "$n" ]
+	check_err $? "after maint: $(on_dest "$from") on $from, $(on_dest "$to") on $to"
+	e=$(echoed "$(srv_name "$to")")
+	busywait 20000 grows "$(srv_name "$to")" $((e + 20 * n))
+	check_err $? "the target does not echo"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	capture_stop "$pcap"
+	capture_check "$pcap" > "$pcap.txt"
+	check_err $? "capture at the peer: $(cat "$pcap.txt")"
+}
+
 case_maint()
 {
 	: "${FAM:=4}"
@@ -166,17 +184,7 @@ case_maint()
 	check_err $? "migrations left open: $(lb migrate show)"
 	[ "$(count_ended 'committed in')" -eq $((base + total)) ]
 	check_err $? "only $(($(count_ended 'committed in') - base)) of $total committed: $(grep aborted "$tmp/lbnld.log")"
-	[ "$(on_dest "$from")" -eq 0 ] && [ "$(on_dest "$to")" -eq "$n" ]
-	check_err $? "after maint: $(on_dest "$from") on $from, $(on_dest "$to") on $to"
-	local e
-	e=$(echoed "$(srv_name "$to")")
-	busywait 20000 grows "$(srv_name "$to")" $((e + 20 * n))
-	check_err $? "the target does not echo"
-	peer_stop
-	check_err $? "peer: $(cat "$tmp/peer.json")"
-	capture_stop "$pcap"
-	capture_check "$pcap" > "$tmp/capture.txt"
-	check_err $? "capture at the peer: $(cat "$tmp/capture.txt")"
+	all_moved "$from" "$to" "$n" "$pcap"
 	echo "# $total of $n associations moved $from -> $to;" \
 	     "peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
 	grep -E 'migration [0-9]+ .*committed in' "$tmp/lbnld.log" | tail -n 3 |
@@ -209,7 +217,7 @@ case_nat()
 
 case_nat_run()
 {
-	local n=$NASSOC_NAT from to total base ends e pcap=$tmp/nat.pcap
+	local n=$NASSOC_NAT from to total base ends pcap=$tmp/nat.pcap
 	local src_log
 
 	base=$(count_ended 'committed in')
@@ -254,16 +262,7 @@ case_nat_run()
 	check_err $? "migrations left open: $(lb migrate show)"
 	[ "$(count_ended 'committed in')" -eq $((base + 1 + total)) ]
 	check_err $? "only $(($(count_ended 'committed in') - base)) of $((1 + total)) committed: $(grep aborted "$tmp/lbnld.log" | tail -n 3)"
-	[ "$(on_dest "$from")" -eq 0 ] && [ "$(on_dest "$to")" -eq "$n" ]
-	check_err $? "after maint: $(on_dest "$from") on $from, $(on_dest "$to") on $to"
-	e=$(echoed "$(srv_name "$to")")
-	busywait 20000 grows "$(srv_name "$to")" $((e + 20 * n))
-	check_err $? "the target does not echo"
-	peer_stop
-	check_err $? "peer: $(cat "$tmp/peer.json")"
-	capture_stop "$pcap"
-	capture_check "$pcap" > "$tmp/capture.nat.txt"
-	check_err $? "capture at the peer: $(cat "$tmp/capture.nat.txt")"
+	all_moved "$from" "$to" "$n" "$pcap"
 	echo "# 1 association moved by migrate start, $total of $n by maint" \
 	     "$from -> $to; peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
 	grep -E "migration [0-9]+ sctp $VIP:$PORT .*committed in" \
