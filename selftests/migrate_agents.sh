@@ -26,6 +26,8 @@
 #              the peer shows constant vtags, valid CRC32c, TSNs going on;
 #              then on 192.0.2.3:3873, whose servers (sctp_echo) are bound
 #              to two addresses each: refused ("multi-homed"), rolled back
+#   nat6       the first part of nat on an IPv6 nat VIP
+#              ([2001:db8:10::3]:3874)
 #   transport  an unaware app (sctp_echo): its associations move
 #              transport-only
 #   darn       the same with lksctp-tools' unmodified sctp_darn as the
@@ -52,7 +54,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/migrate.sh"
 . "$dir/lib/sctp_capture.sh"
 
-CASES=${CASES:-maint maint6 nat transport darn nolisten srckilled tgtkilled \
+CASES=${CASES:-maint maint6 nat nat6 transport darn nolisten srckilled tgtkilled \
 deadline overflow lbnld attacks auth}
 NASSOC=${NASSOC:-20}
 PORT_UNAWARE=3870
@@ -62,6 +64,8 @@ NAT_VIP=192.0.2.3
 PORT_NAT=3872
 PORT_NAT_MH=3873
 NASSOC_NAT=${NASSOC_NAT:-4}
+NAT_VIP6=2001:db8:10::3
+PORT_NAT6=3874
 
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
@@ -162,7 +166,7 @@ case_maint()
 	RET=0
 	busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT &&
 		busywait 10000 dp_listening "$NS_SRV2" sctp:$PORT
-	check_err $? "the nat VIP's lbnl-echo servers are not listening"
+	check_err $? "the lbnl-echo servers of $KEY are not listening"
 	base=$(count_ended 'committed in')
 	ends=$(count_ended '(committed in|aborted after)')
 	capture_start "$NS_PEER" eth0 "$pcap"
@@ -217,7 +221,7 @@ case_nat()
 
 case_nat_run()
 {
-	local n=$NASSOC_NAT from to total base ends pcap=$tmp/nat.pcap
+	local n=$NASSOC_NAT from to total base ends pcap=$tmp/nat$PORT.pcap
 	local src_log
 
 	base=$(count_ended 'committed in')
@@ -241,10 +245,10 @@ case_nat_run()
 	check_err $? "migration left open: $(lb migrate show)"
 	[ "$(entries | awk -v v="$VTAG" '$1 == v { print $2 }')" = "$TO" ]
 	check_err $? "entry not on the target $TO: $(entries)"
-	grep -q "$PEER.*nat: local endpoint $FROM:$PORT translated to the target's $TO:$PORT" \
-		"$src_log"
+	grep -F "$PEER" "$src_log" | grep -qF "nat: local endpoint \
+$(dp_key "$FROM" $PORT) translated to the target's $(dp_key "$TO" $PORT)"
 	check_err $? "the source agent did not log the translation"
-	grep "$PEER.*nat: local endpoint" "$src_log" | tail -n 1 |
+	grep -F "$PEER" "$src_log" | grep -F "nat: local endpoint" | tail -n 1 |
 		sed 's/^/# agent: /'
 
 	# The others, by maint of the dest serving most of them.
@@ -265,10 +269,20 @@ case_nat_run()
 	all_moved "$from" "$to" "$n" "$pcap"
 	echo "# 1 association moved by migrate start, $total of $n by maint" \
 	     "$from -> $to; peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
-	grep -E "migration [0-9]+ sctp $VIP:$PORT .*committed in" \
-		"$tmp/lbnld.log" | tail -n 2 | sed 's/^/# lbnld: /'
+	grep -F "sctp $KEY " "$tmp/lbnld.log" | grep "committed in" |
+		tail -n 2 | sed 's/^/# lbnld: /'
 	lb dest set $KEY proto sctp "$(dp_key "$from" $PORT)" state active
 	lb vip set $KEY proto sctp migrate-after 0
+}
+
+case_nat6()
+{
+	RET=0
+	use_family 6
+	VIP=$NAT_VIP6 PORT=$PORT_NAT6 KEY=$(dp_key $NAT_VIP6 $PORT_NAT6) \
+		CNT=count.nat6 case_nat_run
+	use_family 4
+	log_test "nat VIP, IPv6: the source agent translates the local endpoint, lbnld and the agents move the associations, the peer sees nothing"
 }
 
 # A server side with two local addresses cannot be translated: refused.
@@ -571,6 +585,8 @@ echo_servers $PORT_UNAWARE $DP_TUN4 count.unaware 1 2
 # nat: each server's app on its own address.
 app_servers $PORT_NAT $SRV1_IP4 count.nat 1
 app_servers $PORT_NAT $SRV2_IP4 count.nat 2
+app_servers $PORT_NAT6 $SRV1_IP6 count.nat6 1
+app_servers $PORT_NAT6 $SRV2_IP6 count.nat6 2
 # nat, multi-homed server side: each bound to its own address and DP_TUN4.
 for i in 1 2; do
 	a=SRV${i}_IP4
@@ -597,6 +613,7 @@ KU=$(dp_key $DP_TUN4 $PORT_UNAWARE)
 KA=$(dp_key $DP_TUN4 $PORT_AUTH)
 KN=$(dp_key $NAT_VIP $PORT_NAT)
 KNM=$(dp_key $NAT_VIP $PORT_NAT_MH)
+KN6=$(dp_key $NAT_VIP6 $PORT_NAT6)
 lb restore <<-EOF || { echo "# VIP set-up failed"; exit $ksft_fail; }
 	vip add $KEY proto sctp mode tun
 	dest add $KEY proto sctp $SRV1_IP4:$PORT4
@@ -617,6 +634,9 @@ lb restore <<-EOF || { echo "# VIP set-up failed"; exit $ksft_fail; }
 	vip add $KNM proto sctp mode nat
 	dest add $KNM proto sctp $SRV1_IP4:$PORT_NAT_MH
 	dest add $KNM proto sctp $SRV2_IP4:$PORT_NAT_MH
+	vip add $KN6 proto sctp mode nat
+	dest add $KN6 proto sctp [$SRV1_IP6]:$PORT_NAT6
+	dest add $KN6 proto sctp [$SRV2_IP6]:$PORT_NAT6
 EOF
 defer lb flush
 
