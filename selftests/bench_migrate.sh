@@ -136,6 +136,15 @@ echo "# $n associations of a server in maint, migrated side by side" \
      "($rate_aborts rolled back): $(((t1 - t0) / 1000000)) ms," \
      "$(awk -v n="$n" -v ms=$(((t1 - t0) / 1000000)) 'BEGIN { printf "%.1f", n * 1000 / ms }') per second;" \
      "each: p50 $(percentile 50 "$tmp/rate") ms, p99 $(percentile 99 "$tmp/rate") ms"
+# The source agents' account of each phase (the latency run and the rate
+# run together): medians.
+phase()
+{
+	grep -ho "$1 [0-9]* ms" "$tmp"/agent.srv*.log | awk '{ print $2 }' > "$tmp/phase"
+	percentile 50 "$tmp/phase"
+}
+echo "# phases (source agent, p50): export $(phase exported) ms, app $(phase app) ms," \
+     "transfer+import $(phase imported) ms, result to decision $(phase committed) ms"
 echo "# peer (latency): $(jq -c '{sent, echoed, lost, duplicated, reordered, max_stall_ms, app_counter_errors}' "$tmp/peer.lat.json")"
 echo "# peer (rate): $(jq -c '{sent, echoed, lost, duplicated, reordered, max_stall_ms, app_counter_errors}' "$tmp/peer.json")"
 [ "$lat_aborts" -eq 0 ] && [ "$rate_aborts" -eq 0 ]
