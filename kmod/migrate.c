@@ -208,13 +208,17 @@ static struct lbnl_conn *lbnl_migrate_conn(struct lbnl_migration *m)
 	return NULL;
 }
 
+/* @m's VIP key and its LBNL_A_MIGRATE nest; @full: with the vtag. */
 static int lbnl_put_migration(struct sk_buff *skb,
 			      const struct lbnl_migration *m, bool full,
 			      const char *reason)
 {
-	struct nlattr *nest = nla_nest_start(skb, LBNL_A_MIGRATE);
 	u64 age = ktime_ms_delta(ktime_get(), m->started);
+	struct nlattr *nest;
 
+	if (lbnl_put_vip(skb, m->vip, false))
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, LBNL_A_MIGRATE);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, LBNL_A_MIGRATE_ID, m->id) ||
@@ -256,8 +260,7 @@ static void lbnl_migrate_notify(struct lbnl_net *ln, u8 cmd,
 	skb = lbnl_event_new(ln->net, cmd, &hdr);
 	if (!skb)
 		return;
-	if (lbnl_put_vip(skb, m->vip, false) ||
-	    lbnl_put_migration(skb, m, false, reason)) {
+	if (lbnl_put_migration(skb, m, false, reason)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -576,8 +579,7 @@ static int lbnl_migrate_reply(struct genl_info *info,
 		return -ENOMEM;
 	hdr = lbnl_msg_put(skb, info->snd_portid, info->snd_seq, 0,
 			   LBNL_CMD_MIGRATE_START);
-	if (!hdr || lbnl_put_vip(skb, m->vip, false) ||
-	    lbnl_put_migration(skb, m, true, NULL)) {
+	if (!hdr || lbnl_put_migration(skb, m, true, NULL)) {
 		nlmsg_free(skb);
 		return -EMSGSIZE;
 	}
@@ -753,8 +755,7 @@ int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				   LBNL_CMD_MIGRATE_GET);
 		if (!hdr)
 			break;
-		if (lbnl_put_vip(skb, m->vip, false) ||
-		    lbnl_put_migration(skb, m, true, NULL)) {
+		if (lbnl_put_migration(skb, m, true, NULL)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
