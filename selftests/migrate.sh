@@ -75,10 +75,18 @@ case_move()
 	check_err $? "LB entries after: $(cat "$tmp/after"), wanted $(cat "$tmp/want")"
 	none_open
 	check_err $? "migrations left open: $(lb migrate show)"
+	# Every server that received associations echoes (the associations'
+	# random vtags may all have been on one server: then one target).
 	e1=$(echoed srv1)
 	e2=$(echoed srv2)
-	busywait 20000 grows srv1 $((e1 + 200)) && busywait 20000 grows srv2 $((e2 + 200))
-	check_err $? "the targets do not echo"
+	if grep -q "^[0-9]* $S1 " "$tmp/want"; then
+		busywait 20000 grows srv1 $((e1 + 200))
+		check_err $? "srv1, a target, does not echo"
+	fi
+	if grep -q "^[0-9]* $S2 " "$tmp/want"; then
+		busywait 20000 grows srv2 $((e2 + 200))
+		check_err $? "srv2, a target, does not echo"
+	fi
 	peer_stop
 	check_err $? "peer: $(cat "$tmp/peer.json")"
 	echo "# peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
