@@ -125,9 +125,14 @@ case_noimport()
 
 case_maint()
 {
-	local id vtag from peer to n=0 total
+	local id vtag from peer to n=0 total old
 
 	RET=0
+	# The script carries the migrations out one by one, an lbnl process
+	# per step (about 1 s each under TCG): the module's deadline (5 s by
+	# default) must outlast the last of them.
+	old=$(cat /sys/module/lbnl/parameters/migrate_timeout_ms)
+	echo 60000 > /sys/module/lbnl/parameters/migrate_timeout_ms
 	lb vip set $KEY proto sctp migrate-after 1
 	peer_start "$NASSOC"
 	check_err $? "peer not ready"
@@ -161,6 +166,7 @@ case_maint()
 	     "peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
 	lb dest set $KEY proto sctp $SRV2_IP4:$PORT state active
 	lb vip set $KEY proto sctp migrate-after 0
+	echo "$old" > /sys/module/lbnl/parameters/migrate_timeout_ms
 	log_test "dest in maint: its old associations migrate, the peer sees nothing"
 }
 
