@@ -2,7 +2,9 @@
 #
 # lbnl: in-kernel L4 load balancer. Top-level make targets:
 #
-#   make [all]          build kmod/lbnl.ko, the tools and the selftests
+#   make [all]          build the modules (kmod/lb/lbnl.ko: the LB role,
+#                       kmod/srv/lbnl_srv.ko: the server role), the tools
+#                       and the selftests
 #   make deps           install missing Debian packages, fetch kselftest
 #                       headers and checkpatch (selftests/vm/deps.sh)
 #   make test           deps + all, the CLI's host tests (tools), then the
@@ -11,8 +13,8 @@
 #   make demo           deps + all, then run selftests/demo.sh in the VM
 #   make check          checkpatch --strict and sparse on the module
 #   make bench, fuzz    the benchmark / fuzz suites in the VM
-#   make install        module to /lib/modules/KVER/extra, depmod, tools
-#   make dkms-install   register the module with DKMS (dkms-uninstall)
+#   make install        modules to /lib/modules/KVER/extra, depmod, tools
+#   make dkms-install   register the modules with DKMS (dkms-uninstall)
 #   make uninstall, clean, distclean
 #
 # KDIR: kernel build tree, default /lib/modules/$(uname -r)/build, else the
@@ -34,12 +36,15 @@ endif
 BUILD      := $(CURDIR)/.build
 KSFT_INC   := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-src/scripts/checkpatch.pl
-LBNL_KO    ?= $(CURDIR)/kmod/lbnl.ko
+LBNL_KO    ?= $(CURDIR)/kmod/lb/lbnl.ko
+LBNL_SRV_KO ?= $(CURDIR)/kmod/srv/lbnl_srv.ko
+MODULES    := kmod/lb/lbnl.ko kmod/srv/lbnl_srv.ko
 VM         := $(CURDIR)/selftests/vm
 export KSFT_INC
 
 # Sources checkpatch looks at.
-CHECK_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/lbnl.h
+CHECK_FILES = $(filter-out %.mod.c,$(wildcard kmod/*/*.c kmod/*/*.h)) \
+	      include/uapi/linux/lbnl.h include/uapi/linux/lbnl_srv.h
 
 # Our files in compiler/sparse output (kbuild prints absolute paths for
 # external modules; accept relative ones too).
@@ -47,7 +52,7 @@ OUR_DIAG := ^($(CURDIR)/)?(kmod|include)/[^:]+:[0-9]+(:[0-9]+)?: (warning|error)
 
 # T=a,b or T="a b": only these tests.
 VM_ARGS = $(if $(T),--tests "$(T)")
-VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO)
+VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO)
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	bench fuzz install uninstall clean distclean kdir vm-shell help run-tests \
@@ -135,7 +140,9 @@ sparse: kdir
 	echo "sparse: clean"
 
 install: module tools
-	install -D -m 0644 kmod/lbnl.ko $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko
+	for m in $(MODULES); do \
+		install -D -m 0644 $$m $(DESTDIR)/lib/modules/$(KVER)/extra/$$(basename $$m) || exit; \
+	done
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	$(MAKE) -C tools install
 
@@ -149,7 +156,8 @@ dkms-install: kdir
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)/include/uapi/linux
 	cp -a dkms.conf Kbuild kmod $(DKMS_SRC)/
-	cp -a include/uapi/linux/lbnl.h $(DKMS_SRC)/include/uapi/linux/
+	cp -a include/uapi/linux/lbnl.h include/uapi/linux/lbnl_srv.h \
+		$(DKMS_SRC)/include/uapi/linux/
 	$(MAKE) -C $(DKMS_SRC) -f $(CURDIR)/Makefile KDIR=$(KDIR) dkms-clean-src
 	dkms add -m lbnl -v $(DKMS_VERSION)
 	dkms install -m lbnl -v $(DKMS_VERSION) -k $(KVER)
@@ -159,10 +167,12 @@ dkms-uninstall:
 	rm -rf $(DKMS_SRC)
 
 dkms-clean-src:
-	@cd kmod && rm -f *.o *.ko *.mod *.mod.c *.order *.symvers .*.cmd
+	@for d in kmod kmod/*/; do (cd $$d && \
+		rm -f *.o *.ko *.mod *.mod.c *.order *.symvers .*.cmd); done
 
 uninstall:
-	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko \
+		$(DESTDIR)/lib/modules/$(KVER)/extra/lbnl_srv.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	@if $(MAKE) -s -C tools -n uninstall >/dev/null 2>&1; then \
 		$(MAKE) -C tools uninstall; fi

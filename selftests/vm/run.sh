@@ -15,7 +15,8 @@
 # list-fuzz) prints, one per line, run on the host before the VM boots.
 #
 # Environment: KVER (kernel to boot; default: the one lbnl.ko is built for,
-# else the newest 6.1), LBNL_KO (module to load, default kmod/lbnl.ko),
+# else the newest 6.1), LBNL_KO (LB module, default kmod/lb/lbnl.ko),
+# LBNL_SRV_KO (server-role module, default kmod/srv/lbnl_srv.ko),
 # VM_MEM (2G), VM_SMP (2), VM_TIMEOUT (seconds for the whole run, 2400),
 # VM_APPEND (extra kernel parameters), LBNL_TEST_TIMEOUT (per test; default
 # timeout= in selftests/settings), V=1 (verbose).
@@ -49,8 +50,10 @@ case $vm_top in
 esac
 
 V=${V:-0}
-ko=${LBNL_KO:-$vm_top/kmod/lbnl.ko}
+ko=${LBNL_KO:-$vm_top/kmod/lb/lbnl.ko}
 ko=$(realpath -m "$ko")
+srv_ko=${LBNL_SRV_KO:-$vm_top/kmod/srv/lbnl_srv.ko}
+srv_ko=$(realpath -m "$srv_ko")
 cli=${LBNL:-$vm_top/tools/lbnl/lbnl}
 mem=${VM_MEM:-2G}
 smp=${VM_SMP:-2}
@@ -113,6 +116,10 @@ if [ -f "$ko" ]; then
 elif [ "$mode" = suite ] || [ "$mode" = demo ]; then
 	echo "vm: warning: $ko does not exist; every test will fail (make all?)" >&2
 fi
+if [ -f "$srv_ko" ] && [ -n "$modver" ] &&
+	[ "$(modinfo -F vermagic "$srv_ko" | awk '{print $1}')" != "$modver" ]; then
+	vm_die "$srv_ko and $ko are built for different kernels"
+fi
 kver=$(vm_pick_kernel "${KVER:-$modver}")
 if [ -n "$modver" ] && [ "$modver" != "$kver" ]; then
 	vm_die "$ko is built for $modver but the VM boots $kver (set KDIR or KVER)"
@@ -124,10 +131,17 @@ kimage=$(vm_kernel_image "$kver")
 # The VM sees the host's files (its /tmp too, through the writable overlay),
 # except under /run and /dev (its own there): bring a module from such a
 # place along in the run dir.
-case $ko in
-/run/* | /dev/*)
-	[ -f "$ko" ] && cp "$ko" "$rundir/" && ko=$rundir/$(basename "$ko") ;;
-esac
+vm_bring_along()
+{
+	case $1 in
+	/run/* | /dev/*)
+		[ -f "$1" ] && cp "$1" "$rundir/" && echo "$rundir/$(basename "$1")" &&
+			return ;;
+	esac
+	echo "$1"
+}
+ko=$(vm_bring_along "$ko")
+srv_ko=$(vm_bring_along "$srv_ko")
 
 q()
 {
@@ -139,6 +153,7 @@ q()
 	echo "VM_CMD=$(q "$cmd")"
 	echo "LBNL_TOP=$(q "$vm_top")"
 	echo "LBNL_KO=$(q "$ko")"
+	echo "LBNL_SRV_KO=$(q "$srv_ko")"
 	echo "LBNL=$(q "$cli")"
 	echo "V=$(q "$V")"
 	echo "TESTS_LIST=$(q "$rundir/tests.list")"

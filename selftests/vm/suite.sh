@@ -4,32 +4,38 @@
 # suite.sh [--demo]: the in-VM test runner, kselftest style. Started by
 # vm-init.sh with the job's environment:
 #   LBNL_TOP    repository root (the same path as on the host)
-#   LBNL_KO     absolute path of the module to load (kmod/lbnl.ko)
+#   LBNL_KO     absolute path of the LB module (kmod/lb/lbnl.ko)
+#   LBNL_SRV_KO absolute path of the server-role module
+#               (kmod/srv/lbnl_srv.ko)
 #   LBNL        absolute path of the CLI (tools/lbnl/lbnl)
 #   TESTS_LIST  file with one test per line, relative to selftests/
 #   V           1 = verbose (full dmesg after every test)
 #   LBNL_TEST_TIMEOUT  overrides timeout= from selftests/settings
 #
-# For each test: mark the kernel log, insmod $LBNL_KO, run the test from
-# selftests/ with a timeout and its output indented as "# " lines, kill what
-# it left running, delete leftover namespaces, rmmod, and fail the test if
-# the module does not unload or the kernel logged a warning, a BUG, a leak...
+# For each test: mark the kernel log, insmod both modules (one VM plays the
+# LB and the servers), run the test from selftests/ with a timeout and its
+# output indented as "# " lines, kill what it left running, delete leftover
+# namespaces, rmmod both, and fail the test if a module does not unload or
+# the kernel logged a warning, a BUG, a leak...
 # Prints KTAP, then "N passed, N failed, N skipped". Exit 0 if none failed.
 #
-# With --demo: load the module, run selftests/demo.sh, same checks after it.
+# With --demo: load the modules, run selftests/demo.sh, same checks after it.
 
 set -uo pipefail
 
 top=${LBNL_TOP:?}
 sdir=$top/selftests
-ko=${LBNL_KO:?}
+kos=("${LBNL_KO:?}" "${LBNL_SRV_KO:?}")
 verbose=${V:-0}
 work=/tmp/lbnl-suite
 mkdir -p "$work"
 
-modname=$(basename "$ko")
-modname=${modname%.ko}
-modname=${modname//-/_}
+modnames=()
+for ko in "${kos[@]}"; do
+	m=$(basename "$ko")
+	m=${m%.ko}
+	modnames+=("${m//-/_}")
+done
 
 timeout=300
 if [ -r "$sdir/settings" ]; then
@@ -60,32 +66,51 @@ dmesg_since_mark()
 
 mod_loaded()
 {
-	grep -q "^$modname " /proc/modules
+	grep -q "^$1 " /proc/modules
 }
 
-# The module's dependencies (sctp, ...) the way modprobe would load them.
-load_module()
+# The modules' dependencies (sctp, ...) the way modprobe would load them,
+# then the modules.
+load_modules()
 {
-	local d
+	local d ko
 
-	for d in $(modinfo -F depends "$ko" 2>/dev/null | tr ',' ' '); do
-		modprobe "$d" || return 1
+	for ko in "${kos[@]}"; do
+		for d in $(modinfo -F depends "$ko" 2>/dev/null | tr ',' ' '); do
+			modprobe "$d" || return 1
+		done
+		insmod "$ko" || return 1
 	done
-	insmod "$ko"
 }
 
 # Sockets closed by killed processes and namespaces being dismantled may
-# hold the module for a moment: poll for up to ~10 s.
+# hold a module for a moment: poll for up to ~10 s.
 unload_module()
 {
 	local i
 
 	for i in $(seq 100); do
-		mod_loaded || return 0
-		rmmod "$modname" 2>"$work/rmmod.err" && return 0
+		mod_loaded "$1" || return 0
+		rmmod "$1" 2>"$work/rmmod.err" && return 0
 		sleep 0.1
 	done
 	return 1
+}
+
+# Unload every module; say which did not go.
+unload_modules()
+{
+	local m ret=0
+
+	for m in "${modnames[@]}"; do
+		if mod_loaded "$m" && ! unload_module "$m"; then
+			echo "# rmmod $m failed: $(cat "$work/rmmod.err")"
+			grep "^$m " /proc/modules | indent
+			post_why="${post_why:+$post_why, }rmmod $m failed"
+			ret=1
+		fi
+	done
+	return $ret
 }
 
 # Kill every user process but this runner and its ancestors: what a test
@@ -141,12 +166,7 @@ post_checks()
 
 	kill_strays
 	delete_netns
-	if mod_loaded && ! unload_module; then
-		echo "# rmmod $modname failed: $(cat "$work/rmmod.err")"
-		grep "^$modname " /proc/modules | indent
-		post_why="rmmod $modname failed"
-		ret=1
-	fi
+	unload_modules || ret=1
 	bad=$(dmesg_since_mark | grep -E "$bad_re" | grep -vE "$benign_re")
 	if [ -n "$bad" ]; then
 		echo "# kernel log has warnings or errors:"
@@ -170,8 +190,8 @@ run_demo()
 	local rc pid
 
 	mark_dmesg demo
-	if ! load_module; then
-		echo "demo: loading $ko failed"
+	if ! load_modules; then
+		echo "demo: loading ${kos[*]} failed"
 		dmesg_tail
 		return 1
 	fi
@@ -194,9 +214,8 @@ run_one()
 	n=$((n + 1))
 	echo "# selftests: lbnl: $t"
 	mark_dmesg "$n"
-	if mod_loaded && ! unload_module; then
-		echo "# $modname is still loaded from before and does not unload"
-	fi
+	unload_modules >/dev/null ||
+		echo "# ${modnames[*]}: still loaded from before, do not unload"
 	if [ -x "$sdir/$t" ]; then
 		cmd=("./$t")
 	elif [ -f "$sdir/$t" ] && [[ $t == *.sh ]]; then
@@ -209,9 +228,9 @@ run_one()
 	if [ ${#cmd[@]} -eq 0 ]; then
 		echo "# $sdir/$t: not found or not executable (did the build run?)"
 		rc=1 why="not found"
-	elif ! load_module >"$work/insmod.out" 2>&1; then
+	elif ! load_modules >"$work/insmod.out" 2>&1; then
 		indent <"$work/insmod.out"
-		echo "# loading $ko failed"
+		echo "# loading ${kos[*]} failed"
 		rc=1 why="insmod failed"
 	else
 		# Through a file, not a pipe: whatever the test leaves running

@@ -75,42 +75,20 @@
  * progress, the remaining messages carry NLM_F_DUMP_INTR and the caller
  * should restart the dump.
  *
- * Server role: SCTP associations of this host
- * -------------------------------------------
- * An association is named by LBNL_A_ASSOC { LADDR, LPORT, PADDR, PPORT }:
- * one of its local addresses and one of its peer's, as seen on this host.
- *
- * LBNL_CMD_ASSOC_GET     (admin only: replies carry the vtags)
- *                        doit: [LBNL_A_ASSOC: key] -> the association;
- *                        dumpit: every SCTP association of the namespace.
- *                        Replies carry the key, both vtags, state, age,
- *                        socket style, queue counts and MIGRATABLE/REASON.
- * LBNL_CMD_ASSOC_EXPORT  [LBNL_A_ASSOC: key] [LBNL_A_TIMEOUT_MS]. Freezes
- *                        the association (inbound DATA is withheld, control
- *                        chunks pass), waits up to the timeout for it to be
- *                        quiescent (everything sent is acked, everything
- *                        received is read, no TSN gap either way), then
- *                        silences it (no packet of it enters or leaves this
- *                        host any more) and replies with its full state in
- *                        an LBNL_A_ASSOC nest. On timeout nothing stays
- *                        changed (ETIMEDOUT).
- * LBNL_CMD_ASSOC_IMPORT  [LBNL_A_ASSOC: full state, as exported]. Re-creates
- *                        the association on a listener of this host with the
- *                        same vtags and TSN spaces, nothing reaching the
- *                        peer on the way; replies once it is established.
- * LBNL_CMD_ASSOC_RESUME  [LBNL_A_ASSOC: key]. Rollback of an export: lifts
- *                        the silence, the association carries on here.
- * LBNL_CMD_ASSOC_RELEASE [LBNL_A_ASSOC: key]. Ends the (silenced) local copy
- *                        for good without a packet reaching the peer; the
- *                        silence stays for a grace period.
+ * Server role
+ * -----------
+ * The server role (moving SCTP associations between hosts) is another
+ * module, lbnl_srv, with its own family "lbnl_srv": see
+ * <linux/lbnl_srv.h>. Its commands once had numbers 10-14 here; those
+ * numbers stay unused.
  *
  * Events
  * ------
  * Multicast group "events" (LBNL_MCGRP_EVENTS), which any process of the
  * namespace may join: events carry configuration and addresses, never
  * verification tags (with a vtag, anyone on the path could inject into or
- * abort an association; LBNL_CMD_ASSOC_GET, which shows them, is
- * admin-only). Every successful change is
+ * abort an association; LBNL_CMD_CONN_GET and LBNL_CMD_MIGRATE_GET, which
+ * show them, are admin-only). Every successful change is
  * announced with the command that made it (VIP_NEW, VIP_SET, VIP_DEL,
  * DEST_NEW, DEST_SET, DEST_DEL) and the object's state after the change, in
  * the same layout as the GET replies (for a DEL, the state just before it).
@@ -135,11 +113,12 @@ enum lbnl_cmd {
 	LBNL_CMD_DEST_DEL,
 	LBNL_CMD_DEST_GET,
 	LBNL_CMD_FLUSH,
-	LBNL_CMD_ASSOC_GET,
-	LBNL_CMD_ASSOC_EXPORT,
-	LBNL_CMD_ASSOC_IMPORT,
-	LBNL_CMD_ASSOC_RESUME,
-	LBNL_CMD_ASSOC_RELEASE,
+	/* 10-14: moved to the lbnl_srv family (<linux/lbnl_srv.h>) */
+	__LBNL_CMD_UNUSED_10,
+	__LBNL_CMD_UNUSED_11,
+	__LBNL_CMD_UNUSED_12,
+	__LBNL_CMD_UNUSED_13,
+	__LBNL_CMD_UNUSED_14,
 	LBNL_CMD_CONN_GET,
 	LBNL_CMD_CONN_DEL,
 	LBNL_CMD_CONN_FLUSH,
@@ -162,8 +141,8 @@ enum lbnl_attr {
 	LBNL_A_UNSPEC,
 	LBNL_A_VIP,		/* nest, enum lbnl_vip_attr */
 	LBNL_A_DEST,		/* nest, enum lbnl_dest_attr */
-	LBNL_A_ASSOC,		/* nest, enum lbnl_assoc_attr */
-	LBNL_A_TIMEOUT_MS,	/* u32, how long a command may wait */
+	__LBNL_A_UNUSED_3,	/* 3-4: moved to the lbnl_srv family */
+	__LBNL_A_UNUSED_4,
 	LBNL_A_CONN,		/* nest, enum lbnl_conn_attr */
 	LBNL_A_STATS,		/* nest, enum lbnl_stats_attr */
 	LBNL_A_MIGRATE,		/* nest, enum lbnl_migrate_attr */
@@ -268,98 +247,6 @@ enum lbnl_dest_attr {
 };
 
 #define LBNL_A_DEST_MAX (__LBNL_A_DEST_MAX - 1)
-
-/* Version of the association state (LBNL_A_ASSOC_VERSION). */
-#define LBNL_ASSOC_STATE_VERSION	1
-
-/* Features negotiated on an association (LBNL_A_ASSOC_FEATURES). */
-#define LBNL_ASSOC_F_ECN	(1U << 0)
-#define LBNL_ASSOC_F_PRSCTP	(1U << 1)
-#define LBNL_ASSOC_F_AUTH	(1U << 2)
-#define LBNL_ASSOC_F_ASCONF	(1U << 3)
-#define LBNL_ASSOC_F_RECONF	(1U << 4)
-#define LBNL_ASSOC_F_IDATA	(1U << 5)
-
-/* Socket style of the association's owner (LBNL_A_ASSOC_STYLE). */
-enum lbnl_assoc_style {
-	LBNL_ASSOC_ONE_TO_MANY,	/* SOCK_SEQPACKET */
-	LBNL_ASSOC_ONE_TO_ONE,	/* SOCK_STREAM, or peeled off */
-};
-
-/*
- * Association attributes. Those marked (state) form the migration state an
- * EXPORT returns and an IMPORT takes; those marked (info) are read-only and
- * only appear in replies.
- */
-enum lbnl_assoc_attr {
-	LBNL_A_ASSOC_UNSPEC,
-	LBNL_A_ASSOC_PAD,
-	LBNL_A_ASSOC_VERSION,		/* u32 (state) LBNL_ASSOC_STATE_VERSION */
-	LBNL_A_ASSOC_LADDR,		/* binary 4/16: a local address (key) */
-	LBNL_A_ASSOC_LPORT,		/* u16 (key, state) */
-	/* binary 4/16: a peer address (key); in the state, the primary */
-	LBNL_A_ASSOC_PADDR,
-	LBNL_A_ASSOC_PPORT,		/* u16 (key, state) */
-	LBNL_A_ASSOC_LADDRS,		/* nest of LBNL_A_ADDR (state) */
-	LBNL_A_ASSOC_PATHS,		/* nest of LBNL_A_PATH (state) */
-	LBNL_A_ASSOC_MY_VTAG,		/* u32 (state) tag the peer sends */
-	LBNL_A_ASSOC_PEER_VTAG,		/* u32 (state) tag we send */
-	LBNL_A_ASSOC_NEXT_TSN,		/* u32 (state) our next TSN */
-	LBNL_A_ASSOC_PEER_NEXT_TSN,	/* u32 (state) peer's cum. TSN + 1 */
-	LBNL_A_ASSOC_OUT_STREAMS,	/* u16 (state) */
-	LBNL_A_ASSOC_IN_STREAMS,	/* u16 (state) */
-	/* binary (state): u32 (host order) per stream, next SSN to send */
-	LBNL_A_ASSOC_OUT_SSN,
-	/* binary (state): u32 (host order) per stream, next SSN expected */
-	LBNL_A_ASSOC_IN_SSN,
-	LBNL_A_ASSOC_PEER_RWND,		/* u32 (state) */
-	LBNL_A_ASSOC_FEATURES,		/* u32 (state) LBNL_ASSOC_F_* */
-	LBNL_A_ASSOC_ADDIP_SERIAL,	/* u32 (state) */
-	LBNL_A_ASSOC_PEER_ADDIP_SERIAL,	/* u32 (state) */
-	LBNL_A_ASSOC_STRRESET_OUTSEQ,	/* u32 (state) */
-	LBNL_A_ASSOC_STRRESET_INSEQ,	/* u32 (state) */
-	LBNL_A_ASSOC_ADAPTATION_IND,	/* u32 (state) */
-	LBNL_A_ASSOC_CREATED_MS,	/* u64 (state) creation, ms since epoch */
-	LBNL_A_ASSOC_STATE,		/* u8 (info) enum sctp_sstat_state */
-	LBNL_A_ASSOC_ID,		/* u32 (info) sctp_assoc_t on this host */
-	LBNL_A_ASSOC_STYLE,		/* u8 (info) enum lbnl_assoc_style */
-	LBNL_A_ASSOC_UNACKED,		/* u32 (info) chunks sent, not acked */
-	LBNL_A_ASSOC_PENDING,		/* u32 (info) chunks not yet sent */
-	LBNL_A_ASSOC_UNREAD,		/* u32 (info) bytes not yet read */
-	LBNL_A_ASSOC_SILENCED,		/* u8 (info) frozen/silenced here */
-	LBNL_A_ASSOC_MIGRATABLE,	/* u8 (info) 1 if it can be exported */
-	LBNL_A_ASSOC_REASON,		/* string (info) why not */
-
-	__LBNL_A_ASSOC_MAX
-};
-
-#define LBNL_A_ASSOC_MAX (__LBNL_A_ASSOC_MAX - 1)
-
-/* Entries of LBNL_A_ASSOC_LADDRS. */
-enum lbnl_addr_attr {
-	LBNL_A_ADDR_UNSPEC,
-	LBNL_A_ADDR,			/* binary 4/16 */
-
-	__LBNL_A_ADDR_MAX
-};
-
-#define LBNL_A_ADDR_MAX (__LBNL_A_ADDR_MAX - 1)
-
-/* Entries of LBNL_A_ASSOC_PATHS: one nest per peer address. */
-enum lbnl_path_attr {
-	LBNL_A_PATH_UNSPEC,
-	LBNL_A_PATH,			/* nest of the attributes below */
-	LBNL_A_PATH_ADDR,		/* binary 4/16 */
-	LBNL_A_PATH_RTO_US,		/* u32 */
-	LBNL_A_PATH_SRTT_US,		/* u32 */
-	LBNL_A_PATH_RTTVAR_US,		/* u32 */
-	LBNL_A_PATH_CWND,		/* u32 */
-	LBNL_A_PATH_SSTHRESH,		/* u32 */
-
-	__LBNL_A_PATH_MAX
-};
-
-#define LBNL_A_PATH_MAX (__LBNL_A_PATH_MAX - 1)
 
 /* State of a connection-table entry (LBNL_A_CONN_STATE). */
 enum lbnl_conn_state {
@@ -486,7 +373,8 @@ enum lbnl_stats_attr {
  * packets per migration, migrate_buffer_total per namespace, module
  * parameters) and still passes the others to the source, so that it can
  * drain; the source hands the association to the target itself (server
- * role: ASSOC_EXPORT / ASSOC_IMPORT / ASSOC_RELEASE, driven by the agents).
+ * role, <linux/lbnl_srv.h>: ASSOC_EXPORT / ASSOC_IMPORT / ASSOC_RELEASE,
+ * driven by the agents).
  *
  * LBNL_CMD_MIGRATE_START  [LBNL_A_VIP: key] [LBNL_A_MIGRATE: VTAG (the
  *                        dest's tag, as "lbnl conn show" lists it) or

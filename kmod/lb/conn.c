@@ -32,7 +32,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 static unsigned int lbnl_conn_max __read_mostly = 1 << 20;
 module_param_named(conn_max, lbnl_conn_max, uint, 0644);

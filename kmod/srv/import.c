@@ -32,7 +32,7 @@
 #include <net/sctp/checksum.h>
 #include <net/sctp/sctp.h>
 
-#include "lbnl.h"
+#include "srv.h"
 
 /* How long the stack gets to turn the injected cookie into a TCB. */
 #define LBNL_IMPORT_WAIT_MS	2000
@@ -428,7 +428,7 @@ int lbnl_assoc_import(struct net *net, const struct lbnl_assoc_state *s,
 		      const char **reason)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(LBNL_IMPORT_WAIT_MS);
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	struct lbnl_listener *l;
 	struct lbnl_silence *e;
 	struct sk_buff *skb;
@@ -442,11 +442,11 @@ int lbnl_assoc_import(struct net *net, const struct lbnl_assoc_state *s,
 	if (err)
 		goto out_free;
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	e = lbnl_silence_find(net, s->my_vtag, s->laddr.v4.sin_port,
 			      s->paddr.v4.sin_port);
 	if (e && !e->expires) {
-		mutex_unlock(&ln->assoc_lock);
+		mutex_unlock(&sn->assoc_lock);
 		*reason = "already being exported or imported";
 		err = -EBUSY;
 		goto out_free;
@@ -454,7 +454,7 @@ int lbnl_assoc_import(struct net *net, const struct lbnl_assoc_state *s,
 	e = lbnl_silence_add(net, s->my_vtag, s->peer_vtag,
 			     s->laddr.v4.sin_port, s->paddr.v4.sin_port,
 			     LBNL_SILENCE_HOLD);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	if (IS_ERR(e)) {
 		err = PTR_ERR(e);
 		goto out_free;
@@ -481,17 +481,17 @@ int lbnl_assoc_import(struct net *net, const struct lbnl_assoc_state *s,
 		goto fail;
 	}
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	e = lbnl_silence_find(net, s->my_vtag, s->laddr.v4.sin_port,
 			      s->paddr.v4.sin_port);
 	if (e)
 		lbnl_silence_del(net, e);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	goto out_free;
 
 fail:
 	/* Keep swallowing whatever the attempt left behind. */
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	e = lbnl_silence_add(net, s->my_vtag, s->peer_vtag,
 			     s->laddr.v4.sin_port, s->paddr.v4.sin_port,
 			     LBNL_SILENCE_DROP);
@@ -500,7 +500,7 @@ fail:
 				(void *)s);
 		lbnl_silence_expire(net, e, msecs_to_jiffies(LBNL_IMPORT_GRACE_MS));
 	}
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 out_free:
 	kfree_sensitive(l);
 	return err;

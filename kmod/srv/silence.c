@@ -37,7 +37,7 @@
 #include <net/ipv6.h>
 #include <net/sctp/checksum.h>
 
-#include "lbnl.h"
+#include "srv.h"
 
 /* Entries are hashed twice, by each tag, in two tables: a bucket's chain
  * must hold one kind of node only.
@@ -216,7 +216,7 @@ static int lbnl_silence_sctp_offset(struct sk_buff *skb)
 static unsigned int lbnl_silence_hook(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	struct lbnl_silence_table *st = &lbnl_pernet(state->net)->silence;
+	struct lbnl_silence_table *st = &lbnl_srv_pernet(state->net)->silence;
 	bool inbound = state->hook == NF_INET_PRE_ROUTING;
 	struct sctphdr _sh, *sh;
 	struct lbnl_silence *e;
@@ -307,26 +307,26 @@ static void lbnl_silence_free_rcu(struct rcu_head *rcu)
  */
 void lbnl_silence_del(struct net *net, struct lbnl_silence *e)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 
-	lockdep_assert_held(&ln->assoc_lock);
+	lockdep_assert_held(&sn->assoc_lock);
 	hlist_del_rcu(&e->by_my);
 	hlist_del_rcu(&e->by_peer);
-	WRITE_ONCE(ln->silence.count, ln->silence.count - 1);
+	WRITE_ONCE(sn->silence.count, sn->silence.count - 1);
 	call_rcu(&e->rcu, lbnl_silence_free_rcu);
 }
 
 static void lbnl_silence_gc(struct work_struct *work)
 {
-	struct lbnl_net *ln = container_of(to_delayed_work(work),
-					   struct lbnl_net, silence.gc);
-	struct lbnl_silence_table *st = &ln->silence;
+	struct lbnl_srv_net *sn = container_of(to_delayed_work(work),
+					       struct lbnl_srv_net, silence.gc);
+	struct lbnl_silence_table *st = &sn->silence;
 	struct lbnl_silence *e;
 	struct hlist_node *tmp;
 	bool pending = false;
 	unsigned int i;
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	for (i = 0; i < ARRAY_SIZE(st->by_my); i++) {
 		hlist_for_each_entry_safe(e, tmp, &st->by_my[i], by_my) {
 			if (lbnl_silence_expired(e))
@@ -337,7 +337,7 @@ static void lbnl_silence_gc(struct work_struct *work)
 	}
 	if (pending)
 		schedule_delayed_work(&st->gc, HZ);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 }
 
 /**
@@ -354,11 +354,11 @@ static void lbnl_silence_gc(struct work_struct *work)
 struct lbnl_silence *lbnl_silence_find(struct net *net, u32 my_vtag,
 				       __be16 lport, __be16 pport)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	struct lbnl_silence *e;
 
-	lockdep_assert_held(&ln->assoc_lock);
-	hlist_for_each_entry(e, lbnl_silence_bucket_my(&ln->silence, my_vtag),
+	lockdep_assert_held(&sn->assoc_lock);
+	hlist_for_each_entry(e, lbnl_silence_bucket_my(&sn->silence, my_vtag),
 			     by_my)
 		if (e->my_vtag == my_vtag && e->lport == lport &&
 		    e->pport == pport)
@@ -384,12 +384,12 @@ struct lbnl_silence *lbnl_silence_add(struct net *net, u32 my_vtag,
 				      u32 peer_vtag, __be16 lport,
 				      __be16 pport, u8 mode)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
-	struct lbnl_silence_table *st = &ln->silence;
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
+	struct lbnl_silence_table *st = &sn->silence;
 	struct lbnl_silence *e;
 	int err;
 
-	lockdep_assert_held(&ln->assoc_lock);
+	lockdep_assert_held(&sn->assoc_lock);
 	e = lbnl_silence_find(net, my_vtag, lport, pport);
 	if (e && e->peer_vtag == peer_vtag) {
 		WRITE_ONCE(e->expires, 0);
@@ -455,11 +455,11 @@ void lbnl_silence_set_freeze_tsn(struct lbnl_silence *e, u32 tsn)
 void lbnl_silence_expire(struct net *net, struct lbnl_silence *e,
 			 unsigned long grace)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 
-	lockdep_assert_held(&ln->assoc_lock);
+	lockdep_assert_held(&sn->assoc_lock);
 	WRITE_ONCE(e->expires, (jiffies + grace) | 1);
-	schedule_delayed_work(&ln->silence.gc, HZ);
+	schedule_delayed_work(&sn->silence.gc, HZ);
 }
 
 /**
@@ -468,7 +468,7 @@ void lbnl_silence_expire(struct net *net, struct lbnl_silence *e,
  */
 void lbnl_silence_net_init(struct net *net)
 {
-	struct lbnl_silence_table *st = &lbnl_pernet(net)->silence;
+	struct lbnl_silence_table *st = &lbnl_srv_pernet(net)->silence;
 	unsigned int i;
 
 	st->net = net;
@@ -486,14 +486,14 @@ void lbnl_silence_net_init(struct net *net)
  */
 void lbnl_silence_net_exit(struct net *net)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
-	struct lbnl_silence_table *st = &ln->silence;
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
+	struct lbnl_silence_table *st = &sn->silence;
 	struct lbnl_silence *e;
 	struct hlist_node *tmp;
 	unsigned int i;
 
 	cancel_delayed_work_sync(&st->gc);
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	if (st->hooks_registered)
 		nf_unregister_net_hooks(net, lbnl_silence_ops,
 					ARRAY_SIZE(lbnl_silence_ops));
@@ -501,5 +501,5 @@ void lbnl_silence_net_exit(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(st->by_my); i++)
 		hlist_for_each_entry_safe(e, tmp, &st->by_my[i], by_my)
 			lbnl_silence_del(net, e);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 }

@@ -6,7 +6,7 @@
 
 #include <linux/netdevice.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 /**
  * lbnl_stats_net_init() - allocate a namespace's counters

@@ -9,7 +9,7 @@
 #include <linux/tcp.h>
 #include <net/tcp.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 /**
  * lbnl_tcp_parse() - check a TCP header and note its flags

@@ -11,7 +11,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 /* ---- connection entries ----------------------------------------------- */
 

@@ -6,7 +6,7 @@
 
 #include <linux/udp.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 /**
  * lbnl_udp_parse() - check a UDP header

@@ -11,7 +11,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 /**
  * lbnl_net_init_vips() - initialise the configuration part of a namespace

@@ -24,7 +24,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 #define LBNL_MAGLEV_SEED_OFFSET	0x6c626e6c	/* "lbnl" */
 #define LBNL_MAGLEV_SEED_SKIP	0x6d61676c	/* "magl" */

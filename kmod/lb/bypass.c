@@ -25,7 +25,7 @@
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 static bool lbnl_bypass_allowed(const struct lbnl_vip *vip)
 {

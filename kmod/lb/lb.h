@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * lbnl - in-kernel L4 load balancer: internal definitions.
+ * lbnl - in-kernel L4 load balancer: the LB role's internal definitions
+ * (lbnl.ko). The server role (lbnl_srv.ko) has its own, kmod/srv/srv.h.
  */
-#ifndef _LBNL_H
-#define _LBNL_H
+#ifndef _LBNL_LB_H
+#define _LBNL_LB_H
 
 #include <linux/atomic.h>
 #include <linux/list.h>
@@ -18,79 +19,13 @@
 #include <net/net_namespace.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
-#include <net/sctp/structs.h>
 #include <uapi/linux/lbnl.h>
+
+#include "../common/lbnl_common.h"
 
 #define LBNL_VIP_HASH_BITS	10
 #define LBNL_DEST_HASH_BITS	10
-#define LBNL_SILENCE_HASH_BITS	8
 #define LBNL_CONN_LOCKS		256	/* striped writer locks, power of 2 */
-
-/* What happens to the packets of a silenced association: see silence.c. */
-enum lbnl_silence_mode {
-	LBNL_SILENCE_FREEZE,
-	LBNL_SILENCE_DROP,
-	LBNL_SILENCE_HOLD,
-};
-
-/**
- * struct lbnl_silence - a silenced local SCTP association
- * @by_my: entry in &lbnl_silence_table.by_my
- * @by_peer: entry in &lbnl_silence_table.by_peer
- * @rcu: deferred free
- * @my_vtag: tag of inbound packets
- * @peer_vtag: tag of outbound packets
- * @lport: local port, network order
- * @pport: peer port, network order
- * @mode: enum lbnl_silence_mode
- * @freeze_tsn: while frozen, the highest TSN the local end has seen:
- *	DATA up to it (retransmissions that fill gaps) passes, newer DATA is
- *	stripped
- * @freeze_tsn_set: @freeze_tsn is known (until then all DATA is stripped)
- * @export_next_tsn: next TSN when exported: a later one means the local
- *	application sent data after the export
- * @expires: jiffies when the entry lapses (low bit set), or 0: never
- * @dropped_in: inbound packets dropped
- * @dropped_out: outbound packets dropped
- * @stripped: inbound DATA chunks stripped while frozen
- */
-struct lbnl_silence {
-	struct hlist_node by_my;
-	struct hlist_node by_peer;
-	struct rcu_head rcu;
-	u32 my_vtag;
-	u32 peer_vtag;
-	__be16 lport;
-	__be16 pport;
-	u8 mode;
-	bool freeze_tsn_set;
-	u32 freeze_tsn;
-	u32 export_next_tsn;
-	unsigned long expires;
-	atomic64_t dropped_in;
-	atomic64_t dropped_out;
-	atomic64_t stripped;
-};
-
-/**
- * struct lbnl_silence_table - a namespace's silenced associations
- * @net: the namespace
- * @by_my: entries by my_vtag (RCU, written under &lbnl_net.assoc_lock)
- * @by_peer: entries by peer_vtag (likewise)
- * @seed: hash seed
- * @count: number of entries; the hooks do nothing while it is 0
- * @hooks_registered: the netfilter hooks are in place in @net
- * @gc: removes entries whose grace period ended
- */
-struct lbnl_silence_table {
-	struct net *net;
-	struct hlist_head by_my[1 << LBNL_SILENCE_HASH_BITS];
-	struct hlist_head by_peer[1 << LBNL_SILENCE_HASH_BITS];
-	u32 seed;
-	unsigned int count;
-	bool hooks_registered;
-	struct delayed_work gc;
-};
 
 /* One CPU's traffic counters of a namespace, a VIP or a dest. */
 struct lbnl_pcpu_counters {
@@ -306,8 +241,6 @@ struct lbnl_pkt {
  * @vip_count: number of VIPs
  * @gen: bumped on every change; dumps use it to detect concurrent changes.
  *	Never 0, so that the netlink core's consistency check is armed.
- * @assoc_lock: serialises the server role's changes (silence entries)
- * @silence: silenced local SCTP associations
  * @net: the namespace
  * @dest_hash: every dest by (address, port, protocol)
  * @stats: per-CPU counters of the LB role
@@ -338,8 +271,6 @@ struct lbnl_net {
 	atomic_t migrate_buffered;
 	u32 migrate_id;
 	bool hooks_registered;
-	struct mutex assoc_lock;	/* serialises server-role changes */
-	struct lbnl_silence_table silence;
 };
 
 /* Identifies a VIP: what a netlink request names. */
@@ -370,87 +301,6 @@ struct lbnl_dest_conf {
 	u16 weight;
 	u8 state;
 };
-
-/* Most local addresses and peer paths an association may have to move. */
-#define LBNL_ASSOC_MAX_ADDRS	8
-
-/* One peer address of an association, with its path state. */
-struct lbnl_assoc_path {
-	union sctp_addr addr;
-	u32 rto_us;
-	u32 srtt_us;
-	u32 rttvar_us;
-	u32 cwnd;
-	u32 ssthresh;
-};
-
-/**
- * struct lbnl_assoc_state - what it takes to re-create an association
- * @laddr: local address of the primary path, with the local port
- * @paddr: primary peer address, with the peer's port
- * @n_laddrs: number of @laddrs
- * @laddrs: every local address (ports as @laddr)
- * @n_paths: number of @paths
- * @paths: every peer address, with its path state
- * @my_vtag: tag the peer puts on its packets
- * @peer_vtag: tag we put on ours
- * @next_tsn: our next TSN
- * @peer_next_tsn: the peer's next TSN (its cumulative TSN + 1)
- * @out_streams: outbound stream count
- * @in_streams: inbound stream count
- * @out_ssn: next SSN to send, per outbound stream
- * @in_ssn: next SSN expected, per inbound stream
- * @peer_rwnd: the peer's receive window
- * @features: LBNL_ASSOC_F_*
- * @addip_serial: our next ASCONF serial
- * @peer_addip_serial: the peer's last ASCONF serial
- * @strreset_outseq: our next stream reset request sequence
- * @strreset_inseq: the peer's next stream reset request sequence
- * @adaptation_ind: the peer's adaptation layer indication
- * @created_ms: creation time, ms since the epoch (0: unknown)
- */
-struct lbnl_assoc_state {
-	union sctp_addr laddr;
-	union sctp_addr paddr;
-	unsigned int n_laddrs;
-	union sctp_addr laddrs[LBNL_ASSOC_MAX_ADDRS];
-	unsigned int n_paths;
-	struct lbnl_assoc_path paths[LBNL_ASSOC_MAX_ADDRS];
-	u32 my_vtag;
-	u32 peer_vtag;
-	u32 next_tsn;
-	u32 peer_next_tsn;
-	u16 out_streams;
-	u16 in_streams;
-	u32 *out_ssn;
-	u32 *in_ssn;
-	u32 peer_rwnd;
-	u32 features;
-	u32 addip_serial;
-	u32 peer_addip_serial;
-	u32 strreset_outseq;
-	u32 strreset_inseq;
-	u32 adaptation_ind;
-	u64 created_ms;
-};
-
-/* What "lbnl assoc show" says of an association. */
-struct lbnl_assoc_info {
-	union sctp_addr laddr;
-	union sctp_addr paddr;
-	u32 my_vtag;
-	u32 peer_vtag;
-	u32 assoc_id;
-	u32 unacked;
-	u32 pending;
-	u32 unread;
-	u64 created_ms;
-	u8 state;
-	u8 style;
-	const char *reason;	/* why it cannot move; NULL: it can */
-};
-
-typedef int (*lbnl_assoc_fn)(struct sctp_association *asoc, void *arg);
 
 /* main.c */
 extern unsigned int lbnl_net_id;
@@ -575,56 +425,6 @@ void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,
 void lbnl_stats_conn(struct lbnl_net *ln, struct lbnl_vip *vip,
 		     struct lbnl_dest *dest, bool picked_up);
 
-/* silence.c */
-void lbnl_silence_net_init(struct net *net);
-void lbnl_silence_net_exit(struct net *net);
-struct lbnl_silence *lbnl_silence_find(struct net *net, u32 my_vtag,
-				       __be16 lport, __be16 pport);
-struct lbnl_silence *lbnl_silence_add(struct net *net, u32 my_vtag,
-				      u32 peer_vtag, __be16 lport,
-				      __be16 pport, u8 mode);
-bool lbnl_silence_expired(const struct lbnl_silence *e);
-void lbnl_silence_set_mode(struct lbnl_silence *e, u8 mode);
-void lbnl_silence_set_freeze_tsn(struct lbnl_silence *e, u32 tsn);
-void lbnl_silence_expire(struct net *net, struct lbnl_silence *e,
-			 unsigned long grace);
-void lbnl_silence_del(struct net *net, struct lbnl_silence *e);
-
-/* assoc.c */
-bool lbnl_sctp_addr_eq(const union sctp_addr *a, const union sctp_addr *b);
-int lbnl_assoc_with(struct net *net, const union sctp_addr *laddr,
-		    const union sctp_addr *paddr, lbnl_assoc_fn fn, void *arg);
-int lbnl_assoc_for_each(struct net *net, int *pos, lbnl_assoc_fn fn,
-			void *arg);
-const char *lbnl_assoc_unmigratable(struct sctp_association *asoc);
-const char *lbnl_assoc_unquiesced(struct sctp_association *asoc);
-void lbnl_assoc_get_info(struct sctp_association *asoc,
-			 struct lbnl_assoc_info *info);
-int lbnl_assoc_read_state(struct sctp_association *asoc,
-			  struct lbnl_assoc_state *s);
-void lbnl_assoc_state_free(struct lbnl_assoc_state *s);
-void lbnl_assoc_kill(struct sctp_association *asoc);
-int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
-		      const union sctp_addr *paddr, unsigned int timeout_ms,
-		      struct lbnl_assoc_state *s, const char **reason);
-int lbnl_assoc_resume(struct net *net, const union sctp_addr *laddr,
-		      const union sctp_addr *paddr);
-int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
-		       const union sctp_addr *paddr, unsigned int grace_ms);
-
-/* import.c */
-int lbnl_assoc_import(struct net *net, const struct lbnl_assoc_state *s,
-		      const char **reason);
-
-/* assoc_nl.c */
-extern const struct nla_policy lbnl_assoc_cmd_policy[LBNL_A_MAX + 1];
-int lbnl_nl_assoc_get(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info);
-
 /* conn_nl.c */
 extern const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1];
 int lbnl_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb);
@@ -643,21 +443,6 @@ int lbnl_put_addr(struct sk_buff *skb, int type,
 		  const union nf_inet_addr *addr, u8 family);
 int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
 
-/* Fail with @msg, pointing at the missing attribute, unless it is there. */
-#define lbnl_attr_required(extack, nest, tb, type, msg) ({		\
-	struct netlink_ext_ack *ea__ = (extack);			\
-	bool __present = !!(tb)[type];					\
-									\
-	if (!__present) {						\
-		NL_SET_ERR_ATTR_MISS(ea__, nest, type);		\
-		NL_SET_ERR_MSG(ea__, msg);				\
-	}								\
-	__present;							\
-})
-
-/* Policy of an attribute replies carry and requests may not. */
-#define LBNL_READ_ONLY { .type = NLA_REJECT, \
-			 .reject_message = "attribute is read-only" }
 extern const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1];
 extern const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1];
 int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
@@ -694,15 +479,4 @@ void lbnl_bypass_release(struct lbnl_net *ln, struct lbnl_vip *vip);
 struct lbnl_dest *lbnl_bypass_dest(struct lbnl_vip *vip, bool pickup,
 				   bool *stateless);
 
-/*
- * Set an extack message that is not a string literal (a static reason
- * chosen at run time), which NL_SET_ERR_MSG() cannot take.
- */
-static inline void lbnl_set_err_msg(struct netlink_ext_ack *extack,
-				    const char *msg)
-{
-	if (extack && msg)
-		extack->_msg = msg;
-}
-
-#endif /* _LBNL_H */
+#endif /* _LBNL_LB_H */

@@ -3,7 +3,7 @@
  * lbnl - generic netlink commands of the server role: list, export,
  * import, resume and release local SCTP associations.
  *
- * The migration state travels as the LBNL_A_ASSOC nest of an EXPORT reply
+ * The migration state travels as the LBNL_SRV_A_ASSOC nest of an EXPORT reply
  * and comes back, possibly through a file and another host, as the nest of
  * an IMPORT request. Nothing in it is trusted: every length, count and
  * address is checked before anything is injected.
@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
-#include "lbnl.h"
+#include "srv.h"
 
 /* Largest stream count whose SSN array fits one netlink attribute. */
 #define LBNL_ASSOC_MAX_STREAMS	((U16_MAX - NLA_HDRLEN) / sizeof(u32))
@@ -93,9 +93,9 @@ static u32 lbnl_nla_u32_or(const struct nlattr *attr, u32 value)
 }
 
 /* Top level of the server-role commands. */
-const struct nla_policy lbnl_assoc_cmd_policy[LBNL_A_MAX + 1] = {
-	[LBNL_A_ASSOC] = NLA_POLICY_NESTED(lbnl_assoc_policy),
-	[LBNL_A_TIMEOUT_MS] = { .type = NLA_U32 },
+const struct nla_policy lbnl_assoc_cmd_policy[LBNL_SRV_A_MAX + 1] = {
+	[LBNL_SRV_A_ASSOC] = NLA_POLICY_NESTED(lbnl_assoc_policy),
+	[LBNL_SRV_A_TIMEOUT_MS] = { .type = NLA_U32 },
 };
 
 /* An address attribute and a port into a union sctp_addr. */
@@ -167,12 +167,12 @@ static int lbnl_parse_assoc_key(struct nlattr *nest, struct nlattr **tb,
 
 static int lbnl_parse_assoc_nest(struct genl_info *info, struct nlattr **tb)
 {
-	if (!info->attrs[LBNL_A_ASSOC]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, LBNL_A_ASSOC);
+	if (!info->attrs[LBNL_SRV_A_ASSOC]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, LBNL_SRV_A_ASSOC);
 		NL_SET_ERR_MSG(info->extack, "missing association attributes");
 		return -EINVAL;
 	}
-	return nla_parse_nested(tb, LBNL_A_ASSOC_MAX, info->attrs[LBNL_A_ASSOC],
+	return nla_parse_nested(tb, LBNL_A_ASSOC_MAX, info->attrs[LBNL_SRV_A_ASSOC],
 				lbnl_assoc_policy, info->extack);
 }
 
@@ -182,7 +182,7 @@ static int lbnl_parse_assoc_request(struct genl_info *info, struct nlattr **tb,
 				    union sctp_addr *paddr)
 {
 	return lbnl_parse_assoc_nest(info, tb) ?:
-	       lbnl_parse_assoc_key(info->attrs[LBNL_A_ASSOC], tb, laddr,
+	       lbnl_parse_assoc_key(info->attrs[LBNL_SRV_A_ASSOC], tb, laddr,
 				    paddr, info->extack);
 }
 
@@ -199,7 +199,7 @@ static int lbnl_put_assoc_key(struct sk_buff *skb,
 static int lbnl_put_assoc_info(struct sk_buff *skb,
 			       const struct lbnl_assoc_info *ai, bool silenced)
 {
-	struct nlattr *nest = nla_nest_start(skb, LBNL_A_ASSOC);
+	struct nlattr *nest = nla_nest_start(skb, LBNL_SRV_A_ASSOC);
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -270,7 +270,7 @@ static int lbnl_put_assoc_laddrs(struct sk_buff *skb,
 static int lbnl_put_assoc_state(struct sk_buff *skb,
 				const struct lbnl_assoc_state *s)
 {
-	struct nlattr *nest = nla_nest_start(skb, LBNL_A_ASSOC);
+	struct nlattr *nest = nla_nest_start(skb, LBNL_SRV_A_ASSOC);
 
 	if (!nest)
 		return -EMSGSIZE;
@@ -318,16 +318,16 @@ static void lbnl_assoc_notify(struct net *net, u8 cmd,
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = lbnl_event_new(net, cmd, &hdr);
+	skb = lbnl_srv_event_new(net, cmd, &hdr);
 	if (!skb)
 		return;
-	nest = nla_nest_start(skb, LBNL_A_ASSOC);
+	nest = nla_nest_start(skb, LBNL_SRV_A_ASSOC);
 	if (!nest || lbnl_put_assoc_key(skb, laddr, paddr)) {
 		nlmsg_free(skb);
 		return;
 	}
 	nla_nest_end(skb, nest);
-	lbnl_event_send(net, skb, hdr);
+	lbnl_srv_event_send(net, skb, hdr);
 }
 
 struct lbnl_assoc_fill {
@@ -356,8 +356,8 @@ static int lbnl_assoc_fill_info(struct sctp_association *asoc, void *arg)
 	void *hdr;
 
 	lbnl_assoc_get_info(asoc, &ai);
-	hdr = lbnl_msg_put(f->skb, f->portid, f->seq, f->flags,
-			   LBNL_CMD_ASSOC_GET);
+	hdr = lbnl_srv_msg_put(f->skb, f->portid, f->seq, f->flags,
+			       LBNL_SRV_CMD_ASSOC_GET);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (lbnl_put_assoc_info(f->skb, &ai, lbnl_assoc_silenced(f->net, &ai))) {
@@ -374,7 +374,7 @@ static int lbnl_assoc_reply_info(struct genl_info *info,
 				 const union sctp_addr *paddr)
 {
 	struct net *net = genl_info_net(info);
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	struct lbnl_assoc_fill f = {
 		.net = net,
 		.portid = info->snd_portid,
@@ -385,9 +385,9 @@ static int lbnl_assoc_reply_info(struct genl_info *info,
 	f.skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!f.skb)
 		return -ENOMEM;
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	err = lbnl_assoc_with(net, laddr, paddr, lbnl_assoc_fill_info, &f);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	if (err) {
 		nlmsg_free(f.skb);
 		if (err == -ENOENT)
@@ -412,7 +412,7 @@ int lbnl_nl_assoc_get(struct sk_buff *skb, struct genl_info *info)
 int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	struct lbnl_assoc_fill f = {
 		.skb = skb,
 		.net = net,
@@ -422,9 +422,9 @@ int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	};
 	int pos = cb->args[0], err;
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	err = lbnl_assoc_for_each(net, &pos, lbnl_assoc_fill_info, &f);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	cb->args[0] = pos;
 	if (err && err != -EMSGSIZE)
 		return err;
@@ -446,8 +446,8 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
 	if (err)
 		return err;
-	if (info->attrs[LBNL_A_TIMEOUT_MS])
-		timeout_ms = nla_get_u32(info->attrs[LBNL_A_TIMEOUT_MS]);
+	if (info->attrs[LBNL_SRV_A_TIMEOUT_MS])
+		timeout_ms = nla_get_u32(info->attrs[LBNL_SRV_A_TIMEOUT_MS]);
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
@@ -465,8 +465,8 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 			  (s->out_streams + s->in_streams) * sizeof(u32),
 			  GFP_KERNEL);
 	if (msg)
-		hdr = genlmsg_put_reply(msg, info, &lbnl_genl_family, 0,
-					LBNL_CMD_ASSOC_EXPORT);
+		hdr = genlmsg_put_reply(msg, info, &lbnl_srv_genl_family, 0,
+					LBNL_SRV_CMD_ASSOC_EXPORT);
 	if (!hdr || lbnl_put_assoc_state(msg, s)) {
 		/* The association is silenced: give it back. */
 		lbnl_assoc_resume(net, &laddr, &paddr);
@@ -475,7 +475,7 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	genlmsg_end(msg, hdr);
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_EXPORT, &s->laddr, &s->paddr);
+	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_EXPORT, &s->laddr, &s->paddr);
 	err = genlmsg_reply(msg, info);
 out:
 	lbnl_assoc_state_free(s);
@@ -589,7 +589,7 @@ static int lbnl_parse_assoc_state(struct genl_info *info, struct nlattr **tb,
 		LBNL_A_ASSOC_PEER_RWND, LBNL_A_ASSOC_FEATURES,
 	};
 	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[LBNL_A_ASSOC];
+	struct nlattr *nest = info->attrs[LBNL_SRV_A_ASSOC];
 	const u32 unsupported = LBNL_ASSOC_F_AUTH | LBNL_ASSOC_F_ASCONF |
 				LBNL_ASSOC_F_RECONF | LBNL_ASSOC_F_IDATA;
 	unsigned int i;
@@ -700,7 +700,7 @@ int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info)
 		lbnl_set_err_msg(info->extack, reason);
 		goto out;
 	}
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_IMPORT, &s->laddr, &s->paddr);
+	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_IMPORT, &s->laddr, &s->paddr);
 	err = lbnl_assoc_reply_info(info, &s->laddr, &s->paddr);
 out:
 	lbnl_assoc_state_free(s);
@@ -725,7 +725,7 @@ int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "association is not silenced");
 	if (err)
 		return err;
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RESUME, &laddr, &paddr);
+	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_RESUME, &laddr, &paddr);
 	return 0;
 }
 
@@ -749,6 +749,6 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 	/* -EPIPE: released all the same, and listeners must know. */
 	if (err && err != -EPIPE)
 		return err;
-	lbnl_assoc_notify(net, LBNL_CMD_ASSOC_RELEASE, &laddr, &paddr);
+	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_RELEASE, &laddr, &paddr);
 	return err;
 }

@@ -7,7 +7,7 @@
 #include <linux/moduleparam.h>
 #include <net/genetlink.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 unsigned int lbnl_net_id __read_mostly;
 
@@ -42,8 +42,6 @@ static int __net_init lbnl_net_init(struct net *net)
 	lbnl_net_init_vips(ln);
 	lbnl_conn_net_init(ln);
 	lbnl_migrate_net_init(ln);
-	mutex_init(&ln->assoc_lock);
-	lbnl_silence_net_init(net);
 	return 0;
 }
 
@@ -51,7 +49,6 @@ static void __net_exit lbnl_net_exit(struct net *net)
 {
 	struct lbnl_net *ln = lbnl_pernet(net);
 
-	lbnl_silence_net_exit(net);
 	mutex_lock(&ln->lock);
 	lbnl_vip_flush(ln);
 	mutex_unlock(&ln->lock);

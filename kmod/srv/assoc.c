@@ -20,7 +20,7 @@
 #include <linux/slab.h>
 #include <net/sctp/sctp.h>
 
-#include "lbnl.h"
+#include "srv.h"
 
 struct lbnl_assoc_call {
 	lbnl_assoc_fn fn;
@@ -557,7 +557,7 @@ int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 		      const union sctp_addr *paddr, unsigned int timeout_ms,
 		      struct lbnl_assoc_state *s, const char **reason)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	struct lbnl_export_try try = { .state = s };
 	struct lbnl_tags tags = {};
@@ -573,28 +573,28 @@ int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 		return -EOPNOTSUPP;
 	}
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	e = lbnl_silence_find(net, tags.my_vtag, laddr->v4.sin_port,
 			      paddr->v4.sin_port);
 	if (e && !e->expires) {
-		mutex_unlock(&ln->assoc_lock);
+		mutex_unlock(&sn->assoc_lock);
 		*reason = "already being exported or imported";
 		return -EBUSY;
 	}
 	e = lbnl_silence_add(net, tags.my_vtag, tags.peer_vtag,
 			     laddr->v4.sin_port, paddr->v4.sin_port,
 			     LBNL_SILENCE_FREEZE);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 
 	for (;;) {
-		mutex_lock(&ln->assoc_lock);
+		mutex_lock(&sn->assoc_lock);
 		try.silence = lbnl_silence_find(net, tags.my_vtag,
 						laddr->v4.sin_port,
 						paddr->v4.sin_port);
 		if (!try.silence || try.silence->mode != LBNL_SILENCE_FREEZE) {
-			mutex_unlock(&ln->assoc_lock);
+			mutex_unlock(&sn->assoc_lock);
 			*reason = "export cancelled";
 			return -ECANCELED;
 		}
@@ -604,10 +604,10 @@ int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 		    signal_pending(current)) {
 			if (err)
 				lbnl_silence_del(net, try.silence);
-			mutex_unlock(&ln->assoc_lock);
+			mutex_unlock(&sn->assoc_lock);
 			break;
 		}
-		mutex_unlock(&ln->assoc_lock);
+		mutex_unlock(&sn->assoc_lock);
 		usleep_range(500, 1000);
 	}
 
@@ -630,7 +630,7 @@ int lbnl_assoc_export(struct net *net, const union sctp_addr *laddr,
 int lbnl_assoc_resume(struct net *net, const union sctp_addr *laddr,
 		      const union sctp_addr *paddr)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	struct lbnl_tags tags = {};
 	struct lbnl_silence *e;
 	int err;
@@ -639,12 +639,12 @@ int lbnl_assoc_resume(struct net *net, const union sctp_addr *laddr,
 	if (err)
 		return err;
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	e = lbnl_silence_find(net, tags.my_vtag, laddr->v4.sin_port,
 			      paddr->v4.sin_port);
 	if (e)
 		lbnl_silence_del(net, e);
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	return e ? 0 : -ESRCH;
 }
 
@@ -685,7 +685,7 @@ static int lbnl_assoc_do_kill(struct sctp_association *asoc, void *arg)
 int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 		       const union sctp_addr *paddr, unsigned int grace_ms)
 {
-	struct lbnl_net *ln = lbnl_pernet(net);
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
 	struct lbnl_tags tags = {};
 	struct lbnl_kill kill = {};
 	struct lbnl_silence *e;
@@ -695,7 +695,7 @@ int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 	if (err)
 		return err;
 
-	mutex_lock(&ln->assoc_lock);
+	mutex_lock(&sn->assoc_lock);
 	e = lbnl_silence_find(net, tags.my_vtag, laddr->v4.sin_port,
 			      paddr->v4.sin_port);
 	if (e && e->mode == LBNL_SILENCE_DROP && !e->expires) {
@@ -715,6 +715,6 @@ int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 	if (!err && kill.sent_after_export)
 		err = -EPIPE;
 out:
-	mutex_unlock(&ln->assoc_lock);
+	mutex_unlock(&sn->assoc_lock);
 	return err;
 }

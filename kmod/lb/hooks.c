@@ -26,7 +26,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 /* Fill the L3 part of @pkt. Return: 0, 1 (not ours), or a drop reason. */
 static int lbnl_parse_l3(struct sk_buff *skb, u8 pf, struct lbnl_pkt *pkt)

@@ -15,7 +15,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 enum lbnl_mcgrp {
 	LBNL_MCGRP_EVENTS_IDX,
@@ -945,42 +945,6 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		/* No policy: any attribute is refused. */
 		.cmd = LBNL_CMD_FLUSH,
 		.doit = lbnl_nl_flush,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = LBNL_CMD_ASSOC_GET,
-		.doit = lbnl_nl_assoc_get,
-		.dumpit = lbnl_nl_assoc_dump,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_A_MAX,
-		.flags = GENL_ADMIN_PERM,	/* shows vtags */
-	},
-	{
-		.cmd = LBNL_CMD_ASSOC_EXPORT,
-		.doit = lbnl_nl_assoc_export,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = LBNL_CMD_ASSOC_IMPORT,
-		.doit = lbnl_nl_assoc_import,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = LBNL_CMD_ASSOC_RESUME,
-		.doit = lbnl_nl_assoc_resume,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = LBNL_CMD_ASSOC_RELEASE,
-		.doit = lbnl_nl_assoc_release,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{

@@ -10,7 +10,7 @@
 
 #include <linux/sctp.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 #define LBNL_SCTP_CHUNK(t)	BIT(t)
 

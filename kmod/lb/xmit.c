@@ -41,7 +41,7 @@
 #include <net/route.h>
 #include <net/sctp/checksum.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 static void lbnl_untrack(struct sk_buff *skb)
 {

@@ -40,10 +40,12 @@
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/sctp.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
-#include "lbnl.h"
+#include "lb.h"
 
 static unsigned int lbnl_migrate_buffer __read_mostly = 4096;
 module_param_named(migrate_buffer, lbnl_migrate_buffer, uint, 0644);

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl_srv - the server role of lbnl: module and per-namespace lifetime.
+ *
+ * Loaded on the hosts that serve a VIP's SCTP associations (with or
+ * without lbnl.ko): it lets lbnl-agent list, export, import, resume and
+ * release the host's associations through the "lbnl_srv" family
+ * (<linux/lbnl_srv.h>), and keeps the silence entries (silence.c) of
+ * associations that moved away.
+ */
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "srv.h"
+
+unsigned int lbnl_srv_net_id __read_mostly;
+
+static int __net_init lbnl_srv_net_init(struct net *net)
+{
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
+
+	sn->net = net;
+	mutex_init(&sn->assoc_lock);
+	lbnl_silence_net_init(net);
+	return 0;
+}
+
+static void __net_exit lbnl_srv_net_exit(struct net *net)
+{
+	lbnl_silence_net_exit(net);
+}
+
+static struct pernet_operations lbnl_srv_net_ops = {
+	.init = lbnl_srv_net_init,
+	.exit = lbnl_srv_net_exit,
+	.id = &lbnl_srv_net_id,
+	.size = sizeof(struct lbnl_srv_net),
+};
+
+static int __init lbnl_srv_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&lbnl_srv_net_ops);
+	if (err)
+		return err;
+	err = lbnl_srv_genl_init();
+	if (err) {
+		unregister_pernet_subsys(&lbnl_srv_net_ops);
+		return err;
+	}
+	pr_info("loaded\n");
+	return 0;
+}
+
+static void __exit lbnl_srv_exit(void)
+{
+	lbnl_srv_genl_exit();
+	unregister_pernet_subsys(&lbnl_srv_net_ops);
+	rcu_barrier();	/* silence entries freed by RCU */
+	pr_info("unloaded\n");
+}
+
+module_init(lbnl_srv_init);
+module_exit(lbnl_srv_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lbnl server role: live SCTP association export and import");
+MODULE_AUTHOR("The lbnl developers");
+MODULE_ALIAS_GENL_FAMILY(LBNL_SRV_GENL_NAME);

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lbnl_srv - generic netlink family "lbnl_srv": its commands and events.
+ * The protocol is described in include/uapi/linux/lbnl_srv.h; the
+ * handlers are in assoc_nl.c.
+ *
+ * Every command needs CAP_NET_ADMIN: each either changes an association
+ * or shows its verification tags (with which anyone on the path could
+ * inject into or abort it).
+ */
+
+#include <net/genetlink.h>
+
+#include "srv.h"
+
+enum lbnl_srv_mcgrp {
+	LBNL_SRV_MCGRP_EVENTS_IDX,
+};
+
+static const struct genl_ops lbnl_srv_genl_ops[] = {
+	{
+		.cmd = LBNL_SRV_CMD_ASSOC_GET,
+		.doit = lbnl_nl_assoc_get,
+		.dumpit = lbnl_nl_assoc_dump,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,	/* shows vtags */
+	},
+	{
+		.cmd = LBNL_SRV_CMD_ASSOC_EXPORT,
+		.doit = lbnl_nl_assoc_export,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_SRV_CMD_ASSOC_IMPORT,
+		.doit = lbnl_nl_assoc_import,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_SRV_CMD_ASSOC_RESUME,
+		.doit = lbnl_nl_assoc_resume,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_SRV_CMD_ASSOC_RELEASE,
+		.doit = lbnl_nl_assoc_release,
+		.policy = lbnl_assoc_cmd_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group lbnl_srv_mcgrps[] = {
+	[LBNL_SRV_MCGRP_EVENTS_IDX] = { .name = LBNL_SRV_MCGRP_EVENTS },
+};
+
+struct genl_family lbnl_srv_genl_family __ro_after_init = {
+	.name = LBNL_SRV_GENL_NAME,
+	.version = LBNL_SRV_GENL_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = lbnl_srv_genl_ops,
+	.n_ops = ARRAY_SIZE(lbnl_srv_genl_ops),
+	/* resv_start_op 0: every command is validated strictly. */
+	.mcgrps = lbnl_srv_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(lbnl_srv_mcgrps),
+};
+
+/**
+ * lbnl_srv_msg_put() - start a message of the lbnl_srv family
+ * @skb: the buffer
+ * @portid: destination
+ * @seq: sequence number
+ * @flags: netlink flags
+ * @cmd: LBNL_SRV_CMD_*
+ *
+ * Return: the family header, or %NULL if @skb is full.
+ */
+void *lbnl_srv_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		       u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &lbnl_srv_genl_family, flags,
+			   cmd);
+}
+
+/**
+ * lbnl_srv_event_new() - start an event message, if anyone listens
+ * @net: the namespace the event belongs to
+ * @cmd: LBNL_SRV_CMD_* of the event
+ * @hdr: the family header, to pass to lbnl_srv_event_send()
+ *
+ * Return: the message, or %NULL if nobody listens or memory is short.
+ */
+struct sk_buff *lbnl_srv_event_new(struct net *net, u8 cmd, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&lbnl_srv_genl_family, net,
+				LBNL_SRV_MCGRP_EVENTS_IDX))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = lbnl_srv_msg_put(skb, 0, 0, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/**
+ * lbnl_srv_event_send() - finish an event message and multicast it
+ * @net: the namespace the event belongs to
+ * @skb: from lbnl_srv_event_new()
+ * @hdr: from lbnl_srv_event_new()
+ */
+void lbnl_srv_event_send(struct net *net, struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&lbnl_srv_genl_family, net, skb, 0,
+				LBNL_SRV_MCGRP_EVENTS_IDX, GFP_KERNEL);
+}
+
+/**
+ * lbnl_srv_genl_init() - register the generic netlink family
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init lbnl_srv_genl_init(void)
+{
+	return genl_register_family(&lbnl_srv_genl_family);
+}
+
+/**
+ * lbnl_srv_genl_exit() - unregister the generic netlink family
+ */
+void lbnl_srv_genl_exit(void)
+{
+	genl_unregister_family(&lbnl_srv_genl_family);
+}
