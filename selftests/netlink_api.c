@@ -2789,6 +2789,267 @@ TEST_F(lbnl, migrate_refused)
 	}
 }
 
+/* ---------------------------------------------------------------------- */
+/* fixture "srv": the server role's family, "lbnl_srv" (lbnl_srv.ko) */
+
+FIXTURE(srv) {
+	struct nl_sock sk;
+	__u16 fam;
+};
+
+FIXTURE_SETUP(srv)
+{
+	__u32 version = 0;
+	int err;
+
+	self->sk.fd = -1;
+	if (access("/sys/module/lbnl_srv", F_OK))
+		SKIP(return, "module lbnl_srv is not loaded (insmod kmod/srv/lbnl_srv.ko)");
+	ASSERT_EQ(0, unshare(CLONE_NEWNET))
+		TH_LOG("unshare(CLONE_NEWNET): %s", strerror(errno));
+	ASSERT_EQ(0, nl_open(&self->sk));
+	err = genl_resolve(&self->sk, LBNL_SRV_GENL_NAME, &self->fam, &version,
+			   NULL, NULL);
+	ASSERT_EQ(0, err)
+		TH_LOG("resolving family \"%s\" in a new netns: %s",
+		       LBNL_SRV_GENL_NAME, strerror(-err));
+	EXPECT_EQ((__u32)LBNL_SRV_GENL_VERSION, version);
+}
+
+FIXTURE_TEARDOWN(srv)
+{
+	nl_close(&self->sk);
+}
+
+static void srv_msg(__u16 fam, struct nl_msg *m, __u8 cmd)
+{
+	nl_msg_init(m, fam, cmd, LBNL_SRV_GENL_VERSION);
+}
+
+/*
+ * An association key in an LBNL_SRV_A_ASSOC nest, left open for more;
+ * a NULL address or a port < 0 is left out.
+ */
+static struct nlattr *put_assoc_key(struct nl_msg *m, const char *laddr,
+				    int lport, const char *paddr, int pport)
+{
+	struct nlattr *n = nl_nest_start(m, LBNL_SRV_A_ASSOC);
+	__u8 a[16];
+
+	if (laddr)
+		nl_put(m, LBNL_A_ASSOC_LADDR, a, alen(parse_addr(laddr, a)));
+	if (lport >= 0)
+		nl_put_u16(m, LBNL_A_ASSOC_LPORT, lport);
+	if (paddr)
+		nl_put(m, LBNL_A_ASSOC_PADDR, a, alen(parse_addr(paddr, a)));
+	if (pport >= 0)
+		nl_put_u16(m, LBNL_A_ASSOC_PPORT, pport);
+	return n;
+}
+
+/* The associations of the namespace (an ASSOC_GET dump), or -errno. */
+static int srv_assoc_count(struct nl_sock *sk, __u16 fam)
+{
+	struct nl_reply r;
+	struct nl_msg m;
+	int err;
+
+	srv_msg(fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	err = nl_dump(sk, &m, &r);
+	if (!err)
+		err = r.nmsgs;
+	nl_reply_free(&r);
+	return err;
+}
+
+/*
+ * Send @m to lbnl_srv, expect the refusal @id of refusals.h (its errno,
+ * its whole message), the offending attribute @bad (NULL: none), the
+ * missing attribute @miss_type (-1: none) in the nest @miss_nest (NULL: at
+ * the top level), and no association created.
+ */
+static void expect_srv_refused(struct __test_metadata *_metadata,
+			       struct nl_sock *sk, __u16 fam, const char *what,
+			       struct nl_msg *m, const char *id,
+			       const struct nlattr *bad, int miss_type,
+			       const struct nlattr *miss_nest, int line)
+{
+	const struct refusal *want = refusal(id);
+	int before, after, got;
+	struct nl_reply r;
+
+	ASSERT_FALSE(m->overflow);
+	before = srv_assoc_count(sk, fam);
+	ASSERT_LE(0, before)
+		TH_LOG("line %d: %s: ASSOC_GET dump: %s", line, what,
+		       strerror(-before));
+	got = nl_do(sk, m, &r);
+	EXPECT_EQ(-want->err, got)
+		TH_LOG("line %d: %s: want %s, got %d (%s), extack \"%s\"",
+		       line, what, strerror(want->err), got,
+		       got ? strerror(-got) : "success", r.ext_msg);
+	EXPECT_TRUE(r.has_msg)
+		TH_LOG("line %d: %s: no extack message, want \"%s\"", line,
+		       what, want->msg);
+	EXPECT_STREQ(want->msg, r.ext_msg)
+		TH_LOG("line %d: %s: want extack \"%s\", got \"%s\"", line,
+		       what, want->msg, r.ext_msg);
+	if (bad) {
+		EXPECT_TRUE(r.has_offs && r.offs == nl_offset(m, bad))
+			TH_LOG("line %d: %s: want NLMSGERR_ATTR_OFFS %u, got %s%u",
+			       line, what, nl_offset(m, bad),
+			       r.has_offs ? "" : "none ", r.offs);
+	} else {
+		EXPECT_FALSE(r.has_offs)
+			TH_LOG("line %d: %s: NLMSGERR_ATTR_OFFS %u, want none",
+			       line, what, r.offs);
+	}
+	if (miss_type >= 0) {
+		EXPECT_TRUE(r.has_miss_type && r.miss_type == (__u32)miss_type)
+			TH_LOG("line %d: %s: want NLMSGERR_ATTR_MISS_TYPE %d, got %s%u",
+			       line, what, miss_type,
+			       r.has_miss_type ? "" : "none ", r.miss_type);
+		if (miss_nest) {
+			EXPECT_TRUE(r.has_miss_nest &&
+				    r.miss_nest == nl_offset(m, miss_nest))
+				TH_LOG("line %d: %s: want NLMSGERR_ATTR_MISS_NEST %u, got %s%u",
+				       line, what, nl_offset(m, miss_nest),
+				       r.has_miss_nest ? "" : "none ",
+				       r.miss_nest);
+		} else {
+			EXPECT_FALSE(r.has_miss_nest)
+				TH_LOG("line %d: %s: NLMSGERR_ATTR_MISS_NEST %u, want none (top level)",
+				       line, what, r.miss_nest);
+		}
+	}
+	nl_reply_free(&r);
+	after = srv_assoc_count(sk, fam);
+	EXPECT_EQ(before, after)
+		TH_LOG("line %d: %s: %d associations before, %d after",
+		       line, what, before, after);
+}
+
+#define EXPECT_SRV_REFUSAL(what, m, id, bad, miss_type, miss_nest)	\
+	expect_srv_refused(_metadata, &self->sk, self->fam, what, m, #id, \
+			   bad, miss_type, miss_nest, __LINE__)
+
+/*
+ * The association commands refuse what names no association, or names it
+ * incompletely, with the errno, message and attribute of refusals.h; and
+ * nothing of lbnl_srv is for a process without CAP_NET_ADMIN.
+ */
+TEST_F(srv, assoc_refused)
+{
+	static const struct {
+		__u8 cmd;
+		const char *name;
+		const char *laddr, *paddr;
+	} noent[] = {
+		{ LBNL_SRV_CMD_ASSOC_GET, "ASSOC_GET", "127.0.0.1", "127.0.0.1" },
+		{ LBNL_SRV_CMD_ASSOC_GET, "ASSOC_GET (IPv6)", "::1", "::1" },
+		{ LBNL_SRV_CMD_ASSOC_EXPORT, "ASSOC_EXPORT", "127.0.0.1",
+		  "127.0.0.1" },
+		{ LBNL_SRV_CMD_ASSOC_EXPORT, "ASSOC_EXPORT (IPv6)", "::1", "::1" },
+		{ LBNL_SRV_CMD_ASSOC_RESUME, "ASSOC_RESUME", "127.0.0.1",
+		  "127.0.0.1" },
+		{ LBNL_SRV_CMD_ASSOC_RELEASE, "ASSOC_RELEASE", "127.0.0.1",
+		  "127.0.0.1" },
+	};
+	struct nl_sock u = { .fd = -1 };
+	struct nlattr *n, *bad;
+	struct nl_msg m;
+	char what[64];
+	unsigned int i;
+
+	/* no association in a new namespace: each names one that is not */
+	for (i = 0; i < ARRAY_SIZE(noent); i++) {
+		srv_msg(self->fam, &m, noent[i].cmd);
+		n = put_assoc_key(&m, noent[i].laddr, 3868, noent[i].paddr,
+				  40000);
+		nl_nest_end(&m, n);
+		if (noent[i].cmd == LBNL_SRV_CMD_ASSOC_EXPORT)
+			nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 100);
+		snprintf(what, sizeof(what), "%s of no association",
+			 noent[i].name);
+		EXPECT_SRV_REFUSAL(what, &m, ASSOC_NOENT, NULL, -1, NULL);
+	}
+
+	/* the key, or part of it, missing: the attribute and its nest */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT without the association nest", &m,
+			   ASSOC_NEST, NULL, LBNL_SRV_A_ASSOC, NULL);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, NULL, -1, NULL, -1);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT with an empty key", &m, ASSOC_LADDR,
+			   NULL, LBNL_A_ASSOC_LADDR, n);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, "127.0.0.1", -1, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT without the local port", &m,
+			   ASSOC_LPORT, NULL, LBNL_A_ASSOC_LPORT, n);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, NULL, 40000);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_GET without the peer address", &m,
+			   ASSOC_PADDR, NULL, LBNL_A_ASSOC_PADDR, n);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 0);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_GET with peer port 0", &m, ASSOC_PORT0,
+			   NULL, -1, NULL);
+
+	/* a reply-only attribute in a request: the policy's own message */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	bad = nl_put_str(&m, LBNL_A_ASSOC_REASON, "closing");
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_GET with the read-only REASON", &m,
+			   READ_ONLY, bad, -1, NULL);
+
+	/* only a key: the state an IMPORT needs is missing, from VERSION on */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_IMPORT);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_IMPORT of a key only", &m,
+			   IMPORT_INCOMPLETE, NULL, LBNL_A_ASSOC_VERSION, n);
+
+	/* without CAP_NET_ADMIN: EPERM, even for the dump (it shows vtags) */
+	if (fork() == 0) {
+		struct nl_reply r;
+		int err;
+
+		if (drop_net_admin() || nl_open(&u))
+			_exit(2);
+		srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+		n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+		nl_nest_end(&m, n);
+		err = nl_do(&u, &m, &r);
+		nl_reply_free(&r);
+		if (err != -refusal("ADMIN_PERM")->err)
+			_exit(3);
+		srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+		err = nl_dump(&u, &m, &r);
+		nl_reply_free(&r);
+		if (err != -refusal("ADMIN_PERM")->err)
+			_exit(4);
+		_exit(0);
+	} else {
+		int status;
+
+		wait(&status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("ASSOC_GET without CAP_NET_ADMIN not refused with EPERM (child: %s %d; 2 setup, 3 doit, 4 dump)",
+			       WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) :
+			       WTERMSIG(status));
+	}
+}
+
 /*
  * TEST_HARNESS_MAIN, but the whole program is skipped (exit 4) when the
  * module is not loaded: each test would otherwise fail on the family lookup.
