@@ -173,7 +173,7 @@ static const char *why_of(const struct lbnld_mig_ops *ops, void *h, int err)
  * says where the association is. true: commit. how: what was done.
  */
 static bool decide(const struct lbnld_mig_ops *ops, void *h,
-		   const struct lbnl_vip_key *vip, uint32_t vtag,
+		   const struct lbu_vip_key *vip, uint32_t vtag,
 		   const struct lbnl_endpoint *target, bool ok, char *how,
 		   size_t howlen)
 {
@@ -286,7 +286,7 @@ static void session_end(struct session *s)
 
 /* The running session of vip + vtag, referenced; NULL: none. */
 static struct session *session_get(struct lbnld_migrator *mig,
-				   const struct lbnl_vip_key *vip,
+				   const struct lbu_vip_key *vip,
 				   uint32_t vtag)
 {
 	struct session *s;
@@ -441,7 +441,7 @@ static void preflight(struct session *s, void *h, uint64_t *deadline,
 {
 	const struct lbnld_mig_ops *ops = s->mig->ops;
 	long long left;
-	struct lbnl_vip vip;
+	struct lbu_vip vip;
 	int err;
 
 	if (!(s->m.has & LBNL_MIGRATE_HAS_VTAG) ||

@@ -67,7 +67,7 @@ static void print_features(uint32_t features)
 	close_json_array();
 }
 
-void lbnl_assoc_state_print(const struct lbnl_assoc_state *s)
+void lbnl_assoc_state_print(const struct lbu_assoc_state *s)
 {
 	size_t i;
 
@@ -81,7 +81,7 @@ void lbnl_assoc_state_print(const struct lbnl_assoc_state *s)
 	close_json_array();
 	open_json_array("paths");
 	for (i = 0; i < s->n_paths; i++) {
-		const struct lbnl_assoc_path *p = &s->paths[i];
+		const struct lbu_assoc_path *p = &s->paths[i];
 
 		open_json_object(NULL);
 		print_addr("addr", &p->addr);
@@ -118,7 +118,7 @@ void lbnl_assoc_state_print(const struct lbnl_assoc_state *s)
 struct ctx {
 	char *err;
 	size_t errlen;
-	struct lbnl_assoc_state *s;
+	struct lbu_assoc_state *s;
 	char path[256];		/* of the value being converted */
 	size_t path_len;
 };
@@ -239,7 +239,7 @@ static int conv_streams(struct ctx *c, const struct json_value *v, void *dst)
 {
 	uint64_t x;
 
-	if (get_uint(c, v, LBNL_ASSOC_MAX_STREAMS, &x))
+	if (get_uint(c, v, LBU_ASSOC_MAX_STREAMS, &x))
 		return -1;
 	*(uint16_t *)dst = (uint16_t)x;
 	return 0;
@@ -368,12 +368,12 @@ static const struct field peer_fields[] = {
 };
 
 static const struct field path_fields[] = {
-	FIELD("addr", conv_addr, struct lbnl_assoc_path, addr),
-	FIELD("rto_us", conv_u32, struct lbnl_assoc_path, rto_us),
-	FIELD("srtt_us", conv_u32, struct lbnl_assoc_path, srtt_us),
-	FIELD("rttvar_us", conv_u32, struct lbnl_assoc_path, rttvar_us),
-	FIELD("cwnd", conv_u32, struct lbnl_assoc_path, cwnd),
-	FIELD("ssthresh", conv_u32, struct lbnl_assoc_path, ssthresh),
+	FIELD("addr", conv_addr, struct lbu_assoc_path, addr),
+	FIELD("rto_us", conv_u32, struct lbu_assoc_path, rto_us),
+	FIELD("srtt_us", conv_u32, struct lbu_assoc_path, srtt_us),
+	FIELD("rttvar_us", conv_u32, struct lbu_assoc_path, rttvar_us),
+	FIELD("cwnd", conv_u32, struct lbu_assoc_path, cwnd),
+	FIELD("ssthresh", conv_u32, struct lbu_assoc_path, ssthresh),
 };
 
 /* dst: the key (both endpoints live in it). */
@@ -484,35 +484,35 @@ static int conv_features(struct ctx *c, const struct json_value *v,
 }
 
 static const struct field state_fields[] = {
-	FIELD("version", conv_u32, struct lbnl_assoc_state, version),
-	FIELD("local", conv_local, struct lbnl_assoc_state, key),
-	FIELD("peer", conv_peer, struct lbnl_assoc_state, key),
-	FIELD("local_addrs", conv_laddrs, struct lbnl_assoc_state, laddrs),
-	FIELD("paths", conv_paths, struct lbnl_assoc_state, paths),
-	FIELD("vtag", conv_u32, struct lbnl_assoc_state, my_vtag),
-	FIELD("peer_vtag", conv_u32, struct lbnl_assoc_state, peer_vtag),
-	FIELD("next_tsn", conv_u32, struct lbnl_assoc_state, next_tsn),
-	FIELD("peer_next_tsn", conv_u32, struct lbnl_assoc_state,
+	FIELD("version", conv_u32, struct lbu_assoc_state, version),
+	FIELD("local", conv_local, struct lbu_assoc_state, key),
+	FIELD("peer", conv_peer, struct lbu_assoc_state, key),
+	FIELD("local_addrs", conv_laddrs, struct lbu_assoc_state, laddrs),
+	FIELD("paths", conv_paths, struct lbu_assoc_state, paths),
+	FIELD("vtag", conv_u32, struct lbu_assoc_state, my_vtag),
+	FIELD("peer_vtag", conv_u32, struct lbu_assoc_state, peer_vtag),
+	FIELD("next_tsn", conv_u32, struct lbu_assoc_state, next_tsn),
+	FIELD("peer_next_tsn", conv_u32, struct lbu_assoc_state,
 	      peer_next_tsn),
-	FIELD("out_streams", conv_streams, struct lbnl_assoc_state,
+	FIELD("out_streams", conv_streams, struct lbu_assoc_state,
 	      out_streams),
-	FIELD("in_streams", conv_streams, struct lbnl_assoc_state,
+	FIELD("in_streams", conv_streams, struct lbu_assoc_state,
 	      in_streams),
-	FIELD("out_ssn", conv_out_ssn, struct lbnl_assoc_state, out_ssn),
-	FIELD("in_ssn", conv_in_ssn, struct lbnl_assoc_state, in_ssn),
-	FIELD("peer_rwnd", conv_u32, struct lbnl_assoc_state, peer_rwnd),
-	FIELD("features", conv_features, struct lbnl_assoc_state, features),
-	FIELD("addip_serial", conv_u32, struct lbnl_assoc_state,
+	FIELD("out_ssn", conv_out_ssn, struct lbu_assoc_state, out_ssn),
+	FIELD("in_ssn", conv_in_ssn, struct lbu_assoc_state, in_ssn),
+	FIELD("peer_rwnd", conv_u32, struct lbu_assoc_state, peer_rwnd),
+	FIELD("features", conv_features, struct lbu_assoc_state, features),
+	FIELD("addip_serial", conv_u32, struct lbu_assoc_state,
 	      addip_serial),
-	FIELD("peer_addip_serial", conv_u32, struct lbnl_assoc_state,
+	FIELD("peer_addip_serial", conv_u32, struct lbu_assoc_state,
 	      peer_addip_serial),
-	FIELD("strreset_outseq", conv_u32, struct lbnl_assoc_state,
+	FIELD("strreset_outseq", conv_u32, struct lbu_assoc_state,
 	      strreset_outseq),
-	FIELD("strreset_inseq", conv_u32, struct lbnl_assoc_state,
+	FIELD("strreset_inseq", conv_u32, struct lbu_assoc_state,
 	      strreset_inseq),
-	FIELD("adaptation_ind", conv_u32, struct lbnl_assoc_state,
+	FIELD("adaptation_ind", conv_u32, struct lbu_assoc_state,
 	      adaptation_ind),
-	FIELD("created_ms", conv_u64, struct lbnl_assoc_state, created_ms),
+	FIELD("created_ms", conv_u64, struct lbu_assoc_state, created_ms),
 };
 
 /* The version first: another version may have other keys. */
@@ -544,7 +544,7 @@ static int check_version(struct ctx *c, const struct json_value *doc)
 }
 
 int lbnl_assoc_state_parse(const char *text, size_t len,
-			   struct lbnl_assoc_state *s, char *err,
+			   struct lbu_assoc_state *s, char *err,
 			   size_t errlen)
 {
 	struct ctx c = { .err = err, .errlen = errlen, .s = s };
@@ -561,6 +561,6 @@ int lbnl_assoc_state_parse(const char *text, size_t len,
 				  ARRAY_SIZE(state_fields), s);
 	json_free(doc);
 	if (ret)
-		lbnl_assoc_state_free(s);
+		lbu_assoc_state_free(s);
 	return ret;
 }

@@ -28,16 +28,16 @@
 #include "objects.h"
 
 /* Print s through json_print (initialised in JSON mode by the caller). */
-void lbnl_assoc_state_print(const struct lbnl_assoc_state *s);
+void lbnl_assoc_state_print(const struct lbu_assoc_state *s);
 
 /*
  * Parse a document (len bytes of text) into s; release it with
- * lbnl_assoc_state_free(). On failure returns -1 with s empty and err
+ * lbu_assoc_state_free(). On failure returns -1 with s empty and err
  * holding "PATH: what" (e.g. "out_ssn: expected 10 entries, got 9"),
  * "line L, column C: what" (not JSON) or "unknown version N".
  */
 int lbnl_assoc_state_parse(const char *text, size_t len,
-			   struct lbnl_assoc_state *s, char *err,
+			   struct lbu_assoc_state *s, char *err,
 			   size_t errlen);
 
 #endif

@@ -441,10 +441,10 @@ static void test_json_parse_errors(void)
 
 /* The association state document ------------------------------------------ */
 
-static void sample_state(struct lbnl_assoc_state *s)
+static void sample_state(struct lbu_assoc_state *s)
 {
 	static struct lbnl_addr laddrs[2];
-	static struct lbnl_assoc_path paths[2];
+	static struct lbu_assoc_path paths[2];
 	static uint32_t out_ssn[3] = { 0, 7, 4294967295U };
 	static uint32_t in_ssn[2] = { 65536, 1 };
 
@@ -504,7 +504,7 @@ static const char sample_json[] =
 	"\"created_ms\":18446744073709551615}\n";
 
 /* The state printed as a document (malloc'ed). */
-static char *state_text(const struct lbnl_assoc_state *s, bool pretty)
+static char *state_text(const struct lbu_assoc_state *s, bool pretty)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -518,7 +518,7 @@ static char *state_text(const struct lbnl_assoc_state *s, bool pretty)
 
 static void test_state_round_trip(void)
 {
-	struct lbnl_assoc_state s, back, again;
+	struct lbu_assoc_state s, back, again;
 	char err[256], *text, *text2;
 	bool pretty;
 
@@ -542,8 +542,8 @@ static void test_state_round_trip(void)
 					      err, sizeof(err)) &&
 		      lbnl_assoc_state_equal(&back, &again),
 		      "second round trip");
-		lbnl_assoc_state_free(&back);
-		lbnl_assoc_state_free(&again);
+		lbu_assoc_state_free(&back);
+		lbu_assoc_state_free(&again);
 		free(text);
 		free(text2);
 		if (pretty)
@@ -559,7 +559,7 @@ static void test_state_round_trip(void)
  */
 static void test_state_translate(void)
 {
-	struct lbnl_assoc_state s, want;
+	struct lbu_assoc_state s, want;
 	struct lbnl_endpoint to = { .port = 13868 }, to6 = { .port = 3868 };
 	char err[256], why[256];
 	int ret;
@@ -604,8 +604,8 @@ static void test_state_translate(void)
 	ret = lbnl_assoc_state_translate(&s, &to, why, sizeof(why));
 	CHECK(!ret && s.n_laddrs == 1 && lbnl_assoc_state_equal(&s, &want),
 	      "no local address: %d %s", ret, why);
-	lbnl_assoc_state_free(&s);
-	lbnl_assoc_state_free(&want);
+	lbu_assoc_state_free(&s);
+	lbu_assoc_state_free(&want);
 }
 
 /* The sample document with the first occurrence of from replaced. */
@@ -629,7 +629,7 @@ static char *tamper(const char *from, const char *to)
 /* The tampered document is refused with exactly the message expect. */
 static void state_bad(const char *from, const char *to, const char *expect)
 {
-	struct lbnl_assoc_state s;
+	struct lbu_assoc_state s;
 	char err[256], *text = tamper(from, to);
 	int ret = lbnl_assoc_state_parse(text, strlen(text), &s, err,
 					 sizeof(err));
@@ -645,7 +645,7 @@ static void state_bad(const char *from, const char *to, const char *expect)
 
 static void state_bad_text(const char *text, const char *expect)
 {
-	struct lbnl_assoc_state s;
+	struct lbu_assoc_state s;
 	char err[256];
 	int ret = lbnl_assoc_state_parse(text, strlen(text), &s, err,
 					 sizeof(err));
@@ -656,13 +656,13 @@ static void state_bad_text(const char *text, const char *expect)
 
 static void state_good(const char *from, const char *to)
 {
-	struct lbnl_assoc_state s;
+	struct lbu_assoc_state s;
 	char err[256], *text = tamper(from, to);
 
 	CHECK(!lbnl_assoc_state_parse(text, strlen(text), &s, err,
 				      sizeof(err)),
 	      "'%s' -> '%s' refused: %s", from, to, err);
-	lbnl_assoc_state_free(&s);
+	lbu_assoc_state_free(&s);
 	free(text);
 }
 
@@ -912,7 +912,7 @@ static struct nl_msg *tcp_conn_msg(unsigned int parts)
 	return msg;
 }
 
-static struct lbnl_conn conn_sample;
+static struct lbu_conn conn_sample;
 
 static void print_conn_sample(void)
 {
@@ -924,7 +924,7 @@ static void print_conn_sample(void)
 static void test_conn(void)
 {
 	struct nl_msg *msg = sctp_conn_msg();
-	struct lbnl_conn *c = &conn_sample;
+	struct lbu_conn *c = &conn_sample;
 	char buf[LBNL_ADDRPORTSTRLEN];
 	int err;
 
@@ -1247,7 +1247,7 @@ static struct nl_msg *bypass_vip_msg(uint8_t router, uint16_t dest_port,
 	return msg;
 }
 
-static struct lbnl_vip bypass_sample;
+static struct lbu_vip bypass_sample;
 
 static void print_bypass_sample(void)
 {
@@ -1261,7 +1261,7 @@ static void test_bypass(void)
 {
 	struct nl_msg *msg = bypass_vip_msg(LBNL_ROUTER_PENDING, 0,
 					    1700000000000ULL);
-	struct lbnl_vip *v = &bypass_sample;
+	struct lbu_vip *v = &bypass_sample;
 	char buf[LBNL_ADDRPORTSTRLEN];
 	struct lbnl_event ev;
 	int err;
@@ -1585,8 +1585,8 @@ static void test_migrate(void)
 
 static void test_key_order(void)
 {
-	struct lbnl_vip_key a = { .port = 80, .proto = IPPROTO_TCP };
-	struct lbnl_vip_key b = a;
+	struct lbu_vip_key a = { .port = 80, .proto = IPPROTO_TCP };
+	struct lbu_vip_key b = a;
 
 	lbnl_parse_addr("192.0.2.1", &a.addr);
 	lbnl_parse_addr("192.0.2.1", &b.addr);
