@@ -26,6 +26,8 @@ packages=(
 	libnl-3-dev libnl-genl-3-dev libsodium-dev
 	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark python3
 	lksctp-tools libsctp-dev bird2 ipvsadm
+	# make -C tools check: test_names.sh
+	universal-ctags
 )
 
 missing=()
