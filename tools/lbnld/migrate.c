@@ -26,6 +26,7 @@
 
 #include "ctl.h"
 #include "lbnld.h"
+#include "names.h"
 #include "util.h"
 
 #define LISTEN_TIMEOUT_MS	5000	/* HELLO and RESULT of a connection */
@@ -440,6 +441,7 @@ static void preflight(struct session *s, void *h, uint64_t *deadline,
 		      char *why, size_t whylen)
 {
 	const struct lbnld_mig_ops *ops = s->mig->ops;
+	const struct lbnl_mode_info *mi;
 	long long left;
 	struct lbu_vip vip;
 	int err;
@@ -461,7 +463,13 @@ static void preflight(struct session *s, void *h, uint64_t *deadline,
 		snprintf(why, whylen, "the module did not say the VIP's mode");
 		return;
 	}
-	s->nat = vip.mode == LBNL_FWD_NAT;
+	mi = lbnl_mode_info(vip.mode);
+	if (!mi) {
+		snprintf(why, whylen, "the VIP's forwarding mode %u is unknown to this lbnld",
+			 vip.mode);
+		return;
+	}
+	s->nat = mi->dnat;
 	left = (long long)s->m.timeout_ms - (long long)s->m.age_ms -
 	       (long long)s->margin_ms;
 	if (!(s->m.has & LBNL_MIGRATE_HAS_TIMEOUT) || left <= 0) {

@@ -184,6 +184,14 @@ static void test_names(void)
 	CHECK(!strcmp(lbnl_name(&lbnl_state_names, LBNL_DEST_MAINT), "maint"),
 	      "maint name");
 	CHECK(!lbnl_name(&lbnl_mode_names, 200), "unknown value has no name");
+	/* Every mode of the uapi has its name and its properties. */
+	CHECK(lbnl_mode_names.count == LBNL_FWD_MAX + 1, "a name per mode");
+	for (v = 0; v <= LBNL_FWD_MAX; v++)
+		CHECK(lbnl_name(&lbnl_mode_names, v) && lbnl_mode_info(v),
+		      "mode %u has a name and a lbnl_mode_info row", v);
+	CHECK(lbnl_mode_info(LBNL_FWD_NAT)->dnat &&
+	      !lbnl_mode_info(LBNL_FWD_TUN)->dnat, "nat rewrites, tun not");
+	CHECK(!lbnl_mode_info(200), "unknown mode has no properties");
 	CHECK(!strcmp(lbnl_name(&lbnl_flag_names, LBNL_VIP_F_MULTI), "multi"),
 	      "multi flag");
 	CHECK(!strcmp(lbnl_name(&lbnl_conn_state_names,
