@@ -15,10 +15,11 @@
  *    "adaptation_ind":..,"created_ms":..}
  *
  * Keys in that order; every key is required and no other is allowed.
- * Integers are plain JSON numbers (u16, u32, created_ms u64); addresses
- * are IPv4 or IPv6 literals without brackets; "vtag" is the tag the peer
- * sends (LBNL_A_ASSOC_MY_VTAG), "peer_vtag" the one we send. A feature
- * this version has no name for is written as its bit value.
+ * Integers are plain JSON numbers (u16, u32; created_ms a u64 up to
+ * INT64_MAX, jansson's json_int_t); addresses are IPv4 or IPv6 literals
+ * without brackets; "vtag" is the tag the peer sends
+ * (LBNL_A_ASSOC_MY_VTAG), "peer_vtag" the one we send. A feature this
+ * version has no name for is written as its bit value.
  */
 #ifndef LBNL_ASSOC_STATE_H
 #define LBNL_ASSOC_STATE_H
