@@ -303,6 +303,7 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 			    struct lbnl_pkt *pkt)
 {
 	unsigned int len = skb->len;
+	const struct lbnl_fwd *fwd;
 	struct lbnl_conn *c = NULL;
 	struct lbnl_dest *dest;
 	int reason;
@@ -324,15 +325,12 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 			lbnl_stats_drop(ln, reason);
 	}
 
-	if (READ_ONCE(vip->mode) == LBNL_FWD_NAT) {
-		if (lbnl_nat_in(skb, pkt, dest))
-			return lbnl_drop(ln, LBNL_DROP_NOMEM);
-		return NF_ACCEPT;
-	}
-	reason = lbnl_tun_xmit(net, skb, pkt, dest);
+	fwd = lbnl_fwd_get(READ_ONCE(vip->mode));
+	reason = INDIRECT_CALL_2(fwd->xmit, lbnl_nat_xmit, lbnl_tun_xmit,
+				 net, skb, pkt, dest);
 	if (reason)
 		return lbnl_drop(ln, reason);
-	return NF_STOLEN;
+	return fwd->verdict;
 }
 
 /* A reply from a dest of a nat VIP? Then give it the VIP's address back. */
@@ -340,6 +338,7 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 			     struct lbnl_pkt *pkt)
 {
 	struct lbnl_dest *dest = NULL, *first = NULL;
+	const struct lbnl_fwd *fwd;
 	struct lbnl_conn *c = NULL;
 	unsigned int len = skb->len;
 	struct lbnl_vip *vip;
@@ -374,8 +373,11 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 		if (pkt->chunks & BIT(SCTP_CID_INIT_ACK))
 			lbnl_conn_bind_tag(ln, vip, c, pkt->init_tag);
 	}
-	if (lbnl_nat_out(skb, pkt, vip))
-		return lbnl_drop(ln, LBNL_DROP_NOMEM);
+	/* lbnl_dest_lookup_nat() found only dests of &lbnl_fwd.nat modes. */
+	fwd = lbnl_fwd_get(READ_ONCE(vip->mode));
+	reason = INDIRECT_CALL_1(fwd->out, lbnl_nat_out, skb, pkt, vip);
+	if (reason)
+		return lbnl_drop(ln, reason);
 	lbnl_stats_out(ln, vip, dest, len);
 	return NF_ACCEPT;
 }

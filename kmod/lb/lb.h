@@ -22,6 +22,7 @@
 #include <uapi/linux/lbnl.h>
 
 #include "../common/lbnl_common.h"
+#include "ops.h"
 
 #define LBNL_VIP_HASH_BITS	10
 #define LBNL_DEST_HASH_BITS	10
@@ -324,6 +325,8 @@ struct lbnl_vip *lbnl_vip_find(struct lbnl_net *ln,
 struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 				 const struct lbnl_vip_key *key,
 				 const struct lbnl_vip_conf *conf);
+int lbnl_vip_conf_check(const struct lbnl_vip_conf *conf, struct nlattr **tb,
+			struct netlink_ext_ack *extack);
 void lbnl_vip_apply(struct lbnl_net *ln, struct lbnl_vip *vip,
 		    const struct lbnl_vip_conf *conf);
 void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip);
@@ -401,14 +404,6 @@ u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
 int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
 int lbnl_sctp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
 u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
-
-/* xmit.c */
-int lbnl_nat_in(struct sk_buff *skb, const struct lbnl_pkt *pkt,
-		const struct lbnl_dest *dest);
-int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
-		 const struct lbnl_vip *vip);
-int lbnl_tun_xmit(struct net *net, struct sk_buff *skb,
-		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
 
 /* hooks.c */
 int lbnl_hooks_get(struct lbnl_net *ln);

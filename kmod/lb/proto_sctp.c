@@ -4,7 +4,7 @@
  * association, and the entry's states.
  *
  * The LB does not verify the CRC32c (the dest does, and the LB does not
- * change what it covers unless the ports change, see xmit.c); it does refuse
+ * change what it covers unless the ports change, see fwd_nat.c); it does refuse
  * packets whose chunk structure is broken, since it acts on their chunks.
  */
 
