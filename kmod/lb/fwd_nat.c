@@ -6,70 +6,44 @@
  * reply gets the VIP's address and port back (SNAT), so the dests must
  * route their replies through the LB.
  *
- * TCP and UDP checksums are updated incrementally (correct for
- * CHECKSUM_PARTIAL and CHECKSUM_COMPLETE packets); the SCTP CRC32c does not
- * cover addresses, so it is recomputed only when a port changes, and left to
- * the output path for CHECKSUM_PARTIAL (SCTP CRC offload and GSO) packets.
+ * Each protocol rewrites its own packets (&lbnl_proto.nat, as IPVS's
+ * *_dnat_handler and *_snat_handler): TCP and UDP checksums are updated
+ * incrementally (correct for CHECKSUM_PARTIAL and CHECKSUM_COMPLETE
+ * packets); the SCTP CRC32c does not cover addresses, so it is recomputed
+ * only when a port changes, and left to the output path for
+ * CHECKSUM_PARTIAL (SCTP CRC offload and GSO) packets.
  */
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
-#include <linux/sctp.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <net/sctp/checksum.h>
 
 #include "lb.h"
 
-/* Where the L4 checksum field is, and how far the packet must be writable. */
-static unsigned int lbnl_l4_writable(u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return sizeof(struct tcphdr);
-	case IPPROTO_UDP:
-		return sizeof(struct udphdr);
-	}
-	return sizeof(struct sctphdr);
-}
-
-/*
- * Rewrite one address and one port of a packet, both the source (@src) or
- * both the destination, fixing the IP and L4 checksums.
+/**
+ * lbnl_nat_mangle() - rewrite one address and one port of a packet
+ * @skb: the packet, writable up to the L4 checksum field
+ * @pkt: the parsed packet
+ * @src: the source address and port, else the destination's
+ * @addr: the new address
+ * @port: the new port
+ * @check: the L4 checksum covering a pseudo-header (fixed incrementally),
+ *	or %NULL
+ *
+ * The IPv4 header checksum is fixed too; the protocol's &lbnl_proto.nat
+ * makes the packet writable first and fixes what else its checksum needs.
+ * Ports are the first 4 bytes of TCP, UDP and SCTP headers alike.
  */
-static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
-			bool src, const union nf_inet_addr *addr, __be16 port)
+void lbnl_nat_mangle(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		     bool src, const union nf_inet_addr *addr, __be16 port,
+		     __sum16 *check)
 {
-	unsigned int off = pkt->l4off;
 	__be16 *pp, oldport;
-	__sum16 *check = NULL;
-	bool mangled_0 = false;
-	int err;
 
-	err = skb_ensure_writable(skb, off + lbnl_l4_writable(pkt->proto));
-	if (err)
-		return err;
-
-	/* Ports are the first 4 bytes of TCP, UDP and SCTP headers alike. */
-	pp = (__be16 *)(skb_network_header(skb) + off) + (src ? 0 : 1);
+	pp = (__be16 *)(skb_network_header(skb) + pkt->l4off) + (src ? 0 : 1);
 	oldport = *pp;
-
-	switch (pkt->proto) {
-	case IPPROTO_TCP:
-		check = &((struct tcphdr *)(skb_network_header(skb) + off))->check;
-		break;
-	case IPPROTO_UDP:
-		check = &((struct udphdr *)(skb_network_header(skb) + off))->check;
-		/* IPv4 UDP without a checksum stays without one. */
-		if (pkt->family == AF_INET && !*check &&
-		    skb->ip_summed != CHECKSUM_PARTIAL)
-			check = NULL;
-		mangled_0 = true;
-		break;
-	}
 
 	if (pkt->family == AF_INET) {
 		struct iphdr *iph = ip_hdr(skb);
@@ -95,18 +69,18 @@ static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 		if (check)
 			inet_proto_csum_replace2(check, skb, oldport, port,
 						 false);
-		if (pkt->proto == IPPROTO_SCTP &&
-		    skb->ip_summed != CHECKSUM_PARTIAL) {
-			unsigned int l4 = skb_network_offset(skb) + off;
-			struct sctphdr *sh = (struct sctphdr *)(skb->data + l4);
-
-			sh->checksum = sctp_compute_cksum(skb, l4);
-			skb->ip_summed = CHECKSUM_NONE;
-		}
 	}
-	if (check && mangled_0 && !*check)
-		*check = CSUM_MANGLED_0;
+}
 
+static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+			bool src, const union nf_inet_addr *addr, __be16 port)
+{
+	int err;
+
+	err = INDIRECT_CALL_3(pkt->pp->nat, lbnl_tcp_nat, lbnl_udp_nat,
+			      lbnl_sctp_nat, skb, pkt, src, addr, port);
+	if (err)
+		return err;
 	lbnl_untrack(skb);
 	return 0;
 }

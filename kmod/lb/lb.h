@@ -217,6 +217,7 @@ struct lbnl_sctp_conn {
 
 /* A parsed packet of a VIP, or of a reply to one. */
 struct lbnl_pkt {
+	const struct lbnl_proto *pp;	/* its protocol's ops */
 	union nf_inet_addr saddr;
 	union nf_inet_addr daddr;
 	__be16 sport;
@@ -397,13 +398,6 @@ static inline struct lbnl_sctp_conn *lbnl_sctp_conn(struct lbnl_conn *c)
 {
 	return container_of(c, struct lbnl_sctp_conn, conn);
 }
-
-/* proto_tcp.c, proto_udp.c, proto_sctp.c */
-int lbnl_tcp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
-u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
-int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
-int lbnl_sctp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
-u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
 
 /* hooks.c */
 int lbnl_hooks_get(struct lbnl_net *ln);

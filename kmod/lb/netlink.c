@@ -138,12 +138,8 @@ int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
 	key->port = htons(port);
 
 	key->proto = nla_get_u8(tb[LBNL_A_VIP_PROTO]);
-	switch (key->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_SCTP:
+	if (lbnl_proto_get(key->proto))
 		return 0;
-	}
 	NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_VIP_PROTO],
 			    "VIP protocol must be tcp, udp or sctp");
 	return -EINVAL;

@@ -4,9 +4,11 @@
  * struct ip_vs_protocol, struct ip_vs_scheduler, ip_vs_bind_xmit()).
  *
  * A forwarding mode is a struct lbnl_fwd in fwd_NAME.c, found by its
- * enum lbnl_fwd_mode. Adding one is its file, its name in Kbuild's list
- * (which declares it and puts it in the table), a value in the uapi enum
- * and the CLI's name table: nothing else tests a mode.
+ * enum lbnl_fwd_mode; a protocol a struct lbnl_proto in proto_NAME.c, found
+ * by its IPPROTO_* number. Adding one is its file, its name in Kbuild's list
+ * (which declares it and puts it in the table) and, for a mode, a value in
+ * the uapi enum and the CLI's name table: nothing else tests a mode or a
+ * protocol.
  */
 #ifndef _LBNL_OPS_H
 #define _LBNL_OPS_H
@@ -15,7 +17,9 @@
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
 
+struct lbnl_conn;
 struct lbnl_dest;
+struct lbnl_net;
 struct lbnl_pkt;
 struct lbnl_vip;
 
@@ -46,17 +50,87 @@ struct lbnl_fwd {
 		   const struct lbnl_vip *vip);
 };
 
+/* Does a packet without an entry start a flow, or is it mid-flow? */
+enum lbnl_new_kind {
+	LBNL_NEW_FLOW,		/* SYN, INIT, any UDP */
+	LBNL_NEW_PICKUP,	/* mid-flow: an entry is created */
+	LBNL_NEW_STATELESS,	/* a last word (RST, ABORT): no entry */
+};
+
+/* Seed of the flow hash (&lbnl_proto.hash): fixed, see sched.c. */
+#define LBNL_FLOW_SEED		0x666c6f77	/* "flow" */
+
+/**
+ * struct lbnl_proto - a transport protocol of VIPs
+ * @name: as the CLI spells it
+ * @protocol: its IPPROTO_* number
+ * @state_new: an entry's state when a packet starts a flow
+ * @state_pickup: an entry's state when it is created mid-flow
+ * @parse: check the header at @pkt->l4off and fill the rest of @pkt (ports,
+ *	flags, tags). Return: 0, or the LBNL_DROP_* reason to drop it
+ * @next_state: optional (one state if %NULL): an entry's state after a packet
+ *	from the peer, or from the dest if @reply
+ * @new_kind: what a packet without an entry is
+ * @reused: optional: does this packet start a new flow on the key of @c,
+ *	a finished one?
+ * @find_in: the entry of a packet from the peer, if any
+ * @conn_new: optional: a packet from the peer has just created @c
+ * @reply: optional: a packet from the dest matched @c
+ * @hash: the flow hash a deterministic scheduler selects a dest by: of what
+ *	identifies the flow on every LB (@init: the packet starts the flow)
+ * @nat: rewrite a packet's source (@src) or destination address and port to
+ *	@addr and @port, and fix the L4 checksum (see lbnl_nat_mangle()).
+ *	Return: 0 or a negative errno
+ */
+struct lbnl_proto {
+	const char *name;
+	u8 protocol;
+	u8 state_new;
+	u8 state_pickup;
+	int (*parse)(struct sk_buff *skb, struct lbnl_pkt *pkt);
+	u8 (*next_state)(u8 state, const struct lbnl_pkt *pkt, bool reply);
+	enum lbnl_new_kind (*new_kind)(const struct lbnl_pkt *pkt);
+	bool (*reused)(const struct lbnl_conn *c, const struct lbnl_pkt *pkt);
+	struct lbnl_conn *(*find_in)(struct lbnl_net *ln, struct lbnl_vip *vip,
+				     const struct lbnl_pkt *pkt);
+	void (*conn_new)(struct lbnl_net *ln, struct lbnl_vip *vip,
+			 struct lbnl_conn *c, const struct lbnl_pkt *pkt,
+			 enum lbnl_new_kind kind);
+	void (*reply)(struct lbnl_net *ln, struct lbnl_vip *vip,
+		      struct lbnl_conn *c, const struct lbnl_pkt *pkt);
+	u32 (*hash)(const struct lbnl_pkt *pkt, bool init);
+	int (*nat)(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		   const union nf_inet_addr *addr, __be16 port);
+};
+
 /*
  * The implementations, by the names Kbuild lists (LBNL_FWDS(x) expands to
  * "x(nat); x(tun);"). ops.c fills the tables from these at module load.
  */
 #define LBNL_FWD_DECLARE(n)	extern const struct lbnl_fwd lbnl_fwd_##n
 LBNL_FWDS(LBNL_FWD_DECLARE)
+#define LBNL_PROTO_DECLARE(n)	extern const struct lbnl_proto lbnl_proto_##n
+LBNL_PROTOS(LBNL_PROTO_DECLARE)
 
 /* ops.c */
 extern const struct lbnl_fwd *lbnl_fwds[__LBNL_FWD_MAX];
+extern const struct lbnl_proto *lbnl_protos[U8_MAX + 1];
 int lbnl_ops_init(void);
 void lbnl_untrack(struct sk_buff *skb);
+struct lbnl_conn *lbnl_find_in_addr(struct lbnl_net *ln, struct lbnl_vip *vip,
+				    const struct lbnl_pkt *pkt);
+u32 lbnl_hash_addr(const struct lbnl_pkt *pkt, bool init);
+
+/**
+ * lbnl_proto_get() - a protocol's ops
+ * @protocol: IPPROTO_*
+ *
+ * Return: the ops, or %NULL if the LB does not balance that protocol.
+ */
+static inline const struct lbnl_proto *lbnl_proto_get(u8 protocol)
+{
+	return lbnl_protos[protocol];
+}
 
 /**
  * lbnl_fwd_get() - a forwarding mode's ops
@@ -76,5 +150,28 @@ int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 		 const struct lbnl_vip *vip);
 int lbnl_tun_xmit(struct net *net, struct sk_buff *skb,
 		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
+void lbnl_nat_mangle(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		     bool src, const union nf_inet_addr *addr, __be16 port,
+		     __sum16 *check);
+
+/* proto_tcp.c, proto_udp.c, proto_sctp.c: named for INDIRECT_CALL_*(). */
+int lbnl_tcp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
+u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
+enum lbnl_new_kind lbnl_tcp_new_kind(const struct lbnl_pkt *pkt);
+bool lbnl_tcp_reused(const struct lbnl_conn *c, const struct lbnl_pkt *pkt);
+int lbnl_tcp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		 const union nf_inet_addr *addr, __be16 port);
+int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
+enum lbnl_new_kind lbnl_udp_new_kind(const struct lbnl_pkt *pkt);
+int lbnl_udp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		 const union nf_inet_addr *addr, __be16 port);
+int lbnl_sctp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
+u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
+enum lbnl_new_kind lbnl_sctp_new_kind(const struct lbnl_pkt *pkt);
+struct lbnl_conn *lbnl_sctp_find_in(struct lbnl_net *ln, struct lbnl_vip *vip,
+				    const struct lbnl_pkt *pkt);
+u32 lbnl_sctp_hash(const struct lbnl_pkt *pkt, bool init);
+int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		  const union nf_inet_addr *addr, __be16 port);
 
 #endif /* _LBNL_OPS_H */

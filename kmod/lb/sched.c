@@ -28,7 +28,6 @@
 
 #define LBNL_MAGLEV_SEED_OFFSET	0x6c626e6c	/* "lbnl" */
 #define LBNL_MAGLEV_SEED_SKIP	0x6d61676c	/* "magl" */
-#define LBNL_FLOW_SEED		0x666c6f77	/* "flow" */
 
 /* At least 100 slots per dest, as the paper advises, from these primes. */
 static const u32 lbnl_maglev_sizes[] = { 4093, 16381, 65521 };
@@ -194,24 +193,18 @@ void lbnl_sched_free(struct lbnl_vip *vip)
  * lbnl_sched_hash() - the flow hash that selects a slot
  * @vip: the VIP
  * @pkt: the packet
- * @init: SCTP: hash the INIT's initiate tag, else the packet's vtag
+ * @init: it starts the flow (SCTP: hash the INIT's initiate tag)
  *
- * TCP and UDP hash the peer's address and port; SCTP never hashes the peer's
- * address (a multi-homed peer may use any of them), but a tag and ports.
+ * Of what identifies the flow on every LB (&lbnl_proto.hash): TCP and UDP
+ * the peer's address and port, SCTP a tag and ports.
  *
  * Return: the hash.
  */
 u32 lbnl_sched_hash(const struct lbnl_vip *vip, const struct lbnl_pkt *pkt,
 		    bool init)
 {
-	u32 ports = (u32)ntohs(pkt->sport) << 16 | ntohs(pkt->dport);
-
-	if (pkt->proto == IPPROTO_SCTP)
-		return jhash_2words(init ? pkt->init_tag : pkt->vtag, ports,
-				    LBNL_FLOW_SEED);
-	return jhash_2words(jhash2(pkt->saddr.all, ARRAY_SIZE(pkt->saddr.all),
-				   LBNL_FLOW_SEED),
-			    ports, LBNL_FLOW_SEED);
+	return INDIRECT_CALL_2(pkt->pp->hash, lbnl_hash_addr, lbnl_sctp_hash,
+			       pkt, init);
 }
 
 /**
