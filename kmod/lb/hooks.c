@@ -169,9 +169,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	if (stateless)
 		return dest;
 	if (!dest)
-		dest = lbnl_sched_pick(vip,
-				       lbnl_sched_hash(vip, pkt,
-						       kind == LBNL_NEW_FLOW));
+		dest = lbnl_sched_pick(vip, pkt, kind == LBNL_NEW_FLOW);
 	if (!dest || READ_ONCE(dest->dead)) {
 		*drop = LBNL_DROP_NO_DEST;
 		return NULL;

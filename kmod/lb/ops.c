@@ -35,6 +35,21 @@ static void __init lbnl_proto_register(const struct lbnl_proto *pp, int *err)
 
 #define LBNL_PROTO_REGISTER(n)	lbnl_proto_register(&lbnl_proto_##n, &err)
 
+/* Schedulers by enum lbnl_sched. */
+const struct lbnl_scheduler *lbnl_scheds[__LBNL_SCHED_MAX] __ro_after_init;
+
+static void __init lbnl_sched_register(const struct lbnl_scheduler *sched,
+				       int *err)
+{
+	if (WARN_ON(sched->sched >= ARRAY_SIZE(lbnl_scheds) ||
+		    lbnl_scheds[sched->sched]))
+		*err = -EINVAL;
+	else
+		lbnl_scheds[sched->sched] = sched;
+}
+
+#define LBNL_SCHED_REGISTER(n)	lbnl_sched_register(&lbnl_sched_##n, &err)
+
 /**
  * lbnl_ops_init() - fill the tables
  *
@@ -47,6 +62,7 @@ int __init lbnl_ops_init(void)
 
 	LBNL_FWDS(LBNL_FWD_REGISTER)
 	LBNL_PROTOS(LBNL_PROTO_REGISTER)
+	LBNL_SCHEDS(LBNL_SCHED_REGISTER)
 	return err;
 }
 

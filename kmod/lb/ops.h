@@ -5,10 +5,11 @@
  *
  * A forwarding mode is a struct lbnl_fwd in fwd_NAME.c, found by its
  * enum lbnl_fwd_mode; a protocol a struct lbnl_proto in proto_NAME.c, found
- * by its IPPROTO_* number. Adding one is its file, its name in Kbuild's list
- * (which declares it and puts it in the table) and, for a mode, a value in
- * the uapi enum and the CLI's name table: nothing else tests a mode or a
- * protocol.
+ * by its IPPROTO_* number; a scheduler a struct lbnl_scheduler in sched_NAME.c,
+ * found by its enum lbnl_sched. Adding one is its file, its name in Kbuild's
+ * list (which declares it and puts it in the table) and, for a mode or a
+ * scheduler, a value in the uapi enum and the CLI's name table: nothing else
+ * tests a mode, a protocol or a scheduler.
  */
 #ifndef _LBNL_OPS_H
 #define _LBNL_OPS_H
@@ -103,6 +104,59 @@ struct lbnl_proto {
 		   const union nf_inet_addr *addr, __be16 port);
 };
 
+/**
+ * struct lbnl_sched_data - what a scheduler built for a VIP (see sched.c)
+ * @ops: the scheduler that built it: readers call its ops with it, so a
+ *	change of scheduler never pairs one's pick with another's data
+ * @rcu: deferred free
+ * @n_dests: number of entries in @dests
+ * @dests: the dests taking new flows when it was built, in address and
+ *	port order; part of the scheduler's allocation
+ *
+ * Each scheduler's data starts with this.
+ */
+struct lbnl_sched_data {
+	const struct lbnl_scheduler *ops;
+	struct rcu_head rcu;
+	u32 n_dests;
+	struct lbnl_dest **dests;
+};
+
+/**
+ * struct lbnl_scheduler - a scheduler (enum lbnl_sched; IPVS: ip_vs_scheduler)
+ * @name: as the CLI spells it
+ * @sched: its enum lbnl_sched
+ * @deterministic: every LB with the same configuration sends a flow to the
+ *	same dest, whichever packet of the flow it sees first and whatever it
+ *	saw before. LB failover, module reloads and the end of a bypass rely
+ *	on it to pick up flows without state (see DESIGN.md 3, 3b); bypass
+ *	auto is refused without it.
+ * @build: in process context, under &lbnl_net.lock: the data for @n dests
+ *	taking new flows (@dests, in address and port order; @n >= 1),
+ *	which the scheduler copies. Return: the data, or an ERR_PTR()
+ * @pick: under rcu_read_lock(): the dest of a packet without an entry
+ *	(@init: it starts its flow). The packet is passed, not its hash:
+ *	a scheduler that hashes calls lbnl_sched_hash(), one that does not
+ *	(round robin, least connections) does not pay for it
+ * @pick_other: under rcu_read_lock(): a dest other than @not for the flow of
+ *	hash @hash (a migration's target), or %NULL
+ * @free: free the data; any context
+ */
+struct lbnl_scheduler {
+	const char *name;
+	u8 sched;
+	bool deterministic;
+	struct lbnl_sched_data *(*build)(struct lbnl_vip *vip,
+					 struct lbnl_dest *const *dests,
+					 u32 n);
+	struct lbnl_dest *(*pick)(const struct lbnl_sched_data *data,
+				  const struct lbnl_vip *vip,
+				  const struct lbnl_pkt *pkt, bool init);
+	struct lbnl_dest *(*pick_other)(const struct lbnl_sched_data *data,
+					u32 hash, const struct lbnl_dest *not);
+	void (*free)(struct lbnl_sched_data *data);
+};
+
 /*
  * The implementations, by the names Kbuild lists (LBNL_FWDS(x) expands to
  * "x(nat); x(tun);"). ops.c fills the tables from these at module load.
@@ -111,10 +165,13 @@ struct lbnl_proto {
 LBNL_FWDS(LBNL_FWD_DECLARE)
 #define LBNL_PROTO_DECLARE(n)	extern const struct lbnl_proto lbnl_proto_##n
 LBNL_PROTOS(LBNL_PROTO_DECLARE)
+#define LBNL_SCHED_DECLARE(n)	extern const struct lbnl_scheduler lbnl_sched_##n
+LBNL_SCHEDS(LBNL_SCHED_DECLARE)
 
 /* ops.c */
 extern const struct lbnl_fwd *lbnl_fwds[__LBNL_FWD_MAX];
 extern const struct lbnl_proto *lbnl_protos[U8_MAX + 1];
+extern const struct lbnl_scheduler *lbnl_scheds[__LBNL_SCHED_MAX];
 int lbnl_ops_init(void);
 void lbnl_untrack(struct sk_buff *skb);
 struct lbnl_conn *lbnl_find_in_addr(struct lbnl_net *ln, struct lbnl_vip *vip,
@@ -141,6 +198,17 @@ static inline const struct lbnl_proto *lbnl_proto_get(u8 protocol)
 static inline const struct lbnl_fwd *lbnl_fwd_get(u8 mode)
 {
 	return mode < ARRAY_SIZE(lbnl_fwds) ? lbnl_fwds[mode] : NULL;
+}
+
+/**
+ * lbnl_sched_get() - a scheduler's ops
+ * @sched: enum lbnl_sched, validated
+ *
+ * Return: the ops, or %NULL if no such scheduler is built in.
+ */
+static inline const struct lbnl_scheduler *lbnl_sched_get(u8 sched)
+{
+	return sched < ARRAY_SIZE(lbnl_scheds) ? lbnl_scheds[sched] : NULL;
 }
 
 /* fwd_nat.c, fwd_tun.c: named for INDIRECT_CALL_*() on the packet path. */
@@ -173,5 +241,10 @@ struct lbnl_conn *lbnl_sctp_find_in(struct lbnl_net *ln, struct lbnl_vip *vip,
 u32 lbnl_sctp_hash(const struct lbnl_pkt *pkt, bool init);
 int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		  const union nf_inet_addr *addr, __be16 port);
+
+/* sched_maglev.c: named for INDIRECT_CALL_*(). */
+struct lbnl_dest *lbnl_maglev_pick(const struct lbnl_sched_data *data,
+				   const struct lbnl_vip *vip,
+				   const struct lbnl_pkt *pkt, bool init);
 
 #endif /* _LBNL_OPS_H */
