@@ -28,8 +28,9 @@ TABLE(lbnl_mode_names, modes, "{nat|tun}");
 
 static const struct lbnl_name scheds[] = {
 	{ LBNL_SCHED_MAGLEV, "maglev" },
+	{ LBNL_SCHED_WRR, "wrr" },
 };
-TABLE(lbnl_sched_names, scheds, "{maglev}");
+TABLE(lbnl_sched_names, scheds, "{maglev|wrr}");
 
 static const struct lbnl_name bypasses[] = {
 	{ LBNL_BYPASS_AUTO, "auto" },
