@@ -279,8 +279,13 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 		if (pkt->pp->reply)
 			pkt->pp->reply(ln, vip, c, pkt);
 	}
-	/* lbnl_dest_lookup_nat() found only dests of &lbnl_fwd.nat modes. */
+	/*
+	 * lbnl_dest_lookup_nat() found only dests of &lbnl_fwd.nat modes,
+	 * but a VIP_SET may have changed the mode since.
+	 */
 	fwd = lbnl_fwd_get(READ_ONCE(vip->mode));
+	if (unlikely(!fwd->out))
+		return NF_ACCEPT;
 	reason = INDIRECT_CALL_1(fwd->out, lbnl_nat_out, skb, pkt, vip);
 	if (reason)
 		return lbnl_drop(ln, reason);
