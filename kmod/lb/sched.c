@@ -74,8 +74,9 @@ static void lbnl_sched_keep_old(struct lbnl_net *ln, struct lbnl_vip *vip)
  * @ln: the namespace's state, locked
  * @vip: the VIP
  *
- * Return: 0, or a negative errno (the old data then stays in use, if it
- * can).
+ * Return: 0, or a negative errno: the old data then stays in use if it
+ * names no deleted dest, even if it is the former scheduler's (the next
+ * change rebuilds).
  */
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip)
 {
@@ -93,7 +94,7 @@ int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip)
 	n = min_t(u32, n, U16_MAX);
 
 	if (n) {
-		dests = kmalloc_array(n, sizeof(*dests), GFP_KERNEL);
+		dests = kvmalloc_array(n, sizeof(*dests), GFP_KERNEL);
 		if (!dests)
 			goto err;
 		list_for_each_entry(dest, &vip->dests, list) {
@@ -104,7 +105,7 @@ int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip)
 		}
 		sort(dests, n, sizeof(dests[0]), lbnl_dest_cmp, NULL);
 		data = ops->build(vip, dests, n);
-		kfree(dests);
+		kvfree(dests);
 		if (IS_ERR(data)) {
 			err = PTR_ERR(data);
 			goto err;
