@@ -58,6 +58,7 @@
 #define M_RANGE		"integer out of range"
 #define M_RDONLY	"attribute is read-only"
 #define M_BYPASS	"bypass auto needs mode tun: a NAT VIP cannot be bypassed"
+#define M_SCHED_BYPASS	"bypass auto needs a deterministic scheduler (maglev): flows without state would change dests"
 #define M_VIP_EXISTS	"VIP already exists"
 #define M_VIP_NOENT	"VIP not found"
 #define M_MAX_VIPS	"too many VIPs in this namespace (module parameter max_vips)"
@@ -1446,6 +1447,14 @@ TEST_F(af, refuse_bad_vip)
 	put_vip(&m, &v, false);
 	EXPECT_REFUSED("VIP_NEW mode nat bypass auto", &m, -EINVAL, M_BYPASS, NULL);
 
+	/* ... with a deterministic scheduler: wrr is not */
+	msg_init(c, &m, LBNL_CMD_VIP_NEW);
+	v = VF(variant->vip, 80, IPPROTO_TCP, LBNL_FWD_TUN, LBNL_SCHED_WRR,
+	       LBNL_BYPASS_AUTO, -1);
+	put_vip(&m, &v, false);
+	EXPECT_REFUSED("VIP_NEW sched wrr bypass auto", &m, -EINVAL,
+		       M_SCHED_BYPASS, NULL);
+
 	/* missing pieces */
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	EXPECT_REFUSED("VIP_NEW without attributes", &m, -EINVAL, M_VIP_NEST, NULL);
@@ -1577,6 +1586,12 @@ TEST_F(af, refuse_vip_set)
 	s.bypass = LBNL_BYPASS_AUTO;
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
 	EXPECT_REFUSED("VIP_SET mode nat bypass auto", &m, -EINVAL, M_BYPASS, NULL);
+
+	s = V(variant->vip, 80, IPPROTO_TCP);
+	s.sched = LBNL_SCHED_WRR;
+	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
+	EXPECT_REFUSED("VIP_SET sched wrr on a bypass-auto VIP", &m, -EINVAL,
+		       M_SCHED_BYPASS, NULL);
 
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
 	n = nl_nest_start(&m, LBNL_A_VIP);
