@@ -30,6 +30,12 @@
 #   limit   conn_max=20: of 30 new UDP and 5 new TCP flows the extra ones
 #           fail (counted in drops.conn_limit) while an established stream
 #           goes on; new flows work again once conn_max is back.
+#   sched   scheduler wrr (weighted round robin): 600 new TCP flows over
+#           weights 1:2:3 give each dest its share +-5% (round robin is
+#           exact per CPU, unlike a hash); "vip set ... sched wrr" on a
+#           maglev VIP under a stream: the stream stays on its dest (entries
+#           stay), 300 new flows spread +-5%; a wrr VIP refuses bypass auto
+#           (not deterministic), at creation and by "vip set". lbnl only.
 #   reload  rmmod lbnl / insmod $LBNL_KO / "lbnl restore" under a TCP stream
 #           through a nat VIP: no reset, no lost or wrong echo, and the flow
 #           is back in "lbnl conn show" with flag picked_up.
@@ -46,7 +52,7 @@ dir=$(dirname "$(readlink -f "$0")")
 . "$dir/lib/topo.sh"
 . "$dir/lib/dataplane.sh"
 
-CASES=${CASES:-"matrix spread maint delete limit reload drops"}
+CASES=${CASES:-"matrix spread maint delete limit sched reload drops"}
 MATRIX_PROTOS=${MATRIX_PROTOS:-"tcp udp sctp"}
 MATRIX_MODES=${MATRIX_MODES:-"nat tun"}
 MATRIX_FAMILIES=${MATRIX_FAMILIES:-"4 6"}
@@ -481,6 +487,122 @@ check_spread()
 	done
 }
 
+# --- sched ----------------------------------------------------------------
+
+# sched_shares COUNT TALLY W1 W2 W3 PCT: srvI answered its weight WI's share
+# of COUNT flows +-PCT% in TALLY ("srv1 N srv2 N srv3 N ..."). Prints the
+# misses.
+sched_shares()
+{
+	local count=$1 tally=$2 pct=$6 ws=(0 "$3" "$4" "$5") sum i want got ret=0
+
+	sum=$((ws[1] + ws[2] + ws[3]))
+	for i in 1 2 3; do
+		want=$((count * ws[i] / sum))
+		got=${tally#*srv"$i" }
+		got=${got%% *}
+		[ "$got" -ge $((want * (100 - pct) / 100)) ] &&
+			[ "$got" -le $((want * (100 + pct) / 100)) ] && continue
+		echo "srv$i (weight ${ws[i]}) got $got flows, want $want +-$pct%"
+		ret=1
+	done
+	return $ret
+}
+
+# sched_run_flows FILE SPORT COUNT PORT: COUNT new TCP flows to the nat VIP's
+# PORT into FILE; prints the tally; fails (with the failures) if any did.
+sched_run_flows()
+{
+	dp_flows tcp "$peer" "$2" "$3" "$vip" "$4" 16 >"$1"
+	dp_tally "$1"
+	! grep -q FAIL "$1" || {
+		echo "flows failed: $(grep -m3 FAIL "$1" | tr '\n' ' ')"
+		return 1
+	}
+}
+
+check_sched()
+{
+	local key i tally out s n0
+
+	if [ "$DP_IMPL" != lbnl ]; then
+		log_test_skip "sched" "lbnl only"
+		return
+	fi
+
+	RET=0
+	fam_vars nat 4
+	key=$(dp_key "$vip" 9001)
+	{
+		echo "vip add $key proto tcp mode nat sched wrr"
+		for i in 1 2 3; do
+			echo "dest add $key proto tcp $(dp_key "${srv[i]}" 9001) weight $i"
+		done
+	} | dp_apply
+	check_err $? "configuring $key with sched wrr"
+	tally=$(sched_run_flows "$tmp/wrr" 26000 600 9001)
+	check_err $? "$tally"
+	tally=$(head -n1 <<<"$tally")
+	out=$(sched_shares 600 "$tally" 1 2 3 5)
+	check_err $? "$out"
+	out=$(conns_match "$key" tcp 4 9001 "$tally")
+	check_err $? "$out"
+	log_test "sched wrr: 600 flows, nat IPv4, weights 1 2 3: $tally"
+	dp vip del "$key" proto tcp
+
+	# maglev -> wrr under a stream
+	RET=0
+	key=$(dp_key "$vip" 9002)
+	{
+		echo "vip add $key proto tcp mode nat sched maglev"
+		for i in 1 2 3; do
+			echo "dest add $key proto tcp $(dp_key "${srv[i]}" 9002)"
+		done
+	} | dp_apply
+	check_err $? "configuring $key"
+	dp_stream_start "$tmp/st" "$peer" 27000 1 "$vip" 9002
+	stream_started "sched maglev -> wrr" || return
+	read -r _ s <"$tmp/st/ready"
+	dp vip set "$key" proto tcp sched wrr
+	check_err $? "vip set $key sched wrr failed"
+	dp vip show | grep -F "$key" | grep -q " sched wrr"
+	check_err $? "vip show: $(dp vip show | grep -F "$key")"
+	n0=$(dp_progress "$tmp/st")
+	tally=$(sched_run_flows "$tmp/switch" 27100 300 9002)
+	check_err $? "$tally"
+	tally=$(head -n1 <<<"$tally")
+	out=$(sched_shares 300 "$tally" 1 1 1 5)
+	check_err $? "after the switch: $out"
+	busywait 10000 dp_progress_gt "$tmp/st" $((n0 + 10))
+	check_err $? "the stream to $s stalled after the switch: $(dp_progress "$tmp/st") echoes"
+	dp_stream_stop "$tmp/st"
+	check_err $? "stream: $(cat "$tmp/st/out")"
+	out=$(jq -r 'select(.server != "'"$s"'" or .error != null) | tostring' "$tmp/st/out")
+	[ -z "$out" ]
+	check_err $? "stream: $out"
+	log_test "sched maglev -> wrr: the stream stays on $s, 300 new flows: $tally"
+	dp vip del "$key" proto tcp
+
+	# not deterministic: no bypass auto
+	RET=0
+	fam_vars tun 4
+	key=$(dp_key "$vip" 9003)
+	out=$(dp vip add "$key" proto tcp mode tun sched wrr bypass auto 2>&1)
+	[ $? -ne 0 ] && grep -q deterministic <<<"$out"
+	check_err $? "vip add sched wrr bypass auto: $out"
+	! dp vip show | grep -qF "$key"
+	check_err $? "the refused VIP exists: $(dp vip show | grep -F "$key")"
+	dp vip add "$key" proto tcp mode tun bypass auto
+	check_err $? "vip add $key bypass auto (maglev) failed"
+	out=$(dp vip set "$key" proto tcp sched wrr 2>&1)
+	[ $? -ne 0 ] && grep -q deterministic <<<"$out"
+	check_err $? "vip set sched wrr on a bypass auto VIP: $out"
+	dp vip show | grep -F "$key" | grep -q " sched maglev"
+	check_err $? "vip show after the refusal: $(dp vip show | grep -F "$key")"
+	log_test "sched wrr refuses bypass auto: $out"
+	dp vip del "$key" proto tcp
+}
+
 # --- maint / weight 0 ------------------------------------------------------
 
 # quiesce_run HOW SPORT: a stream through a 3-dest VIP; its dest is then
@@ -798,7 +920,8 @@ fi
 for c in $CASES; do
 	t0=$(now_ms)
 	case $c in
-	matrix | spread | maint | delete | limit | reload | drops) "check_$c" ;;
+	matrix | spread | maint | delete | limit | sched | reload | drops)
+		"check_$c" ;;
 	*) echo "# unknown case $c"; exit $ksft_fail ;;
 	esac
 	echo "# $c: $(($(now_ms) - t0)) ms"

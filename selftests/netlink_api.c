@@ -1433,6 +1433,13 @@ TEST_F(af, refuse_bad_vip)
 	put_vip(&m, &v, false);
 	EXPECT_REFUSAL("VIP_NEW mode nat bypass auto", &m, BYPASS_NAT, NULL);
 
+	/* ... with a deterministic scheduler: wrr is not */
+	msg_init(c, &m, LBNL_CMD_VIP_NEW);
+	v = VF(variant->vip, 80, IPPROTO_TCP, LBNL_FWD_TUN, LBNL_SCHED_WRR,
+	       LBNL_BYPASS_AUTO, -1);
+	put_vip(&m, &v, false);
+	EXPECT_REFUSAL("VIP_NEW sched wrr bypass auto", &m, BYPASS_SCHED, NULL);
+
 	/* missing pieces */
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	EXPECT_REFUSAL("VIP_NEW without attributes", &m, VIP_NEST, NULL);
@@ -1563,6 +1570,12 @@ TEST_F(af, refuse_vip_set)
 	s.bypass = LBNL_BYPASS_AUTO;
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
 	EXPECT_REFUSAL("VIP_SET mode nat bypass auto", &m, BYPASS_NAT, NULL);
+
+	s = V(variant->vip, 80, IPPROTO_TCP);
+	s.sched = LBNL_SCHED_WRR;
+	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
+	EXPECT_REFUSAL("VIP_SET sched wrr on a bypass-auto VIP", &m,
+		       BYPASS_SCHED, NULL);
 
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
 	n = nl_nest_start(&m, LBNL_A_VIP);

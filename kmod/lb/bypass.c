@@ -29,7 +29,8 @@
 
 static bool lbnl_bypass_allowed(const struct lbnl_vip *vip)
 {
-	return vip->bypass == LBNL_BYPASS_AUTO && vip->mode == LBNL_FWD_TUN;
+	return vip->bypass == LBNL_BYPASS_AUTO &&
+	       lbnl_fwd_get(vip->mode)->bypass;
 }
 
 /* The one dest taking new flows, if exactly one does; the count. */

@@ -20,9 +20,6 @@
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <linux/sctp.h>
-#include <linux/tcp.h>
-#include <net/tcp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
@@ -58,24 +55,14 @@ static int lbnl_parse_l3(struct sk_buff *skb, u8 pf, struct lbnl_pkt *pkt)
 		pkt->fragment = fragflags & IP6_FH_F_FRAG;
 	}
 
-	switch (pkt->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_SCTP:
-		return 0;
-	}
-	return 1;
+	pkt->pp = lbnl_proto_get(pkt->proto);
+	return pkt->pp ? 0 : 1;
 }
 
 static int lbnl_parse_l4(struct sk_buff *skb, struct lbnl_pkt *pkt)
 {
-	switch (pkt->proto) {
-	case IPPROTO_TCP:
-		return lbnl_tcp_parse(skb, pkt);
-	case IPPROTO_UDP:
-		return lbnl_udp_parse(skb, pkt);
-	}
-	return lbnl_sctp_parse(skb, pkt);
+	return INDIRECT_CALL_3(pkt->pp->parse, lbnl_tcp_parse, lbnl_udp_parse,
+			       lbnl_sctp_parse, skb, pkt);
 }
 
 /* The ports alone, to find the VIP before the full checks. */
@@ -94,13 +81,10 @@ static int lbnl_peek_ports(struct sk_buff *skb, struct lbnl_pkt *pkt)
 
 static u8 lbnl_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
 {
-	switch (pkt->proto) {
-	case IPPROTO_TCP:
-		return lbnl_tcp_next_state(state, pkt, reply);
-	case IPPROTO_SCTP:
-		return lbnl_sctp_next_state(state, pkt, reply);
-	}
-	return state;
+	if (!pkt->pp->next_state)
+		return state;
+	return INDIRECT_CALL_2(pkt->pp->next_state, lbnl_tcp_next_state,
+			       lbnl_sctp_next_state, state, pkt, reply);
 }
 
 static void lbnl_conn_touch(struct lbnl_conn *c, const struct lbnl_pkt *pkt,
@@ -120,101 +104,27 @@ static void lbnl_conn_touch(struct lbnl_conn *c, const struct lbnl_pkt *pkt,
 	}
 }
 
-/* Is @c the entry of this SCTP packet? Tags decide, not addresses. */
-static bool lbnl_sctp_conn_matches(struct lbnl_conn *c,
-				   const struct lbnl_pkt *pkt)
-{
-	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
-
-	if (!(READ_ONCE(c->flags) & LBNL_CONN_F_BOUND))
-		return true;		/* set-up in progress: tag unknown */
-	if (READ_ONCE(sc->my_vtag) == pkt->vtag)
-		return true;
-	/* An ABORT or SHUTDOWN-COMPLETE may reflect the peer's own tag. */
-	return pkt->vtag == READ_ONCE(sc->peer_vtag) &&
-	       pkt->chunks & (BIT(SCTP_CID_ABORT) |
-			      BIT(SCTP_CID_SHUTDOWN_COMPLETE));
-}
-
-/*
- * Find the entry of a packet from the peer. SCTP: by the dest's tag, which
- * every packet but an INIT carries; else by the address the association was
- * set up from (INITs, and packets racing the tag's binding).
- */
+/* The entry of a packet from the peer, if it has one. */
 static struct lbnl_conn *lbnl_find_in(struct lbnl_net *ln,
 				      struct lbnl_vip *vip,
 				      const struct lbnl_pkt *pkt)
 {
-	struct lbnl_conn *c;
-
-	if (vip->proto != IPPROTO_SCTP)
-		return lbnl_conn_lookup(vip, &pkt->saddr, pkt->sport);
-
-	if (pkt->vtag) {
-		c = lbnl_conn_lookup_tag(vip, pkt->vtag, pkt->sport);
-		if (c)
-			return c;
-	}
-	c = lbnl_conn_lookup(vip, &pkt->saddr, pkt->sport);
-	if (!c)
-		return NULL;
-	if (pkt->chunks & BIT(SCTP_CID_INIT))
-		return c;	/* retransmission or restart: same dest */
-	if (!lbnl_sctp_conn_matches(c, pkt))
-		return NULL;
-	if (pkt->chunks & BIT(SCTP_CID_COOKIE_ECHO))
-		lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
-	return c;
+	return INDIRECT_CALL_2(pkt->pp->find_in, lbnl_find_in_addr,
+			       lbnl_sctp_find_in, ln, vip, pkt);
 }
-
-/* Does a packet without an entry start a flow, or is it mid-flow? */
-enum lbnl_new_kind {
-	LBNL_NEW_FLOW,		/* SYN, INIT, any UDP */
-	LBNL_NEW_PICKUP,	/* mid-flow: an entry is created */
-	LBNL_NEW_STATELESS,	/* a last word (RST, ABORT): no entry */
-};
 
 static enum lbnl_new_kind lbnl_new_kind(const struct lbnl_pkt *pkt)
 {
-	switch (pkt->proto) {
-	case IPPROTO_TCP:
-		if (pkt->tcp_flags & TCPHDR_RST)
-			return LBNL_NEW_STATELESS;
-		if ((pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
-			return LBNL_NEW_FLOW;
-		return LBNL_NEW_PICKUP;
-	case IPPROTO_UDP:
-		return LBNL_NEW_FLOW;
-	}
-	if (pkt->chunks & BIT(SCTP_CID_INIT))
-		return LBNL_NEW_FLOW;
-	if (pkt->chunks & (BIT(SCTP_CID_ABORT) |
-			   BIT(SCTP_CID_SHUTDOWN_COMPLETE) |
-			   BIT(SCTP_CID_SHUTDOWN_ACK)))
-		return LBNL_NEW_STATELESS;
-	return LBNL_NEW_PICKUP;
+	return INDIRECT_CALL_3(pkt->pp->new_kind, lbnl_tcp_new_kind,
+			       lbnl_udp_new_kind, lbnl_sctp_new_kind, pkt);
 }
 
-static u8 lbnl_initial_state(const struct lbnl_pkt *pkt, bool pickup)
-{
-	switch (pkt->proto) {
-	case IPPROTO_TCP:
-		return pickup ? LBNL_CONN_TCP_ESTABLISHED : LBNL_CONN_TCP_SYN;
-	case IPPROTO_UDP:
-		return LBNL_CONN_UDP;
-	}
-	return pickup ? LBNL_CONN_SCTP_ESTABLISHED : LBNL_CONN_SCTP_INIT;
-}
-
-/* A TCP SYN on a finished flow's entry starts a new flow (port reuse). */
+/* Does this packet start a new flow on a finished flow's entry? */
 static bool lbnl_conn_reused(const struct lbnl_conn *c,
 			     const struct lbnl_pkt *pkt)
 {
-	u8 state = READ_ONCE(c->state);
-
-	return pkt->proto == IPPROTO_TCP &&
-	       (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
-	       (state == LBNL_CONN_TCP_FIN || state == LBNL_CONN_TCP_CLOSE);
+	return pkt->pp->reused &&
+	       INDIRECT_CALL_1(pkt->pp->reused, lbnl_tcp_reused, c, pkt);
 }
 
 /*
@@ -259,9 +169,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	if (stateless)
 		return dest;
 	if (!dest)
-		dest = lbnl_sched_pick(vip,
-				       lbnl_sched_hash(vip, pkt,
-						       kind == LBNL_NEW_FLOW));
+		dest = lbnl_sched_pick(vip, pkt, kind == LBNL_NEW_FLOW);
 	if (!dest || READ_ONCE(dest->dead)) {
 		*drop = LBNL_DROP_NO_DEST;
 		return NULL;
@@ -270,7 +178,8 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 		return dest;
 
 	c = lbnl_conn_create(ln, vip, pkt, dest,
-			     lbnl_initial_state(pkt, kind == LBNL_NEW_PICKUP),
+			     kind == LBNL_NEW_PICKUP ? pkt->pp->state_pickup :
+						       pkt->pp->state_new,
 			     kind == LBNL_NEW_PICKUP ? LBNL_CONN_F_PICKED_UP : 0,
 			     drop, &fresh);
 	if (!c)
@@ -281,11 +190,8 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 		 * and port have an entry with another tag: follow that one.
 		 */
 		dest = c->dest;
-	} else if (vip->proto == IPPROTO_SCTP) {
-		if (kind == LBNL_NEW_FLOW)
-			WRITE_ONCE(lbnl_sctp_conn(c)->peer_vtag, pkt->init_tag);
-		else
-			lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
+	} else if (pkt->pp->conn_new) {
+		pkt->pp->conn_new(ln, vip, c, pkt, kind);
 	}
 	lbnl_conn_touch(c, pkt, len, false);
 	*found = c;
@@ -303,6 +209,7 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 			    struct lbnl_pkt *pkt)
 {
 	unsigned int len = skb->len;
+	const struct lbnl_fwd *fwd;
 	struct lbnl_conn *c = NULL;
 	struct lbnl_dest *dest;
 	int reason;
@@ -317,22 +224,19 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 	lbnl_stats_in(ln, vip, dest, len);
 
 	/* A migrating association: keep a copy, before any rewrite. */
-	if (c && vip->proto == IPPROTO_SCTP &&
+	if (c && READ_ONCE(c->flags) & LBNL_CONN_F_SCTP &&
 	    unlikely(rcu_access_pointer(lbnl_sctp_conn(c)->mig))) {
 		reason = lbnl_migrate_copy(ln, c, skb, pkt);
 		if (reason)
 			lbnl_stats_drop(ln, reason);
 	}
 
-	if (READ_ONCE(vip->mode) == LBNL_FWD_NAT) {
-		if (lbnl_nat_in(skb, pkt, dest))
-			return lbnl_drop(ln, LBNL_DROP_NOMEM);
-		return NF_ACCEPT;
-	}
-	reason = lbnl_tun_xmit(net, skb, pkt, dest);
+	fwd = lbnl_fwd_get(READ_ONCE(vip->mode));
+	reason = INDIRECT_CALL_2(fwd->xmit, lbnl_nat_xmit, lbnl_tun_xmit,
+				 net, skb, pkt, dest);
 	if (reason)
 		return lbnl_drop(ln, reason);
-	return NF_STOLEN;
+	return fwd->verdict;
 }
 
 /* A reply from a dest of a nat VIP? Then give it the VIP's address back. */
@@ -340,6 +244,7 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 			     struct lbnl_pkt *pkt)
 {
 	struct lbnl_dest *dest = NULL, *first = NULL;
+	const struct lbnl_fwd *fwd;
 	struct lbnl_conn *c = NULL;
 	unsigned int len = skb->len;
 	struct lbnl_vip *vip;
@@ -371,11 +276,19 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 		return lbnl_drop(ln, reason);
 	if (c) {
 		lbnl_conn_touch(c, pkt, len, true);
-		if (pkt->chunks & BIT(SCTP_CID_INIT_ACK))
-			lbnl_conn_bind_tag(ln, vip, c, pkt->init_tag);
+		if (pkt->pp->reply)
+			pkt->pp->reply(ln, vip, c, pkt);
 	}
-	if (lbnl_nat_out(skb, pkt, vip))
-		return lbnl_drop(ln, LBNL_DROP_NOMEM);
+	/*
+	 * lbnl_dest_lookup_nat() found only dests of &lbnl_fwd.nat modes,
+	 * but a VIP_SET may have changed the mode since.
+	 */
+	fwd = lbnl_fwd_get(READ_ONCE(vip->mode));
+	if (unlikely(!fwd->out))
+		return NF_ACCEPT;
+	reason = INDIRECT_CALL_1(fwd->out, lbnl_nat_out, skb, pkt, vip);
+	if (reason)
+		return lbnl_drop(ln, reason);
 	lbnl_stats_out(ln, vip, dest, len);
 	return NF_ACCEPT;
 }

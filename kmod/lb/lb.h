@@ -22,6 +22,7 @@
 #include <uapi/linux/lbnl.h>
 
 #include "../common/lbnl_common.h"
+#include "ops.h"
 
 #define LBNL_VIP_HASH_BITS	10
 #define LBNL_DEST_HASH_BITS	10
@@ -83,29 +84,14 @@ struct lbnl_dest {
 };
 
 /**
- * struct lbnl_maglev - a VIP's Maglev lookup table (see sched.c)
- * @rcu: deferred free
- * @size: number of slots, a prime
- * @n_dests: number of entries in @dests
- * @slots: dest index per slot (points into @dests)
- * @dests: the dests that take new flows
- */
-struct lbnl_maglev {
-	struct rcu_head rcu;
-	u32 size;
-	u32 n_dests;
-	u16 *slots;
-	struct lbnl_dest *dests[];
-};
-
-/**
  * struct lbnl_vip - a virtual service (address, port, protocol)
  * @hnode: entry in &lbnl_net.vip_hash (RCU, written under &lbnl_net.lock)
  * @list: entry in &lbnl_net.vips, in creation order (under &lbnl_net.lock)
  * @dests: the VIP's dests, in creation order
  * @free_work: frees the VIP and its connection entries after a grace period
  * @ln: the namespace's state, for @free_work
- * @maglev: the scheduler's table; %NULL when no dest takes new flows
+ * @sched_data: what the scheduler built (see sched.c); %NULL when no dest
+ *	takes new flows
  * @conns: connection entries by (peer port, peer address)
  * @tags: SCTP: entries by (verification tag, peer port)
  * @stats: per-CPU counters
@@ -133,7 +119,7 @@ struct lbnl_vip {
 	struct list_head dests;
 	struct rcu_work free_work;
 	struct lbnl_net *ln;
-	struct lbnl_maglev __rcu *maglev;
+	struct lbnl_sched_data __rcu *sched_data;
 	struct rhashtable conns;
 	struct rhashtable tags;
 	struct lbnl_obj_stats __percpu *stats;
@@ -216,6 +202,7 @@ struct lbnl_sctp_conn {
 
 /* A parsed packet of a VIP, or of a reply to one. */
 struct lbnl_pkt {
+	const struct lbnl_proto *pp;	/* its protocol's ops */
 	union nf_inet_addr saddr;
 	union nf_inet_addr daddr;
 	__be16 sport;
@@ -324,6 +311,8 @@ struct lbnl_vip *lbnl_vip_find(struct lbnl_net *ln,
 struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 				 const struct lbnl_vip_key *key,
 				 const struct lbnl_vip_conf *conf);
+int lbnl_vip_conf_check(const struct lbnl_vip_conf *conf, struct nlattr **tb,
+			struct netlink_ext_ack *extack);
 void lbnl_vip_apply(struct lbnl_net *ln, struct lbnl_vip *vip,
 		    const struct lbnl_vip_conf *conf);
 void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip);
@@ -357,7 +346,8 @@ static inline bool lbnl_dest_takes_new(const struct lbnl_dest *dest)
 
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_sched_free(struct lbnl_vip *vip);
-struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash);
+struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip,
+				  const struct lbnl_pkt *pkt, bool init);
 struct lbnl_dest *lbnl_sched_pick_other(struct lbnl_vip *vip, u32 hash,
 					const struct lbnl_dest *not);
 u32 lbnl_sched_hash(const struct lbnl_vip *vip, const struct lbnl_pkt *pkt,
@@ -394,21 +384,6 @@ static inline struct lbnl_sctp_conn *lbnl_sctp_conn(struct lbnl_conn *c)
 {
 	return container_of(c, struct lbnl_sctp_conn, conn);
 }
-
-/* proto_tcp.c, proto_udp.c, proto_sctp.c */
-int lbnl_tcp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
-u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
-int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
-int lbnl_sctp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
-u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
-
-/* xmit.c */
-int lbnl_nat_in(struct sk_buff *skb, const struct lbnl_pkt *pkt,
-		const struct lbnl_dest *dest);
-int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
-		 const struct lbnl_vip *vip);
-int lbnl_tun_xmit(struct net *net, struct sk_buff *skb,
-		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
 
 /* hooks.c */
 int lbnl_hooks_get(struct lbnl_net *ln);

@@ -70,6 +70,9 @@ static int __init lbnl_init(void)
 {
 	int err;
 
+	err = lbnl_ops_init();
+	if (err)
+		return err;
 	lbnl_wq = alloc_workqueue("lbnl", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!lbnl_wq)
 		return -ENOMEM;

@@ -138,12 +138,8 @@ int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
 	key->port = htons(port);
 
 	key->proto = nla_get_u8(tb[LBNL_A_VIP_PROTO]);
-	switch (key->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_SCTP:
+	if (lbnl_proto_get(key->proto))
 		return 0;
-	}
 	NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_VIP_PROTO],
 			    "VIP protocol must be tcp, udp or sctp");
 	return -EINVAL;
@@ -161,19 +157,7 @@ static int lbnl_parse_vip_conf(struct nlattr **tb, struct lbnl_vip_conf *conf,
 		conf->bypass = nla_get_u8(tb[LBNL_A_VIP_BYPASS]);
 	if (tb[LBNL_A_VIP_MIGRATE_AFTER])
 		conf->migrate_after = nla_get_u32(tb[LBNL_A_VIP_MIGRATE_AFTER]);
-
-	/*
-	 * A bypassed VIP's traffic goes from the router straight to the
-	 * dest, which must then accept packets addressed to the VIP: only
-	 * true of tunnel (DSR) dests, which own the VIP locally.
-	 */
-	if (conf->bypass == LBNL_BYPASS_AUTO && conf->mode != LBNL_FWD_TUN) {
-		NL_SET_ERR_MSG_ATTR(extack,
-				    tb[LBNL_A_VIP_BYPASS] ?: tb[LBNL_A_VIP_MODE],
-				    "bypass auto needs mode tun: a NAT VIP cannot be bypassed");
-		return -EINVAL;
-	}
-	return 0;
+	return lbnl_vip_conf_check(conf, tb, extack);
 }
 
 /*

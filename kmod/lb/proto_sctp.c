@@ -4,11 +4,13 @@
  * association, and the entry's states.
  *
  * The LB does not verify the CRC32c (the dest does, and the LB does not
- * change what it covers unless the ports change, see xmit.c); it does refuse
+ * change what it covers unless the ports change, see fwd_nat.c); it does refuse
  * packets whose chunk structure is broken, since it acts on their chunks.
  */
 
+#include <linux/jhash.h>
 #include <linux/sctp.h>
+#include <net/sctp/checksum.h>
 
 #include "lb.h"
 
@@ -112,3 +114,156 @@ u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
 		return LBNL_CONN_SCTP_ESTABLISHED;
 	return state;
 }
+
+/* Is @c the entry of this SCTP packet? Tags decide, not addresses. */
+static bool lbnl_sctp_conn_matches(struct lbnl_conn *c,
+				   const struct lbnl_pkt *pkt)
+{
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+
+	if (!(READ_ONCE(c->flags) & LBNL_CONN_F_BOUND))
+		return true;		/* set-up in progress: tag unknown */
+	if (READ_ONCE(sc->my_vtag) == pkt->vtag)
+		return true;
+	/* An ABORT or SHUTDOWN-COMPLETE may reflect the peer's own tag. */
+	return pkt->vtag == READ_ONCE(sc->peer_vtag) &&
+	       pkt->chunks & (BIT(SCTP_CID_ABORT) |
+			      BIT(SCTP_CID_SHUTDOWN_COMPLETE));
+}
+
+/**
+ * lbnl_sctp_find_in() - the entry of a packet from the peer
+ * @ln: the namespace's state
+ * @vip: the VIP
+ * @pkt: the packet
+ *
+ * By the dest's tag, which every packet but an INIT carries; else by the
+ * address the association was set up from (INITs, and packets racing the
+ * tag's binding).
+ *
+ * Return: the entry, or %NULL.
+ */
+struct lbnl_conn *lbnl_sctp_find_in(struct lbnl_net *ln, struct lbnl_vip *vip,
+				    const struct lbnl_pkt *pkt)
+{
+	struct lbnl_conn *c;
+
+	if (pkt->vtag) {
+		c = lbnl_conn_lookup_tag(vip, pkt->vtag, pkt->sport);
+		if (c)
+			return c;
+	}
+	c = lbnl_conn_lookup(vip, &pkt->saddr, pkt->sport);
+	if (!c)
+		return NULL;
+	if (pkt->chunks & BIT(SCTP_CID_INIT))
+		return c;	/* retransmission or restart: same dest */
+	if (!lbnl_sctp_conn_matches(c, pkt))
+		return NULL;
+	if (pkt->chunks & BIT(SCTP_CID_COOKIE_ECHO))
+		lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
+	return c;
+}
+
+/**
+ * lbnl_sctp_new_kind() - what a packet without an entry is
+ * @pkt: the packet
+ *
+ * Return: an association's start (INIT), its last word (ABORT, SHUTDOWN-
+ * COMPLETE, SHUTDOWN-ACK) or its middle.
+ */
+enum lbnl_new_kind lbnl_sctp_new_kind(const struct lbnl_pkt *pkt)
+{
+	if (pkt->chunks & BIT(SCTP_CID_INIT))
+		return LBNL_NEW_FLOW;
+	if (pkt->chunks & (BIT(SCTP_CID_ABORT) |
+			   BIT(SCTP_CID_SHUTDOWN_COMPLETE) |
+			   BIT(SCTP_CID_SHUTDOWN_ACK)))
+		return LBNL_NEW_STATELESS;
+	return LBNL_NEW_PICKUP;
+}
+
+/* An INIT's entry learns the peer's tag; a picked-up one is bound to ours. */
+static void lbnl_sctp_conn_new(struct lbnl_net *ln, struct lbnl_vip *vip,
+			       struct lbnl_conn *c, const struct lbnl_pkt *pkt,
+			       enum lbnl_new_kind kind)
+{
+	if (kind == LBNL_NEW_FLOW)
+		WRITE_ONCE(lbnl_sctp_conn(c)->peer_vtag, pkt->init_tag);
+	else
+		lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
+}
+
+/* The dest's INIT-ACK names the tag the peer will put on its packets. */
+static void lbnl_sctp_reply(struct lbnl_net *ln, struct lbnl_vip *vip,
+			    struct lbnl_conn *c, const struct lbnl_pkt *pkt)
+{
+	if (pkt->chunks & BIT(SCTP_CID_INIT_ACK))
+		lbnl_conn_bind_tag(ln, vip, c, pkt->init_tag);
+}
+
+/**
+ * lbnl_sctp_hash() - the flow hash of an association's packet
+ * @pkt: a packet from the peer
+ * @init: it is an INIT: hash the tag it chooses, else the one it carries
+ *
+ * Never the peer's address: a multi-homed peer may use any of its own.
+ *
+ * Return: the hash.
+ */
+u32 lbnl_sctp_hash(const struct lbnl_pkt *pkt, bool init)
+{
+	u32 ports = (u32)ntohs(pkt->sport) << 16 | ntohs(pkt->dport);
+
+	return jhash_2words(init ? pkt->init_tag : pkt->vtag, ports,
+			    LBNL_FLOW_SEED);
+}
+
+/**
+ * lbnl_sctp_nat() - rewrite an address and port of an SCTP packet
+ * @skb: the packet
+ * @pkt: the parsed packet
+ * @src: the source's, else the destination's
+ * @addr: the new address
+ * @port: the new port
+ *
+ * The CRC32c covers the ports, not the addresses: recomputed if a port
+ * changes, unless the output path computes it (CHECKSUM_PARTIAL).
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		  const union nf_inet_addr *addr, __be16 port)
+{
+	unsigned int l4 = skb_network_offset(skb) + pkt->l4off;
+	struct sctphdr *sh;
+	__be16 oldport;
+	int err;
+
+	err = skb_ensure_writable(skb, pkt->l4off + sizeof(*sh));
+	if (err)
+		return err;
+	sh = (struct sctphdr *)(skb->data + l4);
+	oldport = src ? sh->source : sh->dest;
+	lbnl_nat_mangle(skb, pkt, src, addr, port, NULL);
+	if (oldport != port && skb->ip_summed != CHECKSUM_PARTIAL) {
+		sh->checksum = sctp_compute_cksum(skb, l4);
+		skb->ip_summed = CHECKSUM_NONE;
+	}
+	return 0;
+}
+
+const struct lbnl_proto lbnl_proto_sctp = {
+	.name = "sctp",
+	.protocol = IPPROTO_SCTP,
+	.state_new = LBNL_CONN_SCTP_INIT,
+	.state_pickup = LBNL_CONN_SCTP_ESTABLISHED,
+	.parse = lbnl_sctp_parse,
+	.next_state = lbnl_sctp_next_state,
+	.new_kind = lbnl_sctp_new_kind,
+	.find_in = lbnl_sctp_find_in,
+	.conn_new = lbnl_sctp_conn_new,
+	.reply = lbnl_sctp_reply,
+	.hash = lbnl_sctp_hash,
+	.nat = lbnl_sctp_nat,
+};

@@ -62,3 +62,71 @@ u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
 		return LBNL_CONN_TCP_ESTABLISHED;
 	return state;
 }
+
+/**
+ * lbnl_tcp_new_kind() - what a packet without an entry is
+ * @pkt: the packet
+ *
+ * Return: a flow's start (SYN), its last word (RST) or its middle.
+ */
+enum lbnl_new_kind lbnl_tcp_new_kind(const struct lbnl_pkt *pkt)
+{
+	if (pkt->tcp_flags & TCPHDR_RST)
+		return LBNL_NEW_STATELESS;
+	if ((pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+		return LBNL_NEW_FLOW;
+	return LBNL_NEW_PICKUP;
+}
+
+/**
+ * lbnl_tcp_reused() - does a packet start a new flow on a finished one's entry
+ * @c: the entry
+ * @pkt: the packet
+ *
+ * Return: true for a SYN on a finished flow's entry (port reuse).
+ */
+bool lbnl_tcp_reused(const struct lbnl_conn *c, const struct lbnl_pkt *pkt)
+{
+	u8 state = READ_ONCE(c->state);
+
+	return (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN &&
+	       (state == LBNL_CONN_TCP_FIN || state == LBNL_CONN_TCP_CLOSE);
+}
+
+/**
+ * lbnl_tcp_nat() - rewrite an address and port of a TCP packet
+ * @skb: the packet
+ * @pkt: the parsed packet
+ * @src: the source's, else the destination's
+ * @addr: the new address
+ * @port: the new port
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_tcp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		 const union nf_inet_addr *addr, __be16 port)
+{
+	struct tcphdr *th;
+	int err;
+
+	err = skb_ensure_writable(skb, pkt->l4off + sizeof(*th));
+	if (err)
+		return err;
+	th = (struct tcphdr *)(skb_network_header(skb) + pkt->l4off);
+	lbnl_nat_mangle(skb, pkt, src, addr, port, &th->check);
+	return 0;
+}
+
+const struct lbnl_proto lbnl_proto_tcp = {
+	.name = "tcp",
+	.protocol = IPPROTO_TCP,
+	.state_new = LBNL_CONN_TCP_SYN,
+	.state_pickup = LBNL_CONN_TCP_ESTABLISHED,
+	.parse = lbnl_tcp_parse,
+	.next_state = lbnl_tcp_next_state,
+	.new_kind = lbnl_tcp_new_kind,
+	.reused = lbnl_tcp_reused,
+	.find_in = lbnl_find_in_addr,
+	.hash = lbnl_hash_addr,
+	.nat = lbnl_tcp_nat,
+};

@@ -5,6 +5,7 @@
  */
 
 #include <linux/udp.h>
+#include <net/checksum.h>
 
 #include "lb.h"
 
@@ -33,3 +34,58 @@ int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt)
 	pkt->dport = uh->dest;
 	return 0;
 }
+
+/**
+ * lbnl_udp_new_kind() - what a packet without an entry is
+ * @pkt: the packet
+ *
+ * Return: always a flow's start: UDP has no middle to tell.
+ */
+enum lbnl_new_kind lbnl_udp_new_kind(const struct lbnl_pkt *pkt)
+{
+	return LBNL_NEW_FLOW;
+}
+
+/**
+ * lbnl_udp_nat() - rewrite an address and port of a UDP packet
+ * @skb: the packet
+ * @pkt: the parsed packet
+ * @src: the source's, else the destination's
+ * @addr: the new address
+ * @port: the new port
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_udp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
+		 const union nf_inet_addr *addr, __be16 port)
+{
+	struct udphdr *uh;
+	__sum16 *check;
+	int err;
+
+	err = skb_ensure_writable(skb, pkt->l4off + sizeof(*uh));
+	if (err)
+		return err;
+	uh = (struct udphdr *)(skb_network_header(skb) + pkt->l4off);
+	check = &uh->check;
+	/* IPv4 UDP without a checksum stays without one. */
+	if (pkt->family == AF_INET && !*check &&
+	    skb->ip_summed != CHECKSUM_PARTIAL)
+		check = NULL;
+	lbnl_nat_mangle(skb, pkt, src, addr, port, check);
+	if (check && !*check)
+		*check = CSUM_MANGLED_0;
+	return 0;
+}
+
+const struct lbnl_proto lbnl_proto_udp = {
+	.name = "udp",
+	.protocol = IPPROTO_UDP,
+	.state_new = LBNL_CONN_UDP,
+	.state_pickup = LBNL_CONN_UDP,
+	.parse = lbnl_udp_parse,
+	.new_kind = lbnl_udp_new_kind,
+	.find_in = lbnl_find_in_addr,
+	.hash = lbnl_hash_addr,
+	.nat = lbnl_udp_nat,
+};

@@ -1,56 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lbnl - weighted Maglev scheduling.
+ * lbnl - scheduling: what every scheduler shares (the schedulers are
+ * sched_NAME.c, see struct lbnl_scheduler in ops.h).
  *
- * Each VIP has a lookup table of a prime number of slots, each slot naming a
- * dest (Eisenbud et al., "Maglev: A Fast and Reliable Software Network Load
- * Balancer", NSDI 2016). A new flow takes the slot its hash selects. The
- * table is built in process context whenever the VIP's dests change, and
- * swapped in under RCU: the packet path only reads it.
- *
- * Weights: each dest fills slots in turn, a dest of weight w getting w turns
- * for every max-weight turns of the heaviest dest, so its share of the
- * slots is its share of the total weight.
- *
- * Determinism: the permutations and the flow hash use fixed seeds, and dests
- * are taken in address order, so LBs with the same configuration build the
- * same table and send a flow's mid-flow packets to the same dest (after a
- * failover or a module reload) without sharing state. The price is that the
- * flow hash is predictable: a peer choosing its ports can choose its dest,
- * which it could also do by retrying, and it cannot make the table lopsided.
+ * A VIP's scheduler builds its data (a lookup table, weights, counters) in
+ * process context whenever the VIP's dests change or the VIP changes
+ * scheduler, from the dests that take new flows in address order (so that
+ * LBs with the same configuration build the same data); the data is swapped
+ * in under RCU and carries its scheduler's ops: the packet path only reads
+ * it. No dest taking new flows, no data: new flows are dropped.
  */
 
-#include <linux/jhash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
 #include "lb.h"
-
-#define LBNL_MAGLEV_SEED_OFFSET	0x6c626e6c	/* "lbnl" */
-#define LBNL_MAGLEV_SEED_SKIP	0x6d61676c	/* "magl" */
-#define LBNL_FLOW_SEED		0x666c6f77	/* "flow" */
-
-/* At least 100 slots per dest, as the paper advises, from these primes. */
-static const u32 lbnl_maglev_sizes[] = { 4093, 16381, 65521 };
-
-#define LBNL_MAGLEV_EMPTY	U16_MAX
-
-static u32 lbnl_maglev_size(u32 n_dests)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(lbnl_maglev_sizes) - 1; i++)
-		if (lbnl_maglev_sizes[i] >= 100 * n_dests)
-			break;
-	return lbnl_maglev_sizes[i];
-}
-
-static u32 lbnl_dest_hash(const struct lbnl_dest *dest, u32 seed)
-{
-	return jhash_2words(jhash2(dest->addr.all, ARRAY_SIZE(dest->addr.all),
-				   seed),
-			    (__force u32)dest->port, seed);
-}
 
 static int lbnl_dest_cmp(const void *a, const void *b)
 {
@@ -63,117 +27,92 @@ static int lbnl_dest_cmp(const void *a, const void *b)
 	return (int)ntohs(x->port) - (int)ntohs(y->port);
 }
 
-/* Fill @t->slots from @t->dests (sorted), all of weight > 0. */
-static int lbnl_maglev_populate(struct lbnl_maglev *t)
+static void lbnl_sched_data_free_rcu(struct rcu_head *rcu)
 {
-	u32 n = t->n_dests, m = t->size, filled = 0, max_w = 0, i;
-	u32 *offset, *skip, *next, *credit;
+	struct lbnl_sched_data *data = container_of(rcu, struct lbnl_sched_data,
+						    rcu);
 
-	offset = kcalloc(4 * n, sizeof(u32), GFP_KERNEL);
-	if (!offset)
-		return -ENOMEM;
-	skip = offset + n;
-	next = skip + n;
-	credit = next + n;
+	data->ops->free(data);
+}
 
-	for (i = 0; i < n; i++) {
-		offset[i] = lbnl_dest_hash(t->dests[i],
-					   LBNL_MAGLEV_SEED_OFFSET) % m;
-		skip[i] = lbnl_dest_hash(t->dests[i],
-					 LBNL_MAGLEV_SEED_SKIP) % (m - 1) + 1;
-		max_w = max_t(u32, max_w, t->dests[i]->weight);
-	}
-	memset(t->slots, 0xff, m * sizeof(*t->slots));
+/* Replace a VIP's data, freeing the old one after a grace period. */
+static void lbnl_sched_swap(struct lbnl_net *ln, struct lbnl_vip *vip,
+			    struct lbnl_sched_data *data)
+{
+	struct lbnl_sched_data *old;
 
-	while (filled < m) {
-		for (i = 0; i < n && filled < m; i++) {
-			u32 c;
-
-			credit[i] += t->dests[i]->weight;
-			if (credit[i] < max_w)
-				continue;
-			credit[i] -= max_w;
-			do {
-				c = (offset[i] + (u64)next[i] * skip[i]) % m;
-				next[i]++;
-			} while (t->slots[c] != LBNL_MAGLEV_EMPTY);
-			t->slots[c] = i;
-			filled++;
-		}
-		cond_resched();
-	}
-	kfree(offset);
-	return 0;
+	old = rcu_replace_pointer(vip->sched_data, data,
+				  lockdep_is_held(&ln->lock));
+	if (old)
+		call_rcu(&old->rcu, lbnl_sched_data_free_rcu);
 }
 
 /*
- * Out of memory: the old table may stay, unless it names a deleted dest
- * (whose memory may go): then no table, no new flows, until the next change.
+ * Out of memory: the old data may stay, unless it names a deleted dest
+ * (whose memory may go): then no data, no new flows, until the next change.
  */
 static void lbnl_sched_keep_old(struct lbnl_net *ln, struct lbnl_vip *vip)
 {
-	struct lbnl_maglev *old;
+	struct lbnl_sched_data *old;
 	u32 i;
 
-	old = rcu_dereference_protected(vip->maglev,
+	old = rcu_dereference_protected(vip->sched_data,
 					lockdep_is_held(&ln->lock));
 	if (!old)
 		return;
 	for (i = 0; i < old->n_dests; i++) {
 		if (old->dests[i]->dead) {
-			RCU_INIT_POINTER(vip->maglev, NULL);
-			kvfree_rcu(old, rcu);
+			lbnl_sched_swap(ln, vip, NULL);
 			return;
 		}
 	}
 }
 
 /**
- * lbnl_sched_rebuild() - rebuild a VIP's table after its dests changed
+ * lbnl_sched_rebuild() - rebuild a VIP's scheduler data after its dests or
+ * its scheduler changed
  * @ln: the namespace's state, locked
  * @vip: the VIP
  *
- * Return: 0, or -ENOMEM (the old table then stays in use, if it can).
+ * Return: 0, or a negative errno: the old data then stays in use if it
+ * names no deleted dest, even if it is the former scheduler's (the next
+ * change rebuilds).
  */
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip)
 {
-	struct lbnl_maglev *t, *old;
+	const struct lbnl_scheduler *ops = lbnl_sched_get(vip->sched);
+	struct lbnl_sched_data *data = NULL;
+	struct lbnl_dest **dests = NULL;
 	struct lbnl_dest *dest;
-	u32 n = 0, size;
+	u32 n = 0, i = 0;
 	int err = -ENOMEM;
 
 	lockdep_assert_held(&ln->lock);
 	list_for_each_entry(dest, &vip->dests, list)
 		if (lbnl_dest_takes_new(dest))
 			n++;
-	n = min_t(u32, n, LBNL_MAGLEV_EMPTY);
+	n = min_t(u32, n, U16_MAX);
 
-	t = NULL;
 	if (n) {
-		size = lbnl_maglev_size(n);
-		t = kvzalloc(struct_size(t, dests, n) +
-			     size * sizeof(*t->slots), GFP_KERNEL);
-		if (!t)
+		dests = kvmalloc_array(n, sizeof(*dests), GFP_KERNEL);
+		if (!dests)
 			goto err;
-		t->size = size;
-		t->slots = (u16 *)&t->dests[n];
 		list_for_each_entry(dest, &vip->dests, list) {
-			if (t->n_dests == n)
+			if (i == n)
 				break;
 			if (lbnl_dest_takes_new(dest))
-				t->dests[t->n_dests++] = dest;
+				dests[i++] = dest;
 		}
-		sort(t->dests, n, sizeof(t->dests[0]), lbnl_dest_cmp, NULL);
-		err = lbnl_maglev_populate(t);
-		if (err) {
-			kvfree(t);
+		sort(dests, n, sizeof(dests[0]), lbnl_dest_cmp, NULL);
+		data = ops->build(vip, dests, n);
+		kvfree(dests);
+		if (IS_ERR(data)) {
+			err = PTR_ERR(data);
 			goto err;
 		}
+		data->ops = ops;
 	}
-
-	old = rcu_replace_pointer(vip->maglev, t, lockdep_is_held(&ln->lock));
-	if (old)
-		kvfree_rcu(old, rcu);
+	lbnl_sched_swap(ln, vip, data);
 	return 0;
 
 err:
@@ -182,54 +121,55 @@ err:
 }
 
 /**
- * lbnl_sched_free() - free a VIP's table; nobody can see the VIP any more
+ * lbnl_sched_free() - free a VIP's data; nobody can see the VIP any more
  * @vip: the VIP
  */
 void lbnl_sched_free(struct lbnl_vip *vip)
 {
-	kvfree(rcu_dereference_protected(vip->maglev, true));
+	struct lbnl_sched_data *data;
+
+	data = rcu_dereference_protected(vip->sched_data, true);
+	if (data)
+		data->ops->free(data);
 }
 
 /**
- * lbnl_sched_hash() - the flow hash that selects a slot
+ * lbnl_sched_hash() - the flow hash a deterministic scheduler selects by
  * @vip: the VIP
  * @pkt: the packet
- * @init: SCTP: hash the INIT's initiate tag, else the packet's vtag
+ * @init: it starts the flow (SCTP: hash the INIT's initiate tag)
  *
- * TCP and UDP hash the peer's address and port; SCTP never hashes the peer's
- * address (a multi-homed peer may use any of them), but a tag and ports.
+ * Of what identifies the flow on every LB (&lbnl_proto.hash): TCP and UDP
+ * the peer's address and port, SCTP a tag and ports.
  *
  * Return: the hash.
  */
 u32 lbnl_sched_hash(const struct lbnl_vip *vip, const struct lbnl_pkt *pkt,
 		    bool init)
 {
-	u32 ports = (u32)ntohs(pkt->sport) << 16 | ntohs(pkt->dport);
-
-	if (pkt->proto == IPPROTO_SCTP)
-		return jhash_2words(init ? pkt->init_tag : pkt->vtag, ports,
-				    LBNL_FLOW_SEED);
-	return jhash_2words(jhash2(pkt->saddr.all, ARRAY_SIZE(pkt->saddr.all),
-				   LBNL_FLOW_SEED),
-			    ports, LBNL_FLOW_SEED);
+	return INDIRECT_CALL_2(pkt->pp->hash, lbnl_hash_addr, lbnl_sctp_hash,
+			       pkt, init);
 }
 
 /**
- * lbnl_sched_pick() - the dest a new flow goes to
+ * lbnl_sched_pick() - the dest a packet without an entry goes to
  * @vip: the VIP
- * @hash: from lbnl_sched_hash()
+ * @pkt: the packet
+ * @init: it starts its flow (SYN, INIT, UDP), else it is picked up mid-flow
  *
  * Call under rcu_read_lock(). The dest is not referenced.
  *
  * Return: the dest, or %NULL if no dest takes new flows.
  */
-struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash)
+struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip,
+				  const struct lbnl_pkt *pkt, bool init)
 {
-	struct lbnl_maglev *t = rcu_dereference(vip->maglev);
+	struct lbnl_sched_data *data = rcu_dereference(vip->sched_data);
 
-	if (!t)
+	if (!data)
 		return NULL;
-	return t->dests[t->slots[hash % t->size]];
+	return INDIRECT_CALL_1(data->ops->pick, lbnl_maglev_pick, data, vip,
+			       pkt, init);
 }
 
 /**
@@ -238,25 +178,16 @@ struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip, u32 hash)
  * @hash: the flow's hash
  * @not: a dest to avoid (a migration's source)
  *
- * The first slot from the flow's own on that names another dest: still
- * weighted (a dest has as many slots as its share), still the same on
- * every LB. Call under rcu_read_lock().
+ * Call under rcu_read_lock().
  *
  * Return: the dest, or %NULL if no other dest takes new flows.
  */
 struct lbnl_dest *lbnl_sched_pick_other(struct lbnl_vip *vip, u32 hash,
 					const struct lbnl_dest *not)
 {
-	struct lbnl_maglev *t = rcu_dereference(vip->maglev);
-	struct lbnl_dest *d;
-	u32 i;
+	struct lbnl_sched_data *data = rcu_dereference(vip->sched_data);
 
-	if (!t)
+	if (!data)
 		return NULL;
-	for (i = 0; i < t->size; i++) {
-		d = t->dests[t->slots[(hash + i) % t->size]];
-		if (d != not)
-			return d;
-	}
-	return NULL;
+	return data->ops->pick_other(data, hash, not);
 }

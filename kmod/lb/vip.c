@@ -184,10 +184,59 @@ struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
 	hlist_for_each_entry_from_rcu(dest, hnode)
 		if (dest->port == port && dest->vip->proto == proto &&
 		    dest->vip->family == family &&
-		    READ_ONCE(dest->vip->mode) == LBNL_FWD_NAT &&
+		    lbnl_fwd_get(READ_ONCE(dest->vip->mode))->nat &&
 		    nf_inet_addr_cmp(&dest->addr, addr))
 			return dest;
 	return NULL;
+}
+
+/**
+ * lbnl_vip_conf_check() - check a VIP's configuration as a whole
+ * @conf: the configuration, each attribute in its range
+ * @tb: the request's VIP attributes, to name the one at fault
+ * @extack: for the reason
+ *
+ * Return: 0, or -EINVAL with the reason in @extack.
+ */
+int lbnl_vip_conf_check(const struct lbnl_vip_conf *conf, struct nlattr **tb,
+			struct netlink_ext_ack *extack)
+{
+	const struct lbnl_fwd *fwd = lbnl_fwd_get(conf->mode);
+	const struct lbnl_scheduler *sched = lbnl_sched_get(conf->sched);
+
+	if (!fwd) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_VIP_MODE],
+				    "forwarding mode not built into this module");
+		return -EOPNOTSUPP;
+	}
+	if (!sched) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_VIP_SCHED],
+				    "scheduler not built into this module");
+		return -EOPNOTSUPP;
+	}
+	/*
+	 * A bypassed VIP's traffic goes from the router straight to the
+	 * dest, which must then accept packets addressed to the VIP: only
+	 * true of tunnel (DSR) dests, which own the VIP locally.
+	 */
+	if (conf->bypass == LBNL_BYPASS_AUTO && !fwd->bypass) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    tb[LBNL_A_VIP_BYPASS] ?: tb[LBNL_A_VIP_MODE],
+				    "bypass auto needs mode tun: a NAT VIP cannot be bypassed");
+		return -EINVAL;
+	}
+	/*
+	 * Around a bypass, flows move between the router's path and the
+	 * LBs' without their state: only a scheduler that every LB answers
+	 * alike for every packet of a flow can take them back.
+	 */
+	if (conf->bypass == LBNL_BYPASS_AUTO && !sched->deterministic) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    tb[LBNL_A_VIP_BYPASS] ?: tb[LBNL_A_VIP_SCHED],
+				    "bypass auto needs a deterministic scheduler (maglev): flows without state would change dests");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /**
@@ -201,10 +250,14 @@ void lbnl_vip_apply(struct lbnl_net *ln, struct lbnl_vip *vip,
 {
 	lockdep_assert_held(&ln->lock);
 	WRITE_ONCE(vip->mode, conf->mode);
-	WRITE_ONCE(vip->sched, conf->sched);
 	WRITE_ONCE(vip->bypass, conf->bypass);
 	WRITE_ONCE(vip->migrate_after, conf->migrate_after);
 	lbnl_net_bump_gen(ln);
+	if (vip->sched != conf->sched) {
+		/* New flows follow the new scheduler; entries stay. */
+		WRITE_ONCE(vip->sched, conf->sched);
+		lbnl_sched_rebuild(ln, vip);
+	}
 }
 
 /**

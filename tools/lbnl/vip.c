@@ -7,7 +7,7 @@
 
 #define VIP_KEY_ARGS "ADDR:PORT proto {tcp|udp|sctp}"
 #define VIP_OPTION_ARGS "[mode {nat|tun}]\n" \
-			"[sched maglev] [bypass {auto|off}] [migrate-after SEC]"
+			"[sched {maglev|wrr}] [bypass {auto|off}] [migrate-after SEC]"
 
 static int parse_vip_change(enum lbnl_op op, int argc, char **argv,
 			    struct request *req)

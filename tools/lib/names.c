@@ -44,8 +44,9 @@ const struct lbnl_mode_info *lbnl_mode_info(unsigned int mode)
 
 static const struct lbnl_name scheds[] = {
 	{ LBNL_SCHED_MAGLEV, "maglev" },
+	{ LBNL_SCHED_WRR, "wrr" },
 };
-TABLE(lbnl_sched_names, scheds, "{maglev}");
+TABLE(lbnl_sched_names, scheds, "{maglev|wrr}");
 
 static const struct lbnl_name bypasses[] = {
 	{ LBNL_BYPASS_AUTO, "auto" },

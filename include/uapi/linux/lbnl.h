@@ -165,6 +165,7 @@ enum lbnl_fwd_mode {
 /* Scheduler of a VIP (LBNL_A_VIP_SCHED). */
 enum lbnl_sched {
 	LBNL_SCHED_MAGLEV,	/* weighted Maglev consistent hashing */
+	LBNL_SCHED_WRR,		/* weighted round robin (not deterministic) */
 
 	__LBNL_SCHED_MAX
 };
