@@ -10,16 +10,27 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
-/* Fail with @msg, pointing at the missing attribute, unless it is there. */
-#define lbnl_attr_required(extack, nest, tb, type, msg) ({		\
+/*
+ * NL_REQ_ATTR_CHECK() (the missing-attribute pointer) with a message too,
+ * which the core's macro does not set: true if @type is missing from @tb.
+ */
+#define lbnl_req_attr_check(extack, nest, tb, type, msg) ({		\
 	struct netlink_ext_ack *ea__ = (extack);			\
-	bool __present = !!(tb)[type];					\
+	bool missing__ = NL_REQ_ATTR_CHECK(ea__, nest, tb, type);	\
 									\
-	if (!__present) {						\
-		NL_SET_ERR_ATTR_MISS(ea__, nest, type);		\
+	if (missing__)							\
 		NL_SET_ERR_MSG(ea__, msg);				\
-	}								\
-	__present;							\
+	missing__;							\
+})
+
+/* GENL_REQ_ATTR_CHECK() with a message: a top-level attribute. */
+#define lbnl_genl_req_attr_check(info, attr, msg) ({			\
+	struct genl_info *info__ = (info);				\
+	bool missing__ = GENL_REQ_ATTR_CHECK(info__, attr);		\
+									\
+	if (missing__)							\
+		NL_SET_ERR_MSG(info__->extack, msg);			\
+	missing__;							\
 })
 
 /* Policy of an attribute replies carry and requests may not. */
