@@ -115,12 +115,7 @@ static int lbnl_dump_conns(struct sk_buff *skb, struct netlink_callback *cb,
 
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(c)) {
-			if (PTR_ERR(c) == -EAGAIN)
-				continue;
-			break;
-		}
+	while ((c = lbnl_conn_walk_next(&iter))) {
 		if (idx >= *pos) {
 			full = lbnl_fill_conn(skb, cb, vip, c);
 			if (full)

@@ -430,6 +430,7 @@ u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now);
 bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now);
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_conn_kick_gc(struct lbnl_net *ln);
+struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter);
 
 static inline struct lbnl_sctp_conn *lbnl_sctp_conn(struct lbnl_conn *c)
 {

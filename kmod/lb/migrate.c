@@ -325,12 +325,7 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 		return;
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(c)) {
-			if (PTR_ERR(c) == -EAGAIN)
-				continue;
-			break;
-		}
+	while ((c = lbnl_conn_walk_next(&iter))) {
 		if (READ_ONCE(c->dest) != dest || lbnl_migrate_refusal(c) ||
 		    now - c->created < vip->migrate_after)
 			continue;

@@ -65,13 +65,7 @@ static struct lbnl_conn *lbnl_migrate_entry(struct lbnl_vip *vip,
 	vtag = nla_get_u32(tb[LBNL_A_MIGRATE_VTAG]);
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(c)) {
-			if (PTR_ERR(c) == -EAGAIN)
-				continue;
-			c = NULL;
-			break;
-		}
+	while ((c = lbnl_conn_walk_next(&iter))) {
 		if (READ_ONCE(c->flags) & LBNL_CONN_F_BOUND &&
 		    READ_ONCE(lbnl_sctp_conn(c)->my_vtag) == vtag)
 			break;
