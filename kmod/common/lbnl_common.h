@@ -48,4 +48,28 @@ static inline void lbnl_set_err_msg(struct netlink_ext_ack *extack,
 		extack->_msg = msg;
 }
 
+/*
+ * Start an event message of @family for its multicast @group, if anyone
+ * listens in @net: %NULL if nobody does or memory is short.
+ */
+static inline struct sk_buff *lbnl_genl_event_new(const struct genl_family *family,
+						  struct net *net,
+						  unsigned int group, u8 cmd,
+						  void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(family, net, group))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
 #endif /* _LBNL_COMMON_H */

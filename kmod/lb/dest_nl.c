@@ -137,9 +137,7 @@ static int lbnl_dump_dests(struct sk_buff *skb, struct netlink_callback *cb,
 
 	list_for_each_entry(dest, &vip->dests, list) {
 		if (idx >= *pos &&
-		    lbnl_fill(skb, NETLINK_CB(cb->skb).portid,
-			      cb->nlh->nlmsg_seq, NLM_F_MULTI,
-			      LBNL_CMD_DEST_GET, vip, dest, cb)) {
+		    lbnl_dump_obj(skb, cb, LBNL_CMD_DEST_GET, vip, dest)) {
 			*pos = idx;
 			return -EMSGSIZE;
 		}

@@ -29,9 +29,10 @@ void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 }
 
 /**
- * lbnl_dump_msg_put() - start a message of a dump
+ * lbnl_dump_msg_put() - start a message of a dump, flagged
+ * NLM_F_DUMP_INTR if the configuration changed since the dump's last part
  * @skb: the buffer
- * @cb: the dump
+ * @cb: the dump (cb->seq: the generation it is at, see lbnl_nl_dump_vips())
  * @cmd: LBNL_CMD_*
  *
  * Return: the family header, or %NULL if @skb is full.
@@ -39,8 +40,12 @@ void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 void *lbnl_dump_msg_put(struct sk_buff *skb, struct netlink_callback *cb,
 			u8 cmd)
 {
-	return lbnl_msg_put(skb, NETLINK_CB(cb->skb).portid,
-			    cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd);
+	void *hdr = lbnl_msg_put(skb, NETLINK_CB(cb->skb).portid,
+				 cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd);
+
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
 }
 
 /**
@@ -199,32 +204,10 @@ static int lbnl_put_obj(struct sk_buff *skb, const struct lbnl_vip *vip,
 	return 0;
 }
 
-/**
- * lbnl_fill() - one message: a whole VIP, or a dest with its VIP's key, or
- * (both %NULL) no attributes
- * @skb: the buffer
- * @portid: destination
- * @seq: sequence number
- * @flags: netlink flags
- * @cmd: LBNL_CMD_*
- * @vip: the VIP, or %NULL
- * @dest: the dest, or %NULL
- * @cb: the dump in progress, if any
- *
- * Return: 0 or -EMSGSIZE.
- */
-int lbnl_fill(struct sk_buff *skb, u32 portid, u32 seq, int flags, u8 cmd,
-	      const struct lbnl_vip *vip, const struct lbnl_dest *dest,
-	      struct netlink_callback *cb)
+/* Close the message @hdr starts, or (@err) take it back: -EMSGSIZE. */
+static int lbnl_msg_end(struct sk_buff *skb, void *hdr, int err)
 {
-	void *hdr;
-
-	hdr = lbnl_msg_put(skb, portid, seq, flags, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
-	if (lbnl_put_obj(skb, vip, dest)) {
+	if (err) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -233,7 +216,29 @@ int lbnl_fill(struct sk_buff *skb, u32 portid, u32 seq, int flags, u8 cmd,
 }
 
 /**
- * lbnl_reply() - answer a request with a VIP or a dest, as lbnl_fill()
+ * lbnl_dump_obj() - a dump's message: a whole VIP, or a dest with its
+ * VIP's key
+ * @skb: the buffer
+ * @cb: the dump
+ * @cmd: LBNL_CMD_*
+ * @vip: the VIP
+ * @dest: the dest, or %NULL
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int lbnl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+		  const struct lbnl_vip *vip, const struct lbnl_dest *dest)
+{
+	void *hdr = lbnl_dump_msg_put(skb, cb, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	return lbnl_msg_end(skb, hdr, lbnl_put_obj(skb, vip, dest));
+}
+
+/**
+ * lbnl_reply() - answer a request with a whole VIP, or a dest with its
+ * VIP's key
  * @info: the request
  * @cmd: LBNL_CMD_*
  * @vip: the VIP
@@ -245,16 +250,15 @@ int lbnl_reply(struct genl_info *info, u8 cmd, const struct lbnl_vip *vip,
 	       const struct lbnl_dest *dest)
 {
 	struct sk_buff *skb;
-	int err;
+	void *hdr;
 
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
-	err = lbnl_fill(skb, info->snd_portid, info->snd_seq, 0, cmd, vip,
-			dest, NULL);
-	if (err) {
+	hdr = lbnl_msg_put(skb, info->snd_portid, info->snd_seq, 0, cmd);
+	if (!hdr || lbnl_msg_end(skb, hdr, lbnl_put_obj(skb, vip, dest))) {
 		nlmsg_free(skb);
-		return err;
+		return -EMSGSIZE;
 	}
 	return genlmsg_reply(skb, info);
 }
@@ -262,19 +266,8 @@ int lbnl_reply(struct genl_info *info, u8 cmd, const struct lbnl_vip *vip,
 /* Start an event message, if anyone listens; %NULL if not. */
 static struct sk_buff *lbnl_event_new(struct net *net, u8 cmd, void **hdr)
 {
-	struct sk_buff *skb;
-
-	if (!genl_has_listeners(&lbnl_genl_family, net, LBNL_MCGRP_EVENTS_IDX))
-		return NULL;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = lbnl_msg_put(skb, 0, 0, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
+	return lbnl_genl_event_new(&lbnl_genl_family, net,
+				   LBNL_MCGRP_EVENTS_IDX, cmd, hdr);
 }
 
 /* Finish an event message and multicast it. */

@@ -24,7 +24,7 @@ enum lbnl_mcgrp {
  */
 #define LBNL_NL_F_CONN		BIT(0)	/* the conn nest's key (+ VIP nest) */
 #define LBNL_NL_F_VIP_KEY	BIT(1)	/* parse the VIP nest (required) */
-#define LBNL_NL_F_VIP_OPT	BIT(2)	/* or: parse it if present */
+#define LBNL_NL_F_VIP_OPT	BIT(2)	/* or: if present, parse and find it */
 #define LBNL_NL_F_MIGRATION	BIT(3)	/* the migration nest */
 #define LBNL_NL_F_LOCK		BIT(4)	/* take &lbnl_net.lock (post_doit drops) */
 #define LBNL_NL_F_VIP_FIND	BIT(5)	/* find the VIP the key names */
@@ -130,9 +130,8 @@ int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
 		  const struct lbnl_dest *dest, bool full);
 int lbnl_put_migration(struct sk_buff *skb, const struct lbnl_migration *m,
 		       bool full, const char *reason);
-int lbnl_fill(struct sk_buff *skb, u32 portid, u32 seq, int flags, u8 cmd,
-	      const struct lbnl_vip *vip, const struct lbnl_dest *dest,
-	      struct netlink_callback *cb);
+int lbnl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+		  const struct lbnl_vip *vip, const struct lbnl_dest *dest);
 int lbnl_reply(struct genl_info *info, u8 cmd, const struct lbnl_vip *vip,
 	       const struct lbnl_dest *dest);
 

@@ -159,7 +159,6 @@ static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 	hdr = lbnl_dump_msg_put(skb, cb, LBNL_CMD_STATS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	genl_dump_check_consistent(cb, hdr);
 	if (lbnl_put_vip(skb, vip, false))
 		goto cancel;
 	if (dest) {

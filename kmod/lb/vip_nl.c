@@ -134,8 +134,7 @@ int lbnl_nl_vip_get(struct sk_buff *skb, struct genl_info *info)
 static int lbnl_dump_vip(struct sk_buff *skb, struct netlink_callback *cb,
 			 struct lbnl_vip *vip, u32 *pos)
 {
-	return lbnl_fill(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			 NLM_F_MULTI, LBNL_CMD_VIP_GET, vip, NULL, cb);
+	return lbnl_dump_obj(skb, cb, LBNL_CMD_VIP_GET, vip, NULL);
 }
 
 /**

@@ -139,20 +139,8 @@ void *lbnl_srv_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
  */
 struct sk_buff *lbnl_srv_event_new(struct net *net, u8 cmd, void **hdr)
 {
-	struct sk_buff *skb;
-
-	if (!genl_has_listeners(&lbnl_srv_genl_family, net,
-				LBNL_SRV_MCGRP_EVENTS_IDX))
-		return NULL;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = lbnl_srv_msg_put(skb, 0, 0, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
+	return lbnl_genl_event_new(&lbnl_srv_genl_family, net,
+				   LBNL_SRV_MCGRP_EVENTS_IDX, cmd, hdr);
 }
 
 /**
