@@ -91,12 +91,8 @@ static int lbnl_fill_conn(struct sk_buff *skb, struct netlink_callback *cb,
 	hdr = lbnl_dump_msg_put(skb, cb, LBNL_CMD_CONN_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (lbnl_put_vip(skb, vip, false) || lbnl_put_conn(skb, vip, c)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return 0;
+	return lbnl_msg_end(skb, hdr, lbnl_put_vip(skb, vip, false) ?:
+				      lbnl_put_conn(skb, vip, c));
 }
 
 /*

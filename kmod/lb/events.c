@@ -204,8 +204,16 @@ static int lbnl_put_obj(struct sk_buff *skb, const struct lbnl_vip *vip,
 	return 0;
 }
 
-/* Close the message @hdr starts, or (@err) take it back: -EMSGSIZE. */
-static int lbnl_msg_end(struct sk_buff *skb, void *hdr, int err)
+/**
+ * lbnl_msg_end() - close a message, or take it back if its attributes did
+ * not fit
+ * @skb: the buffer
+ * @hdr: the message's family header
+ * @err: what putting its attributes returned
+ *
+ * Return: 0, or -EMSGSIZE if @err.
+ */
+int lbnl_msg_end(struct sk_buff *skb, void *hdr, int err)
 {
 	if (err) {
 		genlmsg_cancel(skb, hdr);
@@ -237,6 +245,49 @@ int lbnl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 }
 
 /**
+ * lbnl_reply_new() - start the reply to a request
+ * @info: the request
+ * @cmd: LBNL_CMD_*
+ * @hdr: the family header, for lbnl_reply_send()
+ *
+ * Return: the message, or ERR_PTR(-ENOMEM) or ERR_PTR(-EMSGSIZE).
+ */
+struct sk_buff *lbnl_reply_new(struct genl_info *info, u8 cmd, void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+
+	if (!skb)
+		return ERR_PTR(-ENOMEM);
+	*hdr = lbnl_msg_put(skb, info->snd_portid, info->snd_seq, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	return skb;
+}
+
+/**
+ * lbnl_reply_send() - send the reply, or drop it if its attributes did not
+ * fit
+ * @info: the request
+ * @skb: from lbnl_reply_new()
+ * @hdr: from lbnl_reply_new()
+ * @err: what putting the attributes returned
+ *
+ * Return: 0 or a negative errno (-EMSGSIZE if @err).
+ */
+int lbnl_reply_send(struct genl_info *info, struct sk_buff *skb, void *hdr,
+		    int err)
+{
+	if (err) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+/**
  * lbnl_reply() - answer a request with a whole VIP, or a dest with its
  * VIP's key
  * @info: the request
@@ -252,15 +303,10 @@ int lbnl_reply(struct genl_info *info, u8 cmd, const struct lbnl_vip *vip,
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	hdr = lbnl_msg_put(skb, info->snd_portid, info->snd_seq, 0, cmd);
-	if (!hdr || lbnl_msg_end(skb, hdr, lbnl_put_obj(skb, vip, dest))) {
-		nlmsg_free(skb);
-		return -EMSGSIZE;
-	}
-	return genlmsg_reply(skb, info);
+	skb = lbnl_reply_new(info, cmd, &hdr);
+	if (IS_ERR(skb))
+		return PTR_ERR(skb);
+	return lbnl_reply_send(info, skb, hdr, lbnl_put_obj(skb, vip, dest));
 }
 
 /* Start an event message, if anyone listens; %NULL if not. */

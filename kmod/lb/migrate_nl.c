@@ -81,17 +81,11 @@ static int lbnl_migrate_reply(struct genl_info *info,
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	hdr = lbnl_msg_put(skb, info->snd_portid, info->snd_seq, 0,
-			   LBNL_CMD_MIGRATE_START);
-	if (!hdr || lbnl_put_migration(skb, m, true, NULL)) {
-		nlmsg_free(skb);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
+	skb = lbnl_reply_new(info, LBNL_CMD_MIGRATE_START, &hdr);
+	if (IS_ERR(skb))
+		return PTR_ERR(skb);
+	return lbnl_reply_send(info, skb, hdr,
+			       lbnl_put_migration(skb, m, true, NULL));
 }
 
 static struct lbnl_dest *lbnl_migrate_target(struct lbnl_net *ln,
@@ -269,13 +263,9 @@ int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		}
 		hdr = lbnl_dump_msg_put(skb, cb, LBNL_CMD_MIGRATE_GET);
-		if (!hdr)
+		if (!hdr || lbnl_msg_end(skb, hdr,
+					 lbnl_put_migration(skb, m, true, NULL)))
 			break;
-		if (lbnl_put_migration(skb, m, true, NULL)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
 		idx++;
 	}
 	mutex_unlock(&ln->lock);

@@ -130,6 +130,10 @@ int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
 		  const struct lbnl_dest *dest, bool full);
 int lbnl_put_migration(struct sk_buff *skb, const struct lbnl_migration *m,
 		       bool full, const char *reason);
+int lbnl_msg_end(struct sk_buff *skb, void *hdr, int err);
+struct sk_buff *lbnl_reply_new(struct genl_info *info, u8 cmd, void **hdr);
+int lbnl_reply_send(struct genl_info *info, struct sk_buff *skb, void *hdr,
+		    int err);
 int lbnl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 		  const struct lbnl_vip *vip, const struct lbnl_dest *dest);
 int lbnl_reply(struct genl_info *info, u8 cmd, const struct lbnl_vip *vip,

@@ -135,18 +135,13 @@ int lbnl_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 
 	lbnl_sum_net(ln, &sum);
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = lbnl_msg_put(msg, info->snd_portid, info->snd_seq, 0,
-			   LBNL_CMD_STATS_GET);
-	if (!hdr ||
-	    lbnl_put_stats(msg, &sum, atomic_read(&ln->conn_count), true)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	msg = lbnl_reply_new(info, LBNL_CMD_STATS_GET, &hdr);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	return lbnl_reply_send(info, msg, hdr,
+			       lbnl_put_stats(msg, &sum,
+					      atomic_read(&ln->conn_count),
+					      true));
 }
 
 static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
@@ -154,32 +149,23 @@ static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct lbnl_dest *dest)
 {
 	struct lbnl_counters sum;
+	u64 active;
 	void *hdr;
 
 	hdr = lbnl_dump_msg_put(skb, cb, LBNL_CMD_STATS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (lbnl_put_vip(skb, vip, false))
-		goto cancel;
 	if (dest) {
-		if (lbnl_put_dest(skb, LBNL_A_DEST, vip, dest, false))
-			goto cancel;
 		lbnl_sum_obj(dest->stats, &sum);
-		if (lbnl_put_stats(skb, &sum, refcount_read(&dest->refcnt) - 1,
-				   false))
-			goto cancel;
+		active = refcount_read(&dest->refcnt) - 1;
 	} else {
 		lbnl_sum_obj(vip->stats, &sum);
-		if (lbnl_put_stats(skb, &sum, atomic_read(&vip->conn_count),
-				   false))
-			goto cancel;
+		active = atomic_read(&vip->conn_count);
 	}
-	genlmsg_end(skb, hdr);
-	return 0;
-
-cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	return lbnl_msg_end(skb, hdr, lbnl_put_vip(skb, vip, false) ?:
+				      (dest ? lbnl_put_dest(skb, LBNL_A_DEST,
+							    vip, dest, false) : 0) ?:
+				      lbnl_put_stats(skb, &sum, active, false));
 }
 
 /*
