@@ -49,6 +49,21 @@ static inline void lbnl_set_err_msg(struct netlink_ext_ack *extack,
 }
 
 /*
+ * Close @nest, or (@err: one of its attributes did not fit) take it back:
+ * return 0, or -EMSGSIZE.
+ */
+static inline int lbnl_nest_end(struct sk_buff *skb, struct nlattr *nest,
+				int err)
+{
+	if (err) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
  * Start an event message of @family for its multicast @group, if anyone
  * listens in @net: %NULL if nobody does or memory is short.
  */

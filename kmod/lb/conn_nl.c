@@ -31,6 +31,19 @@ const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1] = {
 	[LBNL_A_CONN_PEER_VTAG] = LBNL_READ_ONLY,
 };
 
+/* An SCTP entry's verification tags, those known. */
+static int lbnl_put_conn_vtags(struct sk_buff *skb, struct lbnl_conn *c)
+{
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+
+	return (READ_ONCE(c->flags) & LBNL_CONN_F_BOUND &&
+		nla_put_u32(skb, LBNL_A_CONN_MY_VTAG,
+			    READ_ONCE(sc->my_vtag))) ||
+	       (READ_ONCE(sc->peer_vtag) &&
+		nla_put_u32(skb, LBNL_A_CONN_PEER_VTAG,
+			    READ_ONCE(sc->peer_vtag)));
+}
+
 static int lbnl_put_conn(struct sk_buff *skb, const struct lbnl_vip *vip,
 			 struct lbnl_conn *c)
 {
@@ -42,45 +55,31 @@ static int lbnl_put_conn(struct sk_buff *skb, const struct lbnl_vip *vip,
 	nest = nla_nest_start(skb, LBNL_A_CONN);
 	if (!nest)
 		return -EMSGSIZE;
-	if (lbnl_put_addr(skb, LBNL_A_CONN_PEER_ADDR, &c->peer, vip->family) ||
-	    nla_put_u16(skb, LBNL_A_CONN_PEER_PORT, ntohs(c->pport)) ||
-	    lbnl_put_addr(skb, LBNL_A_CONN_DEST_ADDR, &c->dest->addr,
-			  vip->family) ||
-	    nla_put_u16(skb, LBNL_A_CONN_DEST_PORT, ntohs(c->dest->port)) ||
-	    nla_put_u8(skb, LBNL_A_CONN_STATE, READ_ONCE(c->state)) ||
-	    nla_put_u32(skb, LBNL_A_CONN_FLAGS,
-			(READ_ONCE(c->flags) & LBNL_CONN_F_UAPI) |
-			(READ_ONCE(c->dest->dead) ? LBNL_CONN_F_DEST_GONE : 0)) ||
-	    nla_put_u64_64bit(skb, LBNL_A_CONN_AGE_MS, age * MSEC_PER_SEC,
-			      LBNL_A_CONN_PAD) ||
-	    nla_put_u64_64bit(skb, LBNL_A_CONN_IDLE_MS, jiffies_to_msecs(idle),
-			      LBNL_A_CONN_PAD) ||
-	    nla_put_u64_64bit(skb, LBNL_A_CONN_EXPIRES_MS,
-			      idle < timeout ?
-			      jiffies_to_msecs(timeout - idle) : 0,
-			      LBNL_A_CONN_PAD) ||
-	    nla_put_u64_64bit(skb, LBNL_A_CONN_PACKETS, READ_ONCE(c->packets),
-			      LBNL_A_CONN_PAD) ||
-	    nla_put_u64_64bit(skb, LBNL_A_CONN_BYTES, READ_ONCE(c->bytes),
-			      LBNL_A_CONN_PAD))
-		goto cancel;
-	if (vip->proto == IPPROTO_SCTP) {
-		struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
-
-		if ((READ_ONCE(c->flags) & LBNL_CONN_F_BOUND &&
-		     nla_put_u32(skb, LBNL_A_CONN_MY_VTAG,
-				 READ_ONCE(sc->my_vtag))) ||
-		    (READ_ONCE(sc->peer_vtag) &&
-		     nla_put_u32(skb, LBNL_A_CONN_PEER_VTAG,
-				 READ_ONCE(sc->peer_vtag))))
-			goto cancel;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	return lbnl_nest_end(skb, nest,
+		lbnl_put_addr(skb, LBNL_A_CONN_PEER_ADDR, &c->peer,
+			      vip->family) ||
+		nla_put_u16(skb, LBNL_A_CONN_PEER_PORT, ntohs(c->pport)) ||
+		lbnl_put_addr(skb, LBNL_A_CONN_DEST_ADDR, &c->dest->addr,
+			      vip->family) ||
+		nla_put_u16(skb, LBNL_A_CONN_DEST_PORT, ntohs(c->dest->port)) ||
+		nla_put_u8(skb, LBNL_A_CONN_STATE, READ_ONCE(c->state)) ||
+		nla_put_u32(skb, LBNL_A_CONN_FLAGS,
+			    (READ_ONCE(c->flags) & LBNL_CONN_F_UAPI) |
+			    (READ_ONCE(c->dest->dead) ?
+			     LBNL_CONN_F_DEST_GONE : 0)) ||
+		nla_put_u64_64bit(skb, LBNL_A_CONN_AGE_MS, age * MSEC_PER_SEC,
+				  LBNL_A_CONN_PAD) ||
+		nla_put_u64_64bit(skb, LBNL_A_CONN_IDLE_MS,
+				  jiffies_to_msecs(idle), LBNL_A_CONN_PAD) ||
+		nla_put_u64_64bit(skb, LBNL_A_CONN_EXPIRES_MS,
+				  idle < timeout ?
+				  jiffies_to_msecs(timeout - idle) : 0,
+				  LBNL_A_CONN_PAD) ||
+		nla_put_u64_64bit(skb, LBNL_A_CONN_PACKETS,
+				  READ_ONCE(c->packets), LBNL_A_CONN_PAD) ||
+		nla_put_u64_64bit(skb, LBNL_A_CONN_BYTES, READ_ONCE(c->bytes),
+				  LBNL_A_CONN_PAD) ||
+		(vip->proto == IPPROTO_SCTP && lbnl_put_conn_vtags(skb, c)));
 }
 
 static int lbnl_fill_conn(struct sk_buff *skb, struct netlink_callback *cb,

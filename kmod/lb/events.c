@@ -96,25 +96,19 @@ int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full)
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (lbnl_put_addr(skb, LBNL_A_VIP_ADDR, &vip->addr, vip->family) ||
-	    nla_put_u16(skb, LBNL_A_VIP_PORT, ntohs(vip->port)) ||
-	    nla_put_u8(skb, LBNL_A_VIP_PROTO, vip->proto))
-		goto cancel;
-	if (full &&
-	    (nla_put_u8(skb, LBNL_A_VIP_MODE, vip->mode) ||
-	     nla_put_u8(skb, LBNL_A_VIP_SCHED, vip->sched) ||
-	     nla_put_u8(skb, LBNL_A_VIP_BYPASS, vip->bypass) ||
-	     nla_put_u32(skb, LBNL_A_VIP_MIGRATE_AFTER, vip->migrate_after) ||
-	     nla_put_u32(skb, LBNL_A_VIP_FLAGS, vip->flags) ||
-	     nla_put_u32(skb, LBNL_A_VIP_DEST_COUNT, vip->dest_count) ||
-	     lbnl_put_bypass(skb, vip)))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	return lbnl_nest_end(skb, nest,
+		lbnl_put_addr(skb, LBNL_A_VIP_ADDR, &vip->addr, vip->family) ||
+		nla_put_u16(skb, LBNL_A_VIP_PORT, ntohs(vip->port)) ||
+		nla_put_u8(skb, LBNL_A_VIP_PROTO, vip->proto) ||
+		(full &&
+		 (nla_put_u8(skb, LBNL_A_VIP_MODE, vip->mode) ||
+		  nla_put_u8(skb, LBNL_A_VIP_SCHED, vip->sched) ||
+		  nla_put_u8(skb, LBNL_A_VIP_BYPASS, vip->bypass) ||
+		  nla_put_u32(skb, LBNL_A_VIP_MIGRATE_AFTER,
+			      vip->migrate_after) ||
+		  nla_put_u32(skb, LBNL_A_VIP_FLAGS, vip->flags) ||
+		  nla_put_u32(skb, LBNL_A_VIP_DEST_COUNT, vip->dest_count) ||
+		  lbnl_put_bypass(skb, vip))));
 }
 
 /**
@@ -134,16 +128,12 @@ int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (lbnl_put_addr(skb, LBNL_A_DEST_ADDR, &dest->addr, vip->family) ||
-	    nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)) ||
-	    (full &&
-	     (nla_put_u32(skb, LBNL_A_DEST_WEIGHT, dest->weight) ||
-	      nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state)))) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return lbnl_nest_end(skb, nest,
+		lbnl_put_addr(skb, LBNL_A_DEST_ADDR, &dest->addr, vip->family) ||
+		nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)) ||
+		(full &&
+		 (nla_put_u32(skb, LBNL_A_DEST_WEIGHT, dest->weight) ||
+		  nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state))));
 }
 
 /**
@@ -166,32 +156,28 @@ int lbnl_put_migration(struct sk_buff *skb, const struct lbnl_migration *m,
 	nest = nla_nest_start(skb, LBNL_A_MIGRATE);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, LBNL_A_MIGRATE_ID, m->id) ||
-	    lbnl_put_addr(skb, LBNL_A_MIGRATE_PEER_ADDR, &m->peer,
-			  m->vip->family) ||
-	    nla_put_u16(skb, LBNL_A_MIGRATE_PEER_PORT, ntohs(m->pport)) ||
-	    lbnl_put_dest(skb, LBNL_A_MIGRATE_SOURCE, m->vip, m->source,
-			  false) ||
-	    lbnl_put_dest(skb, LBNL_A_MIGRATE_TARGET, m->vip, m->target,
-			  false) ||
-	    (reason && nla_put_string(skb, LBNL_A_MIGRATE_REASON, reason)))
-		goto cancel;
-	if ((full && nla_put_u32(skb, LBNL_A_MIGRATE_VTAG, m->vtag)) ||
-	    (!m->closed &&
-	     nla_put_u8(skb, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING)) ||
-	    nla_put_u32(skb, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms) ||
-	    nla_put_u64_64bit(skb, LBNL_A_MIGRATE_AGE_MS, age,
-			      LBNL_A_MIGRATE_PAD) ||
-	    nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED,
-			skb_queue_len(&m->queue)) ||
-	    nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED_MAX, m->buffered_max))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	return lbnl_nest_end(skb, nest,
+		nla_put_u32(skb, LBNL_A_MIGRATE_ID, m->id) ||
+		lbnl_put_addr(skb, LBNL_A_MIGRATE_PEER_ADDR, &m->peer,
+			      m->vip->family) ||
+		nla_put_u16(skb, LBNL_A_MIGRATE_PEER_PORT, ntohs(m->pport)) ||
+		lbnl_put_dest(skb, LBNL_A_MIGRATE_SOURCE, m->vip, m->source,
+			      false) ||
+		lbnl_put_dest(skb, LBNL_A_MIGRATE_TARGET, m->vip, m->target,
+			      false) ||
+		(reason &&
+		 nla_put_string(skb, LBNL_A_MIGRATE_REASON, reason)) ||
+		(full && nla_put_u32(skb, LBNL_A_MIGRATE_VTAG, m->vtag)) ||
+		(!m->closed &&
+		 nla_put_u8(skb, LBNL_A_MIGRATE_STATE,
+			    LBNL_MIGRATE_BUFFERING)) ||
+		nla_put_u32(skb, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms) ||
+		nla_put_u64_64bit(skb, LBNL_A_MIGRATE_AGE_MS, age,
+				  LBNL_A_MIGRATE_PAD) ||
+		nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED,
+			    skb_queue_len(&m->queue)) ||
+		nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED_MAX,
+			    m->buffered_max));
 }
 
 /* A whole VIP, or a dest with its VIP's key, or (both %NULL) nothing. */

@@ -80,44 +80,42 @@ static int lbnl_put_u64(struct sk_buff *skb, int type, u64 v)
 	return nla_put_u64_64bit(skb, type, v, LBNL_A_STATS_PAD);
 }
 
+/* The drop counters by reason (LBNL_A_STATS_DROPS), then their total. */
+static int lbnl_put_drops(struct sk_buff *skb, const struct lbnl_counters *c)
+{
+	struct nlattr *nest;
+	u64 total = 0;
+	int i, err = 0;
+
+	nest = nla_nest_start(skb, LBNL_A_STATS_DROPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < __LBNL_DROP_MAX && !err; i++) {
+		total += c->drops[i];
+		err = nla_put_u64_64bit(skb, i, c->drops[i], 0);
+	}
+	return lbnl_nest_end(skb, nest, err) ?:
+	       lbnl_put_u64(skb, LBNL_A_STATS_DROPPED, total);
+}
+
 /* The LBNL_A_STATS nest; @drops only for the global counters. */
 static int lbnl_put_stats(struct sk_buff *skb, const struct lbnl_counters *c,
 			  u64 active, bool drops)
 {
-	struct nlattr *nest, *dnest;
-	u64 total = 0;
-	int i;
+	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, LBNL_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (lbnl_put_u64(skb, LBNL_A_STATS_PACKETS_IN, c->packets_in) ||
-	    lbnl_put_u64(skb, LBNL_A_STATS_BYTES_IN, c->bytes_in) ||
-	    lbnl_put_u64(skb, LBNL_A_STATS_PACKETS_OUT, c->packets_out) ||
-	    lbnl_put_u64(skb, LBNL_A_STATS_BYTES_OUT, c->bytes_out) ||
-	    lbnl_put_u64(skb, LBNL_A_STATS_CONNS, c->conns) ||
-	    lbnl_put_u64(skb, LBNL_A_STATS_PICKED_UP, c->picked_up) ||
-	    lbnl_put_u64(skb, LBNL_A_STATS_ACTIVE_CONNS, active))
-		goto cancel;
-	if (drops) {
-		dnest = nla_nest_start(skb, LBNL_A_STATS_DROPS);
-		if (!dnest)
-			goto cancel;
-		for (i = 1; i < __LBNL_DROP_MAX; i++) {
-			total += c->drops[i];
-			if (nla_put_u64_64bit(skb, i, c->drops[i], 0))
-				goto cancel;
-		}
-		nla_nest_end(skb, dnest);
-		if (lbnl_put_u64(skb, LBNL_A_STATS_DROPPED, total))
-			goto cancel;
-	}
-	nla_nest_end(skb, nest);
-	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	return lbnl_nest_end(skb, nest,
+		lbnl_put_u64(skb, LBNL_A_STATS_PACKETS_IN, c->packets_in) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_BYTES_IN, c->bytes_in) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_PACKETS_OUT, c->packets_out) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_BYTES_OUT, c->bytes_out) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_CONNS, c->conns) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_PICKED_UP, c->picked_up) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_ACTIVE_CONNS, active) ||
+		(drops && lbnl_put_drops(skb, c)));
 }
 
 /**
