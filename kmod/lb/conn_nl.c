@@ -193,7 +193,7 @@ int lbnl_nl_conn_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (req->family != vip->family) {
 		NL_SET_ERR_MSG_ATTR(info->extack, req->ctb[LBNL_A_CONN_PEER_ADDR],
-				    "peer address family differs from the VIP's");
+				    "peer address family must match the VIP's");
 		return -EINVAL;
 	}
 	rcu_read_lock();
