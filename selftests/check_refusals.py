@@ -9,7 +9,8 @@ the table, and every message of a row that the modules return ("lbnl",
 
 Where messages come from in kmod/**/*.c and kmod/**/*.h:
   NL_SET_ERR_MSG*(extack, [attr,] "msg")      (_MOD: "<module>: msg")
-  lbnl_attr_required(extack, nest, tb, type, "msg")
+  lbnl_req_attr_check(extack, nest, tb, type, "msg")
+  lbnl_genl_req_attr_check(info, type, "msg")
   lbnl_set_err_msg(extack, "msg"), or a static string chosen at run time:
     *reason = "msg", try->reason = "msg", return "msg" (the reason
     functions), { TYPE, "msg" } tables (required[] in assoc_nl.c)
@@ -28,8 +29,9 @@ import re
 import sys
 
 # Non-literal arguments of lbnl_set_err_msg() whose literals the patterns
-# below find: reasons assigned or returned, the required[] table's .msg.
-KNOWN_CARRIERS = {"reason", "why", "required[i].msg"}
+# below find: reasons assigned or returned, the required[] table's .msg,
+# a dump's kept refusal (ctx->msg: an extack message of the filter's parse).
+KNOWN_CARRIERS = {"reason", "why", "required[i].msg", "ctx->msg"}
 
 FAMILIES = {"lbnl", "lbnl_srv", "both", "core"}
 MODNAME = {"lb": "lbnl", "srv": "lbnl_srv"}
@@ -133,6 +135,8 @@ def code_messages(top):
 
             # calls taking the message as an argument
             for m in re.finditer(r'\b(NL_SET_ERR_MSG\w*|lbnl_attr_required|'
+                                 r'lbnl_req_attr_check|'
+                                 r'lbnl_genl_req_attr_check|'
                                  r'lbnl_set_err_msg)\s*\(', text):
                 name_ = m.group(1)
                 args = balanced(text, m.end() - 1)

@@ -518,6 +518,25 @@ bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now)
 	return lbnl_conn_idle(c, now) > lbnl_conn_timeout(c);
 }
 
+/**
+ * lbnl_conn_walk_next() - the next entry of a walk of &lbnl_vip.conns
+ * @iter: the walk, started
+ *
+ * A resize under the walk (-EAGAIN) is walked past: entries may then be
+ * seen twice or missed, as in any rhashtable walk.
+ *
+ * Return: the entry, or %NULL at the end (or if the walk fails).
+ */
+struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter)
+{
+	struct lbnl_conn *c;
+
+	do {
+		c = rhashtable_walk_next(iter);
+	} while (IS_ERR(c) && PTR_ERR(c) == -EAGAIN);
+	return IS_ERR(c) ? NULL : c;
+}
+
 /*
  * Walk one VIP's entries, unlinking those @match selects. Process context,
  * &lbnl_net.lock held (the VIP stays); the walk drops RCU now and then.
@@ -532,12 +551,7 @@ static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
 
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(c)) {
-			if (PTR_ERR(c) == -EAGAIN)
-				continue;
-			break;
-		}
+	while ((c = lbnl_conn_walk_next(&iter))) {
 		if (all || lbnl_conn_expired(c, now))
 			lbnl_conn_unlink(ln, vip, c);
 		if (++n % 1024 == 0) {

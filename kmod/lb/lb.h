@@ -7,17 +7,18 @@
 #define _LBNL_LB_H
 
 #include <linux/atomic.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/rculist.h>
 #include <linux/refcount.h>
+#include <linux/skbuff.h>
 #include <linux/rhashtable.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
-#include <net/genetlink.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/lbnl.h>
 
@@ -200,6 +201,46 @@ struct lbnl_sctp_conn {
 	struct lbnl_conn conn;
 };
 
+/**
+ * struct lbnl_migration - an open migration
+ * @list: entry in &lbnl_net.migrations
+ * @rcu: deferred free
+ * @lock: protects @queue, @closed, @overflow, @buffered_max
+ * @queue: copies of the peer's DATA packets, in arrival order
+ * @vip: the association's VIP
+ * @source: the dest it leaves (referenced)
+ * @target: the dest it goes to (referenced)
+ * @peer: the peer's address (the entry's key, with @pport)
+ * @pport: the peer's port, network order
+ * @vtag: the dest's verification tag, as when it opened
+ * @id: number of the migration in its namespace
+ * @started: ktime of the start
+ * @deadline: jiffies
+ * @timeout_ms: the deadline, from @started
+ * @buffered_max: most copies held at once
+ * @closed: committed or aborted: copy nothing more
+ * @overflow: a copy did not fit: abort
+ */
+struct lbnl_migration {
+	struct list_head list;
+	struct rcu_head rcu;
+	spinlock_t lock;	/* the queue and flags, against the packet path */
+	struct sk_buff_head queue;
+	struct lbnl_vip *vip;
+	struct lbnl_dest *source;
+	struct lbnl_dest *target;
+	union nf_inet_addr peer;
+	__be16 pport;
+	u32 vtag;
+	u32 id;
+	ktime_t started;
+	unsigned long deadline;
+	unsigned int timeout_ms;
+	unsigned int buffered_max;
+	bool closed;
+	bool overflow;
+};
+
 /* A parsed packet of a VIP, or of a reply to one. */
 struct lbnl_pkt {
 	const struct lbnl_proto *pp;	/* its protocol's ops */
@@ -379,6 +420,7 @@ u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now);
 bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now);
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_conn_kick_gc(struct lbnl_net *ln);
+struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter);
 
 static inline struct lbnl_sctp_conn *lbnl_sctp_conn(struct lbnl_conn *c)
 {
@@ -400,40 +442,33 @@ void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,
 void lbnl_stats_conn(struct lbnl_net *ln, struct lbnl_vip *vip,
 		     struct lbnl_dest *dest, bool picked_up);
 
-/* conn_nl.c */
-extern const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1];
-int lbnl_nl_conn_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int lbnl_nl_conn_del(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_conn_flush(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_stats_get(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb);
-
-/* netlink.c */
-extern struct genl_family lbnl_genl_family;
-int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
-		   struct lbnl_vip_key *key, struct netlink_ext_ack *extack);
-int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
-		      u8 *family);
-int lbnl_put_addr(struct sk_buff *skb, int type,
-		  const union nf_inet_addr *addr, u8 family);
-int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full);
-
-extern const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1];
-extern const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1];
-int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
-		  const struct lbnl_dest *dest, bool full);
-int lbnl_genl_init(void);
-void lbnl_genl_exit(void);
-void *lbnl_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
-		   u8 cmd);
-struct sk_buff *lbnl_event_new(struct net *net, u8 cmd, void **hdr);
-void lbnl_event_send(struct net *net, struct sk_buff *skb, void *hdr);
+/* events.c: what the objects announce (the only netlink they call) */
 void lbnl_notify(struct net *net, u8 cmd, const struct lbnl_vip *vip,
 		 const struct lbnl_dest *dest);
+void lbnl_notify_migration(struct lbnl_net *ln, u8 cmd,
+			   const struct lbnl_migration *m, const char *reason);
+
+/* family.c */
+int lbnl_genl_init(void);
+void lbnl_genl_exit(void);
 
 /* migrate.c */
-extern const struct nla_policy lbnl_migrate_cmd_policy[LBNL_A_MIGRATE + 1];
 void lbnl_migrate_net_init(struct lbnl_net *ln);
+unsigned int lbnl_migrate_timeout(struct lbnl_net *ln);
+struct lbnl_migration *lbnl_migrate_find(struct lbnl_net *ln,
+					 const struct lbnl_vip *vip,
+					 const union nf_inet_addr *peer,
+					 __be16 pport);
+struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
+					 struct lbnl_vip *vip,
+					 struct lbnl_conn *c,
+					 struct lbnl_dest *target,
+					 unsigned int timeout_ms);
+void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
+			bool commit, const char *reason);
+const char *lbnl_migrate_refusal(struct lbnl_conn *c);
+struct lbnl_dest *lbnl_migrate_pick(struct lbnl_vip *vip, struct lbnl_conn *c,
+				    const struct lbnl_dest *from);
 int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
 		      struct sk_buff *skb, const struct lbnl_pkt *pkt);
 void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
@@ -441,10 +476,6 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 void lbnl_migrate_gc(struct lbnl_net *ln);
 void lbnl_migrate_dest_gone(struct lbnl_net *ln, struct lbnl_dest *dest);
 void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip);
-int lbnl_nl_migrate_start(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_migrate_commit(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_migrate_abort(struct sk_buff *skb, struct genl_info *info);
-int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* bypass.c */
 void lbnl_bypass_update(struct lbnl_net *ln, struct lbnl_vip *vip);

@@ -42,8 +42,6 @@
 #include <linux/skbuff.h>
 #include <linux/sctp.h>
 #include <linux/slab.h>
-#include <net/genetlink.h>
-#include <net/sock.h>
 
 #include "lb.h"
 
@@ -62,76 +60,6 @@ static unsigned int lbnl_migrate_timeout_ms __read_mostly = 5000;
 module_param_named(migrate_timeout_ms, lbnl_migrate_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(migrate_timeout_ms,
 		 "Deadline of a migration, ms, unless the request sets one (5000)");
-
-/**
- * struct lbnl_migration - an open migration
- * @list: entry in &lbnl_net.migrations
- * @rcu: deferred free
- * @lock: protects @queue, @closed, @overflow, @buffered_max
- * @queue: copies of the peer's DATA packets, in arrival order
- * @vip: the association's VIP
- * @source: the dest it leaves (referenced)
- * @target: the dest it goes to (referenced)
- * @peer: the peer's address (the entry's key, with @pport)
- * @pport: the peer's port, network order
- * @vtag: the dest's verification tag, as when it opened
- * @id: number of the migration in its namespace
- * @started: ktime of the start
- * @deadline: jiffies
- * @timeout_ms: the deadline, from @started
- * @buffered_max: most copies held at once
- * @closed: committed or aborted: copy nothing more
- * @overflow: a copy did not fit: abort
- */
-struct lbnl_migration {
-	struct list_head list;
-	struct rcu_head rcu;
-	spinlock_t lock;	/* the queue and flags, against the packet path */
-	struct sk_buff_head queue;
-	struct lbnl_vip *vip;
-	struct lbnl_dest *source;
-	struct lbnl_dest *target;
-	union nf_inet_addr peer;
-	__be16 pport;
-	u32 vtag;
-	u32 id;
-	ktime_t started;
-	unsigned long deadline;
-	unsigned int timeout_ms;
-	unsigned int buffered_max;
-	bool closed;
-	bool overflow;
-};
-
-static struct netlink_range_validation lbnl_migrate_timeout_range = {
-	.min = 10,
-	.max = 600000,
-};
-
-static const struct nla_policy lbnl_migrate_policy[LBNL_A_MIGRATE_MAX + 1] = {
-	[LBNL_A_MIGRATE_ID] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_VTAG] = { .type = NLA_U32 },
-	[LBNL_A_MIGRATE_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
-						      sizeof(struct in_addr),
-						      sizeof(struct in6_addr)),
-	[LBNL_A_MIGRATE_PEER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
-	[LBNL_A_MIGRATE_SOURCE] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_TARGET] = NLA_POLICY_NESTED(lbnl_dest_policy),
-	[LBNL_A_MIGRATE_TIMEOUT_MS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &lbnl_migrate_timeout_range),
-	[LBNL_A_MIGRATE_STATE] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_AGE_MS] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_BUFFERED] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_BUFFERED_MAX] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_REASON] = LBNL_READ_ONLY,
-	[LBNL_A_MIGRATE_PAD] = { .type = NLA_REJECT },
-};
-
-/* Migration commands: a VIP nest and a migration nest. */
-const struct nla_policy lbnl_migrate_cmd_policy[LBNL_A_MIGRATE + 1] = {
-	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
-	[LBNL_A_MIGRATE] = NLA_POLICY_NESTED(lbnl_migrate_policy),
-};
 
 /* ---- packet path --------------------------------------------------------- */
 
@@ -184,12 +112,33 @@ out:
 	return reason;
 }
 
+/**
+ * lbnl_migrate_timeout() - the deadline of a migration whose request sets
+ * none
+ * @ln: the namespace's state
+ *
+ * Return: ms.
+ */
+unsigned int lbnl_migrate_timeout(struct lbnl_net *ln)
+{
+	return READ_ONCE(lbnl_migrate_timeout_ms);
+}
+
 /* ---- sessions ------------------------------------------------------------ */
 
-static struct lbnl_migration *lbnl_migrate_find(struct lbnl_net *ln,
-						const struct lbnl_vip *vip,
-						const union nf_inet_addr *peer,
-						__be16 pport)
+/**
+ * lbnl_migrate_find() - the open migration of an association
+ * @ln: the namespace's state, locked
+ * @vip: the association's VIP
+ * @peer: the peer's address
+ * @pport: the peer's port, network order
+ *
+ * Return: the migration, or %NULL.
+ */
+struct lbnl_migration *lbnl_migrate_find(struct lbnl_net *ln,
+					 const struct lbnl_vip *vip,
+					 const union nf_inet_addr *peer,
+					 __be16 pport)
 {
 	struct lbnl_migration *m;
 
@@ -208,65 +157,6 @@ static struct lbnl_conn *lbnl_migrate_conn(struct lbnl_migration *m)
 	if (c && rcu_access_pointer(lbnl_sctp_conn(c)->mig) == m)
 		return c;
 	return NULL;
-}
-
-/* @m's VIP key and its LBNL_A_MIGRATE nest; @full: with the vtag. */
-static int lbnl_put_migration(struct sk_buff *skb,
-			      const struct lbnl_migration *m, bool full,
-			      const char *reason)
-{
-	u64 age = ktime_ms_delta(ktime_get(), m->started);
-	struct nlattr *nest;
-
-	if (lbnl_put_vip(skb, m->vip, false))
-		return -EMSGSIZE;
-	nest = nla_nest_start(skb, LBNL_A_MIGRATE);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, LBNL_A_MIGRATE_ID, m->id) ||
-	    lbnl_put_addr(skb, LBNL_A_MIGRATE_PEER_ADDR, &m->peer,
-			  m->vip->family) ||
-	    nla_put_u16(skb, LBNL_A_MIGRATE_PEER_PORT, ntohs(m->pport)) ||
-	    lbnl_put_dest(skb, LBNL_A_MIGRATE_SOURCE, m->vip, m->source,
-			  false) ||
-	    lbnl_put_dest(skb, LBNL_A_MIGRATE_TARGET, m->vip, m->target,
-			  false) ||
-	    (reason && nla_put_string(skb, LBNL_A_MIGRATE_REASON, reason)))
-		goto cancel;
-	/* Events go to anyone: no vtag there (see the uapi). */
-	if ((full && nla_put_u32(skb, LBNL_A_MIGRATE_VTAG, m->vtag)) ||
-	    (!m->closed &&
-	     nla_put_u8(skb, LBNL_A_MIGRATE_STATE, LBNL_MIGRATE_BUFFERING)) ||
-	    nla_put_u32(skb, LBNL_A_MIGRATE_TIMEOUT_MS, m->timeout_ms) ||
-	    nla_put_u64_64bit(skb, LBNL_A_MIGRATE_AGE_MS, age,
-			      LBNL_A_MIGRATE_PAD) ||
-	    nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED,
-			skb_queue_len(&m->queue)) ||
-	    nla_put_u32(skb, LBNL_A_MIGRATE_BUFFERED_MAX, m->buffered_max))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	return 0;
-
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
-}
-
-static void lbnl_migrate_notify(struct lbnl_net *ln, u8 cmd,
-				const struct lbnl_migration *m,
-				const char *reason)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = lbnl_event_new(ln->net, cmd, &hdr);
-	if (!skb)
-		return;
-	if (lbnl_put_migration(skb, m, false, reason)) {
-		nlmsg_free(skb);
-		return;
-	}
-	lbnl_event_send(ln->net, skb, hdr);
 }
 
 /*
@@ -293,12 +183,17 @@ static void lbnl_migrate_flush(struct lbnl_net *ln, struct sk_buff_head *q)
 	}
 }
 
-/*
- * Close @m: the entry names @to (the target on commit, the source on
- * abort), the copies go there, @m is announced and freed. Locked.
+/**
+ * lbnl_migrate_close() - commit or abort a migration
+ * @ln: the namespace's state, locked
+ * @m: the migration
+ * @commit: the entry names the target (else it stays with the source)
+ * @reason: why it is aborted, or %NULL
+ *
+ * The copies go where the entry then names, @m is announced and freed.
  */
-static void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
-			       bool commit, const char *reason)
+void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
+			bool commit, const char *reason)
 {
 	struct sk_buff_head q;
 	struct lbnl_conn *c;
@@ -325,22 +220,31 @@ static void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
 
 	lbnl_migrate_flush(ln, &q);
 	list_del(&m->list);
-	lbnl_migrate_notify(ln, commit ? LBNL_CMD_MIGRATE_COMMIT :
+	lbnl_notify_migration(ln, commit ? LBNL_CMD_MIGRATE_COMMIT :
 					 LBNL_CMD_MIGRATE_ABORT, m, reason);
 	lbnl_dest_put(m->source);
 	lbnl_dest_put(m->target);
 	kfree_rcu(m, rcu);
 }
 
-/*
- * Open a migration of @c's association to @target; locked, under RCU (so
- * it does not announce it: the caller does, once out of the RCU section).
+/**
+ * lbnl_migrate_open() - open a migration of an association
+ * @ln: the namespace's state, locked
+ * @vip: the association's VIP
+ * @c: its entry
+ * @target: where it goes
+ * @timeout_ms: its deadline
+ *
+ * Call under RCU: so it does not announce the migration; the caller does,
+ * once out of the RCU section (lbnl_notify_migration()).
+ *
+ * Return: the migration, or %NULL if memory is short.
  */
-static struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
-						struct lbnl_vip *vip,
-						struct lbnl_conn *c,
-						struct lbnl_dest *target,
-						unsigned int timeout_ms)
+struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
+					 struct lbnl_vip *vip,
+					 struct lbnl_conn *c,
+					 struct lbnl_dest *target,
+					 unsigned int timeout_ms)
 {
 	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
 	struct lbnl_migration *m;
@@ -367,8 +271,13 @@ static struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
 	return m;
 }
 
-/* Can @c's association move? */
-static const char *lbnl_migrate_refusal(struct lbnl_conn *c)
+/**
+ * lbnl_migrate_refusal() - can an association move?
+ * @c: its entry, under RCU
+ *
+ * Return: %NULL if it can, else why not.
+ */
+const char *lbnl_migrate_refusal(struct lbnl_conn *c)
 {
 	if (READ_ONCE(c->state) != LBNL_CONN_SCTP_ESTABLISHED ||
 	    !(READ_ONCE(c->flags) & LBNL_CONN_F_BOUND))
@@ -378,10 +287,16 @@ static const char *lbnl_migrate_refusal(struct lbnl_conn *c)
 	return NULL;
 }
 
-/* A dest for a migration away from @from: the scheduler's choice. */
-static struct lbnl_dest *lbnl_migrate_pick(struct lbnl_vip *vip,
-					   struct lbnl_conn *c,
-					   const struct lbnl_dest *from)
+/**
+ * lbnl_migrate_pick() - a dest for a migration: the scheduler's choice
+ * @vip: the association's VIP
+ * @c: its entry, under RCU
+ * @from: the dest it leaves
+ *
+ * Return: a dest other than @from that takes new flows, or %NULL.
+ */
+struct lbnl_dest *lbnl_migrate_pick(struct lbnl_vip *vip, struct lbnl_conn *c,
+				    const struct lbnl_dest *from)
 {
 	u32 hash = jhash_1word(lbnl_sctp_conn(c)->peer_vtag, ntohs(c->pport));
 	struct lbnl_dest *d = lbnl_sched_pick_other(vip, hash, from);
@@ -410,12 +325,7 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 		return;
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(c)) {
-			if (PTR_ERR(c) == -EAGAIN)
-				continue;
-			break;
-		}
+	while ((c = lbnl_conn_walk_next(&iter))) {
 		if (READ_ONCE(c->dest) != dest || lbnl_migrate_refusal(c) ||
 		    now - c->created < vip->migrate_after)
 			continue;
@@ -430,7 +340,7 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 	/* Announced out of the walk's RCU section: events may sleep. */
 	list_for_each_entry(m, &ln->migrations, list)
 		if ((s32)(m->id - last) > 0)
-			lbnl_migrate_notify(ln, LBNL_CMD_MIGRATE_START, m, NULL);
+			lbnl_notify_migration(ln, LBNL_CMD_MIGRATE_START, m, NULL);
 }
 
 /**
@@ -483,290 +393,6 @@ void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip)
 	list_for_each_entry_safe(m, tmp, &ln->migrations, list)
 		if (!vip || m->vip == vip)
 			lbnl_migrate_close(ln, m, false, "VIP deleted");
-}
-
-/* ---- netlink ------------------------------------------------------------- */
-
-/* The entry a request names: by the dest's vtag or by the peer. */
-static struct lbnl_conn *lbnl_migrate_entry(struct lbnl_vip *vip,
-					    struct nlattr **tb,
-					    struct netlink_ext_ack *extack)
-{
-	struct rhashtable_iter iter;
-	union nf_inet_addr peer;
-	struct lbnl_conn *c;
-	u8 family;
-	u32 vtag;
-
-	if (tb[LBNL_A_MIGRATE_PEER_ADDR] && tb[LBNL_A_MIGRATE_PEER_PORT]) {
-		if (lbnl_nla_get_addr(tb[LBNL_A_MIGRATE_PEER_ADDR], &peer,
-				      &family) || family != vip->family) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_MIGRATE_PEER_ADDR],
-					    "peer address family must match the VIP's");
-			return ERR_PTR(-EINVAL);
-		}
-		return lbnl_conn_lookup(vip, &peer,
-					htons(nla_get_u16(tb[LBNL_A_MIGRATE_PEER_PORT])));
-	}
-	if (!tb[LBNL_A_MIGRATE_VTAG]) {
-		NL_SET_ERR_MSG(extack,
-			       "name the association: its vtag, or the peer's address and port");
-		return ERR_PTR(-EINVAL);
-	}
-	vtag = nla_get_u32(tb[LBNL_A_MIGRATE_VTAG]);
-	rhashtable_walk_enter(&vip->conns, &iter);
-	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(c)) {
-			if (PTR_ERR(c) == -EAGAIN)
-				continue;
-			c = NULL;
-			break;
-		}
-		if (READ_ONCE(c->flags) & LBNL_CONN_F_BOUND &&
-		    READ_ONCE(lbnl_sctp_conn(c)->my_vtag) == vtag)
-			break;
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return c;
-}
-
-/*
- * Common start of the migration commands: parse, lock, find the SCTP VIP
- * and the migration nest. On success the namespace is left locked.
- */
-static int lbnl_migrate_cmd_begin(struct genl_info *info, struct lbnl_net *ln,
-				  struct nlattr **tb, struct lbnl_vip **vip)
-{
-	struct nlattr *vtb[LBNL_A_VIP_MAX + 1];
-	struct lbnl_vip_key key;
-	int err;
-
-	err = lbnl_parse_vip(info->attrs, vtb, &key, info->extack);
-	if (err)
-		return err;
-	if (!lbnl_attr_required(info->extack, NULL, info->attrs, LBNL_A_MIGRATE,
-				"missing migration attributes"))
-		return -EINVAL;
-	err = nla_parse_nested(tb, LBNL_A_MIGRATE_MAX,
-			       info->attrs[LBNL_A_MIGRATE],
-			       lbnl_migrate_policy, info->extack);
-	if (err)
-		return err;
-	mutex_lock(&ln->lock);
-	*vip = lbnl_vip_find(ln, &key);
-	if (!*vip) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_VIP],
-				    "VIP not found");
-		err = -ENOENT;
-	} else if ((*vip)->proto != IPPROTO_SCTP) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_VIP],
-				    "only SCTP associations migrate");
-		err = -EINVAL;
-	}
-	if (err)
-		mutex_unlock(&ln->lock);
-	return err;
-}
-
-static int lbnl_migrate_reply(struct genl_info *info,
-			      const struct lbnl_migration *m)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	hdr = lbnl_msg_put(skb, info->snd_portid, info->snd_seq, 0,
-			   LBNL_CMD_MIGRATE_START);
-	if (!hdr || lbnl_put_migration(skb, m, true, NULL)) {
-		nlmsg_free(skb);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
-}
-
-static struct lbnl_dest *lbnl_migrate_target(struct lbnl_net *ln,
-					     struct lbnl_vip *vip,
-					     struct nlattr *attr,
-					     struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
-	struct lbnl_dest_key key = {};
-	struct lbnl_dest *dest;
-
-	if (nla_parse_nested(tb, LBNL_A_DEST_MAX, attr, lbnl_dest_policy,
-			     extack))
-		return ERR_PTR(-EINVAL);
-	if (!tb[LBNL_A_DEST_ADDR] ||
-	    lbnl_nla_get_addr(tb[LBNL_A_DEST_ADDR], &key.addr, &key.family) ||
-	    key.family != vip->family) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "target address missing or not of the VIP's family");
-		return ERR_PTR(-EINVAL);
-	}
-	key.port = tb[LBNL_A_DEST_PORT] && nla_get_u16(tb[LBNL_A_DEST_PORT]) ?
-		   htons(nla_get_u16(tb[LBNL_A_DEST_PORT])) : vip->port;
-	dest = lbnl_dest_find(ln, vip, &key);
-	if (!dest) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "target dest not found");
-		return ERR_PTR(-ENOENT);
-	}
-	if (!lbnl_dest_takes_new(dest)) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "target dest does not take new flows (maint, drain or weight 0)");
-		return ERR_PTR(-EINVAL);
-	}
-	return dest;
-}
-
-int lbnl_nl_migrate_start(struct sk_buff *skb, struct genl_info *info)
-{
-	unsigned int timeout_ms = READ_ONCE(lbnl_migrate_timeout_ms);
-	struct lbnl_net *ln = lbnl_pernet(genl_info_net(info));
-	struct nlattr *tb[LBNL_A_MIGRATE_MAX + 1];
-	struct lbnl_dest *target = NULL;
-	struct lbnl_migration *m;
-	struct lbnl_vip *vip;
-	struct lbnl_conn *c;
-	const char *why;
-	int err;
-
-	err = lbnl_migrate_cmd_begin(info, ln, tb, &vip);
-	if (err)
-		return err;
-	if (tb[LBNL_A_MIGRATE_TIMEOUT_MS])
-		timeout_ms = nla_get_u32(tb[LBNL_A_MIGRATE_TIMEOUT_MS]);
-	if (tb[LBNL_A_MIGRATE_TARGET]) {
-		target = lbnl_migrate_target(ln, vip, tb[LBNL_A_MIGRATE_TARGET],
-					     info->extack);
-		if (IS_ERR(target)) {
-			err = PTR_ERR(target);
-			goto out;
-		}
-	}
-
-	rcu_read_lock();
-	c = lbnl_migrate_entry(vip, tb, info->extack);
-	if (IS_ERR_OR_NULL(c)) {
-		err = c ? PTR_ERR(c) : -ENOENT;
-		if (!c)
-			NL_SET_ERR_MSG(info->extack, "association not found");
-		goto out_unlock;
-	}
-	why = lbnl_migrate_refusal(c);
-	if (why) {
-		lbnl_set_err_msg(info->extack, why);
-		err = rcu_access_pointer(lbnl_sctp_conn(c)->mig) ? -EBUSY :
-								   -EINVAL;
-		goto out_unlock;
-	}
-	if (!target)
-		target = lbnl_migrate_pick(vip, c, READ_ONCE(c->dest));
-	if (!target) {
-		NL_SET_ERR_MSG(info->extack, "no other dest takes new flows");
-		err = -EINVAL;
-		goto out_unlock;
-	}
-	if (target == READ_ONCE(c->dest)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "the target is the association's dest already");
-		err = -EINVAL;
-		goto out_unlock;
-	}
-	m = lbnl_migrate_open(ln, vip, c, target, timeout_ms);
-	rcu_read_unlock();
-	if (m) {
-		lbnl_migrate_notify(ln, LBNL_CMD_MIGRATE_START, m, NULL);
-		err = lbnl_migrate_reply(info, m);
-	} else {
-		err = -ENOMEM;
-	}
-	goto out;
-
-out_unlock:
-	rcu_read_unlock();
-out:
-	mutex_unlock(&ln->lock);
-	return err;
-}
-
-/* COMMIT and ABORT: find the open migration the request names. */
-static int lbnl_nl_migrate_close(struct genl_info *info, bool commit)
-{
-	struct lbnl_net *ln = lbnl_pernet(genl_info_net(info));
-	struct nlattr *tb[LBNL_A_MIGRATE_MAX + 1];
-	struct lbnl_migration *m = NULL;
-	struct lbnl_vip *vip;
-	struct lbnl_conn *c;
-	int err;
-
-	err = lbnl_migrate_cmd_begin(info, ln, tb, &vip);
-	if (err)
-		return err;
-	rcu_read_lock();
-	c = lbnl_migrate_entry(vip, tb, info->extack);
-	if (IS_ERR(c)) {
-		err = PTR_ERR(c);
-		rcu_read_unlock();
-		goto out;
-	}
-	if (c)
-		m = lbnl_migrate_find(ln, vip, &c->peer, c->pport);
-	rcu_read_unlock();
-	if (!m) {
-		NL_SET_ERR_MSG(info->extack,
-			       "no open migration of that association");
-		err = -ENOENT;
-		goto out;
-	}
-	lbnl_migrate_close(ln, m, commit, commit ? NULL : "requested");
-out:
-	mutex_unlock(&ln->lock);
-	return err;
-}
-
-int lbnl_nl_migrate_commit(struct sk_buff *skb, struct genl_info *info)
-{
-	return lbnl_nl_migrate_close(info, true);
-}
-
-int lbnl_nl_migrate_abort(struct sk_buff *skb, struct genl_info *info)
-{
-	return lbnl_nl_migrate_close(info, false);
-}
-
-int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct lbnl_net *ln = lbnl_pernet(sock_net(skb->sk));
-	unsigned long idx = 0;
-	struct lbnl_migration *m;
-	void *hdr;
-
-	mutex_lock(&ln->lock);
-	list_for_each_entry(m, &ln->migrations, list) {
-		if (idx < cb->args[0]) {
-			idx++;
-			continue;
-		}
-		hdr = lbnl_msg_put(skb, NETLINK_CB(cb->skb).portid,
-				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				   LBNL_CMD_MIGRATE_GET);
-		if (!hdr)
-			break;
-		if (lbnl_put_migration(skb, m, true, NULL)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		idx++;
-	}
-	mutex_unlock(&ln->lock);
-	cb->args[0] = idx;
-	return skb->len;
 }
 
 /**

@@ -165,25 +165,30 @@ static int lbnl_parse_assoc_key(struct nlattr *nest, struct nlattr **tb,
 	return 0;
 }
 
-static int lbnl_parse_assoc_nest(struct genl_info *info, struct nlattr **tb)
+/**
+ * lbnl_nl_assoc_request() - lbnl_srv_pre_doit()'s work: the association
+ * nest of a request, parsed, and (@key) the association it names
+ * @info: the request
+ * @req: where they go
+ * @key: parse the key too
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_nl_assoc_request(struct genl_info *info, struct lbnl_srv_nl_req *req,
+			  bool key)
 {
-	if (!info->attrs[LBNL_SRV_A_ASSOC]) {
-		NL_SET_ERR_ATTR_MISS(info->extack, NULL, LBNL_SRV_A_ASSOC);
-		NL_SET_ERR_MSG(info->extack, "missing association attributes");
-		return -EINVAL;
-	}
-	return nla_parse_nested(tb, LBNL_A_ASSOC_MAX, info->attrs[LBNL_SRV_A_ASSOC],
-				lbnl_assoc_policy, info->extack);
-}
+	int err;
 
-/* A request naming an association: its nest, parsed into @tb, and key. */
-static int lbnl_parse_assoc_request(struct genl_info *info, struct nlattr **tb,
-				    union sctp_addr *laddr,
-				    union sctp_addr *paddr)
-{
-	return lbnl_parse_assoc_nest(info, tb) ?:
-	       lbnl_parse_assoc_key(info->attrs[LBNL_SRV_A_ASSOC], tb, laddr,
-				    paddr, info->extack);
+	if (lbnl_genl_req_attr_check(info, LBNL_SRV_A_ASSOC,
+				     "missing association attributes"))
+		return -EINVAL;
+	err = nla_parse_nested(req->tb, LBNL_A_ASSOC_MAX,
+			       info->attrs[LBNL_SRV_A_ASSOC],
+			       lbnl_assoc_policy, info->extack);
+	if (err || !key)
+		return err;
+	return lbnl_parse_assoc_key(info->attrs[LBNL_SRV_A_ASSOC], req->tb,
+				    &req->laddr, &req->paddr, info->extack);
 }
 
 static int lbnl_put_assoc_key(struct sk_buff *skb,
@@ -399,15 +404,15 @@ static int lbnl_assoc_reply_info(struct genl_info *info,
 
 int lbnl_nl_assoc_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
-	union sctp_addr laddr, paddr;
-	int err;
+	struct lbnl_srv_nl_req *req = lbnl_srv_nl_req(info);
 
-	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
-	if (err)
-		return err;
-	return lbnl_assoc_reply_info(info, &laddr, &paddr);
+	return lbnl_assoc_reply_info(info, &req->laddr, &req->paddr);
 }
+
+/* A dump's state, in &netlink_callback.ctx. */
+struct lbnl_assoc_dump_ctx {
+	int pos;	/* the next association's index */
+};
 
 int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -420,12 +425,13 @@ int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		.seq = cb->nlh->nlmsg_seq,
 		.flags = NLM_F_MULTI,
 	};
-	int pos = cb->args[0], err;
+	struct lbnl_assoc_dump_ctx *ctx = (void *)cb->ctx;
+	int err;
 
+	static_assert(sizeof(*ctx) <= sizeof(cb->ctx));
 	mutex_lock(&sn->assoc_lock);
-	err = lbnl_assoc_for_each(net, &pos, lbnl_assoc_fill_info, &f);
+	err = lbnl_assoc_for_each(net, &ctx->pos, lbnl_assoc_fill_info, &f);
 	mutex_unlock(&sn->assoc_lock);
-	cb->args[0] = pos;
 	if (err && err != -EMSGSIZE)
 		return err;
 	return skb->len;
@@ -433,26 +439,23 @@ int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 {
+	struct lbnl_srv_nl_req *req = lbnl_srv_nl_req(info);
+	const union sctp_addr *laddr = &req->laddr, *paddr = &req->paddr;
 	unsigned int timeout_ms = LBNL_EXPORT_TIMEOUT_MS;
 	struct net *net = genl_info_net(info);
-	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
-	union sctp_addr laddr, paddr;
 	struct lbnl_assoc_state *s;
 	struct sk_buff *msg = NULL;
 	const char *reason;
 	void *hdr = NULL;
 	int err;
 
-	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
-	if (err)
-		return err;
 	if (info->attrs[LBNL_SRV_A_TIMEOUT_MS])
 		timeout_ms = nla_get_u32(info->attrs[LBNL_SRV_A_TIMEOUT_MS]);
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	err = lbnl_assoc_export(net, &laddr, &paddr, timeout_ms, s, &reason);
+	err = lbnl_assoc_export(net, laddr, paddr, timeout_ms, s, &reason);
 	if (err) {
 		if (err == -ENOENT)
 			NL_SET_ERR_MSG(info->extack, "association not found");
@@ -469,7 +472,7 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info)
 					LBNL_SRV_CMD_ASSOC_EXPORT);
 	if (!hdr || lbnl_put_assoc_state(msg, s)) {
 		/* The association is silenced: give it back. */
-		lbnl_assoc_resume(net, &laddr, &paddr);
+		lbnl_assoc_resume(net, laddr, paddr);
 		nlmsg_free(msg);
 		err = -ENOMEM;
 		goto out;
@@ -682,7 +685,6 @@ static int lbnl_parse_assoc_state(struct genl_info *info, struct nlattr **tb,
 int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
-	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
 	struct lbnl_assoc_state *s;
 	const char *reason;
 	int err;
@@ -690,8 +692,7 @@ int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	err = lbnl_parse_assoc_nest(info, tb) ?:
-	      lbnl_parse_assoc_state(info, tb, s);
+	err = lbnl_parse_assoc_state(info, lbnl_srv_nl_req(info)->tb, s);
 	if (err)
 		goto out;
 
@@ -710,36 +711,29 @@ out:
 
 int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info)
 {
+	struct lbnl_srv_nl_req *req = lbnl_srv_nl_req(info);
 	struct net *net = genl_info_net(info);
-	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
-	union sctp_addr laddr, paddr;
 	int err;
 
-	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
-	if (err)
-		return err;
-	err = lbnl_assoc_resume(net, &laddr, &paddr);
+	err = lbnl_assoc_resume(net, &req->laddr, &req->paddr);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
 	else if (err == -ESRCH)
 		NL_SET_ERR_MSG(info->extack, "association is not silenced");
 	if (err)
 		return err;
-	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_RESUME, &laddr, &paddr);
+	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_RESUME, &req->laddr,
+			  &req->paddr);
 	return 0;
 }
 
 int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 {
+	struct lbnl_srv_nl_req *req = lbnl_srv_nl_req(info);
 	struct net *net = genl_info_net(info);
-	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
-	union sctp_addr laddr, paddr;
 	int err;
 
-	err = lbnl_parse_assoc_request(info, tb, &laddr, &paddr);
-	if (err)
-		return err;
-	err = lbnl_assoc_release(net, &laddr, &paddr,
+	err = lbnl_assoc_release(net, &req->laddr, &req->paddr,
 				 READ_ONCE(lbnl_release_grace_ms));
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
@@ -749,6 +743,7 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 	/* -EPIPE: released all the same, and listeners must know. */
 	if (err && err != -EPIPE)
 		return err;
-	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_RELEASE, &laddr, &paddr);
+	lbnl_assoc_notify(net, LBNL_SRV_CMD_ASSOC_RELEASE, &req->laddr,
+			  &req->paddr);
 	return err;
 }

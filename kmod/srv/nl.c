@@ -9,6 +9,7 @@
  * inject into or abort it).
  */
 
+#include <linux/slab.h>
 #include <net/genetlink.h>
 
 #include "srv.h"
@@ -17,41 +18,77 @@ enum lbnl_srv_mcgrp {
 	LBNL_SRV_MCGRP_EVENTS_IDX,
 };
 
+/*
+ * Before a command's handler, the association nest and key its
+ * internal_flags ask for. On failure nothing is left allocated: the core
+ * does not call lbnl_srv_post_doit() then.
+ */
+static int lbnl_srv_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			     struct genl_info *info)
+{
+	struct lbnl_srv_nl_req *req;
+	int err;
+
+	if (!ops->internal_flags)
+		return 0;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	err = lbnl_nl_assoc_request(info, req, ops->internal_flags &
+					       LBNL_SRV_NL_F_KEY);
+	if (err) {
+		kfree(req);
+		return err;
+	}
+	info->user_ptr[0] = req;
+	return 0;
+}
+
+static void lbnl_srv_post_doit(const struct genl_ops *ops,
+			       struct sk_buff *skb, struct genl_info *info)
+{
+	kfree(lbnl_srv_nl_req(info));
+}
+
+/* Every command has the same policy; one style for its highest attribute. */
+#define LBNL_SRV_CMD_POLICY	.policy = lbnl_assoc_cmd_policy, \
+			.maxattr = ARRAY_SIZE(lbnl_assoc_cmd_policy) - 1
+
 static const struct genl_ops lbnl_srv_genl_ops[] = {
 	{
 		.cmd = LBNL_SRV_CMD_ASSOC_GET,
 		.doit = lbnl_nl_assoc_get,
 		.dumpit = lbnl_nl_assoc_dump,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_SRV_A_MAX,
+		LBNL_SRV_CMD_POLICY,
+		.internal_flags = LBNL_SRV_NL_F_ASSOC | LBNL_SRV_NL_F_KEY,
 		.flags = GENL_ADMIN_PERM,	/* shows vtags */
 	},
 	{
 		.cmd = LBNL_SRV_CMD_ASSOC_EXPORT,
 		.doit = lbnl_nl_assoc_export,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_SRV_A_MAX,
+		LBNL_SRV_CMD_POLICY,
+		.internal_flags = LBNL_SRV_NL_F_ASSOC | LBNL_SRV_NL_F_KEY,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = LBNL_SRV_CMD_ASSOC_IMPORT,
 		.doit = lbnl_nl_assoc_import,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_SRV_A_MAX,
+		LBNL_SRV_CMD_POLICY,
+		.internal_flags = LBNL_SRV_NL_F_ASSOC,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = LBNL_SRV_CMD_ASSOC_RESUME,
 		.doit = lbnl_nl_assoc_resume,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_SRV_A_MAX,
+		LBNL_SRV_CMD_POLICY,
+		.internal_flags = LBNL_SRV_NL_F_ASSOC | LBNL_SRV_NL_F_KEY,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = LBNL_SRV_CMD_ASSOC_RELEASE,
 		.doit = lbnl_nl_assoc_release,
-		.policy = lbnl_assoc_cmd_policy,
-		.maxattr = LBNL_SRV_A_MAX,
+		LBNL_SRV_CMD_POLICY,
+		.internal_flags = LBNL_SRV_NL_F_ASSOC | LBNL_SRV_NL_F_KEY,
 		.flags = GENL_ADMIN_PERM,
 	},
 };
@@ -66,6 +103,8 @@ struct genl_family lbnl_srv_genl_family __ro_after_init = {
 	.netnsok = true,
 	.parallel_ops = true,
 	.module = THIS_MODULE,
+	.pre_doit = lbnl_srv_pre_doit,
+	.post_doit = lbnl_srv_post_doit,
 	.ops = lbnl_srv_genl_ops,
 	.n_ops = ARRAY_SIZE(lbnl_srv_genl_ops),
 	/* resv_start_op 0: every command is validated strictly. */
@@ -100,20 +139,8 @@ void *lbnl_srv_msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
  */
 struct sk_buff *lbnl_srv_event_new(struct net *net, u8 cmd, void **hdr)
 {
-	struct sk_buff *skb;
-
-	if (!genl_has_listeners(&lbnl_srv_genl_family, net,
-				LBNL_SRV_MCGRP_EVENTS_IDX))
-		return NULL;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = lbnl_srv_msg_put(skb, 0, 0, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
+	return lbnl_genl_event_new(&lbnl_srv_genl_family, net,
+				   LBNL_SRV_MCGRP_EVENTS_IDX, cmd, hdr);
 }
 
 /**

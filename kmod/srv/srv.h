@@ -231,8 +231,34 @@ int lbnl_assoc_release(struct net *net, const union sctp_addr *laddr,
 int lbnl_assoc_import(struct net *net, const struct lbnl_assoc_state *s,
 		      const char **reason);
 
+/*
+ * &genl_ops.internal_flags: what lbnl_srv_pre_doit() parses before the
+ * handler, into a struct lbnl_srv_nl_req at info->user_ptr[0].
+ */
+#define LBNL_SRV_NL_F_ASSOC	BIT(0)	/* the association nest */
+#define LBNL_SRV_NL_F_KEY	BIT(1)	/* and the association's key */
+
+/**
+ * struct lbnl_srv_nl_req - what lbnl_srv_pre_doit() parsed
+ * @laddr: the local address and port (LBNL_SRV_NL_F_KEY)
+ * @paddr: the peer's (LBNL_SRV_NL_F_KEY)
+ * @tb: the association nest's attributes
+ */
+struct lbnl_srv_nl_req {
+	union sctp_addr laddr;
+	union sctp_addr paddr;
+	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
+};
+
+static inline struct lbnl_srv_nl_req *lbnl_srv_nl_req(struct genl_info *info)
+{
+	return info->user_ptr[0];
+}
+
 /* assoc_nl.c */
 extern const struct nla_policy lbnl_assoc_cmd_policy[LBNL_SRV_A_MAX + 1];
+int lbnl_nl_assoc_request(struct genl_info *info, struct lbnl_srv_nl_req *req,
+			  bool key);
 int lbnl_nl_assoc_get(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_assoc_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info);
