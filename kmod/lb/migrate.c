@@ -37,7 +37,6 @@
 
 #include <linux/jhash.h>
 #include <linux/ktime.h>
-#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/sctp.h>
@@ -46,22 +45,6 @@
 #include <net/sock.h>
 
 #include "lb.h"
-
-static unsigned int lbnl_migrate_buffer __read_mostly = 4096;
-module_param_named(migrate_buffer, lbnl_migrate_buffer, uint, 0644);
-MODULE_PARM_DESC(migrate_buffer,
-		 "Packets a migration may buffer; beyond, it is aborted (4096)");
-
-static unsigned int lbnl_migrate_buffer_total __read_mostly = 65536;
-module_param_named(migrate_buffer_total, lbnl_migrate_buffer_total, uint,
-		   0644);
-MODULE_PARM_DESC(migrate_buffer_total,
-		 "Packets all migrations of a namespace may buffer (65536)");
-
-static unsigned int lbnl_migrate_timeout_ms __read_mostly = 5000;
-module_param_named(migrate_timeout_ms, lbnl_migrate_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(migrate_timeout_ms,
-		 "Deadline of a migration, ms, unless the request sets one (5000)");
 
 /**
  * struct lbnl_migration - an open migration
@@ -160,9 +143,9 @@ int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
 	spin_lock(&m->lock);
 	if (m->closed || m->overflow)
 		goto out;
-	if (skb_queue_len(&m->queue) >= READ_ONCE(lbnl_migrate_buffer) ||
+	if (skb_queue_len(&m->queue) >= READ_ONCE(ln->settings.migrate_buffer) ||
 	    atomic_read(&ln->migrate_buffered) >=
-	    READ_ONCE(lbnl_migrate_buffer_total)) {
+	    READ_ONCE(ln->settings.migrate_buffer_total)) {
 		m->overflow = true;
 		reason = LBNL_DROP_MIGRATE_FULL;
 		goto out;
@@ -422,7 +405,7 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 		target = lbnl_migrate_pick(vip, c, dest);
 		if (target)
 			lbnl_migrate_open(ln, vip, c, target,
-					  READ_ONCE(lbnl_migrate_timeout_ms));
+					  READ_ONCE(ln->settings.migrate_timeout_ms));
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
@@ -625,8 +608,8 @@ static struct lbnl_dest *lbnl_migrate_target(struct lbnl_net *ln,
 
 int lbnl_nl_migrate_start(struct sk_buff *skb, struct genl_info *info)
 {
-	unsigned int timeout_ms = READ_ONCE(lbnl_migrate_timeout_ms);
 	struct lbnl_net *ln = lbnl_pernet(genl_info_net(info));
+	unsigned int timeout_ms = READ_ONCE(ln->settings.migrate_timeout_ms);
 	struct nlattr *tb[LBNL_A_MIGRATE_MAX + 1];
 	struct lbnl_dest *target = NULL;
 	struct lbnl_migration *m;

@@ -494,7 +494,7 @@ static int lbnl_nl_vip_new(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto out;
 	}
-	if (ln->vip_count >= READ_ONCE(lbnl_max_vips)) {
+	if (ln->vip_count >= READ_ONCE(ln->settings.max_vips)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "too many VIPs in this namespace (module parameter max_vips)");
 		err = -ENOSPC;
@@ -694,7 +694,7 @@ static int lbnl_nl_dest_new(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto out;
 	}
-	if (vip->dest_count >= READ_ONCE(lbnl_max_dests)) {
+	if (vip->dest_count >= READ_ONCE(ln->settings.max_dests)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "too many dests for this VIP (module parameter max_dests)");
 		err = -ENOSPC;
