@@ -21,11 +21,6 @@
 /* Largest stream count whose SSN array fits one netlink attribute. */
 #define LBNL_ASSOC_MAX_STREAMS	((U16_MAX - NLA_HDRLEN) / sizeof(u32))
 
-static unsigned int lbnl_release_grace_ms __read_mostly = 60000;
-module_param_named(release_grace_ms, lbnl_release_grace_ms, uint, 0644);
-MODULE_PARM_DESC(release_grace_ms,
-		 "How long a released association's packets stay dropped (ms)");
-
 #define LBNL_EXPORT_TIMEOUT_MS	5000
 
 static const struct nla_policy lbnl_addr_list_policy[LBNL_A_ADDR_MAX + 1] = {
@@ -740,7 +735,7 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	err = lbnl_assoc_release(net, &laddr, &paddr,
-				 READ_ONCE(lbnl_release_grace_ms));
+				 READ_ONCE(lbnl_srv_pernet(net)->settings.release_grace_ms));
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
 	else if (err == -EPIPE)
