@@ -19,7 +19,7 @@ ROUNDS=${ROUNDS:-20}
 
 top=${LBNL_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 LBNL=${LBNL:-$top/tools/lbnl/lbnl}
-LBNL_KO=${LBNL_KO:-$top/kmod/lbnl.ko}
+LBNL_KO=${LBNL_KO:-$top/kmod/lb/lbnl.ko}
 modname=lbnl
 
 suffix=$(mktemp -u XXXXXXXX)

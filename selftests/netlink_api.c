@@ -2837,7 +2837,7 @@ int main(int argc, char **argv)
 	}
 	if (access("/sys/module/lbnl", F_OK)) {
 		ksft_print_header();
-		ksft_exit_skip("module lbnl is not loaded (insmod kmod/lbnl.ko)\n");
+		ksft_exit_skip("module lbnl is not loaded (insmod kmod/lb/lbnl.ko)\n");
 	}
 	return test_harness_run(argc, argv);
 }

@@ -40,7 +40,7 @@ dp_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dp_top=${LBNL_TOP:-$(cd "$dp_dir/../.." && pwd)}
 DP_IMPL=${DP_IMPL:-lbnl}
 LBNL=${LBNL:-$dp_top/tools/lbnl/lbnl}
-LBNL_KO=${LBNL_KO:-$dp_top/kmod/lbnl.ko}
+LBNL_KO=${LBNL_KO:-$dp_top/kmod/lb/lbnl.ko}
 DP_PY=$dp_dir/dataplane.py
 
 DP_NAT4=192.0.2.1

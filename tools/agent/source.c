@@ -385,10 +385,10 @@ static void run(struct source *s)
 	int64_t t;
 	int ret, d;
 
-	ret = lbnl_nl_open(&s->nl);
+	ret = lbnl_srv_nl_open(&s->nl);
 	if (ret) {
 		s->nl = NULL;
-		fail(s, ret, "lbnl netlink: %s", ret == -ENOENT ?
+		fail(s, ret, "lbnl_srv netlink: %s", ret == -ENOENT ?
 		     "module not loaded" : strerror(-ret));
 		return;
 	}

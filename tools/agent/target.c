@@ -186,11 +186,11 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 		ret = -EINVAL;
 		goto failed;
 	}
-	ret = lbnl_nl_open(&nl);
+	ret = lbnl_srv_nl_open(&nl);
 	if (ret) {
 		nl = NULL;
 		lbnl_assoc_state_free(&st);
-		snprintf(reason, sizeof(reason), "lbnl netlink: %s",
+		snprintf(reason, sizeof(reason), "lbnl_srv netlink: %s",
 			 ret == -ENOENT ? "module not loaded" : strerror(-ret));
 		goto failed;
 	}
@@ -343,9 +343,9 @@ void agent_target_finish(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 		free(ts);	/* else its thread frees it */
 	pthread_mutex_unlock(&lock);
 
-	ret = lbnl_nl_open(&nl);
+	ret = lbnl_srv_nl_open(&nl);
 	if (ret) {
-		snprintf(reason, sizeof(reason), "lbnl netlink: %s",
+		snprintf(reason, sizeof(reason), "lbnl_srv netlink: %s",
 			 strerror(-ret));
 		echo_finish(c, m->session, m->commit, ret, reason);
 		return;

@@ -84,7 +84,7 @@ static int run_assoc_show(int argc, char **argv)
 
 	if (take_output_options(&argc, argv) || expect_no_args(argc, argv))
 		return EXIT_USAGE;
-	nl = cli_nl_open();
+	nl = cli_srv_nl_open();
 	if (!nl)
 		return EXIT_FAIL;
 	err = lbnl_assoc_dump(nl, &list);
@@ -196,7 +196,7 @@ static int run_assoc_export(int argc, char **argv)
 	if (parse_assoc_key(&argc, &argv, &key) ||
 	    parse_timeout(argc, argv, &timeout, &has_timeout))
 		return EXIT_USAGE;
-	nl = cli_nl_open();
+	nl = cli_srv_nl_open();
 	if (!nl)
 		return EXIT_FAIL;
 	warn_if_exposed();
@@ -306,7 +306,7 @@ static int run_assoc_import(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 
-	nl = cli_nl_open();
+	nl = cli_srv_nl_open();
 	if (!nl) {
 		lbnl_assoc_state_free(&state);
 		return EXIT_FAIL;
@@ -351,7 +351,7 @@ static int run_key_command(int argc, char **argv, enum lbnl_op op,
 
 	if (parse_assoc_key(&argc, &argv, &key) || expect_no_args(argc, argv))
 		return EXIT_USAGE;
-	nl = cli_nl_open();
+	nl = cli_srv_nl_open();
 	if (!nl)
 		return EXIT_FAIL;
 	err = fn(nl, &key);

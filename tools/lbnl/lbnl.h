@@ -110,6 +110,8 @@ int take_output_options(int *argc, char **argv);
 
 /* request.c: talking to the kernel. */
 struct lbnl_nl *cli_nl_open(void);
+/* The same for the server role's family (lbnl assoc ...). */
+struct lbnl_nl *cli_srv_nl_open(void);
 int request_apply(struct lbnl_nl *nl, const struct request *req);
 const char *error_text(struct lbnl_nl *nl, enum lbnl_op op, int err);
 void report_error(struct lbnl_nl *nl, enum lbnl_op op, int err,

@@ -17,14 +17,20 @@
  *   {"event":"assoc_export","assoc":{"local_addr":...,"peer_port":...}}
  *   {"event":"migrate_start","migrate":{"vip":...,"proto":...,"peer":...}}
  *
+ * Events of both roles: the LB's ("lbnl" family, lbnl.ko) and the
+ * server's (association events, "lbnl_srv", lbnl_srv.ko), whichever of the
+ * two modules is loaded.
+ *
  * Association and migration events carry no vtags (the kernel keeps them
  * from unprivileged listeners); they would be printed if they did.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "json_print.h"
 #include "lb_print.h"
@@ -32,42 +38,44 @@
 #include "util.h"
 
 static const struct {
+	bool srv;		/* of the "lbnl_srv" family */
 	uint8_t cmd;
 	const char *text;
 	const char *json;
 } events[] = {
-	{ LBNL_CMD_VIP_NEW, "vip add", "vip_new" },
-	{ LBNL_CMD_VIP_SET, "vip set", "vip_set" },
-	{ LBNL_CMD_VIP_DEL, "vip del", "vip_del" },
-	{ LBNL_CMD_DEST_NEW, "dest add", "dest_new" },
-	{ LBNL_CMD_DEST_SET, "dest set", "dest_set" },
-	{ LBNL_CMD_DEST_DEL, "dest del", "dest_del" },
-	{ LBNL_CMD_FLUSH, "flush", "flush" },
-	{ LBNL_CMD_ASSOC_EXPORT, "assoc export", "assoc_export" },
-	{ LBNL_CMD_ASSOC_IMPORT, "assoc import", "assoc_import" },
-	{ LBNL_CMD_ASSOC_RESUME, "assoc resume", "assoc_resume" },
-	{ LBNL_CMD_ASSOC_RELEASE, "assoc release", "assoc_release" },
-	{ LBNL_CMD_VIP_BYPASS, "vip bypass", "vip_bypass" },
-	{ LBNL_CMD_VIP_UNBYPASS, "vip unbypass", "vip_unbypass" },
-	{ LBNL_CMD_BYPASS_ACTIVE, "vip bypass-active", "bypass_active" },
-	{ LBNL_CMD_MIGRATE_START, "migrate start", "migrate_start" },
-	{ LBNL_CMD_MIGRATE_COMMIT, "migrate commit", "migrate_commit" },
-	{ LBNL_CMD_MIGRATE_ABORT, "migrate abort", "migrate_abort" },
+	{ false, LBNL_CMD_VIP_NEW, "vip add", "vip_new" },
+	{ false, LBNL_CMD_VIP_SET, "vip set", "vip_set" },
+	{ false, LBNL_CMD_VIP_DEL, "vip del", "vip_del" },
+	{ false, LBNL_CMD_DEST_NEW, "dest add", "dest_new" },
+	{ false, LBNL_CMD_DEST_SET, "dest set", "dest_set" },
+	{ false, LBNL_CMD_DEST_DEL, "dest del", "dest_del" },
+	{ false, LBNL_CMD_FLUSH, "flush", "flush" },
+	{ true, LBNL_SRV_CMD_ASSOC_EXPORT, "assoc export", "assoc_export" },
+	{ true, LBNL_SRV_CMD_ASSOC_IMPORT, "assoc import", "assoc_import" },
+	{ true, LBNL_SRV_CMD_ASSOC_RESUME, "assoc resume", "assoc_resume" },
+	{ true, LBNL_SRV_CMD_ASSOC_RELEASE, "assoc release", "assoc_release" },
+	{ false, LBNL_CMD_VIP_BYPASS, "vip bypass", "vip_bypass" },
+	{ false, LBNL_CMD_VIP_UNBYPASS, "vip unbypass", "vip_unbypass" },
+	{ false, LBNL_CMD_BYPASS_ACTIVE, "vip bypass-active", "bypass_active" },
+	{ false, LBNL_CMD_MIGRATE_START, "migrate start", "migrate_start" },
+	{ false, LBNL_CMD_MIGRATE_COMMIT, "migrate commit", "migrate_commit" },
+	{ false, LBNL_CMD_MIGRATE_ABORT, "migrate abort", "migrate_abort" },
 };
 
 /* Its text shows the VIP's bypass state, not its settings. */
-static bool is_bypass_event(uint8_t cmd)
+static bool is_bypass_event(const struct lbnl_event *ev)
 {
-	return cmd == LBNL_CMD_VIP_BYPASS || cmd == LBNL_CMD_VIP_UNBYPASS ||
-	       cmd == LBNL_CMD_BYPASS_ACTIVE;
+	return !ev->srv && (ev->cmd == LBNL_CMD_VIP_BYPASS ||
+			    ev->cmd == LBNL_CMD_VIP_UNBYPASS ||
+			    ev->cmd == LBNL_CMD_BYPASS_ACTIVE);
 }
 
-static void print_event_name(uint8_t cmd)
+static void print_event_name(const struct lbnl_event *ev)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
-		if (events[i].cmd == cmd) {
+		if (events[i].srv == ev->srv && events[i].cmd == ev->cmd) {
 			print_string(PRINT_FP, NULL, "%s", events[i].text);
 			print_string(PRINT_JSON, "event", NULL, events[i].json);
 			return;
@@ -75,14 +83,17 @@ static void print_event_name(uint8_t cmd)
 	}
 	/* An event this lbnl does not know yet. */
 	print_string(PRINT_ANY, "event", "%s", "unknown");
-	print_uint(PRINT_ANY, "cmd", " cmd %u", cmd);
+	if (ev->srv)
+		print_string(PRINT_ANY, "family", " family %s",
+			     LBNL_SRV_GENL_NAME);
+	print_uint(PRINT_ANY, "cmd", " cmd %u", ev->cmd);
 }
 
 static void print_event(const struct lbnl_event *ev, void *arg)
 {
 	(void)arg;
 	open_json_object(NULL);
-	print_event_name(ev->cmd);
+	print_event_name(ev);
 	/* A migration names its VIP itself. */
 	if (ev->has_vip && !ev->has_migrate) {
 		print_text(" ");
@@ -90,7 +101,7 @@ static void print_event(const struct lbnl_event *ev, void *arg)
 		print_vip_key(&ev->vip.key);
 		if (!ev->has_dest) {
 			/* JSON has every attribute; text what changed. */
-			if (!is_bypass_event(ev->cmd) || is_json_context())
+			if (!is_bypass_event(ev) || is_json_context())
 				print_vip_settings(&ev->vip);
 			print_vip_status(&ev->vip);
 		}
@@ -120,6 +131,18 @@ static void print_event(const struct lbnl_event *ev, void *arg)
 	fflush(stdout);
 }
 
+/* Has poll() found fd readable? */
+static bool readable(const struct pollfd *pfd, int n, int fd)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (pfd[i].fd == fd)
+			return pfd[i].revents & (POLLIN | POLLERR | POLLHUP);
+	}
+	return false;
+}
+
 /* Output is flushed after every event: nothing is lost by exiting here. */
 static void on_signal(int sig)
 {
@@ -136,36 +159,85 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int run_monitor(int argc, char **argv)
+/*
+ * Subscribe to one family's events. Its module may not be loaded: NULL,
+ * *missing set. Any other failure is reported: NULL, *missing clear.
+ */
+static struct lbnl_nl *join(bool srv, bool *missing)
 {
 	struct lbnl_nl *nl;
 	int err;
 
-	if (expect_no_args(argc, argv))
-		return EXIT_USAGE;
-	nl = cli_nl_open();
-	if (!nl)
-		return EXIT_FAIL;
+	err = srv ? lbnl_srv_nl_open(&nl) : lbnl_nl_open(&nl);
+	*missing = err == -ENOENT;
+	if (err) {
+		if (!*missing)
+			report_error(NULL, LBNL_OP_MONITOR, err,
+				     "cannot open a generic netlink socket: ");
+		return NULL;
+	}
 	err = lbnl_events_join(nl);
 	if (err) {
 		report_error(NULL, LBNL_OP_MONITOR, err,
 			     "cannot subscribe to lbnl events: ");
 		lbnl_nl_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
+static int run_monitor(int argc, char **argv)
+{
+	struct pollfd pfd[2];
+	struct lbnl_nl *nl[2];
+	bool missing[2];
+	int err = 0, i, n = 0;
+
+	if (expect_no_args(argc, argv))
+		return EXIT_USAGE;
+	/* Both roles' events, from whichever module is loaded. */
+	for (i = 0; i < 2; i++) {
+		nl[i] = join(i == 1, &missing[i]);
+		if (!nl[i] && !missing[i])
+			goto fail;
+	}
+	if (!nl[0] && !nl[1]) {
+		/* Neither module: the LB's is the one to load first. */
+		lbnl_nl_close(cli_nl_open());
 		return EXIT_FAIL;
+	}
+	for (i = 0; i < 2; i++) {
+		if (nl[i])
+			pfd[n++] = (struct pollfd){ .fd = lbnl_nl_fd(nl[i]),
+						    .events = POLLIN };
 	}
 	catch_signals();
 	json_print_init(stdout, opts.json, false);
 
 	for (;;) {
-		err = lbnl_events_read(nl, print_event, NULL);
-		if (err == -ENOBUFS)
-			fprintf(stderr, "Warning: %s\n",
-				lbnl_strerror(LBNL_OP_MONITOR, err));
-		else if (err && err != -EINTR)
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
 			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (!nl[i] || !readable(pfd, n, lbnl_nl_fd(nl[i])))
+				continue;
+			err = lbnl_events_read(nl[i], print_event, NULL);
+			if (err == -ENOBUFS)
+				fprintf(stderr, "Warning: %s\n",
+					lbnl_strerror(LBNL_OP_MONITOR, err));
+			else if (err && err != -EINTR && err != -EAGAIN)
+				goto out;
+			err = 0;
+		}
 	}
+out:
 	report_error(NULL, LBNL_OP_MONITOR, err, "");
-	lbnl_nl_close(nl);
+fail:
+	lbnl_nl_close(nl[0]);
+	lbnl_nl_close(nl[1]);
 	return EXIT_FAIL;
 }
 

@@ -6,13 +6,16 @@
 
 #include "lbnl.h"
 
-struct lbnl_nl *cli_nl_open(void)
+/* The LB role's family ("lbnl"), or the server role's ("lbnl_srv"). */
+static struct lbnl_nl *open_family(bool srv)
 {
+	const char *module = srv ? "lbnl_srv" : "lbnl";
 	struct lbnl_nl *nl;
-	int err = lbnl_nl_open(&nl);
+	int err = srv ? lbnl_srv_nl_open(&nl) : lbnl_nl_open(&nl);
 
 	if (err == -ENOENT) {
-		fprintf(stderr, "Error: lbnl kernel module not loaded (modprobe lbnl)\n");
+		fprintf(stderr, "Error: %s kernel module not loaded (modprobe %s)\n",
+			module, module);
 		return NULL;
 	}
 	if (err) {
@@ -21,6 +24,16 @@ struct lbnl_nl *cli_nl_open(void)
 		return NULL;
 	}
 	return nl;
+}
+
+struct lbnl_nl *cli_nl_open(void)
+{
+	return open_family(false);
+}
+
+struct lbnl_nl *cli_srv_nl_open(void)
+{
+	return open_family(true);
 }
 
 /* The kernel's own message if it gave one, else ours for (op, err). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "assoc_state.h"
 #include "json_parse.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Attribute layout of <linux/lbnl.h>: every request names its VIP inside
- * an LBNL_A_VIP nest, its dest inside an LBNL_A_DEST nest and an SCTP
- * association inside an LBNL_A_ASSOC nest. Attributes we do not know (a
+ * an LBNL_A_VIP nest, its dest inside an LBNL_A_DEST nest; and of
+ * <linux/lbnl_srv.h>: an SCTP association inside an LBNL_SRV_A_ASSOC nest. Attributes we do not know (a
  * newer kernel's) are ignored when parsing, except in the migration state
  * of an association, which is versioned instead.
  */
@@ -13,6 +13,7 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "attrs.h"
 #include "util.h"
@@ -22,10 +23,13 @@
 static const struct nla_policy top_policy[LBNL_A_MAX + 1] = {
 	[LBNL_A_VIP] = { .type = NLA_NESTED },
 	[LBNL_A_DEST] = { .type = NLA_NESTED },
-	[LBNL_A_ASSOC] = { .type = NLA_NESTED },
 	[LBNL_A_CONN] = { .type = NLA_NESTED },
 	[LBNL_A_STATS] = { .type = NLA_NESTED },
 	[LBNL_A_MIGRATE] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy srv_top_policy[LBNL_SRV_A_MAX + 1] = {
+	[LBNL_SRV_A_ASSOC] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy vip_policy[LBNL_A_VIP_MAX + 1] = {
@@ -242,7 +246,7 @@ static int put_assoc_key_attrs(struct nl_msg *msg,
 
 int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key)
 {
-	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC);
+	struct nlattr *nest = nla_nest_start(msg, LBNL_SRV_A_ASSOC);
 
 	if (!nest || put_assoc_key_attrs(msg, key))
 		return -ENOMEM;
@@ -302,7 +306,7 @@ static int put_ssns(struct nl_msg *msg, int type, const uint32_t *ssn,
 
 int lbnl_put_assoc_state(struct nl_msg *msg, const struct lbnl_assoc_state *s)
 {
-	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC);
+	struct nlattr *nest = nla_nest_start(msg, LBNL_SRV_A_ASSOC);
 	int err;
 
 	if (!nest)
@@ -525,15 +529,15 @@ static int parse_state_nest(struct nlattr *nest, struct lbnl_assoc_state *s)
 
 int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s)
 {
-	struct nlattr *tb[LBNL_A_MAX + 1];
+	struct nlattr *tb[LBNL_SRV_A_MAX + 1];
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	if (!genlmsg_valid_hdr(nlh, 0) ||
-	    genlmsg_parse(nlh, 0, tb, LBNL_A_MAX, top_policy) ||
-	    !tb[LBNL_A_ASSOC])
+	    genlmsg_parse(nlh, 0, tb, LBNL_SRV_A_MAX, srv_top_policy) ||
+	    !tb[LBNL_SRV_A_ASSOC])
 		return -EPROTO;
-	err = parse_state_nest(tb[LBNL_A_ASSOC], s);
+	err = parse_state_nest(tb[LBNL_SRV_A_ASSOC], s);
 	if (err)
 		lbnl_assoc_state_free(s);
 	return err;
@@ -790,15 +794,28 @@ int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
 			return -EPROTO;
 		ev->has_dest = true;
 	}
-	if (tb[LBNL_A_ASSOC]) {
-		if (parse_assoc(tb[LBNL_A_ASSOC], &ev->assoc))
-			return -EPROTO;
-		ev->has_assoc = true;
-	}
 	if (tb[LBNL_A_MIGRATE]) {
 		if (parse_migrate(tb[LBNL_A_MIGRATE], &ev->migrate))
 			return -EPROTO;
 		ev->has_migrate = true;
+	}
+	return 0;
+}
+
+int lbnl_parse_srv_msg(struct nlmsghdr *nlh, struct lbnl_event *ev)
+{
+	struct nlattr *tb[LBNL_SRV_A_MAX + 1];
+
+	memset(ev, 0, sizeof(*ev));
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, LBNL_SRV_A_MAX, srv_top_policy))
+		return -EPROTO;
+	ev->srv = true;
+	ev->cmd = genlmsg_hdr(nlh)->cmd;
+	if (tb[LBNL_SRV_A_ASSOC]) {
+		if (parse_assoc(tb[LBNL_SRV_A_ASSOC], &ev->assoc))
+			return -EPROTO;
+		ev->has_assoc = true;
 	}
 	return 0;
 }

@@ -34,6 +34,8 @@ int lbnl_put_migrate(struct nl_msg *msg, const struct lbnl_migrate *m,
  * carries. -EPROTO if malformed.
  */
 int lbnl_parse_msg(struct nlmsghdr *nlh, struct lbnl_event *ev);
+/* The same for a message of the "lbnl_srv" family (sets ev->srv). */
+int lbnl_parse_srv_msg(struct nlmsghdr *nlh, struct lbnl_event *ev);
 /*
  * The migration state in an EXPORT reply. -EPROTONOSUPPORT if its version
  * is not LBNL_ASSOC_STATE_VERSION, -EPROTO if malformed, -ENOMEM.

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 #include <linux/sctp.h>	/* enum sctp_sstat_state; needs the above first */
 
 #include "names.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "attrs.h"
 #include "nl.h"
@@ -173,6 +174,7 @@ struct collector {
 	size_t cap;
 	size_t item_size;
 	enum event_part part;	/* for on_event_entry() */
+	bool srv;		/* a dump of the "lbnl_srv" family */
 };
 
 static void *collector_add(struct collector *c)
@@ -219,7 +221,7 @@ static int on_event_entry(struct nlmsghdr *nlh, void *arg)
 	const void *part;
 	void *item;
 
-	if (lbnl_parse_msg(nlh, &ev))
+	if (c->srv ? lbnl_parse_srv_msg(nlh, &ev) : lbnl_parse_msg(nlh, &ev))
 		return -EPROTO;
 	part = event_part(&ev, c->part);
 	if (!part)
@@ -300,8 +302,8 @@ int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 int lbnl_assoc_dump(struct lbnl_nl *nl, struct lbnl_assoc_list *list)
 {
 	struct collector c = { .item_size = sizeof(*list->assocs),
-			       .part = PART_ASSOC };
-	int err = dump(nl, LBNL_CMD_ASSOC_GET, NULL, on_event_entry, &c);
+			       .part = PART_ASSOC, .srv = true };
+	int err = dump(nl, LBNL_SRV_CMD_ASSOC_GET, NULL, on_event_entry, &c);
 
 	list->assocs = c.items;
 	list->count = c.count;
@@ -318,7 +320,7 @@ static int on_assoc_reply(struct nlmsghdr *nlh, void *arg)
 	struct assoc_reply *r = arg;
 	struct lbnl_event ev;
 
-	if (r->got || lbnl_parse_msg(nlh, &ev) || !ev.has_assoc)
+	if (r->got || lbnl_parse_srv_msg(nlh, &ev) || !ev.has_assoc)
 		return -EPROTO;
 	*r->assoc = ev.assoc;
 	r->got = true;
@@ -357,17 +359,17 @@ static int assoc_key_request(struct lbnl_nl *nl, uint8_t cmd,
 int lbnl_assoc_get(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 		   struct lbnl_assoc *assoc)
 {
-	return assoc_key_request(nl, LBNL_CMD_ASSOC_GET, key, assoc);
+	return assoc_key_request(nl, LBNL_SRV_CMD_ASSOC_GET, key, assoc);
 }
 
 int lbnl_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
 {
-	return assoc_key_request(nl, LBNL_CMD_ASSOC_RESUME, key, NULL);
+	return assoc_key_request(nl, LBNL_SRV_CMD_ASSOC_RESUME, key, NULL);
 }
 
 int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
 {
-	return assoc_key_request(nl, LBNL_CMD_ASSOC_RELEASE, key, NULL);
+	return assoc_key_request(nl, LBNL_SRV_CMD_ASSOC_RELEASE, key, NULL);
 }
 
 struct export_reply {
@@ -392,7 +394,7 @@ static int on_export_reply(struct nlmsghdr *nlh, void *arg)
 int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 		      const uint32_t *timeout_ms, struct lbnl_assoc_state *s)
 {
-	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_ASSOC_EXPORT, NLM_F_ACK);
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_SRV_CMD_ASSOC_EXPORT, NLM_F_ACK);
 	struct export_reply r = { .state = s };
 	int err;
 
@@ -400,7 +402,7 @@ int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 	if (!msg)
 		return -ENOMEM;
 	if (lbnl_put_assoc_key(msg, key) ||
-	    (timeout_ms && nla_put_u32(msg, LBNL_A_TIMEOUT_MS, *timeout_ms))) {
+	    (timeout_ms && nla_put_u32(msg, LBNL_SRV_A_TIMEOUT_MS, *timeout_ms))) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -428,7 +430,7 @@ int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
 	/* The SSN lists, and room for the rest (addresses, paths, ...). */
 	size_t size = 4096 + ((size_t)s->out_streams + s->in_streams) * 4 +
 		      (s->n_laddrs + s->n_paths) * 64;
-	struct nl_msg *msg = lbnl_msg_new_size(nl, LBNL_CMD_ASSOC_IMPORT,
+	struct nl_msg *msg = lbnl_msg_new_size(nl, LBNL_SRV_CMD_ASSOC_IMPORT,
 					       NLM_F_ACK, size);
 	int err;
 

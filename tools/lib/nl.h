@@ -11,8 +11,13 @@
 
 struct lbnl_nl;
 
-/* -ENOENT: the "lbnl" family does not exist (module not loaded). */
+/*
+ * A handle on the LB role's family "lbnl" (lbnl.ko), or on the server
+ * role's "lbnl_srv" (lbnl_srv.ko: the lbnl_assoc_* calls below). -ENOENT:
+ * the family does not exist (its module is not loaded).
+ */
 int lbnl_nl_open(struct lbnl_nl **nlp);
+int lbnl_srv_nl_open(struct lbnl_nl **nlp);
 void lbnl_nl_close(struct lbnl_nl *nl);
 /* Kernel message of the last failed request, or NULL if it gave none. */
 const char *lbnl_nl_extack(const struct lbnl_nl *nl);

@@ -301,6 +301,7 @@ struct lbnl_migrate_list {
 
 /* One multicast event: the command that made a change and the new state. */
 struct lbnl_event {
+	bool srv;			/* of "lbnl_srv": cmd is LBNL_SRV_CMD_* */
 	uint8_t cmd;			/* LBNL_CMD_* */
 	bool has_vip;			/* vip valid (a dest event: key only) */
 	bool has_dest;

@@ -20,6 +20,7 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "attrs.h"
 #include "nl.h"
@@ -97,7 +98,13 @@ static int handle_open(struct lbnl_nl **nlp, int protocol)
 	return 0;
 }
 
-int lbnl_nl_open(struct lbnl_nl **nlp)
+/* The family's name, version and events group by role. */
+static const char *family_name(const struct lbnl_nl *nl)
+{
+	return nl->srv ? LBNL_SRV_GENL_NAME : LBNL_GENL_NAME;
+}
+
+static int genl_open(struct lbnl_nl **nlp, bool srv)
 {
 	struct lbnl_nl *nl;
 	int err;
@@ -105,7 +112,8 @@ int lbnl_nl_open(struct lbnl_nl **nlp)
 	err = handle_open(&nl, NETLINK_GENERIC);
 	if (err)
 		return err;
-	err = genl_ctrl_resolve(nl->sk, LBNL_GENL_NAME);
+	nl->srv = srv;
+	err = genl_ctrl_resolve(nl->sk, family_name(nl));
 	if (err < 0) {
 		lbnl_nl_close(nl);
 		return nlerr_to_errno(err);
@@ -113,6 +121,16 @@ int lbnl_nl_open(struct lbnl_nl **nlp)
 	nl->family = err;
 	*nlp = nl;
 	return 0;
+}
+
+int lbnl_nl_open(struct lbnl_nl **nlp)
+{
+	return genl_open(nlp, false);
+}
+
+int lbnl_srv_nl_open(struct lbnl_nl **nlp)
+{
+	return genl_open(nlp, true);
 }
 
 int lbnl_route_nl_open(struct lbnl_nl **nlp)
@@ -154,7 +172,9 @@ struct nl_msg *lbnl_msg_new_size(struct lbnl_nl *nl, uint8_t cmd, int flags,
 	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
-				flags, cmd, LBNL_GENL_VERSION)) {
+				flags, cmd,
+				nl->srv ? LBNL_SRV_GENL_VERSION :
+					  LBNL_GENL_VERSION)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
@@ -344,8 +364,9 @@ int lbnl_events_join(struct lbnl_nl *nl)
 	nl->evbuf = malloc(EVENT_BUF_SIZE);
 	if (!nl->evbuf)
 		return -ENOMEM;
-	group = genl_ctrl_resolve_grp(nl->sk, LBNL_GENL_NAME,
-				      LBNL_MCGRP_EVENTS);
+	group = genl_ctrl_resolve_grp(nl->sk, family_name(nl),
+				      nl->srv ? LBNL_SRV_MCGRP_EVENTS :
+						LBNL_MCGRP_EVENTS);
 	if (group < 0)
 		return nlerr_to_errno(group);
 	err = nl_socket_add_membership(nl->sk, group);
@@ -374,7 +395,9 @@ int lbnl_events_read(struct lbnl_nl *nl, lbnl_event_cb cb, void *arg)
 	for (nlh = (void *)nl->evbuf; nlmsg_ok(nlh, len);
 	     nlh = nlmsg_next(nlh, &len)) {
 		/* Skip other traffic and messages we cannot parse. */
-		if (nlh->nlmsg_type != nl->family || lbnl_parse_msg(nlh, &ev))
+		if (nlh->nlmsg_type != nl->family ||
+		    (nl->srv ? lbnl_parse_srv_msg(nlh, &ev) :
+			       lbnl_parse_msg(nlh, &ev)))
 			continue;
 		cb(&ev, arg);
 	}

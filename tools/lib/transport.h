@@ -14,7 +14,8 @@
 
 struct lbnl_nl {
 	struct nl_sock *sk;
-	int family;			/* generic netlink id of "lbnl" */
+	int family;			/* generic netlink id of the family */
+	bool srv;			/* "lbnl_srv", else "lbnl" */
 	char extack[LBNL_EXTACK_MAX];	/* "" if the kernel gave none */
 	unsigned char *evbuf;		/* receive buffer, events only */
 };

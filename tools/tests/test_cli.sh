@@ -362,10 +362,6 @@ import_expect '^Error: state: line 1, column 1: expected a value, found end of i
 if grep -q 'not loaded' "$err"; then
 	for args in "vip show" "-j vip show" "dest show" "vip add 192.0.2.1:80 proto tcp" \
 			"dest del 192.0.2.1:80 proto tcp 10.0.0.1" "flush" "save" "monitor" \
-			"assoc" "assoc list" "assoc show -j" \
-			"assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 3000" \
-			"assoc resume [2001:db8::10]:3868 [2001:db8::1]:40000" \
-			"assoc release 192.0.2.10:3868 198.51.100.1:40000" \
 			"conn" "conn show" "-j conn show" "conn show -j -p 192.0.2.1:80 proto tcp" \
 			"conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000" \
 			"conn del [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000" \
@@ -385,8 +381,15 @@ if grep -q 'not loaded' "$err"; then
 		expect 1 '' '^Error: lbnl kernel module not loaded \(modprobe lbnl\)$' $args
 	done
 	restore_expect 1 '^Error: lbnl kernel module not loaded' 'flush\n'
+	# The server role's commands need its own module, lbnl_srv.
+	for args in "assoc" "assoc list" "assoc show -j" \
+			"assoc export 192.0.2.10:3868 198.51.100.1:40000 timeout 3000" \
+			"assoc resume [2001:db8::10]:3868 [2001:db8::1]:40000" \
+			"assoc release 192.0.2.10:3868 198.51.100.1:40000"; do
+		expect 1 '' '^Error: lbnl_srv kernel module not loaded \(modprobe lbnl_srv\)$' $args
+	done
 	printf '%s\n' "$state" >"$doc"
-	expect 1 '' '^Error: lbnl kernel module not loaded' assoc import "$doc"
+	expect 1 '' '^Error: lbnl_srv kernel module not loaded \(modprobe lbnl_srv\)$' assoc import "$doc"
 else
 	echo "# lbnl family present: skipping the 'not loaded' tests"
 fi

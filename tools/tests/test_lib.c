@@ -17,6 +17,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "addr.h"
 #include "assoc_state.h"
