@@ -60,7 +60,7 @@
 #define M_BYPASS	"bypass auto needs mode tun: a NAT VIP cannot be bypassed"
 #define M_VIP_EXISTS	"VIP already exists"
 #define M_VIP_NOENT	"VIP not found"
-#define M_MAX_VIPS	"too many VIPs in this namespace (module parameter max_vips)"
+#define M_MAX_VIPS	"too many VIPs in this namespace (sysctl net.lbnl.max_vips)"
 #define M_DEST_NEST	"missing dest attributes"
 #define M_DEST_ADDR	"missing dest address"
 #define M_DEST_ALEN	"dest address must be 4 (IPv4) or 16 (IPv6) bytes"
@@ -69,7 +69,7 @@
 #define M_WEIGHT	"dest weight must be between 0 and 65535"
 #define M_DEST_EXISTS	"dest already exists"
 #define M_DEST_NOENT	"dest not found"
-#define M_MAX_DESTS	"too many dests for this VIP (module parameter max_dests)"
+#define M_MAX_DESTS	"too many dests for this VIP (sysctl net.lbnl.max_dests)"
 #define M_ANY		NULL	/* any non-empty message (core policy) */
 
 /* errno "EINVAL or ERANGE": the core's policy may answer either. */

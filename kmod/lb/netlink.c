@@ -496,7 +496,7 @@ static int lbnl_nl_vip_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (ln->vip_count >= READ_ONCE(ln->settings.max_vips)) {
 		NL_SET_ERR_MSG(info->extack,
-			       "too many VIPs in this namespace (module parameter max_vips)");
+			       "too many VIPs in this namespace (sysctl net.lbnl.max_vips)");
 		err = -ENOSPC;
 		goto out;
 	}
@@ -696,7 +696,7 @@ static int lbnl_nl_dest_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (vip->dest_count >= READ_ONCE(ln->settings.max_dests)) {
 		NL_SET_ERR_MSG(info->extack,
-			       "too many dests for this VIP (module parameter max_dests)");
+			       "too many dests for this VIP (sysctl net.lbnl.max_dests)");
 		err = -ENOSPC;
 		goto out;
 	}
