@@ -16,12 +16,13 @@
  *
  * Ranges: a timeout of 0 s or a GC interval of 0 ms would make no sense,
  * expire_nodest_conn is 0 or 1, migrate_timeout_ms has a request's range;
- * a write outside is refused (-ERANGE, -EINVAL for what is not a number)
- * and the value stays. The limits (conn_max, max_vips, max_dests,
- * migrate_buffer_total) have no range, 0 refusing every addition, except
- * in a namespace owned by a user namespace other than the initial one
- * (one an unprivileged user may create): there they may be lowered, and
- * raised again up to the module parameter, not beyond.
+ * a write outside is refused (-EINVAL, as what is not a number: the
+ * kernel's unsigned handlers answer so) and the value stays. The limits
+ * (conn_max, max_vips, max_dests, migrate_buffer_total) have no range, 0
+ * refusing every addition, except in a namespace owned by a user namespace
+ * other than the initial one (one an unprivileged user may create): there
+ * they may be lowered, and raised again up to the module parameter, not
+ * beyond.
  */
 
 #include <linux/jiffies.h>
