@@ -11,7 +11,9 @@
 #                       selftests in a qemu VM
 #                       T=name[,name...] runs only those, V=1 is verbose
 #   make demo           deps + all, then run selftests/demo.sh in the VM
-#   make check          checkpatch --strict and sparse on the module
+#   make check          checkpatch --strict and sparse on the modules, and
+#                       the table of refusals (selftests/refusals.h) against
+#                       the modules' extack messages
 #   make bench, fuzz    the benchmark / fuzz suites in the VM
 #   make install        modules to /lib/modules/KVER/extra, depmod, tools
 #   make dkms-install   register the modules with DKMS (dkms-uninstall)
@@ -55,8 +57,8 @@ VM_ARGS = $(if $(T),--tests "$(T)")
 VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO)
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
-	bench fuzz install uninstall clean distclean kdir vm-shell help run-tests \
-	dkms-install dkms-uninstall dkms-clean-src
+	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
+	run-tests dkms-install dkms-uninstall dkms-clean-src
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
 # needs and says why it skipped the tests; "make test" always has them.
@@ -115,7 +117,7 @@ vm-shell: all
 	$(VM_ENV) bash $(VM)/run.sh --shell
 
 check: deps
-	$(MAKE) -k checkpatch sparse
+	$(MAKE) -k checkpatch sparse refusals
 
 checkpatch:
 	@echo "checkpatch --strict: $(CHECK_FILES)"
@@ -138,6 +140,11 @@ sparse: kdir
 		grep -E '$(OUR_DIAG)' $(BUILD)/sparse.log >&2; exit 1; \
 	fi; \
 	echo "sparse: clean"
+
+# Every extack message of kmod/ is a row of selftests/refusals.h, and every
+# row's message is still in kmod/.
+refusals:
+	@python3 selftests/check_refusals.py
 
 install: module tools
 	for m in $(MODULES); do \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # demo.sh: a tour of lbnl, run by "make demo" inside the test VM (which has
-# loaded kmod/lb/lbnl.ko and kmod/srv/lbnl_srv.ko). Builds the topo_lb3 topology (see lib/topo.sh),
+# loaded kmod/lb/lbnl.ko and kmod/srv/lbnl_srv.ko). Builds the topo_lb3
+# topology (see lib/topo.sh),
 # starts on srv1..3 small servers that answer with their name (socat for
 # TCP and SCTP, a few lines of python for UDP) and configures, in the lb
 # namespace:

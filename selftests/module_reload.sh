@@ -11,8 +11,12 @@
 #   "lbnl vip show" says the module is not loaded); insmod $LBNL_KO (family
 #   back, X and Y empty); no "lbnl: leak", WARNING or BUG in the kernel log.
 #
-# The runner loaded the module before this test; it is loaded again at the
-# end (the runner unloads it and checks the log once more).
+# Then the role split: lbnl.ko needs no sctp.ko (modinfo; and, where sctp
+# can be unloaded here, lbnl.ko loads and serves SCTP VIPs without it);
+# lbnl_srv.ko comes and goes while lbnl.ko keeps its configuration.
+#
+# The runner loaded the modules before this test; they are loaded again at
+# the end (the runner unloads them and checks the log once more).
 
 ksft_skip=4
 ROUNDS=${ROUNDS:-20}
@@ -20,6 +24,7 @@ ROUNDS=${ROUNDS:-20}
 top=${LBNL_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 LBNL=${LBNL:-$top/tools/lbnl/lbnl}
 LBNL_KO=${LBNL_KO:-$top/kmod/lb/lbnl.ko}
+LBNL_SRV_KO=${LBNL_SRV_KO:-$top/kmod/srv/lbnl_srv.ko}
 modname=lbnl
 
 suffix=$(mktemp -u XXXXXXXX)
@@ -48,8 +53,10 @@ cleanup()
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$tmp" ] && rm -rf "$tmp"
-	# leave it as the runner expects it: loaded
+	# leave them as the runner expects them: loaded
 	loaded || insmod "$LBNL_KO" 2>/dev/null
+	[ -d /sys/module/lbnl_srv ] ||
+		{ modprobe sctp && insmod "$LBNL_SRV_KO"; } 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -276,6 +283,52 @@ done
 check "final: configure X" configure "$X"
 check "final: X configured" configured "$X"
 check "final: Y empty" empty "$Y"
+
+# The role split. lbnl.ko (the LB) must not need sctp.ko.
+no_sctp_dep()
+{
+	local deps
+
+	deps=$(modinfo -F depends "$LBNL_KO") || return 1
+	echo "lbnl.ko depends on: ${deps:-nothing}"
+	[[ ",$deps," != *,sctp,* ]]
+}
+check "split: lbnl.ko does not depend on sctp" no_sctp_dep
+
+# lbnl_srv goes and comes back; the LB's configuration does not notice.
+srv_gone()
+{
+	local out
+
+	out=$(ip netns exec "$X" "$LBNL" assoc show 2>&1)
+	[ $? = 1 ] && [[ $out == *"lbnl_srv kernel module not loaded"* ]]
+}
+check "split: rmmod lbnl_srv with the LB configured" rmmod lbnl_srv
+check "split: lbnl assoc says lbnl_srv is not loaded" srv_gone
+check "split: X still configured" configured "$X"
+check "split: insmod lbnl_srv again" insmod "$LBNL_SRV_KO"
+check "split: lbnl assoc works again" ip netns exec "$X" "$LBNL" assoc show
+
+# Where sctp.ko can be unloaded here (nothing else holds it), lbnl.ko is
+# loaded without it and still serves an SCTP VIP's configuration.
+lb_without_sctp()
+{
+	! grep -q '^sctp ' /proc/modules &&
+		configure "$X" && configured "$X" &&
+		! grep -q '^sctp ' /proc/modules
+}
+rmmod lbnl_srv 2>/dev/null
+do_rmmod >/dev/null
+if modprobe -r sctp 2>"$tmp/sctp.err"; then
+	check "split: lbnl.ko loads with sctp.ko absent" \
+		sh -c "modprobe libcrc32c && insmod '$LBNL_KO'"
+	check "split: SCTP VIPs configured, sctp.ko still absent" lb_without_sctp
+else
+	loaded || insmod "$LBNL_KO"
+	echo "ok $((n + 1)) split: lbnl.ko without sctp.ko # SKIP sctp.ko is" \
+		"in use here: $(grep '^sctp ' /proc/modules) $(cat "$tmp/sctp.err")"
+	n=$((n + 1))
+fi
 
 echo "1..$n"
 echo "# $((n - nfail)) passed, $nfail failed"

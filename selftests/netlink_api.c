@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lbnl generic netlink API: the contract of include/uapi/linux/lbnl.h and
- * kmod/ERRORS.contract, checked over raw generic netlink.
+ * lbnl generic netlink API: the contract of include/uapi/linux/lbnl.h,
+ * include/uapi/linux/lbnl_srv.h and the table of refusals refusals.h,
+ * checked over raw generic netlink.
  *
  *   every TEST forks; FIXTURE_SETUP unshares a fresh network namespace, so
  *   each test starts from an empty lbnl configuration and leaves nothing.
  *
  *   fixture "af" (variants ipv4, ipv6): object life cycle and every refusal
  *   fixture "lbnl": capabilities, namespaces, scale, limits, events, dumps
+ *   fixture "srv": refusals of the server role's family, "lbnl_srv"
  *
- * A refusal is checked four ways: the errno, the extack message of
- * ERRORS.contract, the offending attribute (NLMSGERR_ATTR_OFFS) where one
+ * A refusal is checked four ways: the errno and the whole extack message of
+ * its row in refusals.h (the one table of refusals: "make check" holds it
+ * to kmod/), the offending attribute (NLMSGERR_ATTR_OFFS) where one
  * applies, and a dump of every VIP and dest taken before and after that must
  * be byte-identical (nothing half-applied).
  */
@@ -30,8 +33,10 @@
 #include <linux/capability.h>
 
 #include <linux/lbnl.h>
+#include <linux/lbnl_srv.h>
 
 #include "nl_util.h"
+#include "refusals.h"
 
 /* The 6.1 harness is not -Wextra clean by itself (__timeout_handler). */
 #pragma GCC diagnostic push
@@ -48,30 +53,8 @@
 #define SEED_DIR	"/sys/module/lbnl/parameters/"
 #define NL_EBADREPLY	(-10001)	/* the kernel's reply did not parse */
 
-/* Messages of kmod/ERRORS.contract (matched as substrings). */
-#define M_VIP_NEST	"missing VIP attributes"
-#define M_VIP_ADDR	"missing VIP address"
-#define M_VIP_PORT	"missing VIP port"
-#define M_VIP_PROTO	"missing VIP protocol"
-#define M_VIP_ALEN	"VIP address must be 4 (IPv4) or 16 (IPv6) bytes"
-#define M_VIP_UCAST	"VIP address must be a unicast address"
-#define M_PORT0		"VIP port must be between 1 and 65535"
-#define M_PROTO		"VIP protocol must be tcp, udp or sctp"
-#define M_RANGE		"integer out of range"
-#define M_RDONLY	"attribute is read-only"
-#define M_BYPASS	"bypass auto needs mode tun: a NAT VIP cannot be bypassed"
-#define M_VIP_EXISTS	"VIP already exists"
-#define M_VIP_NOENT	"VIP not found"
-#define M_MAX_VIPS	"too many VIPs in this namespace (sysctl net.lbnl.max_vips)"
-#define M_DEST_NEST	"missing dest attributes"
-#define M_DEST_ADDR	"missing dest address"
-#define M_DEST_ALEN	"dest address must be 4 (IPv4) or 16 (IPv6) bytes"
-#define M_DEST_UCAST	"dest address must be a unicast address"
-#define M_FAMILY	"dest address family must match the VIP's (no NAT46/NAT64 or 4in6 tunnels)"
-#define M_WEIGHT	"dest weight must be between 0 and 65535"
-#define M_DEST_EXISTS	"dest already exists"
-#define M_DEST_NOENT	"dest not found"
-#define M_MAX_DESTS	"too many dests for this VIP (sysctl net.lbnl.max_dests)"
+/* The message of the refusal @id of refusals.h. */
+#define MSG(id)		(refusal(#id)->msg)
 #define M_ANY		NULL	/* any non-empty message (core policy) */
 
 /* errno "EINVAL or ERANGE": the core's policy may answer either. */
@@ -673,9 +656,9 @@ static void expect_unchanged(struct __test_metadata *_metadata,
 
 /*
  * Send @m, expect the refusal @err (-errno, or EPOLICY for EINVAL/ERANGE)
- * with extack message @msg (NULL: any message), the offending attribute
- * @bad (a pointer into @m; NULL: not checked), and an unchanged
- * configuration.
+ * with the extack message @msg, all of it (NULL: any message), the
+ * offending attribute @bad (a pointer into @m; NULL: not checked), and an
+ * unchanged configuration.
  */
 static void expect_refused(struct __test_metadata *_metadata,
 			   struct lbnl_ctx *c, const char *what,
@@ -703,7 +686,7 @@ static void expect_refused(struct __test_metadata *_metadata,
 	EXPECT_TRUE(r.has_msg && r.ext_msg[0])
 		TH_LOG("line %d: %s: no extack message (errno %d)", line, what, got);
 	if (msg) {
-		EXPECT_NE(NULL, strstr(r.ext_msg, msg))
+		EXPECT_STREQ(msg, r.ext_msg)
 			TH_LOG("line %d: %s: want extack \"%s\", got \"%s\"",
 			       line, what, msg, r.ext_msg);
 	}
@@ -724,6 +707,10 @@ static void expect_refused(struct __test_metadata *_metadata,
 
 #define EXPECT_REFUSED(what, m, err, msg, bad) \
 	expect_refused(_metadata, c, what, m, err, msg, bad, __LINE__)
+/* The refusal @id of refusals.h: its errno and message. */
+#define EXPECT_REFUSAL(what, m, id, bad) \
+	expect_refused(_metadata, c, what, m, -refusal(#id)->err, MSG(id), \
+		       bad, __LINE__)
 
 /* Every attribute of @want that is given must be in @got with that value;
  * @full: @got is a GET reply or a dump entry, which carries every attribute. */
@@ -1360,7 +1347,7 @@ TEST_F(af, refuse_bad_vip)
 	bad = nl_put_u16(&m, LBNL_A_VIP_PORT, 0);
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP port 0", &m, -EINVAL, M_PORT0, bad);
+	EXPECT_REFUSAL("VIP port 0", &m, VIP_PORT0, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1368,7 +1355,7 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 	bad = nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_ICMP);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP proto 1 (icmp)", &m, -EINVAL, M_PROTO, bad);
+	EXPECT_REFUSAL("VIP proto 1 (icmp)", &m, VIP_PROTO_BAD, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1376,7 +1363,7 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 	bad = nl_put_u8(&m, LBNL_A_VIP_PROTO, 0);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP proto 0", &m, -EINVAL, M_PROTO, bad);
+	EXPECT_REFUSAL("VIP proto 0", &m, VIP_PROTO_BAD, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1384,7 +1371,7 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP address of 5 bytes", &m, -EINVAL, M_VIP_ALEN, bad);
+	EXPECT_REFUSAL("VIP address of 5 bytes", &m, VIP_ALEN, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1425,7 +1412,7 @@ TEST_F(af, refuse_bad_vip)
 			nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 			nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_UDP);
 			nl_nest_end(&m, n);
-			EXPECT_REFUSED(what, &m, -EINVAL, M_VIP_UCAST, bad);
+			EXPECT_REFUSAL(what, &m, VIP_UCAST, bad);
 		}
 	}
 
@@ -1437,7 +1424,7 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	bad = nl_put_u8(&m, LBNL_A_VIP_MODE, LBNL_FWD_MAX + 1);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP mode out of range", &m, -ERANGE, M_RANGE, bad);
+	EXPECT_REFUSAL("VIP mode out of range", &m, POLICY_RANGE, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1446,7 +1433,7 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	bad = nl_put_u8(&m, LBNL_A_VIP_SCHED, LBNL_SCHED_MAX + 1);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP sched out of range", &m, -ERANGE, M_RANGE, bad);
+	EXPECT_REFUSAL("VIP sched out of range", &m, POLICY_RANGE, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1456,17 +1443,17 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u8(&m, LBNL_A_VIP_MODE, LBNL_FWD_TUN);
 	bad = nl_put_u8(&m, LBNL_A_VIP_BYPASS, 255);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP bypass 255", &m, -ERANGE, M_RANGE, bad);
+	EXPECT_REFUSAL("VIP bypass 255", &m, POLICY_RANGE, bad);
 
 	/* bypass auto is for DSR (tun) VIPs only */
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	v = VF(variant->vip, 80, IPPROTO_TCP, LBNL_FWD_NAT, -1, LBNL_BYPASS_AUTO, -1);
 	put_vip(&m, &v, false);
-	EXPECT_REFUSED("VIP_NEW mode nat bypass auto", &m, -EINVAL, M_BYPASS, NULL);
+	EXPECT_REFUSAL("VIP_NEW mode nat bypass auto", &m, BYPASS_NAT, NULL);
 
 	/* missing pieces */
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
-	EXPECT_REFUSED("VIP_NEW without attributes", &m, -EINVAL, M_VIP_NEST, NULL);
+	EXPECT_REFUSAL("VIP_NEW without attributes", &m, VIP_NEST, NULL);
 	{
 		struct nl_reply r;
 
@@ -1485,21 +1472,21 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP without address", &m, -EINVAL, M_VIP_ADDR, NULL);
+	EXPECT_REFUSAL("VIP without address", &m, VIP_ADDR, NULL);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
 	nl_put(&m, LBNL_A_VIP_ADDR, v.addr, alen(v.af));
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP without port", &m, -EINVAL, M_VIP_PORT, NULL);
+	EXPECT_REFUSAL("VIP without port", &m, VIP_PORT, NULL);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
 	nl_put(&m, LBNL_A_VIP_ADDR, v.addr, alen(v.af));
 	nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP without protocol", &m, -EINVAL, M_VIP_PROTO, NULL);
+	EXPECT_REFUSAL("VIP without protocol", &m, VIP_PROTO, NULL);
 
 	/* the same refusals through the other VIP commands */
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
@@ -1508,7 +1495,7 @@ TEST_F(af, refuse_bad_vip)
 	bad = nl_put_u16(&m, LBNL_A_VIP_PORT, 0);
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_SET port 0", &m, -EINVAL, M_PORT0, bad);
+	EXPECT_REFUSAL("VIP_SET port 0", &m, VIP_PORT0, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_DEL);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1516,14 +1503,14 @@ TEST_F(af, refuse_bad_vip)
 	nl_put_u16(&m, LBNL_A_VIP_PORT, 80);
 	bad = nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_ICMPV6);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_DEL proto 58", &m, -EINVAL, M_PROTO, bad);
+	EXPECT_REFUSAL("VIP_DEL proto 58", &m, VIP_PROTO_BAD, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_DEL);
-	EXPECT_REFUSED("VIP_DEL without attributes", &m, -EINVAL, M_VIP_NEST, NULL);
+	EXPECT_REFUSAL("VIP_DEL without attributes", &m, VIP_NEST, NULL);
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
-	EXPECT_REFUSED("VIP_SET without attributes", &m, -EINVAL, M_VIP_NEST, NULL);
+	EXPECT_REFUSAL("VIP_SET without attributes", &m, VIP_NEST, NULL);
 	msg_init(c, &m, LBNL_CMD_VIP_GET);
-	EXPECT_REFUSED("VIP_GET (doit) without attributes", &m, -EINVAL, M_VIP_NEST, NULL);
+	EXPECT_REFUSAL("VIP_GET (doit) without attributes", &m, VIP_NEST, NULL);
 }
 
 /* VIP_NEW of an existing key; SET/DEL/GET of a missing one. */
@@ -1542,18 +1529,18 @@ TEST_F(af, refuse_vip_exists_or_missing)
 	ASSERT_OK(dest_new(c, &v, PD(variant->d1, -1, -1, -1)));
 
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &v);
-	EXPECT_REFUSED("duplicate VIP, same attributes", &m, -EEXIST, M_VIP_EXISTS, NULL);
+	EXPECT_REFUSAL("duplicate VIP, same attributes", &m, VIP_EXISTS, NULL);
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &dup);
-	EXPECT_REFUSED("duplicate VIP, other attributes", &m, -EEXIST, M_VIP_EXISTS, NULL);
+	EXPECT_REFUSAL("duplicate VIP, other attributes", &m, VIP_EXISTS, NULL);
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, PV(variant->vip, 80, IPPROTO_TCP));
-	EXPECT_REFUSED("duplicate VIP, key only", &m, -EEXIST, M_VIP_EXISTS, NULL);
+	EXPECT_REFUSAL("duplicate VIP, key only", &m, VIP_EXISTS, NULL);
 
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &missing);
-	EXPECT_REFUSED("VIP_SET of a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("VIP_SET of a missing VIP", &m, VIP_NOENT, NULL);
 	msg_vip(c, &m, LBNL_CMD_VIP_DEL, &missing);
-	EXPECT_REFUSED("VIP_DEL of a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("VIP_DEL of a missing VIP", &m, VIP_NOENT, NULL);
 	msg_vip(c, &m, LBNL_CMD_VIP_GET, &missing);
-	EXPECT_REFUSED("VIP_GET of a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("VIP_GET of a missing VIP", &m, VIP_NOENT, NULL);
 	EXPECT_VIP_GET(&v);
 }
 
@@ -1576,25 +1563,24 @@ TEST_F(af, refuse_vip_set)
 	s = V(variant->vip, 80, IPPROTO_TCP);
 	s.mode = LBNL_FWD_NAT;
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
-	EXPECT_REFUSED("VIP_SET mode nat on a bypass-auto VIP", &m, -EINVAL, M_BYPASS, NULL);
+	EXPECT_REFUSAL("VIP_SET mode nat on a bypass-auto VIP", &m, BYPASS_NAT, NULL);
 
 	/* with a valid change in the same request: that one isn't applied */
 	s.migrate_after = 99;
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
-	EXPECT_REFUSED("VIP_SET mode nat + migrate-after 99 on a bypass-auto VIP",
-		       &m, -EINVAL, M_BYPASS, NULL);
+	EXPECT_REFUSAL("VIP_SET mode nat + migrate-after 99 on a bypass-auto VIP", &m, BYPASS_NAT, NULL);
 
 	s = V(variant->vip2, 80, IPPROTO_TCP);
 	s.bypass = LBNL_BYPASS_AUTO;
 	s.migrate_after = 77;
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
-	EXPECT_REFUSED("VIP_SET bypass auto on a nat VIP", &m, -EINVAL, M_BYPASS, NULL);
+	EXPECT_REFUSAL("VIP_SET bypass auto on a nat VIP", &m, BYPASS_NAT, NULL);
 
 	s = V(variant->vip, 80, IPPROTO_TCP);
 	s.mode = LBNL_FWD_NAT;
 	s.bypass = LBNL_BYPASS_AUTO;
 	msg_vip(c, &m, LBNL_CMD_VIP_SET, &s);
-	EXPECT_REFUSED("VIP_SET mode nat bypass auto", &m, -EINVAL, M_BYPASS, NULL);
+	EXPECT_REFUSAL("VIP_SET mode nat bypass auto", &m, BYPASS_NAT, NULL);
 
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1604,7 +1590,7 @@ TEST_F(af, refuse_vip_set)
 	nl_put_u32(&m, LBNL_A_VIP_MIGRATE_AFTER, 5);
 	bad = nl_put_u8(&m, LBNL_A_VIP_MODE, 2);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_SET mode 2", &m, -ERANGE, M_RANGE, bad);
+	EXPECT_REFUSAL("VIP_SET mode 2", &m, POLICY_RANGE, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1614,7 +1600,7 @@ TEST_F(af, refuse_vip_set)
 	nl_put_u32(&m, LBNL_A_VIP_MIGRATE_AFTER, 5);
 	bad = nl_put_u32(&m, LBNL_A_VIP_DEST_COUNT, 0);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_SET with DEST_COUNT", &m, -EINVAL, M_RDONLY, bad);
+	EXPECT_REFUSAL("VIP_SET with DEST_COUNT", &m, READ_ONLY, bad);
 
 	tun.dest_count = 1;
 	EXPECT_VIP_GET(&tun);
@@ -1637,7 +1623,7 @@ TEST_F(af, refuse_read_only)
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	bad = nl_put_u32(&m, LBNL_A_VIP_FLAGS, 0);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_NEW with FLAGS", &m, -EINVAL, M_RDONLY, bad);
+	EXPECT_REFUSAL("VIP_NEW with FLAGS", &m, READ_ONLY, bad);
 
 	msg_init(c, &m, LBNL_CMD_VIP_NEW);
 	n = nl_nest_start(&m, LBNL_A_VIP);
@@ -1646,7 +1632,7 @@ TEST_F(af, refuse_read_only)
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	bad = nl_put_u32(&m, LBNL_A_VIP_DEST_COUNT, 3);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_NEW with DEST_COUNT", &m, -EINVAL, M_RDONLY, bad);
+	EXPECT_REFUSAL("VIP_NEW with DEST_COUNT", &m, READ_ONLY, bad);
 
 	ASSERT_OK(vip_new(c, &v));
 	msg_init(c, &m, LBNL_CMD_VIP_SET);
@@ -1656,7 +1642,7 @@ TEST_F(af, refuse_read_only)
 	nl_put_u8(&m, LBNL_A_VIP_PROTO, IPPROTO_TCP);
 	bad = nl_put_u32(&m, LBNL_A_VIP_FLAGS, LBNL_VIP_F_SINGLE);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("VIP_SET with FLAGS", &m, -EINVAL, M_RDONLY, bad);
+	EXPECT_REFUSAL("VIP_SET with FLAGS", &m, READ_ONLY, bad);
 
 	/* in the VIP key nest of a dest command */
 	msg_init(c, &m, LBNL_CMD_DEST_NEW);
@@ -1667,7 +1653,7 @@ TEST_F(af, refuse_read_only)
 	bad = nl_put_u32(&m, LBNL_A_VIP_FLAGS, 0);
 	nl_nest_end(&m, n);
 	put_dest(&m, PD(variant->d1, -1, -1, -1));
-	EXPECT_REFUSED("DEST_NEW with VIP FLAGS", &m, -EINVAL, M_RDONLY, bad);
+	EXPECT_REFUSAL("DEST_NEW with VIP FLAGS", &m, READ_ONLY, bad);
 }
 
 /* Bad dest values, missing dest attributes, family mismatch. */
@@ -1699,14 +1685,14 @@ TEST_F(af, refuse_bad_dest)
 	nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
 	bad = nl_put_u32(&m, LBNL_A_DEST_WEIGHT, 65536);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("DEST_NEW weight 65536", &m, -EINVAL, M_WEIGHT, bad);
+	EXPECT_REFUSAL("DEST_NEW weight 65536", &m, DEST_WEIGHT, bad);
 
 	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
 	nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
 	bad = nl_put_u32(&m, LBNL_A_DEST_WEIGHT, 0xffffffff);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("DEST_NEW weight 2^32-1", &m, -EINVAL, M_WEIGHT, bad);
+	EXPECT_REFUSAL("DEST_NEW weight 2^32-1", &m, DEST_WEIGHT, bad);
 
 	DEST_MSG(LBNL_CMD_DEST_SET, &nat);
 	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
@@ -1714,20 +1700,19 @@ TEST_F(af, refuse_bad_dest)
 	nl_put_u8(&m, LBNL_A_DEST_STATE, LBNL_DEST_DRAIN);
 	bad = nl_put_u32(&m, LBNL_A_DEST_WEIGHT, 65536);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("DEST_SET weight 65536 (+ a valid state)", &m, -EINVAL,
-		       M_WEIGHT, bad);
+	EXPECT_REFUSAL("DEST_SET weight 65536 (+ a valid state)", &m, DEST_WEIGHT, bad);
 
 	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
 	nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
 	bad = nl_put_u8(&m, LBNL_A_DEST_STATE, LBNL_DEST_STATE_MAX + 1);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("DEST_NEW state out of range", &m, -ERANGE, M_RANGE, bad);
+	EXPECT_REFUSAL("DEST_NEW state out of range", &m, POLICY_RANGE, bad);
 
 	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 	bad = nl_put(&m, LBNL_A_DEST_ADDR, five, sizeof(five));
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("dest address of 5 bytes", &m, -EINVAL, M_DEST_ALEN, bad);
+	EXPECT_REFUSAL("dest address of 5 bytes", &m, DEST_ALEN, bad);
 
 	nonuni[0] = variant->mcast;
 	nonuni[1] = variant->unspec;
@@ -1742,7 +1727,7 @@ TEST_F(af, refuse_bad_dest)
 		DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 		bad = nl_put(&m, LBNL_A_DEST_ADDR, addr, alen(af));
 		nl_nest_end(&m, n);
-		EXPECT_REFUSED(what, &m, -EINVAL, M_DEST_UCAST, bad);
+		EXPECT_REFUSAL(what, &m, DEST_UCAST, bad);
 	}
 
 	/* a VIP and its dests share a family, whatever the mode */
@@ -1750,33 +1735,31 @@ TEST_F(af, refuse_bad_dest)
 	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 	bad = nl_put(&m, LBNL_A_DEST_ADDR, addr, alen(af));
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("nat VIP, dest of the other family", &m, -EAFNOSUPPORT,
-		       M_FAMILY, bad);
+	EXPECT_REFUSAL("nat VIP, dest of the other family", &m, DEST_FAMILY, bad);
 	DEST_MSG(LBNL_CMD_DEST_NEW, &tun);
 	bad = nl_put(&m, LBNL_A_DEST_ADDR, addr, alen(af));
 	nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("tun VIP, dest of the other family", &m, -EAFNOSUPPORT,
-		       M_FAMILY, bad);
+	EXPECT_REFUSAL("tun VIP, dest of the other family", &m, DEST_FAMILY, bad);
 
 	/* missing pieces */
 	msg_init(c, &m, LBNL_CMD_DEST_NEW);
 	put_vip(&m, &nat, true);
-	EXPECT_REFUSED("DEST_NEW without dest nest", &m, -EINVAL, M_DEST_NEST, NULL);
+	EXPECT_REFUSAL("DEST_NEW without dest nest", &m, DEST_NEST, NULL);
 	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 	nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
 	nl_put_u32(&m, LBNL_A_DEST_WEIGHT, 1);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("DEST_NEW without address", &m, -EINVAL, M_DEST_ADDR, NULL);
+	EXPECT_REFUSAL("DEST_NEW without address", &m, DEST_ADDR, NULL);
 	msg_init(c, &m, LBNL_CMD_DEST_NEW);
 	put_dest(&m, &d1);
-	EXPECT_REFUSED("DEST_NEW without VIP nest", &m, -EINVAL, M_VIP_NEST, NULL);
+	EXPECT_REFUSAL("DEST_NEW without VIP nest", &m, VIP_NEST, NULL);
 	msg_init(c, &m, LBNL_CMD_DEST_DEL);
 	put_vip(&m, &nat, true);
-	EXPECT_REFUSED("DEST_DEL without dest nest", &m, -EINVAL, M_DEST_NEST, NULL);
+	EXPECT_REFUSAL("DEST_DEL without dest nest", &m, DEST_NEST, NULL);
 	msg_init(c, &m, LBNL_CMD_DEST_SET);
 	put_vip(&m, &nat, true);
-	EXPECT_REFUSED("DEST_SET without dest nest", &m, -EINVAL, M_DEST_NEST, NULL);
+	EXPECT_REFUSAL("DEST_SET without dest nest", &m, DEST_NEST, NULL);
 #undef DEST_MSG
 
 	EXPECT_DEST_GET(&nat, PD(variant->d1, 80, 2, LBNL_DEST_ACTIVE));
@@ -1797,34 +1780,31 @@ TEST_F(af, refuse_dest_exists_or_missing)
 	ASSERT_OK(dest_new(c, &v, &dd));
 
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &missing, &d);
-	EXPECT_REFUSED("DEST_NEW on a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_NEW on a missing VIP", &m, VIP_NOENT, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_SET, &missing, &d);
-	EXPECT_REFUSED("DEST_SET on a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_SET on a missing VIP", &m, VIP_NOENT, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_DEL, &missing, &d);
-	EXPECT_REFUSED("DEST_DEL on a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_DEL on a missing VIP", &m, VIP_NOENT, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_GET, &missing, &d);
-	EXPECT_REFUSED("DEST_GET on a missing VIP", &m, -ENOENT, M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_GET on a missing VIP", &m, VIP_NOENT, NULL);
 	/* same address, other protocol: another (missing) VIP */
 	missing = V(variant->vip, 80, IPPROTO_SCTP);
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &missing, &d);
-	EXPECT_REFUSED("DEST_NEW on VIP/sctp (only /tcp exists)", &m, -ENOENT,
-		       M_VIP_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_NEW on VIP/sctp (only /tcp exists)", &m, VIP_NOENT, NULL);
 
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &v, PD(variant->d1, 8080, 9, -1));
-	EXPECT_REFUSED("duplicate dest, other weight", &m, -EEXIST, M_DEST_EXISTS, NULL);
+	EXPECT_REFUSAL("duplicate dest, other weight", &m, DEST_EXISTS, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &v, PD(variant->d2, 80, 5, -1));
-	EXPECT_REFUSED("duplicate dest, port given = VIP port", &m, -EEXIST,
-		       M_DEST_EXISTS, NULL);
+	EXPECT_REFUSAL("duplicate dest, port given = VIP port", &m, DEST_EXISTS, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &v, PD(variant->d2, 0, 5, -1));
-	EXPECT_REFUSED("duplicate dest, port 0", &m, -EEXIST, M_DEST_EXISTS, NULL);
+	EXPECT_REFUSAL("duplicate dest, port 0", &m, DEST_EXISTS, NULL);
 
 	msg_dest(c, &m, LBNL_CMD_DEST_SET, &v, PD(variant->d1, 8081, 9, -1));
-	EXPECT_REFUSED("DEST_SET of a missing dest", &m, -ENOENT, M_DEST_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_SET of a missing dest", &m, DEST_NOENT, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_DEL, &v, PD(variant->d3, 8080, -1, -1));
-	EXPECT_REFUSED("DEST_DEL of a missing dest", &m, -ENOENT, M_DEST_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_DEL of a missing dest", &m, DEST_NOENT, NULL);
 	msg_dest(c, &m, LBNL_CMD_DEST_GET, &v, PD(variant->d1, -1, -1, -1));
-	EXPECT_REFUSED("DEST_GET of a missing dest (d1 is on 8080 only)", &m,
-		       -ENOENT, M_DEST_NOENT, NULL);
+	EXPECT_REFUSAL("DEST_GET of a missing dest (d1 is on 8080 only)", &m, DEST_NOENT, NULL);
 
 	EXPECT_DEST_GET(&v, &d);
 }
@@ -2297,7 +2277,7 @@ TEST_F(lbnl, limit_max_vips)
 		ASSERT_OK(vip_new(c, &v[i]));
 	}
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &v[3]);
-	EXPECT_REFUSED("4th VIP, max_vips 3", &m, -ENOSPC, M_MAX_VIPS, NULL);
+	EXPECT_REFUSAL("4th VIP, max_vips 3", &m, MAX_VIPS, NULL);
 	/* changes other than VIP_NEW still work at the limit */
 	v[0].migrate_after = 9;
 	ASSERT_OK(vip_set(c, &v[0]));
@@ -2306,15 +2286,14 @@ TEST_F(lbnl, limit_max_vips)
 	ASSERT_OK(vip_del(c, &v[1]));
 	ASSERT_OK(vip_new(c, &v[3]));
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &v[1]);
-	EXPECT_REFUSED("4th VIP after a DEL and a NEW, max_vips 3", &m, -ENOSPC,
-		       M_MAX_VIPS, NULL);
+	EXPECT_REFUSAL("4th VIP after a DEL and a NEW, max_vips 3", &m, MAX_VIPS, NULL);
 	/* and so does a flush */
 	ASSERT_OK(lbnl_flush(c));
 	for (i = 0; i < 3; i++) {
 		ASSERT_OK(vip_new(c, &v[i]));
 	}
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &v[3]);
-	EXPECT_REFUSED("4th VIP after FLUSH, max_vips 3", &m, -ENOSPC, M_MAX_VIPS, NULL);
+	EXPECT_REFUSAL("4th VIP after FLUSH, max_vips 3", &m, MAX_VIPS, NULL);
 
 	/* the limit is per namespace: a new one starts from the module
 	 * parameter, not from the first's 3, and counts its own VIPs
@@ -2332,7 +2311,7 @@ TEST_F(lbnl, limit_max_vips)
 	}
 	c = &b;
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &v[3]);
-	EXPECT_REFUSED("4th VIP in the second namespace", &m, -ENOSPC, M_MAX_VIPS, NULL);
+	EXPECT_REFUSAL("4th VIP in the second namespace", &m, MAX_VIPS, NULL);
 	nl_close(&b.sk);
 }
 
@@ -2362,19 +2341,18 @@ TEST_F(lbnl, limit_max_dests)
 	ASSERT_OK(dest_new(c, &a, &d4[0]));
 	ASSERT_OK(dest_new(c, &a, &d4[1]));
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &a, &d4[2]);
-	EXPECT_REFUSED("3rd dest, max_dests 2", &m, -ENOSPC, M_MAX_DESTS, NULL);
+	EXPECT_REFUSAL("3rd dest, max_dests 2", &m, MAX_DESTS, NULL);
 	/* per VIP: the other VIP has its own two */
 	ASSERT_OK(dest_new(c, &b, &d6[0]));
 	ASSERT_OK(dest_new(c, &b, &d6[1]));
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &b, &d6[2]);
-	EXPECT_REFUSED("3rd dest of the 2nd VIP, max_dests 2", &m, -ENOSPC,
-		       M_MAX_DESTS, NULL);
+	EXPECT_REFUSAL("3rd dest of the 2nd VIP, max_dests 2", &m, MAX_DESTS, NULL);
 	/* DEST_SET still works at the limit; DEST_DEL gives a place back */
 	ASSERT_OK(dest_set(c, &a, PD("10.0.0.1", 8080, 3, -1)));
 	ASSERT_OK(dest_del(c, &a, &d4[0]));
 	ASSERT_OK(dest_new(c, &a, &d4[2]));
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &a, &d4[0]);
-	EXPECT_REFUSED("3rd dest after a DEL and a NEW", &m, -ENOSPC, M_MAX_DESTS, NULL);
+	EXPECT_REFUSAL("3rd dest after a DEL and a NEW", &m, MAX_DESTS, NULL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2746,20 +2724,18 @@ TEST_F(lbnl, migrate_refused)
 
 	msg_init(c, &m, LBNL_CMD_MIGRATE_START);
 	put_vip(&m, &s, true);
-	EXPECT_REFUSED("START without a migration nest", &m, -EINVAL, M_ANY,
+	EXPECT_REFUSAL("START without a migration nest", &m, MIGRATE_NEST,
 		       NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("START naming no association", &m, -EINVAL,
-		       "name the association", NULL);
+	EXPECT_REFUSAL("START naming no association", &m, MIGRATE_NAME, NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
 	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
 	bad = nl_put_u32(&m, LBNL_A_MIGRATE_ID, 7);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("START with the read-only ID", &m, EPOLICY,
-		       "read-only", bad);
+	EXPECT_REFUSED("START with the read-only ID", &m, EPOLICY, MSG(READ_ONLY), bad);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
 	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
@@ -2770,15 +2746,13 @@ TEST_F(lbnl, migrate_refused)
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
 	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("START of an unknown vtag", &m, -ENOENT,
-		       "association not found", NULL);
+	EXPECT_REFUSAL("START of an unknown vtag", &m, MIGRATE_ASSOC_NOENT, NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
 	nl_put(&m, LBNL_A_MIGRATE_PEER_ADDR, peer, sizeof(peer));
 	nl_put_u16(&m, LBNL_A_MIGRATE_PEER_PORT, 40000);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("START for a peer without an entry", &m, -ENOENT,
-		       "association not found", NULL);
+	EXPECT_REFUSAL("START for a peer without an entry", &m, MIGRATE_ASSOC_NOENT, NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &s);
 	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
@@ -2786,28 +2760,24 @@ TEST_F(lbnl, migrate_refused)
 	nl_put(&m, LBNL_A_DEST_ADDR, other, sizeof(other));
 	nl_nest_end(&m, d);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("START to a target that is no dest", &m, -ENOENT,
-		       "target dest not found", NULL);
+	EXPECT_REFUSAL("START to a target that is no dest", &m, MIGRATE_TARGET_NOENT, NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_START, &t);
 	nl_put_u32(&m, LBNL_A_MIGRATE_VTAG, 0x1234);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("START on a TCP VIP", &m, -EINVAL,
-		       "only SCTP associations migrate", NULL);
+	EXPECT_REFUSAL("START on a TCP VIP", &m, MIGRATE_NOT_SCTP, NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_COMMIT, &s);
 	nl_put(&m, LBNL_A_MIGRATE_PEER_ADDR, peer, sizeof(peer));
 	nl_put_u16(&m, LBNL_A_MIGRATE_PEER_PORT, 40000);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("COMMIT of nothing open", &m, -ENOENT,
-		       "no open migration", NULL);
+	EXPECT_REFUSAL("COMMIT of nothing open", &m, MIGRATE_NONE_OPEN, NULL);
 
 	n = migrate_msg(c, &m, LBNL_CMD_MIGRATE_ABORT, &s);
 	nl_put(&m, LBNL_A_MIGRATE_PEER_ADDR, peer, sizeof(peer));
 	nl_put_u16(&m, LBNL_A_MIGRATE_PEER_PORT, 40000);
 	nl_nest_end(&m, n);
-	EXPECT_REFUSED("ABORT of nothing open", &m, -ENOENT,
-		       "no open migration", NULL);
+	EXPECT_REFUSAL("ABORT of nothing open", &m, MIGRATE_NONE_OPEN, NULL);
 
 	/* nothing open: the dump is empty */
 	msg_init(c, &m, LBNL_CMD_MIGRATE_GET);
@@ -2830,6 +2800,267 @@ TEST_F(lbnl, migrate_refused)
 		wait(&status);
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			TH_LOG("MIGRATE_GET without CAP_NET_ADMIN not refused");
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* fixture "srv": the server role's family, "lbnl_srv" (lbnl_srv.ko) */
+
+FIXTURE(srv) {
+	struct nl_sock sk;
+	__u16 fam;
+};
+
+FIXTURE_SETUP(srv)
+{
+	__u32 version = 0;
+	int err;
+
+	self->sk.fd = -1;
+	if (access("/sys/module/lbnl_srv", F_OK))
+		SKIP(return, "module lbnl_srv is not loaded (insmod kmod/srv/lbnl_srv.ko)");
+	ASSERT_EQ(0, unshare(CLONE_NEWNET))
+		TH_LOG("unshare(CLONE_NEWNET): %s", strerror(errno));
+	ASSERT_EQ(0, nl_open(&self->sk));
+	err = genl_resolve(&self->sk, LBNL_SRV_GENL_NAME, &self->fam, &version,
+			   NULL, NULL);
+	ASSERT_EQ(0, err)
+		TH_LOG("resolving family \"%s\" in a new netns: %s",
+		       LBNL_SRV_GENL_NAME, strerror(-err));
+	EXPECT_EQ((__u32)LBNL_SRV_GENL_VERSION, version);
+}
+
+FIXTURE_TEARDOWN(srv)
+{
+	nl_close(&self->sk);
+}
+
+static void srv_msg(__u16 fam, struct nl_msg *m, __u8 cmd)
+{
+	nl_msg_init(m, fam, cmd, LBNL_SRV_GENL_VERSION);
+}
+
+/*
+ * An association key in an LBNL_SRV_A_ASSOC nest, left open for more;
+ * a NULL address or a port < 0 is left out.
+ */
+static struct nlattr *put_assoc_key(struct nl_msg *m, const char *laddr,
+				    int lport, const char *paddr, int pport)
+{
+	struct nlattr *n = nl_nest_start(m, LBNL_SRV_A_ASSOC);
+	__u8 a[16];
+
+	if (laddr)
+		nl_put(m, LBNL_A_ASSOC_LADDR, a, alen(parse_addr(laddr, a)));
+	if (lport >= 0)
+		nl_put_u16(m, LBNL_A_ASSOC_LPORT, lport);
+	if (paddr)
+		nl_put(m, LBNL_A_ASSOC_PADDR, a, alen(parse_addr(paddr, a)));
+	if (pport >= 0)
+		nl_put_u16(m, LBNL_A_ASSOC_PPORT, pport);
+	return n;
+}
+
+/* The associations of the namespace (an ASSOC_GET dump), or -errno. */
+static int srv_assoc_count(struct nl_sock *sk, __u16 fam)
+{
+	struct nl_reply r;
+	struct nl_msg m;
+	int err;
+
+	srv_msg(fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	err = nl_dump(sk, &m, &r);
+	if (!err)
+		err = r.nmsgs;
+	nl_reply_free(&r);
+	return err;
+}
+
+/*
+ * Send @m to lbnl_srv, expect the refusal @id of refusals.h (its errno,
+ * its whole message), the offending attribute @bad (NULL: none), the
+ * missing attribute @miss_type (-1: none) in the nest @miss_nest (NULL: at
+ * the top level), and no association created.
+ */
+static void expect_srv_refused(struct __test_metadata *_metadata,
+			       struct nl_sock *sk, __u16 fam, const char *what,
+			       struct nl_msg *m, const char *id,
+			       const struct nlattr *bad, int miss_type,
+			       const struct nlattr *miss_nest, int line)
+{
+	const struct refusal *want = refusal(id);
+	int before, after, got;
+	struct nl_reply r;
+
+	ASSERT_FALSE(m->overflow);
+	before = srv_assoc_count(sk, fam);
+	ASSERT_LE(0, before)
+		TH_LOG("line %d: %s: ASSOC_GET dump: %s", line, what,
+		       strerror(-before));
+	got = nl_do(sk, m, &r);
+	EXPECT_EQ(-want->err, got)
+		TH_LOG("line %d: %s: want %s, got %d (%s), extack \"%s\"",
+		       line, what, strerror(want->err), got,
+		       got ? strerror(-got) : "success", r.ext_msg);
+	EXPECT_TRUE(r.has_msg)
+		TH_LOG("line %d: %s: no extack message, want \"%s\"", line,
+		       what, want->msg);
+	EXPECT_STREQ(want->msg, r.ext_msg)
+		TH_LOG("line %d: %s: want extack \"%s\", got \"%s\"", line,
+		       what, want->msg, r.ext_msg);
+	if (bad) {
+		EXPECT_TRUE(r.has_offs && r.offs == nl_offset(m, bad))
+			TH_LOG("line %d: %s: want NLMSGERR_ATTR_OFFS %u, got %s%u",
+			       line, what, nl_offset(m, bad),
+			       r.has_offs ? "" : "none ", r.offs);
+	} else {
+		EXPECT_FALSE(r.has_offs)
+			TH_LOG("line %d: %s: NLMSGERR_ATTR_OFFS %u, want none",
+			       line, what, r.offs);
+	}
+	if (miss_type >= 0) {
+		EXPECT_TRUE(r.has_miss_type && r.miss_type == (__u32)miss_type)
+			TH_LOG("line %d: %s: want NLMSGERR_ATTR_MISS_TYPE %d, got %s%u",
+			       line, what, miss_type,
+			       r.has_miss_type ? "" : "none ", r.miss_type);
+		if (miss_nest) {
+			EXPECT_TRUE(r.has_miss_nest &&
+				    r.miss_nest == nl_offset(m, miss_nest))
+				TH_LOG("line %d: %s: want NLMSGERR_ATTR_MISS_NEST %u, got %s%u",
+				       line, what, nl_offset(m, miss_nest),
+				       r.has_miss_nest ? "" : "none ",
+				       r.miss_nest);
+		} else {
+			EXPECT_FALSE(r.has_miss_nest)
+				TH_LOG("line %d: %s: NLMSGERR_ATTR_MISS_NEST %u, want none (top level)",
+				       line, what, r.miss_nest);
+		}
+	}
+	nl_reply_free(&r);
+	after = srv_assoc_count(sk, fam);
+	EXPECT_EQ(before, after)
+		TH_LOG("line %d: %s: %d associations before, %d after",
+		       line, what, before, after);
+}
+
+#define EXPECT_SRV_REFUSAL(what, m, id, bad, miss_type, miss_nest)	\
+	expect_srv_refused(_metadata, &self->sk, self->fam, what, m, #id, \
+			   bad, miss_type, miss_nest, __LINE__)
+
+/*
+ * The association commands refuse what names no association, or names it
+ * incompletely, with the errno, message and attribute of refusals.h; and
+ * nothing of lbnl_srv is for a process without CAP_NET_ADMIN.
+ */
+TEST_F(srv, assoc_refused)
+{
+	static const struct {
+		__u8 cmd;
+		const char *name;
+		const char *laddr, *paddr;
+	} noent[] = {
+		{ LBNL_SRV_CMD_ASSOC_GET, "ASSOC_GET", "127.0.0.1", "127.0.0.1" },
+		{ LBNL_SRV_CMD_ASSOC_GET, "ASSOC_GET (IPv6)", "::1", "::1" },
+		{ LBNL_SRV_CMD_ASSOC_EXPORT, "ASSOC_EXPORT", "127.0.0.1",
+		  "127.0.0.1" },
+		{ LBNL_SRV_CMD_ASSOC_EXPORT, "ASSOC_EXPORT (IPv6)", "::1", "::1" },
+		{ LBNL_SRV_CMD_ASSOC_RESUME, "ASSOC_RESUME", "127.0.0.1",
+		  "127.0.0.1" },
+		{ LBNL_SRV_CMD_ASSOC_RELEASE, "ASSOC_RELEASE", "127.0.0.1",
+		  "127.0.0.1" },
+	};
+	struct nl_sock u = { .fd = -1 };
+	struct nlattr *n, *bad;
+	struct nl_msg m;
+	char what[64];
+	unsigned int i;
+
+	/* no association in a new namespace: each names one that is not */
+	for (i = 0; i < ARRAY_SIZE(noent); i++) {
+		srv_msg(self->fam, &m, noent[i].cmd);
+		n = put_assoc_key(&m, noent[i].laddr, 3868, noent[i].paddr,
+				  40000);
+		nl_nest_end(&m, n);
+		if (noent[i].cmd == LBNL_SRV_CMD_ASSOC_EXPORT)
+			nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 100);
+		snprintf(what, sizeof(what), "%s of no association",
+			 noent[i].name);
+		EXPECT_SRV_REFUSAL(what, &m, ASSOC_NOENT, NULL, -1, NULL);
+	}
+
+	/* the key, or part of it, missing: the attribute and its nest */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT without the association nest", &m,
+			   ASSOC_NEST, NULL, LBNL_SRV_A_ASSOC, NULL);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, NULL, -1, NULL, -1);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT with an empty key", &m, ASSOC_LADDR,
+			   NULL, LBNL_A_ASSOC_LADDR, n);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, "127.0.0.1", -1, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT without the local port", &m,
+			   ASSOC_LPORT, NULL, LBNL_A_ASSOC_LPORT, n);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, NULL, 40000);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_GET without the peer address", &m,
+			   ASSOC_PADDR, NULL, LBNL_A_ASSOC_PADDR, n);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 0);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_GET with peer port 0", &m, ASSOC_PORT0,
+			   NULL, -1, NULL);
+
+	/* a reply-only attribute in a request: the policy's own message */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	bad = nl_put_str(&m, LBNL_A_ASSOC_REASON, "closing");
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_GET with the read-only REASON", &m,
+			   READ_ONLY, bad, -1, NULL);
+
+	/* only a key: the state an IMPORT needs is missing, from VERSION on */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_IMPORT);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("ASSOC_IMPORT of a key only", &m,
+			   IMPORT_INCOMPLETE, NULL, LBNL_A_ASSOC_VERSION, n);
+
+	/* without CAP_NET_ADMIN: EPERM, even for the dump (it shows vtags) */
+	if (fork() == 0) {
+		struct nl_reply r;
+		int err;
+
+		if (drop_net_admin() || nl_open(&u))
+			_exit(2);
+		srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+		n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+		nl_nest_end(&m, n);
+		err = nl_do(&u, &m, &r);
+		nl_reply_free(&r);
+		if (err != -refusal("ADMIN_PERM")->err)
+			_exit(3);
+		srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
+		err = nl_dump(&u, &m, &r);
+		nl_reply_free(&r);
+		if (err != -refusal("ADMIN_PERM")->err)
+			_exit(4);
+		_exit(0);
+	} else {
+		int status;
+
+		wait(&status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("ASSOC_GET without CAP_NET_ADMIN not refused with EPERM (child: %s %d; 2 setup, 3 doit, 4 dump)",
+			       WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) :
+			       WTERMSIG(status));
 	}
 }
 

@@ -211,6 +211,12 @@ static void parse_ext_ack(struct nl_reply *r, struct nlattr *start, int rem)
 				r->has_miss_type = true;
 			}
 			break;
+		case NLMSGERR_ATTR_MISS_NEST:
+			if (nla_payload_len(a) == 4) {
+				memcpy(&r->miss_nest, nla_payload(a), 4);
+				r->has_miss_nest = true;
+			}
+			break;
 		}
 	}
 }

@@ -50,6 +50,8 @@ struct nl_reply {
 	__u32 offs;		/* NLMSGERR_ATTR_OFFS */
 	bool has_miss_type;
 	__u32 miss_type;	/* NLMSGERR_ATTR_MISS_TYPE */
+	bool has_miss_nest;
+	__u32 miss_nest;	/* NLMSGERR_ATTR_MISS_NEST: the nest's offset */
 	/* the other messages (doit replies, dump entries), back to back */
 	__u8 *data;
 	size_t len, cap;

@@ -246,7 +246,7 @@ int lbnl_nl_conn_del(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	if (family != vip->family) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[LBNL_A_CONN_PEER_ADDR],
-				    "peer address family differs from the VIP's");
+				    "peer address family must match the VIP's");
 		err = -EINVAL;
 		goto out;
 	}

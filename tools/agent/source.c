@@ -112,7 +112,7 @@ static int left(const struct source *s)
 }
 
 /* The state as JSON text (malloc'd), or NULL. */
-static char *state_json(const struct lbnl_assoc_state *st, size_t *len)
+static char *state_json(const struct lbu_assoc_state *st, size_t *len)
 {
 	char *text = NULL;
 	FILE *f;
@@ -333,7 +333,7 @@ static void roll_back(struct source *s)
 		finish_app(s, false);
 		return;
 	}
-	err = lbnl_assoc_resume(s->nl, &s->mig->assoc);
+	err = lbu_assoc_resume(s->nl, &s->mig->assoc);
 	if (err)
 		lbnl_log(LOG_ERR, "%s: resume failed: %s", s->desc,
 			  lbnl_nl_extack(s->nl) ? lbnl_nl_extack(s->nl) :
@@ -376,7 +376,7 @@ static const char *nl_reason(struct lbnl_nl *nl, int err)
 static void run(struct source *s)
 {
 	const struct lbnl_ctl_msg *m = s->mig;
-	struct lbnl_assoc_state st;
+	struct lbu_assoc_state st;
 	struct lbnl_ctl_msg xfer, ack;
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
@@ -410,7 +410,7 @@ static void run(struct source *s)
 	if (to > agent_conf.export_timeout_ms)
 		to = agent_conf.export_timeout_ms;
 	t = agent_now();
-	ret = lbnl_assoc_export(s->nl, &m->assoc, &to, &st);
+	ret = lbu_assoc_export(s->nl, &m->assoc, &to, &st);
 	s->ms_export = agent_now() - t;
 	if (ret) {
 		fail(s, ret, "export: %s", nl_reason(s->nl, ret));
@@ -431,7 +431,7 @@ static void run(struct source *s)
 		ret = lbnl_assoc_state_translate(&st, &to, reason,
 						 sizeof(reason));
 		if (ret) {
-			lbnl_assoc_state_free(&st);
+			lbu_assoc_state_free(&st);
 			fail(s, ret, "nat: %s", reason);
 			return;
 		}
@@ -449,7 +449,7 @@ static void run(struct source *s)
 	if (ret != -ENOENT)
 		s->app_told = true;
 	if (ret && ret != -ENOENT) {
-		lbnl_assoc_state_free(&st);
+		lbu_assoc_state_free(&st);
 		fail(s, ret, "app: %s", reason[0] ? reason : strerror(-ret));
 		return;
 	}
@@ -461,7 +461,7 @@ static void run(struct source *s)
 	xfer.session = m->session;
 	xfer.assoc = s->tkey;
 	xfer.state = state_json(&st, &xfer.state_len);
-	lbnl_assoc_state_free(&st);
+	lbu_assoc_state_free(&st);
 	if (blob || blob_len) {
 		xfer.has |= LBNL_CTL_HAS_BLOB;
 		xfer.blob = blob;
@@ -521,7 +521,7 @@ static void run(struct source *s)
 	s->ms_decide = agent_now() - t;
 	if (d == 1) {
 		finish_target(s, true, 0);
-		ret = lbnl_assoc_release(s->nl, &m->assoc);
+		ret = lbu_assoc_release(s->nl, &m->assoc);
 		if (ret && ret != -ENOENT)
 			lbnl_log(LOG_ERR, "%s: release of the source copy "
 				  "failed: %s; run 'lbnl assoc release %s'",

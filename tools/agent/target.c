@@ -93,7 +93,7 @@ static int act(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 			  "here", desc);
 		return 0;
 	}
-	err = lbnl_assoc_release(nl, key);
+	err = lbu_assoc_release(nl, key);
 	if (err == -ENOENT)
 		err = 0;
 	if (err) {
@@ -146,7 +146,7 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	char err[256];
 	int64_t t0 = agent_now(), t, deadline = t0 + m->deadline_ms;
 	int64_t ms_import, ms_app;
-	struct lbnl_assoc_state st;
+	struct lbu_assoc_state st;
 	struct lbnl_nl *nl = NULL;
 	struct lbnl_assoc assoc;
 	struct lbnl_ctl_msg fin;
@@ -189,15 +189,15 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	ret = lbnl_srv_nl_open(&nl);
 	if (ret) {
 		nl = NULL;
-		lbnl_assoc_state_free(&st);
+		lbu_assoc_state_free(&st);
 		snprintf(reason, sizeof(reason), "lbnl_srv netlink: %s",
 			 ret == -ENOENT ? "module not loaded" : strerror(-ret));
 		goto failed;
 	}
 	t = agent_now();
-	ret = lbnl_assoc_import(nl, &st, &assoc);
+	ret = lbu_assoc_import(nl, &st, &assoc);
 	ms_import = agent_now() - t;
-	lbnl_assoc_state_free(&st);
+	lbu_assoc_state_free(&st);
 	if (ret) {
 		snprintf(reason, sizeof(reason), "import: %s",
 			 nl_reason(nl, ret));
@@ -213,7 +213,7 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 			  "state (%zu bytes) is dropped", desc, m->blob_len);
 	if (ret && ret != -ENOENT) {
 		char r2[LBNL_CTL_REASON_MAX];
-		int err2 = lbnl_assoc_release(nl, &m->assoc);
+		int err2 = lbu_assoc_release(nl, &m->assoc);
 
 		snprintf(r2, sizeof(r2), "app: %.110s", reason[0] ? reason :
 			 strerror(-ret));

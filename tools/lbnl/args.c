@@ -87,8 +87,8 @@ static int parse_name(const struct lbnl_name_table *t, const char *keyword,
  * The optional "[ADDR:PORT proto P]" of the show commands, and nothing
  * after it: *filter is @key when given, NULL when not.
  */
-int parse_vip_filter(int argc, char **argv, struct lbnl_vip_key *key,
-		     struct lbnl_vip_key **filter)
+int parse_vip_filter(int argc, char **argv, struct lbu_vip_key *key,
+		     struct lbu_vip_key **filter)
 {
 	*filter = NULL;
 	if (!argc)
@@ -100,7 +100,7 @@ int parse_vip_filter(int argc, char **argv, struct lbnl_vip_key *key,
 }
 
 /* "ADDR:PORT proto P" at the start of the arguments; consumes them. */
-int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key)
+int parse_vip_key(int *argc, char ***argv, struct lbu_vip_key *key)
 {
 	char **av = *argv;
 	unsigned int proto;
@@ -129,8 +129,8 @@ int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key)
 }
 
 /* "DADDR[:PORT]" of a dest of vip; no port means the VIP's port. */
-int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
-		    struct lbnl_dest *dest)
+int parse_dest_addr(const char *arg, const struct lbu_vip_key *vip,
+		    struct lbu_dest *dest)
 {
 	bool has_port;
 	int err;
@@ -146,7 +146,7 @@ int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
 }
 
 /* "PEER:PORT" of a flow of vip: an address of the VIP's family, a port. */
-int parse_peer_addr(const char *arg, const struct lbnl_vip_key *vip,
+int parse_peer_addr(const char *arg, const struct lbu_vip_key *vip,
 		    struct lbnl_addr *addr, uint16_t *port)
 {
 	int err = lbnl_parse_addr_port(arg, addr, port, NULL);
@@ -164,9 +164,9 @@ int parse_peer_addr(const char *arg, const struct lbnl_vip_key *vip,
  * "VIP:PORT proto P DADDR[:PORT]" at the start of the arguments; consumes
  * them.
  */
-int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest)
+int parse_dest_key(int *argc, char ***argv, struct lbu_dest *dest)
 {
-	struct lbnl_vip_key vip;
+	struct lbu_vip_key vip;
 
 	if (parse_vip_key(argc, argv, &vip))
 		return EXIT_USAGE;
@@ -262,7 +262,7 @@ static const struct option_spec vip_specs[VIP_NOPTS] = {
 };
 
 /* [mode M] [sched S] [bypass B] [migrate-after SEC] */
-int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip)
+int parse_vip_options(int argc, char **argv, struct lbu_vip *vip)
 {
 	uint32_t v[VIP_NOPTS] = { 0 };
 
@@ -283,7 +283,7 @@ static const struct option_spec dest_specs[DEST_NOPTS] = {
 };
 
 /* [weight W] [state S] */
-int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest)
+int parse_dest_options(int argc, char **argv, struct lbu_dest *dest)
 {
 	uint32_t v[DEST_NOPTS] = { 0 };
 

@@ -172,7 +172,7 @@ static void report_export_error(struct lbnl_nl *nl, int err)
 }
 
 /* Write the document; fsync it if it is a file: it must not be lost. */
-static int write_state(const struct lbnl_assoc_state *s)
+static int write_state(const struct lbu_assoc_state *s)
 {
 	json_print_init(stdout, true, opts.pretty);
 	lbnl_assoc_state_print(s);
@@ -186,7 +186,7 @@ static int write_state(const struct lbnl_assoc_state *s)
 
 static int run_assoc_export(int argc, char **argv)
 {
-	struct lbnl_assoc_state state;
+	struct lbu_assoc_state state;
 	struct lbnl_assoc_key key;
 	bool has_timeout = false;
 	struct lbnl_nl *nl;
@@ -201,8 +201,8 @@ static int run_assoc_export(int argc, char **argv)
 		return EXIT_FAIL;
 	warn_if_exposed();
 	guard_signals();
-	err = lbnl_assoc_export(nl, &key, has_timeout ? &timeout : NULL,
-				&state);
+	err = lbu_assoc_export(nl, &key, has_timeout ? &timeout : NULL,
+			       &state);
 	if (err) {
 		report_export_error(nl, err);
 		lbnl_nl_close(nl);
@@ -210,11 +210,11 @@ static int run_assoc_export(int argc, char **argv)
 	}
 
 	err = write_state(&state);
-	lbnl_assoc_state_free(&state);
+	lbu_assoc_state_free(&state);
 	if (err) {
 		fprintf(stderr, "Error: cannot write the state: %s\n",
 			strerror(-err));
-		err = lbnl_assoc_resume(nl, &key);
+		err = lbu_assoc_resume(nl, &key);
 		if (err)
 			report_error(nl, LBNL_OP_ASSOC_RESUME, err,
 				     "cannot undo the export, the association stays silenced: ");
@@ -282,7 +282,7 @@ static int read_input(const char *path, char **text, size_t *len)
 
 static int run_assoc_import(int argc, char **argv)
 {
-	struct lbnl_assoc_state state;
+	struct lbu_assoc_state state;
 	struct lbnl_assoc assoc;
 	struct lbnl_nl *nl;
 	char msg[256];
@@ -308,11 +308,11 @@ static int run_assoc_import(int argc, char **argv)
 
 	nl = cli_srv_nl_open();
 	if (!nl) {
-		lbnl_assoc_state_free(&state);
+		lbu_assoc_state_free(&state);
 		return EXIT_FAIL;
 	}
-	err = lbnl_assoc_import(nl, &state, &assoc);
-	lbnl_assoc_state_free(&state);
+	err = lbu_assoc_import(nl, &state, &assoc);
+	lbu_assoc_state_free(&state);
 	if (err) {
 		report_error(nl, LBNL_OP_ASSOC_IMPORT, err, "");
 		lbnl_nl_close(nl);
@@ -364,13 +364,13 @@ static int run_key_command(int argc, char **argv, enum lbnl_op op,
 static int run_assoc_resume(int argc, char **argv)
 {
 	return run_key_command(argc, argv, LBNL_OP_ASSOC_RESUME,
-			       lbnl_assoc_resume);
+			       lbu_assoc_resume);
 }
 
 static int run_assoc_release(int argc, char **argv)
 {
 	return run_key_command(argc, argv, LBNL_OP_ASSOC_RELEASE,
-			       lbnl_assoc_release);
+			       lbu_assoc_release);
 }
 
 const struct cmd assoc_cmds[] = {

@@ -15,8 +15,8 @@
 /* By VIP, then by position in the dump (the pointers share one array). */
 static int compare_dest_ptr(const void *pa, const void *pb)
 {
-	const struct lbnl_dest *a = *(const struct lbnl_dest *const *)pa;
-	const struct lbnl_dest *b = *(const struct lbnl_dest *const *)pb;
+	const struct lbu_dest *a = *(const struct lbu_dest *const *)pa;
+	const struct lbu_dest *b = *(const struct lbu_dest *const *)pb;
 	int r = lbnl_vip_key_compare(&a->vip, &b->vip);
 
 	if (r)
@@ -38,8 +38,8 @@ static int build_index(struct config *cfg)
 }
 
 size_t config_dests_of(const struct config *cfg,
-		       const struct lbnl_vip_key *vip,
-		       const struct lbnl_dest *const **first)
+		       const struct lbu_vip_key *vip,
+		       const struct lbu_dest *const **first)
 {
 	size_t lo = 0, hi = cfg->dests.count, end;
 
@@ -60,11 +60,11 @@ size_t config_dests_of(const struct config *cfg,
 
 static bool consistent(const struct config *cfg)
 {
-	const struct lbnl_dest *const *first;
+	const struct lbu_dest *const *first;
 	size_t i;
 
 	for (i = 0; i < cfg->vips.count; i++) {
-		const struct lbnl_vip *vip = &cfg->vips.vips[i];
+		const struct lbu_vip *vip = &cfg->vips.vips[i];
 
 		if ((vip->has & LBNL_VIP_HAS_DEST_COUNT) &&
 		    config_dests_of(cfg, &vip->key, &first) != vip->dest_count)
@@ -73,7 +73,7 @@ static bool consistent(const struct config *cfg)
 	return true;
 }
 
-static int fetch_vips(struct lbnl_nl *nl, const struct lbnl_vip_key *filter,
+static int fetch_vips(struct lbnl_nl *nl, const struct lbu_vip_key *filter,
 		      struct lbnl_vip_list *list)
 {
 	if (!filter)
@@ -85,7 +85,7 @@ static int fetch_vips(struct lbnl_nl *nl, const struct lbnl_vip_key *filter,
 	return lbnl_vip_get(nl, filter, list->vips);
 }
 
-static int fetch_once(struct lbnl_nl *nl, const struct lbnl_vip_key *filter,
+static int fetch_once(struct lbnl_nl *nl, const struct lbu_vip_key *filter,
 		      struct config *cfg)
 {
 	int err;
@@ -99,7 +99,7 @@ static int fetch_once(struct lbnl_nl *nl, const struct lbnl_vip_key *filter,
 	return err;
 }
 
-int config_fetch(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int config_fetch(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		 struct config *cfg)
 {
 	int attempt, err;

@@ -14,7 +14,7 @@
 
 static int run_conn_show(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter;
+	struct lbu_vip_key key, *filter;
 	struct lbnl_conn_list list;
 	bool inconsistent;
 	struct lbnl_nl *nl;
@@ -50,7 +50,7 @@ static int run_conn_show(int argc, char **argv)
 /* VIP:PORT proto P PEER:PORT */
 static int run_conn_del(int argc, char **argv)
 {
-	struct lbnl_vip_key vip;
+	struct lbu_vip_key vip;
 	struct lbnl_addr peer;
 	struct lbnl_nl *nl;
 	uint16_t port;
@@ -76,7 +76,7 @@ static int run_conn_del(int argc, char **argv)
 
 static int run_conn_flush(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter;
+	struct lbu_vip_key key, *filter;
 	struct lbnl_nl *nl;
 	int err;
 

@@ -37,7 +37,7 @@ static int parse_dest_del(int argc, char **argv, struct request *req)
 }
 
 /* vip 192.0.2.1:80 proto tcp dest 10.0.0.1:80 weight 1 state active */
-static void print_dest_entry(const struct lbnl_dest *dest)
+static void print_dest_entry(const struct lbu_dest *dest)
 {
 	open_json_object(NULL);
 	print_text("vip ");
@@ -52,7 +52,7 @@ static void print_dest_entry(const struct lbnl_dest *dest)
 
 static int run_dest_show(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter;
+	struct lbu_vip_key key, *filter;
 	struct lbnl_dest_list list;
 	struct lbnl_nl *nl;
 	size_t i;

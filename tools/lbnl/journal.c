@@ -34,7 +34,7 @@ struct journal {
 	struct undo *undos;	/* run from last to first */
 	size_t count;
 	size_t cap;
-	struct lbnl_vip_key *created;	/* VIPs this restore added */
+	struct lbu_vip_key *created;	/* VIPs this restore added */
 	size_t ncreated;
 	size_t created_cap;
 };
@@ -84,7 +84,7 @@ static struct request *push(struct journal *j, unsigned int line,
 	return &u->req;
 }
 
-static bool created(const struct journal *j, const struct lbnl_vip_key *key)
+static bool created(const struct journal *j, const struct lbu_vip_key *key)
 {
 	size_t i;
 
@@ -94,7 +94,7 @@ static bool created(const struct journal *j, const struct lbnl_vip_key *key)
 	return false;
 }
 
-static void forget_created(struct journal *j, const struct lbnl_vip_key *key)
+static void forget_created(struct journal *j, const struct lbu_vip_key *key)
 {
 	size_t i;
 
@@ -111,9 +111,9 @@ static void forget_created(struct journal *j, const struct lbnl_vip_key *key)
  * the journal runs backwards: the VIP comes back first, then its dests.
  */
 static void push_recreate(struct journal *j, unsigned int line,
-			  const struct config *cfg, const struct lbnl_vip *vip)
+			  const struct config *cfg, const struct lbu_vip *vip)
 {
-	const struct lbnl_dest *const *dests;
+	const struct lbu_dest *const *dests;
 	size_t n = config_dests_of(cfg, &vip->key, &dests);
 	struct request *r;
 
@@ -142,7 +142,7 @@ static int apply_vip_set(struct journal *j, struct lbnl_nl *nl,
 			 const struct request *req, unsigned int line)
 {
 	struct request *r;
-	struct lbnl_vip old;
+	struct lbu_vip old;
 	int err;
 
 	if (created(j, &req->vip.key))
@@ -163,7 +163,7 @@ static int apply_vip_set(struct journal *j, struct lbnl_nl *nl,
 /* vip del (one VIP) and flush (vip NULL: all of them). */
 static int apply_delete(struct journal *j, struct lbnl_nl *nl,
 			const struct request *req, unsigned int line,
-			const struct lbnl_vip_key *vip)
+			const struct lbu_vip_key *vip)
 {
 	struct config snap;
 	size_t i;
@@ -205,7 +205,7 @@ static int apply_dest_change(struct journal *j, struct lbnl_nl *nl,
 {
 	enum lbnl_op undo_op = req->op == LBNL_OP_DEST_SET ? LBNL_OP_DEST_SET :
 							     LBNL_OP_DEST_ADD;
-	struct lbnl_dest old;
+	struct lbu_dest old;
 	int err;
 
 	if (created(j, &req->dest.vip))

@@ -29,8 +29,8 @@ extern struct lbnl_opts opts;
  */
 struct request {
 	enum lbnl_op op;	/* VIP_*, DEST_*, FLUSH, BYPASS_ACTIVE */
-	struct lbnl_vip vip;	/* VIP ops */
-	struct lbnl_dest dest;	/* dest ops (the VIP key is dest.vip) */
+	struct lbu_vip vip;	/* VIP ops */
+	struct lbu_dest dest;	/* dest ops (the VIP key is dest.vip) */
 };
 
 /*
@@ -84,18 +84,18 @@ int usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 const char *usage_error_take(void);
 bool is_help_arg(const char *arg);
-int parse_vip_key(int *argc, char ***argv, struct lbnl_vip_key *key);
-int parse_vip_filter(int argc, char **argv, struct lbnl_vip_key *key,
-		     struct lbnl_vip_key **filter);
-int parse_dest_addr(const char *arg, const struct lbnl_vip_key *vip,
-		    struct lbnl_dest *dest);
+int parse_vip_key(int *argc, char ***argv, struct lbu_vip_key *key);
+int parse_vip_filter(int argc, char **argv, struct lbu_vip_key *key,
+		     struct lbu_vip_key **filter);
+int parse_dest_addr(const char *arg, const struct lbu_vip_key *vip,
+		    struct lbu_dest *dest);
 /* Synopsis of what parse_dest_key() reads. */
 #define DEST_KEY_ARGS "VIP:PORT proto {tcp|udp|sctp} DADDR[:PORT]"
-int parse_dest_key(int *argc, char ***argv, struct lbnl_dest *dest);
-int parse_peer_addr(const char *arg, const struct lbnl_vip_key *vip,
+int parse_dest_key(int *argc, char ***argv, struct lbu_dest *dest);
+int parse_peer_addr(const char *arg, const struct lbu_vip_key *vip,
 		    struct lbnl_addr *addr, uint16_t *port);
-int parse_vip_options(int argc, char **argv, struct lbnl_vip *vip);
-int parse_dest_options(int argc, char **argv, struct lbnl_dest *dest);
+int parse_vip_options(int argc, char **argv, struct lbu_vip *vip);
+int parse_dest_options(int argc, char **argv, struct lbu_dest *dest);
 int expect_no_args(int argc, char **argv);
 /*
  * "KEYWORD VALUE" pairs, in any order, each keyword at most once:
@@ -128,16 +128,16 @@ int run_request(const struct request *req);
 struct config {
 	struct lbnl_vip_list vips;
 	struct lbnl_dest_list dests;
-	const struct lbnl_dest **by_vip;	/* dests sorted by VIP key */
+	const struct lbu_dest **by_vip;	/* dests sorted by VIP key */
 };
 
 /* vip NULL: the whole namespace; otherwise that VIP only. */
-int config_fetch(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int config_fetch(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		 struct config *cfg);
 /* The dests of a VIP, in dump order; returns how many, *first the first. */
 size_t config_dests_of(const struct config *cfg,
-		       const struct lbnl_vip_key *vip,
-		       const struct lbnl_dest *const **first);
+		       const struct lbu_vip_key *vip,
+		       const struct lbu_dest *const **first);
 void config_free(struct config *cfg);
 
 /* journal.c: what "lbnl restore" changed, and how to undo it. */
@@ -150,10 +150,10 @@ int journal_apply(struct journal *j, struct lbnl_nl *nl,
 size_t journal_rollback(struct journal *j, struct lbnl_nl *nl);
 
 /* print.c: one print path for text and JSON. */
-void print_vip_key(const struct lbnl_vip_key *key);
-void print_vip_settings(const struct lbnl_vip *vip);
-void print_vip_status(const struct lbnl_vip *vip);
-void print_dest(const struct lbnl_dest *dest);
+void print_vip_key(const struct lbu_vip_key *key);
+void print_vip_settings(const struct lbu_vip *vip);
+void print_vip_status(const struct lbu_vip *vip);
+void print_dest(const struct lbu_dest *dest);
 void print_assoc_key(const struct lbnl_assoc_key *key);
 void print_assoc_vtags(const struct lbnl_assoc *assoc);
 /* State, age (now_ms: ms since the epoch), style, queues, migratability. */

@@ -52,7 +52,7 @@ static int parse_association(const char *const *args, struct lbnl_migrate *m)
 /* start's "[to DADDR[:PORT]] [timeout MS]". */
 static int parse_start_options(const char *const *args, struct lbnl_migrate *m)
 {
-	struct lbnl_dest target;
+	struct lbu_dest target;
 
 	if (args[KW_TO]) {
 		if (parse_dest_addr(args[KW_TO], &m->vip, &target))

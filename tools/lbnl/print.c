@@ -28,13 +28,13 @@ static void print_name(const char *key, const char *fmt,
 	print_string(PRINT_ANY, key, fmt, name);
 }
 
-void print_vip_key(const struct lbnl_vip_key *key)
+void print_vip_key(const struct lbu_vip_key *key)
 {
 	lbnl_print_addr_port(&key->addr, key->port);
 	print_name("proto", " proto %s", &lbnl_proto_names, key->proto);
 }
 
-void print_vip_settings(const struct lbnl_vip *vip)
+void print_vip_settings(const struct lbu_vip *vip)
 {
 	if (vip->has & LBNL_VIP_HAS_MODE)
 		print_name("mode", " mode %s", &lbnl_mode_names, vip->mode);
@@ -49,7 +49,7 @@ void print_vip_settings(const struct lbnl_vip *vip)
 			   vip->migrate_after);
 }
 
-void print_vip_status(const struct lbnl_vip *vip)
+void print_vip_status(const struct lbu_vip *vip)
 {
 	lbnl_print_flags(&lbnl_flag_names, vip->flags);
 	if (vip->has & LBNL_VIP_HAS_DEST_COUNT)
@@ -58,7 +58,7 @@ void print_vip_status(const struct lbnl_vip *vip)
 	lbnl_vip_bypass_print(vip, lbnl_now_ms());
 }
 
-void print_dest(const struct lbnl_dest *dest)
+void print_dest(const struct lbu_dest *dest)
 {
 	lbnl_print_addr_port(&dest->addr, dest->port);
 	if (dest->has & LBNL_DEST_HAS_WEIGHT)

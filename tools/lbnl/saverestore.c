@@ -23,9 +23,9 @@
 
 /* save ----------------------------------------------------------------- */
 
-static void save_vip(const struct config *cfg, const struct lbnl_vip *vip)
+static void save_vip(const struct config *cfg, const struct lbu_vip *vip)
 {
-	const struct lbnl_dest *const *dests;
+	const struct lbu_dest *const *dests;
 	size_t i, n = config_dests_of(cfg, &vip->key, &dests);
 
 	print_text("vip add ");

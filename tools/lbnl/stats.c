@@ -12,7 +12,7 @@
 
 static int run_stats(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter;
+	struct lbu_vip_key key, *filter;
 	struct lbnl_stats_list list;
 	struct lbnl_stats global;
 	struct lbnl_nl *nl;

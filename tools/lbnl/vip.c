@@ -42,9 +42,9 @@ static int parse_vip_del(int argc, char **argv, struct request *req)
  *   dest 10.0.0.1:80 weight 1 state active
  */
 static void print_vip_entry(const struct config *cfg,
-			    const struct lbnl_vip *vip)
+			    const struct lbu_vip *vip)
 {
-	const struct lbnl_dest *const *dests;
+	const struct lbu_dest *const *dests;
 	size_t i, n = config_dests_of(cfg, &vip->key, &dests);
 
 	open_json_object(NULL);
@@ -67,7 +67,7 @@ static void print_vip_entry(const struct config *cfg,
 
 static int run_vip_show(int argc, char **argv)
 {
-	struct lbnl_vip_key key, *filter;
+	struct lbu_vip_key key, *filter;
 	struct lbnl_nl *nl;
 	struct config cfg;
 	size_t i;

@@ -147,7 +147,7 @@ static int vip_lists(const struct lbnld_plan *plan,
 	}
 	**protos = **ports = '\0';
 	for (i = d->first; i < d->first + d->count; i++) {
-		const struct lbnl_vip_key *k = &plan->vips[i].key;
+		const struct lbu_vip_key *k = &plan->vips[i].key;
 		const char *name = lbnl_name(&lbnl_proto_names, k->proto);
 		const char *sep = i > d->first ? "," : "";
 

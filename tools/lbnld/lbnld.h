@@ -127,23 +127,23 @@ struct lbnld_decision {
 
 /* Every VIP address of the namespace and where its traffic should go. */
 struct lbnld_plan {
-	struct lbnl_vip *vips;		/* a copy, sorted by key */
+	struct lbu_vip *vips;		/* a copy, sorted by key */
 	size_t n_vips;
 	struct lbnld_decision *decisions;	/* one per address, sorted */
 	size_t n_decisions;
 };
 
-int lbnld_plan_build(struct lbnld_plan *plan, const struct lbnl_vip *vips,
+int lbnld_plan_build(struct lbnld_plan *plan, const struct lbu_vip *vips,
 		     size_t n);
 void lbnld_plan_free(struct lbnld_plan *plan);
 /* The VIP waits for its BYPASS_ACTIVE, and its address is bypassed. */
 bool lbnld_wants_confirm(const struct lbnld_decision *d,
-			 const struct lbnl_vip *vip);
+			 const struct lbu_vip *vip);
 /* Why d is not bypassed: "tcp 192.0.2.1:80 has bypass off". */
 void lbnld_reason_text(const struct lbnld_plan *plan,
 		       const struct lbnld_decision *d, char *buf, size_t len);
 /* "tcp 192.0.2.1:80" */
-const char *lbnld_vip_text(const struct lbnl_vip_key *key, char *buf,
+const char *lbnld_vip_text(const struct lbu_vip_key *key, char *buf,
 			   size_t len);
 bool lbnld_route_equal(const struct lbnld_route *a,
 		       const struct lbnld_route *b);
@@ -204,7 +204,7 @@ extern const struct lbnld_driver lbnld_hook_driver;
  * Tell the module the router sends dest->vip's traffic to dest: 0, or
  * -errno and *why the module's message (or NULL).
  */
-typedef int (*lbnld_confirm_fn)(struct lbnld *ld, const struct lbnl_dest *dest,
+typedef int (*lbnld_confirm_fn)(struct lbnld *ld, const struct lbu_dest *dest,
 				const char **why);
 
 struct lbnld {
@@ -222,7 +222,7 @@ struct lbnld {
  * lbnld_reconcile_vips() does it for VIPs read already.
  */
 int lbnld_reconcile(struct lbnld *ld);
-int lbnld_reconcile_vips(struct lbnld *ld, const struct lbnl_vip *vips,
+int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,
 			 size_t n);
 
 /* Hook command (hook.c): run conf->hook with args; 0 if it exited 0. */
@@ -249,15 +249,15 @@ struct lbnl_ctl_key;
 struct lbnld_mig_ops {
 	int (*open)(void **h);
 	void (*close)(void *h);
-	int (*vip_get)(void *h, const struct lbnl_vip_key *key,
-		       struct lbnl_vip *vip);
-	int (*commit)(void *h, const struct lbnl_vip_key *vip, uint32_t vtag);
-	int (*abort)(void *h, const struct lbnl_vip_key *vip, uint32_t vtag);
+	int (*vip_get)(void *h, const struct lbu_vip_key *key,
+		       struct lbu_vip *vip);
+	int (*commit)(void *h, const struct lbu_vip_key *vip, uint32_t vtag);
+	int (*abort)(void *h, const struct lbu_vip_key *vip, uint32_t vtag);
 	/* The open migration of vip + vtag; -ENOENT: none. */
-	int (*find)(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
+	int (*find)(void *h, const struct lbu_vip_key *vip, uint32_t vtag,
 		    struct lbnl_migrate *m);
 	/* The dest of the SCTP entry of vip with vtag; -ENOENT: none. */
-	int (*entry_dest)(void *h, const struct lbnl_vip_key *vip,
+	int (*entry_dest)(void *h, const struct lbu_vip_key *vip,
 			  uint32_t vtag, struct lbnl_endpoint *dest);
 	const char *(*why)(void *h);
 };

@@ -26,6 +26,7 @@
 
 #include "ctl.h"
 #include "lbnld.h"
+#include "names.h"
 #include "util.h"
 
 #define LISTEN_TIMEOUT_MS	5000	/* HELLO and RESULT of a connection */
@@ -173,7 +174,7 @@ static const char *why_of(const struct lbnld_mig_ops *ops, void *h, int err)
  * says where the association is. true: commit. how: what was done.
  */
 static bool decide(const struct lbnld_mig_ops *ops, void *h,
-		   const struct lbnl_vip_key *vip, uint32_t vtag,
+		   const struct lbu_vip_key *vip, uint32_t vtag,
 		   const struct lbnl_endpoint *target, bool ok, char *how,
 		   size_t howlen)
 {
@@ -286,7 +287,7 @@ static void session_end(struct session *s)
 
 /* The running session of vip + vtag, referenced; NULL: none. */
 static struct session *session_get(struct lbnld_migrator *mig,
-				   const struct lbnl_vip_key *vip,
+				   const struct lbu_vip_key *vip,
 				   uint32_t vtag)
 {
 	struct session *s;
@@ -440,8 +441,9 @@ static void preflight(struct session *s, void *h, uint64_t *deadline,
 		      char *why, size_t whylen)
 {
 	const struct lbnld_mig_ops *ops = s->mig->ops;
+	const struct lbnl_mode_info *mi;
 	long long left;
-	struct lbnl_vip vip;
+	struct lbu_vip vip;
 	int err;
 
 	if (!(s->m.has & LBNL_MIGRATE_HAS_VTAG) ||
@@ -461,7 +463,13 @@ static void preflight(struct session *s, void *h, uint64_t *deadline,
 		snprintf(why, whylen, "the module did not say the VIP's mode");
 		return;
 	}
-	s->nat = vip.mode == LBNL_FWD_NAT;
+	mi = lbnl_mode_info(vip.mode);
+	if (!mi) {
+		snprintf(why, whylen, "the VIP's forwarding mode %u is unknown to this lbnld",
+			 vip.mode);
+		return;
+	}
+	s->nat = mi->dnat;
 	left = (long long)s->m.timeout_ms - (long long)s->m.age_ms -
 	       (long long)s->margin_ms;
 	if (!(s->m.has & LBNL_MIGRATE_HAS_TIMEOUT) || left <= 0) {

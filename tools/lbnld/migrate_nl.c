@@ -20,34 +20,34 @@ static void nl_close(void *h)
 	lbnl_nl_close(h);
 }
 
-static int nl_vip_get(void *h, const struct lbnl_vip_key *key,
-		      struct lbnl_vip *vip)
+static int nl_vip_get(void *h, const struct lbu_vip_key *key,
+		      struct lbu_vip *vip)
 {
 	return lbnl_vip_get(h, key, vip);
 }
 
-static struct lbnl_migrate by_vtag(const struct lbnl_vip_key *vip,
+static struct lbnl_migrate by_vtag(const struct lbu_vip_key *vip,
 				   uint32_t vtag)
 {
 	return (struct lbnl_migrate){ .vip = *vip, .vtag = vtag,
 				      .has = LBNL_MIGRATE_HAS_VTAG };
 }
 
-static int nl_commit(void *h, const struct lbnl_vip_key *vip, uint32_t vtag)
+static int nl_commit(void *h, const struct lbu_vip_key *vip, uint32_t vtag)
 {
 	struct lbnl_migrate m = by_vtag(vip, vtag);
 
 	return lbnl_migrate_commit(h, &m);
 }
 
-static int nl_abort(void *h, const struct lbnl_vip_key *vip, uint32_t vtag)
+static int nl_abort(void *h, const struct lbu_vip_key *vip, uint32_t vtag)
 {
 	struct lbnl_migrate m = by_vtag(vip, vtag);
 
 	return lbnl_migrate_abort(h, &m);
 }
 
-static int nl_find(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
+static int nl_find(void *h, const struct lbu_vip_key *vip, uint32_t vtag,
 		   struct lbnl_migrate *m)
 {
 	struct lbnl_migrate_list l = { 0 };
@@ -71,12 +71,12 @@ static int nl_find(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
 	return err;
 }
 
-static int nl_entry_dest(void *h, const struct lbnl_vip_key *vip,
+static int nl_entry_dest(void *h, const struct lbu_vip_key *vip,
 			 uint32_t vtag, struct lbnl_endpoint *dest)
 {
 	struct lbnl_conn_list l = { 0 };
 	bool inconsistent = false;
-	const struct lbnl_conn *c;
+	const struct lbu_conn *c;
 	int err;
 	size_t i;
 

@@ -40,7 +40,7 @@ void lbnld_route_list_free(struct lbnld_route_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-const char *lbnld_vip_text(const struct lbnl_vip_key *key, char *buf,
+const char *lbnld_vip_text(const struct lbu_vip_key *key, char *buf,
 			   size_t len)
 {
 	const char *proto = lbnl_name(&lbnl_proto_names, key->proto);
@@ -55,7 +55,7 @@ const char *lbnld_vip_text(const struct lbnl_vip_key *key, char *buf,
 }
 
 /* Single as far as a router is concerned: a dest to send it to. */
-static bool is_single(const struct lbnl_vip *v)
+static bool is_single(const struct lbu_vip *v)
 {
 	return (v->flags & LBNL_VIP_F_SINGLE) &&
 	       (v->has & LBNL_VIP_HAS_BYPASS_DEST) &&
@@ -64,13 +64,13 @@ static bool is_single(const struct lbnl_vip *v)
 		v->router == LBNL_ROUTER_ACTIVE);
 }
 
-static bool is_bypass_auto(const struct lbnl_vip *v)
+static bool is_bypass_auto(const struct lbu_vip *v)
 {
 	return (v->has & LBNL_VIP_HAS_BYPASS) && v->bypass == LBNL_BYPASS_AUTO;
 }
 
 /* The decision for vips[first, first + count), which share an address. */
-static void decide(const struct lbnl_vip *vips, size_t first, size_t count,
+static void decide(const struct lbu_vip *vips, size_t first, size_t count,
 		   struct lbnld_decision *d)
 {
 	size_t i, end = first + count;
@@ -110,11 +110,11 @@ static void decide(const struct lbnl_vip *vips, size_t first, size_t count,
 
 static int compare_vip(const void *a, const void *b)
 {
-	return lbnl_vip_key_compare(&((const struct lbnl_vip *)a)->key,
-				    &((const struct lbnl_vip *)b)->key);
+	return lbnl_vip_key_compare(&((const struct lbu_vip *)a)->key,
+				    &((const struct lbu_vip *)b)->key);
 }
 
-int lbnld_plan_build(struct lbnld_plan *plan, const struct lbnl_vip *vips,
+int lbnld_plan_build(struct lbnld_plan *plan, const struct lbu_vip *vips,
 		     size_t n)
 {
 	size_t i, first;
@@ -149,7 +149,7 @@ void lbnld_plan_free(struct lbnld_plan *plan)
 }
 
 bool lbnld_wants_confirm(const struct lbnld_decision *d,
-			 const struct lbnl_vip *vip)
+			 const struct lbu_vip *vip)
 {
 	return d->kind == LBNLD_VIA && (vip->has & LBNL_VIP_HAS_ROUTER) &&
 	       vip->router == LBNL_ROUTER_PENDING;
@@ -158,7 +158,7 @@ bool lbnld_wants_confirm(const struct lbnld_decision *d,
 void lbnld_reason_text(const struct lbnld_plan *plan,
 		       const struct lbnld_decision *d, char *buf, size_t len)
 {
-	const struct lbnl_vip *v = &plan->vips[d->culprit];
+	const struct lbu_vip *v = &plan->vips[d->culprit];
 	char a[LBNL_ADDRPORTSTRLEN + 16], b[LBNL_ADDRPORTSTRLEN + 16];
 
 	lbnld_vip_text(&v->key, a, sizeof(a));

@@ -28,7 +28,7 @@ struct confirms {
 	char first_err[192];	/* "tcp 192.0.2.1:80: the VIP is ..." */
 };
 
-static int bypass_active(struct lbnld *ld, const struct lbnl_dest *dest,
+static int bypass_active(struct lbnld *ld, const struct lbu_dest *dest,
 			 const char **why)
 {
 	int err = lbnl_bypass_active(ld->lbnl, dest);
@@ -37,10 +37,10 @@ static int bypass_active(struct lbnld *ld, const struct lbnl_dest *dest,
 	return err;
 }
 
-static void confirm_one(struct lbnld *ld, const struct lbnl_vip *v,
+static void confirm_one(struct lbnld *ld, const struct lbu_vip *v,
 			struct confirms *res)
 {
-	struct lbnl_dest dest = {
+	struct lbu_dest dest = {
 		.vip = v->key, .addr = v->bypass_addr, .port = v->bypass_port,
 	};
 	lbnld_confirm_fn confirm = ld->confirm ? ld->confirm : bypass_active;
@@ -258,7 +258,7 @@ int lbnld_reconcile(struct lbnld *ld)
 	return err == -ENOENT ? -EAGAIN : err;
 }
 
-int lbnld_reconcile_vips(struct lbnld *ld, const struct lbnl_vip *vips,
+int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,
 			 size_t n)
 {
 	struct lbnld_plan plan;

@@ -15,10 +15,11 @@
  *    "adaptation_ind":..,"created_ms":..}
  *
  * Keys in that order; every key is required and no other is allowed.
- * Integers are plain JSON numbers (u16, u32, created_ms u64); addresses
- * are IPv4 or IPv6 literals without brackets; "vtag" is the tag the peer
- * sends (LBNL_A_ASSOC_MY_VTAG), "peer_vtag" the one we send. A feature
- * this version has no name for is written as its bit value.
+ * Integers are plain JSON numbers (u16, u32; created_ms a u64 up to
+ * INT64_MAX, jansson's json_int_t); addresses are IPv4 or IPv6 literals
+ * without brackets; "vtag" is the tag the peer sends
+ * (LBNL_A_ASSOC_MY_VTAG), "peer_vtag" the one we send. A feature this
+ * version has no name for is written as its bit value.
  */
 #ifndef LBNL_ASSOC_STATE_H
 #define LBNL_ASSOC_STATE_H
@@ -28,16 +29,16 @@
 #include "objects.h"
 
 /* Print s through json_print (initialised in JSON mode by the caller). */
-void lbnl_assoc_state_print(const struct lbnl_assoc_state *s);
+void lbnl_assoc_state_print(const struct lbu_assoc_state *s);
 
 /*
  * Parse a document (len bytes of text) into s; release it with
- * lbnl_assoc_state_free(). On failure returns -1 with s empty and err
+ * lbu_assoc_state_free(). On failure returns -1 with s empty and err
  * holding "PATH: what" (e.g. "out_ssn: expected 10 entries, got 9"),
  * "line L, column C: what" (not JSON) or "unknown version N".
  */
 int lbnl_assoc_state_parse(const char *text, size_t len,
-			   struct lbnl_assoc_state *s, char *err,
+			   struct lbu_assoc_state *s, char *err,
 			   size_t errlen);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "assoc_translate.h"
 
-int lbnl_assoc_state_translate(struct lbnl_assoc_state *s,
+int lbnl_assoc_state_translate(struct lbu_assoc_state *s,
 			       const struct lbnl_endpoint *to, char *why,
 			       size_t whylen)
 {

@@ -21,7 +21,7 @@
  * local address: the server side is multi-homed), -EAFNOSUPPORT (to's
  * family is not the association's) or -ENOMEM, with why in words.
  */
-int lbnl_assoc_state_translate(struct lbnl_assoc_state *s,
+int lbnl_assoc_state_translate(struct lbu_assoc_state *s,
 			       const struct lbnl_endpoint *to, char *why,
 			       size_t whylen);
 

@@ -142,7 +142,7 @@ static const struct nla_policy migrate_policy[LBNL_A_MIGRATE_MAX + 1] = {
 	[LBNL_A_MIGRATE_REASON] = { .type = NLA_STRING },
 };
 
-static int put_key_attrs(struct nl_msg *msg, const struct lbnl_vip_key *key)
+static int put_key_attrs(struct nl_msg *msg, const struct lbu_vip_key *key)
 {
 	if (nla_put(msg, LBNL_A_VIP_ADDR, (int)lbnl_addr_len(&key->addr),
 		    key->addr.raw) ||
@@ -152,7 +152,7 @@ static int put_key_attrs(struct nl_msg *msg, const struct lbnl_vip_key *key)
 	return 0;
 }
 
-static int put_vip_settings(struct nl_msg *msg, const struct lbnl_vip *vip)
+static int put_vip_settings(struct nl_msg *msg, const struct lbu_vip *vip)
 {
 	if ((vip->has & LBNL_VIP_HAS_MODE) &&
 	    nla_put_u8(msg, LBNL_A_VIP_MODE, vip->mode))
@@ -169,8 +169,8 @@ static int put_vip_settings(struct nl_msg *msg, const struct lbnl_vip *vip)
 	return 0;
 }
 
-static int put_vip_nest(struct nl_msg *msg, const struct lbnl_vip_key *key,
-			const struct lbnl_vip *vip)
+static int put_vip_nest(struct nl_msg *msg, const struct lbu_vip_key *key,
+			const struct lbu_vip *vip)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_A_VIP);
 
@@ -181,12 +181,12 @@ static int put_vip_nest(struct nl_msg *msg, const struct lbnl_vip_key *key,
 	return 0;
 }
 
-int lbnl_put_vip(struct nl_msg *msg, const struct lbnl_vip *vip)
+int lbu_put_vip(struct nl_msg *msg, const struct lbu_vip *vip)
 {
 	return put_vip_nest(msg, &vip->key, vip);
 }
 
-int lbnl_put_vip_key(struct nl_msg *msg, const struct lbnl_vip_key *key)
+int lbnl_put_vip_key(struct nl_msg *msg, const struct lbu_vip_key *key)
 {
 	return put_vip_nest(msg, key, NULL);
 }
@@ -202,8 +202,8 @@ static int put_dest_addr_port(struct nl_msg *msg, const struct lbnl_addr *addr,
 	return 0;
 }
 
-int lbnl_put_dest(struct nl_msg *msg, const struct lbnl_dest *dest,
-		  bool key_only)
+int lbu_put_dest(struct nl_msg *msg, const struct lbu_dest *dest,
+		 bool key_only)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_A_DEST);
 
@@ -244,7 +244,7 @@ static int put_assoc_key_attrs(struct nl_msg *msg,
 	return 0;
 }
 
-int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key)
+int lbu_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_SRV_A_ASSOC);
 
@@ -255,7 +255,7 @@ int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key)
 }
 
 static int put_assoc_laddrs(struct nl_msg *msg,
-			    const struct lbnl_assoc_state *s)
+			    const struct lbu_assoc_state *s)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC_LADDRS);
 	size_t i;
@@ -270,7 +270,7 @@ static int put_assoc_laddrs(struct nl_msg *msg,
 }
 
 static int put_assoc_paths(struct nl_msg *msg,
-			   const struct lbnl_assoc_state *s)
+			   const struct lbu_assoc_state *s)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_A_ASSOC_PATHS);
 	size_t i;
@@ -278,7 +278,7 @@ static int put_assoc_paths(struct nl_msg *msg,
 	if (!nest)
 		return -ENOMEM;
 	for (i = 0; i < s->n_paths; i++) {
-		const struct lbnl_assoc_path *p = &s->paths[i];
+		const struct lbu_assoc_path *p = &s->paths[i];
 		struct nlattr *path = nla_nest_start(msg, LBNL_A_PATH);
 
 		if (!path || put_addr(msg, LBNL_A_PATH_ADDR, &p->addr) ||
@@ -298,13 +298,13 @@ static int put_assoc_paths(struct nl_msg *msg,
 static int put_ssns(struct nl_msg *msg, int type, const uint32_t *ssn,
 		    uint16_t count)
 {
-	if (count > LBNL_ASSOC_MAX_STREAMS)
+	if (count > LBU_ASSOC_MAX_STREAMS)
 		return -EMSGSIZE;	/* nla_len would wrap */
 	return nla_put(msg, type, (int)(count * sizeof(*ssn)), ssn) ?
 	       -ENOMEM : 0;
 }
 
-int lbnl_put_assoc_state(struct nl_msg *msg, const struct lbnl_assoc_state *s)
+int lbu_put_assoc_state(struct nl_msg *msg, const struct lbu_assoc_state *s)
 {
 	struct nlattr *nest = nla_nest_start(msg, LBNL_SRV_A_ASSOC);
 	int err;
@@ -401,7 +401,7 @@ static int parse_assoc(struct nlattr *nest, struct lbnl_assoc *a)
 	return 0;
 }
 
-static int parse_assoc_laddrs(struct nlattr *nest, struct lbnl_assoc_state *s)
+static int parse_assoc_laddrs(struct nlattr *nest, struct lbu_assoc_state *s)
 {
 	struct nlattr *a;
 	size_t n = 0;
@@ -422,7 +422,7 @@ static int parse_assoc_laddrs(struct nlattr *nest, struct lbnl_assoc_state *s)
 	return 0;
 }
 
-static int parse_assoc_paths(struct nlattr *nest, struct lbnl_assoc_state *s)
+static int parse_assoc_paths(struct nlattr *nest, struct lbu_assoc_state *s)
 {
 	struct nlattr *tb[LBNL_A_PATH_MAX + 1];
 	struct nlattr *a;
@@ -435,7 +435,7 @@ static int parse_assoc_paths(struct nlattr *nest, struct lbnl_assoc_state *s)
 	if (!s->paths)
 		return -ENOMEM;
 	nla_for_each_nested(a, nest, rem) {
-		struct lbnl_assoc_path *p = &s->paths[s->n_paths];
+		struct lbu_assoc_path *p = &s->paths[s->n_paths];
 
 		if (nla_type(a) != LBNL_A_PATH)
 			continue;
@@ -482,7 +482,7 @@ static const int state_attrs[] = {
 	LBNL_A_ASSOC_CREATED_MS,
 };
 
-static int parse_state_nest(struct nlattr *nest, struct lbnl_assoc_state *s)
+static int parse_state_nest(struct nlattr *nest, struct lbu_assoc_state *s)
 {
 	struct nlattr *tb[LBNL_A_ASSOC_MAX + 1];
 	size_t i;
@@ -527,7 +527,7 @@ static int parse_state_nest(struct nlattr *nest, struct lbnl_assoc_state *s)
 	return 0;
 }
 
-int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s)
+int lbu_parse_assoc_state(struct nlmsghdr *nlh, struct lbu_assoc_state *s)
 {
 	struct nlattr *tb[LBNL_SRV_A_MAX + 1];
 	int err;
@@ -539,7 +539,7 @@ int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s)
 		return -EPROTO;
 	err = parse_state_nest(tb[LBNL_SRV_A_ASSOC], s);
 	if (err)
-		lbnl_assoc_state_free(s);
+		lbu_assoc_state_free(s);
 	return err;
 }
 
@@ -567,17 +567,17 @@ static void take_u64(struct nlattr *attr, uint64_t *value, unsigned int bit,
 	}
 }
 
-static int parse_dest(struct nlattr *nest, struct lbnl_dest *dest);
+static int parse_dest(struct nlattr *nest, struct lbu_dest *dest);
 
 /*
  * A nest naming a dest of vip by address and port (0 or none: the VIP's),
  * such as BYPASS_DEST or a migration's SOURCE and TARGET.
  */
 static int parse_dest_endpoint(struct nlattr *nest,
-			       const struct lbnl_vip_key *vip,
+			       const struct lbu_vip_key *vip,
 			       struct lbnl_addr *addr, uint16_t *port)
 {
-	struct lbnl_dest dest = { .vip = *vip };
+	struct lbu_dest dest = { .vip = *vip };
 
 	if (parse_dest(nest, &dest))
 		return -EPROTO;
@@ -587,7 +587,7 @@ static int parse_dest_endpoint(struct nlattr *nest,
 }
 
 /* The read-only bypass attributes (single-address tenants). */
-static int parse_vip_bypass(struct nlattr **tb, struct lbnl_vip *vip)
+static int parse_vip_bypass(struct nlattr **tb, struct lbu_vip *vip)
 {
 	if (tb[LBNL_A_VIP_ACTIVE_DESTS]) {
 		vip->has |= LBNL_VIP_HAS_ACTIVE_DESTS;
@@ -610,7 +610,7 @@ static int parse_vip_bypass(struct nlattr **tb, struct lbnl_vip *vip)
 	return 0;
 }
 
-static int parse_vip(struct nlattr *nest, struct lbnl_vip *vip)
+static int parse_vip(struct nlattr *nest, struct lbu_vip *vip)
 {
 	struct nlattr *tb[LBNL_A_VIP_MAX + 1];
 
@@ -651,7 +651,7 @@ static int parse_vip(struct nlattr *nest, struct lbnl_vip *vip)
 }
 
 /* The dest's VIP key must already be in dest->vip (for the port default). */
-static int parse_dest(struct nlattr *nest, struct lbnl_dest *dest)
+static int parse_dest(struct nlattr *nest, struct lbu_dest *dest)
 {
 	struct nlattr *tb[LBNL_A_DEST_MAX + 1];
 
@@ -834,7 +834,7 @@ int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
 	return 0;
 }
 
-static int parse_conn(struct nlattr *nest, struct lbnl_conn *c)
+static int parse_conn(struct nlattr *nest, struct lbu_conn *c)
 {
 	struct nlattr *tb[LBNL_A_CONN_MAX + 1];
 
@@ -878,10 +878,10 @@ static int parse_conn(struct nlattr *nest, struct lbnl_conn *c)
 	return 0;
 }
 
-int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbnl_conn *c)
+int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbu_conn *c)
 {
 	struct nlattr *tb[LBNL_A_MAX + 1];
-	struct lbnl_vip vip;
+	struct lbu_vip vip;
 
 	memset(c, 0, sizeof(*c));
 	if (!genlmsg_valid_hdr(nlh, 0) ||
@@ -953,7 +953,7 @@ int lbnl_parse_stats_msg(struct nlmsghdr *nlh, struct lbnl_stats_entry *e,
 			 bool *has_vip)
 {
 	struct nlattr *tb[LBNL_A_MAX + 1];
-	struct lbnl_vip vip;
+	struct lbu_vip vip;
 
 	memset(e, 0, sizeof(*e));
 	*has_vip = false;

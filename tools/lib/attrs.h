@@ -9,17 +9,17 @@
 #include "objects.h"
 
 /* LBNL_A_VIP nest: the key, plus the settable attributes vip->has names. */
-int lbnl_put_vip(struct nl_msg *msg, const struct lbnl_vip *vip);
+int lbu_put_vip(struct nl_msg *msg, const struct lbu_vip *vip);
 /* LBNL_A_VIP nest with the key only. */
-int lbnl_put_vip_key(struct nl_msg *msg, const struct lbnl_vip_key *key);
+int lbnl_put_vip_key(struct nl_msg *msg, const struct lbu_vip_key *key);
 /* LBNL_A_DEST nest: address and port, plus WEIGHT/STATE unless key_only. */
-int lbnl_put_dest(struct nl_msg *msg, const struct lbnl_dest *dest,
-		  bool key_only);
+int lbu_put_dest(struct nl_msg *msg, const struct lbu_dest *dest,
+		 bool key_only);
 
 /* LBNL_A_ASSOC nest with the key only. */
-int lbnl_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key);
+int lbu_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key);
 /* LBNL_A_ASSOC nest with the whole migration state (an IMPORT request). */
-int lbnl_put_assoc_state(struct nl_msg *msg, const struct lbnl_assoc_state *s);
+int lbu_put_assoc_state(struct nl_msg *msg, const struct lbu_assoc_state *s);
 
 /*
  * LBNL_A_MIGRATE nest: the association (VTAG and/or PEER, as m->has
@@ -40,13 +40,13 @@ int lbnl_parse_srv_msg(struct nlmsghdr *nlh, struct lbnl_event *ev);
  * The migration state in an EXPORT reply. -EPROTONOSUPPORT if its version
  * is not LBNL_ASSOC_STATE_VERSION, -EPROTO if malformed, -ENOMEM.
  */
-int lbnl_parse_assoc_state(struct nlmsghdr *nlh, struct lbnl_assoc_state *s);
+int lbu_parse_assoc_state(struct nlmsghdr *nlh, struct lbu_assoc_state *s);
 
 /* LBNL_A_CONN nest naming one entry: the peer's address and port. */
 int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
 		      uint16_t peer_port);
 /* A CONN_GET dump message (LBNL_A_VIP key, LBNL_A_CONN). -EPROTO. */
-int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbnl_conn *c);
+int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbu_conn *c);
 /*
  * A STATS_GET reply: LBNL_A_STATS, after the LBNL_A_VIP key (*has_vip)
  * and LBNL_A_DEST address and port (e->is_dest) of a dump. -EPROTO.

@@ -117,7 +117,7 @@ struct lbnl_ctl_msg {
 	uint64_t session;		/* lbnld's id of the migration */
 	int32_t status;
 	char reason[LBNL_CTL_REASON_MAX];
-	struct lbnl_vip_key vip;	/* the LB's VIP */
+	struct lbu_vip_key vip;	/* the LB's VIP */
 	uint32_t vtag;			/* the tag the peer sends (LB key) */
 	/*
 	 * The association: in MIGRATE, its key on the source; in TRANSFER,

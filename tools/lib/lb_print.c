@@ -64,7 +64,7 @@ static void print_changed(uint64_t changed_ms, uint64_t now_ms)
 	print_u64(PRINT_JSON, "changed_ms", NULL, changed_ms);
 }
 
-void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms)
+void lbnl_vip_bypass_print(const struct lbu_vip *vip, uint64_t now_ms)
 {
 	bool bypass_auto = (vip->has & LBNL_VIP_HAS_BYPASS) &&
 			   vip->bypass == LBNL_BYPASS_AUTO;
@@ -136,7 +136,7 @@ static void print_ms(const char *key, const char *word, uint64_t ms,
  * What a line of the LB role starts with - text: "tcp 192.0.2.1:80";
  * JSON: "vip": "192.0.2.1:80", "proto": "tcp" - and its peer.
  */
-static void print_vip_and_peer(const struct lbnl_vip_key *vip,
+static void print_vip_and_peer(const struct lbu_vip_key *vip,
 			       const struct lbnl_addr *peer_addr,
 			       uint16_t peer_port)
 {
@@ -148,7 +148,7 @@ static void print_vip_and_peer(const struct lbnl_vip_key *vip,
 			       peer_port);
 }
 
-void lbnl_conn_print(const struct lbnl_conn *c)
+void lbnl_conn_print(const struct lbu_conn *c)
 {
 	open_json_object(NULL);
 	print_vip_and_peer(&c->vip, &c->peer_addr, c->peer_port);
@@ -295,7 +295,7 @@ static void print_dest_stats(const struct lbnl_stats_entry *e)
 static size_t print_vip_stats(const struct lbnl_stats_list *list,
 			      size_t first)
 {
-	const struct lbnl_vip_key *key = &list->entries[first].vip;
+	const struct lbu_vip_key *key = &list->entries[first].vip;
 	const struct lbnl_stats_entry *vip = NULL;
 	size_t i, end;
 

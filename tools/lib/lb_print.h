@@ -52,10 +52,10 @@ struct lbnl_name_table;
 void lbnl_print_flags(const struct lbnl_name_table *names, uint32_t flags);
 
 /* The bypass state of a VIP (now_ms: ms since the epoch), see above. */
-void lbnl_vip_bypass_print(const struct lbnl_vip *vip, uint64_t now_ms);
+void lbnl_vip_bypass_print(const struct lbu_vip *vip, uint64_t now_ms);
 
 /* One entry: a text line, or a JSON object (the caller opens the array). */
-void lbnl_conn_print(const struct lbnl_conn *c);
+void lbnl_conn_print(const struct lbu_conn *c);
 
 /*
  * The fields of a migration: the caller opens and closes the JSON object

@@ -26,6 +26,22 @@ static const struct lbnl_name modes[] = {
 };
 TABLE(lbnl_mode_names, modes, "{nat|tun}");
 
+static const struct lbnl_mode_info mode_infos[] = {
+	{ .mode = LBNL_FWD_NAT, .dnat = true },
+	{ .mode = LBNL_FWD_TUN, .dnat = false },
+};
+
+const struct lbnl_mode_info *lbnl_mode_info(unsigned int mode)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mode_infos); i++) {
+		if (mode_infos[i].mode == mode)
+			return &mode_infos[i];
+	}
+	return NULL;
+}
+
 static const struct lbnl_name scheds[] = {
 	{ LBNL_SCHED_MAGLEV, "maglev" },
 };

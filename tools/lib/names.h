@@ -6,6 +6,7 @@
 #ifndef LBNL_NAMES_H
 #define LBNL_NAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct lbnl_name {
@@ -35,6 +36,23 @@ extern const struct lbnl_name_table lbnl_conn_state_names;
 extern const struct lbnl_name_table lbnl_conn_flag_names;	/* bit values */
 extern const struct lbnl_name_table lbnl_drop_reason_names;
 extern const struct lbnl_name_table lbnl_migrate_state_names;
+
+/*
+ * What a forwarding mode means to userspace, beside its name: one row per
+ * mode, so that a new mode is a row here, not a branch in each program.
+ */
+struct lbnl_mode_info {
+	unsigned int mode;	/* enum lbnl_fwd_mode */
+	/*
+	 * The LB rewrites the destination to the dest's address (nat): a
+	 * server sees its associations' local endpoint as its own address
+	 * and port; else (tun) as the VIP's.
+	 */
+	bool dnat;
+};
+
+/* NULL for a mode this lbnl does not know (a newer kernel's). */
+const struct lbnl_mode_info *lbnl_mode_info(unsigned int mode);
 
 /* NULL if the value has no name (e.g. a newer kernel's value). */
 const char *lbnl_name(const struct lbnl_name_table *t, unsigned int value);

@@ -18,8 +18,8 @@
 #define DUMP_ATTEMPTS 10
 
 /* Send a request built by put_vip/put_dest and wait for its ACK. */
-static int change(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip *vip,
-		  const struct lbnl_dest *dest, bool dest_key_only)
+static int change(struct lbnl_nl *nl, uint8_t cmd, const struct lbu_vip *vip,
+		  const struct lbu_dest *dest, bool dest_key_only)
 {
 	struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_ACK);
 	int err;
@@ -27,11 +27,11 @@ static int change(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip *vip,
 	if (!msg)
 		return -ENOMEM;
 	if (vip)
-		err = lbnl_put_vip(msg, vip);
+		err = lbu_put_vip(msg, vip);
 	else
 		err = lbnl_put_vip_key(msg, &dest->vip);
 	if (!err && dest)
-		err = lbnl_put_dest(msg, dest, dest_key_only);
+		err = lbu_put_dest(msg, dest, dest_key_only);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -39,34 +39,34 @@ static int change(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip *vip,
 	return lbnl_transact(nl, msg, NULL, NULL, NULL);
 }
 
-int lbnl_vip_add(struct lbnl_nl *nl, const struct lbnl_vip *vip)
+int lbnl_vip_add(struct lbnl_nl *nl, const struct lbu_vip *vip)
 {
 	return change(nl, LBNL_CMD_VIP_NEW, vip, NULL, false);
 }
 
-int lbnl_vip_set(struct lbnl_nl *nl, const struct lbnl_vip *vip)
+int lbnl_vip_set(struct lbnl_nl *nl, const struct lbu_vip *vip)
 {
 	return change(nl, LBNL_CMD_VIP_SET, vip, NULL, false);
 }
 
-int lbnl_vip_del(struct lbnl_nl *nl, const struct lbnl_vip_key *key)
+int lbnl_vip_del(struct lbnl_nl *nl, const struct lbu_vip_key *key)
 {
-	struct lbnl_vip vip = { .key = *key };
+	struct lbu_vip vip = { .key = *key };
 
 	return change(nl, LBNL_CMD_VIP_DEL, &vip, NULL, false);
 }
 
-int lbnl_dest_add(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+int lbnl_dest_add(struct lbnl_nl *nl, const struct lbu_dest *dest)
 {
 	return change(nl, LBNL_CMD_DEST_NEW, NULL, dest, false);
 }
 
-int lbnl_dest_set(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+int lbnl_dest_set(struct lbnl_nl *nl, const struct lbu_dest *dest)
 {
 	return change(nl, LBNL_CMD_DEST_SET, NULL, dest, false);
 }
 
-int lbnl_dest_del(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+int lbnl_dest_del(struct lbnl_nl *nl, const struct lbu_dest *dest)
 {
 	return change(nl, LBNL_CMD_DEST_DEL, NULL, dest, true);
 }
@@ -80,7 +80,7 @@ int lbnl_flush(struct lbnl_nl *nl)
 	return lbnl_transact(nl, msg, NULL, NULL, NULL);
 }
 
-int lbnl_bypass_active(struct lbnl_nl *nl, const struct lbnl_dest *dest)
+int lbnl_bypass_active(struct lbnl_nl *nl, const struct lbu_dest *dest)
 {
 	return change(nl, LBNL_CMD_BYPASS_ACTIVE, NULL, dest, true);
 }
@@ -115,8 +115,8 @@ static int get_transact(struct lbnl_nl *nl, struct nl_msg *msg,
 	return err;
 }
 
-static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip_key *key,
-	       const struct lbnl_dest *dest, struct get_reply *r)
+static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbu_vip_key *key,
+	       const struct lbu_dest *dest, struct get_reply *r)
 {
 	struct nl_msg *msg = lbnl_msg_new(nl, cmd, NLM_F_ACK);
 	int err;
@@ -125,7 +125,7 @@ static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip_key *key,
 		return -ENOMEM;
 	err = lbnl_put_vip_key(msg, key);
 	if (!err && dest)
-		err = lbnl_put_dest(msg, dest, true);
+		err = lbu_put_dest(msg, dest, true);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -133,8 +133,8 @@ static int get(struct lbnl_nl *nl, uint8_t cmd, const struct lbnl_vip_key *key,
 	return get_transact(nl, msg, r);
 }
 
-int lbnl_vip_get(struct lbnl_nl *nl, const struct lbnl_vip_key *key,
-		 struct lbnl_vip *vip)
+int lbnl_vip_get(struct lbnl_nl *nl, const struct lbu_vip_key *key,
+		 struct lbu_vip *vip)
 {
 	struct get_reply r;
 	int err = get(nl, LBNL_CMD_VIP_GET, key, NULL, &r);
@@ -144,8 +144,8 @@ int lbnl_vip_get(struct lbnl_nl *nl, const struct lbnl_vip_key *key,
 	return err;
 }
 
-int lbnl_dest_get(struct lbnl_nl *nl, const struct lbnl_dest *key,
-		  struct lbnl_dest *dest)
+int lbnl_dest_get(struct lbnl_nl *nl, const struct lbu_dest *key,
+		  struct lbu_dest *dest)
 {
 	struct get_reply r;
 	int err = get(nl, LBNL_CMD_DEST_GET, &key->vip, key, &r);
@@ -239,7 +239,7 @@ static int on_event_entry(struct nlmsghdr *nlh, void *arg)
  * of the last attempt and *best_effort set.
  */
 static int dump_ex(struct lbnl_nl *nl, uint8_t cmd,
-		   const struct lbnl_vip_key *filter, lbnl_reply_fn on_entry,
+		   const struct lbu_vip_key *filter, lbnl_reply_fn on_entry,
 		   struct collector *c, bool *best_effort)
 {
 	bool interrupted = false;
@@ -268,7 +268,7 @@ static int dump_ex(struct lbnl_nl *nl, uint8_t cmd,
 }
 
 static int dump(struct lbnl_nl *nl, uint8_t cmd,
-		const struct lbnl_vip_key *filter, lbnl_reply_fn on_entry,
+		const struct lbu_vip_key *filter, lbnl_reply_fn on_entry,
 		struct collector *c)
 {
 	return dump_ex(nl, cmd, filter, on_entry, c, NULL);
@@ -285,7 +285,7 @@ int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list)
 	return err;
 }
 
-int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_dest_list *list)
 {
 	struct collector c = { .item_size = sizeof(*list->dests),
@@ -349,7 +349,7 @@ static int assoc_key_request(struct lbnl_nl *nl, uint8_t cmd,
 
 	if (!msg)
 		return -ENOMEM;
-	if (lbnl_put_assoc_key(msg, key)) {
+	if (lbu_put_assoc_key(msg, key)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -362,18 +362,18 @@ int lbnl_assoc_get(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 	return assoc_key_request(nl, LBNL_SRV_CMD_ASSOC_GET, key, assoc);
 }
 
-int lbnl_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
+int lbu_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
 {
 	return assoc_key_request(nl, LBNL_SRV_CMD_ASSOC_RESUME, key, NULL);
 }
 
-int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
+int lbu_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key)
 {
 	return assoc_key_request(nl, LBNL_SRV_CMD_ASSOC_RELEASE, key, NULL);
 }
 
 struct export_reply {
-	struct lbnl_assoc_state *state;
+	struct lbu_assoc_state *state;
 	bool got;		/* the kernel replied: it exported */
 	bool parsed;
 };
@@ -386,13 +386,13 @@ static int on_export_reply(struct nlmsghdr *nlh, void *arg)
 	if (r->got)
 		return -EPROTO;
 	r->got = true;
-	err = lbnl_parse_assoc_state(nlh, r->state);
+	err = lbu_parse_assoc_state(nlh, r->state);
 	r->parsed = !err;
 	return err;
 }
 
-int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
-		      const uint32_t *timeout_ms, struct lbnl_assoc_state *s)
+int lbu_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
+		     const uint32_t *timeout_ms, struct lbu_assoc_state *s)
 {
 	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_SRV_CMD_ASSOC_EXPORT, NLM_F_ACK);
 	struct export_reply r = { .state = s };
@@ -401,7 +401,7 @@ int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 	memset(s, 0, sizeof(*s));
 	if (!msg)
 		return -ENOMEM;
-	if (lbnl_put_assoc_key(msg, key) ||
+	if (lbu_put_assoc_key(msg, key) ||
 	    (timeout_ms && nla_put_u32(msg, LBNL_SRV_A_TIMEOUT_MS, *timeout_ms))) {
 		nlmsg_free(msg);
 		return -ENOMEM;
@@ -416,16 +416,16 @@ int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 	 */
 	if (err && (r.got || err == -ENOMSG || err == -ENOMEM ||
 		    err == -EIO)) {
-		lbnl_assoc_resume(nl, key);
+		lbu_assoc_resume(nl, key);
 		nl->extack[0] = '\0';
 	}
 	if (err && r.parsed)
-		lbnl_assoc_state_free(s);
+		lbu_assoc_state_free(s);
 	return err;
 }
 
-int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
-		      struct lbnl_assoc *assoc)
+int lbu_assoc_import(struct lbnl_nl *nl, const struct lbu_assoc_state *s,
+		     struct lbnl_assoc *assoc)
 {
 	/* The SSN lists, and room for the rest (addresses, paths, ...). */
 	size_t size = 4096 + ((size_t)s->out_streams + s->in_streams) * 4 +
@@ -436,7 +436,7 @@ int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
 
 	if (!msg)
 		return -ENOMEM;
-	err = lbnl_put_assoc_state(msg, s);
+	err = lbu_put_assoc_state(msg, s);
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -448,7 +448,7 @@ int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
 
 static int on_conn_entry(struct nlmsghdr *nlh, void *arg)
 {
-	struct lbnl_conn conn, *c;
+	struct lbu_conn conn, *c;
 
 	if (lbnl_parse_conn_msg(nlh, &conn))
 		return -EPROTO;
@@ -459,7 +459,7 @@ static int on_conn_entry(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_conn_list *list, bool *inconsistent)
 {
 	struct collector c = { .item_size = sizeof(*list->conns) };
@@ -471,7 +471,7 @@ int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 	return err;
 }
 
-int lbnl_conn_del(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		  const struct lbnl_addr *peer, uint16_t peer_port)
 {
 	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_DEL, NLM_F_ACK);
@@ -486,7 +486,7 @@ int lbnl_conn_del(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
 	return lbnl_transact(nl, msg, NULL, NULL, NULL);
 }
 
-int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbnl_vip_key *vip)
+int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbu_vip_key *vip)
 {
 	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_FLUSH, NLM_F_ACK);
 
@@ -546,7 +546,7 @@ static int on_stats_entry(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		    struct lbnl_stats_list *list)
 {
 	struct collector c = { .item_size = sizeof(*list->entries) };

@@ -22,20 +22,20 @@ void lbnl_nl_close(struct lbnl_nl *nl);
 /* Kernel message of the last failed request, or NULL if it gave none. */
 const char *lbnl_nl_extack(const struct lbnl_nl *nl);
 
-int lbnl_vip_add(struct lbnl_nl *nl, const struct lbnl_vip *vip);
-int lbnl_vip_set(struct lbnl_nl *nl, const struct lbnl_vip *vip);
-int lbnl_vip_del(struct lbnl_nl *nl, const struct lbnl_vip_key *key);
-int lbnl_vip_get(struct lbnl_nl *nl, const struct lbnl_vip_key *key,
-		 struct lbnl_vip *vip);
+int lbnl_vip_add(struct lbnl_nl *nl, const struct lbu_vip *vip);
+int lbnl_vip_set(struct lbnl_nl *nl, const struct lbu_vip *vip);
+int lbnl_vip_del(struct lbnl_nl *nl, const struct lbu_vip_key *key);
+int lbnl_vip_get(struct lbnl_nl *nl, const struct lbu_vip_key *key,
+		 struct lbu_vip *vip);
 int lbnl_vip_dump(struct lbnl_nl *nl, struct lbnl_vip_list *list);
 
-int lbnl_dest_add(struct lbnl_nl *nl, const struct lbnl_dest *dest);
-int lbnl_dest_set(struct lbnl_nl *nl, const struct lbnl_dest *dest);
-int lbnl_dest_del(struct lbnl_nl *nl, const struct lbnl_dest *dest);
-int lbnl_dest_get(struct lbnl_nl *nl, const struct lbnl_dest *key,
-		  struct lbnl_dest *dest);
+int lbnl_dest_add(struct lbnl_nl *nl, const struct lbu_dest *dest);
+int lbnl_dest_set(struct lbnl_nl *nl, const struct lbu_dest *dest);
+int lbnl_dest_del(struct lbnl_nl *nl, const struct lbu_dest *dest);
+int lbnl_dest_get(struct lbnl_nl *nl, const struct lbu_dest *key,
+		  struct lbu_dest *dest);
 /* vip NULL: every dest of every VIP. */
-int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_dest_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_dest_list *list);
 
 int lbnl_flush(struct lbnl_nl *nl);
@@ -45,30 +45,30 @@ int lbnl_flush(struct lbnl_nl *nl);
  * traffic of dest->vip to dest (LBNL_CMD_BYPASS_ACTIVE). -ESTALE: the VIP
  * is not (or no longer) bypassed to that dest.
  */
-int lbnl_bypass_active(struct lbnl_nl *nl, const struct lbnl_dest *dest);
+int lbnl_bypass_active(struct lbnl_nl *nl, const struct lbu_dest *dest);
 
 /*
  * SCTP associations of this host (server role). See <linux/lbnl.h>.
  *
- * lbnl_assoc_export: timeout_ms NULL for the kernel's default. On success
+ * lbu_assoc_export: timeout_ms NULL for the kernel's default. On success
  * the association is silenced here and s holds its state (release it with
- * lbnl_assoc_state_free()). If the kernel exported it but its reply cannot
+ * lbu_assoc_state_free()). If the kernel exported it but its reply cannot
  * be read (-EPROTO; -EPROTONOSUPPORT: a state version this library does
  * not know), the export is undone with a RESUME before returning.
  *
- * lbnl_assoc_import: on success assoc is the new association as
+ * lbu_assoc_import: on success assoc is the new association as
  * lbnl_assoc_get() would report it. -EMSGSIZE: more streams than one
- * attribute can carry (LBNL_ASSOC_MAX_STREAMS).
+ * attribute can carry (LBU_ASSOC_MAX_STREAMS).
  */
 int lbnl_assoc_get(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
 		   struct lbnl_assoc *assoc);
 int lbnl_assoc_dump(struct lbnl_nl *nl, struct lbnl_assoc_list *list);
-int lbnl_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
-		      const uint32_t *timeout_ms, struct lbnl_assoc_state *s);
-int lbnl_assoc_import(struct lbnl_nl *nl, const struct lbnl_assoc_state *s,
-		      struct lbnl_assoc *assoc);
-int lbnl_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
-int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
+int lbu_assoc_export(struct lbnl_nl *nl, const struct lbnl_assoc_key *key,
+		     const uint32_t *timeout_ms, struct lbu_assoc_state *s);
+int lbu_assoc_import(struct lbnl_nl *nl, const struct lbu_assoc_state *s,
+		     struct lbnl_assoc *assoc);
+int lbu_assoc_resume(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
+int lbu_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
 
 /*
  * Connection table and counters of the LB role. See <linux/lbnl.h>.
@@ -83,14 +83,14 @@ int lbnl_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
  * lbnl_stats_dump: vip NULL for every VIP; each VIP's entry is followed
  * by its dests' in the kernel's order.
  */
-int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_conn_list *list, bool *inconsistent);
-int lbnl_conn_del(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		  const struct lbnl_addr *peer, uint16_t peer_port);
 /* vip NULL: the entries of every VIP. */
-int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbnl_vip_key *vip);
+int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbu_vip_key *vip);
 int lbnl_stats_get(struct lbnl_nl *nl, struct lbnl_stats *stats);
-int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbnl_vip_key *vip,
+int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		    struct lbnl_stats_list *list);
 
 /*

@@ -4,15 +4,15 @@
 
 #include "objects.h"
 
-bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
-			const struct lbnl_vip_key *b)
+bool lbnl_vip_key_equal(const struct lbu_vip_key *a,
+			const struct lbu_vip_key *b)
 {
 	return a->port == b->port && a->proto == b->proto &&
 	       lbnl_addr_equal(&a->addr, &b->addr);
 }
 
-int lbnl_vip_key_compare(const struct lbnl_vip_key *a,
-			 const struct lbnl_vip_key *b)
+int lbnl_vip_key_compare(const struct lbu_vip_key *a,
+			 const struct lbu_vip_key *b)
 {
 	int r = lbnl_addr_compare(&a->addr, &b->addr);
 
@@ -65,7 +65,7 @@ void lbnl_migrate_list_free(struct lbnl_migrate_list *l)
 	l->count = 0;
 }
 
-void lbnl_assoc_state_free(struct lbnl_assoc_state *s)
+void lbu_assoc_state_free(struct lbu_assoc_state *s)
 {
 	free(s->laddrs);
 	free(s->paths);
@@ -82,8 +82,8 @@ static bool assoc_key_equal(const struct lbnl_assoc_key *a,
 	       lbnl_addr_equal(&a->paddr, &b->paddr);
 }
 
-static bool paths_equal(const struct lbnl_assoc_path *a,
-			const struct lbnl_assoc_path *b, size_t n)
+static bool paths_equal(const struct lbu_assoc_path *a,
+			const struct lbu_assoc_path *b, size_t n)
 {
 	size_t i;
 
@@ -102,8 +102,8 @@ static bool u32s_equal(const uint32_t *a, const uint32_t *b, size_t n)
 	return !n || !memcmp(a, b, n * sizeof(*a));
 }
 
-bool lbnl_assoc_state_equal(const struct lbnl_assoc_state *a,
-			    const struct lbnl_assoc_state *b)
+bool lbnl_assoc_state_equal(const struct lbu_assoc_state *a,
+			    const struct lbu_assoc_state *b)
 {
 	size_t i;
 

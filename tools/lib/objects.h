@@ -2,6 +2,8 @@
 /*
  * Plain structs for lbnl objects, independent of netlink. The library
  * (nl.c) converts between these and the attributes of <linux/lbnl.h>.
+ * Those the module also has a struct of are lbu_*, not lbnl_* (the
+ * module's prefix): see tools/README.md.
  */
 #ifndef LBNL_OBJECTS_H
 #define LBNL_OBJECTS_H
@@ -13,13 +15,13 @@
 #include "addr.h"
 
 /* (address, port, protocol): what names a VIP. */
-struct lbnl_vip_key {
+struct lbu_vip_key {
 	struct lbnl_addr addr;
 	uint16_t port;
 	uint8_t proto;			/* IPPROTO_* */
 };
 
-/* Bits of lbnl_vip.has: which optional attributes are present. */
+/* Bits of lbu_vip.has: which optional attributes are present. */
 enum {
 	LBNL_VIP_HAS_MODE		= 1U << 0,
 	LBNL_VIP_HAS_SCHED		= 1U << 1,
@@ -35,8 +37,8 @@ enum {
 #define LBNL_VIP_HAS_SETTABLE (LBNL_VIP_HAS_MODE | LBNL_VIP_HAS_SCHED | \
 			       LBNL_VIP_HAS_BYPASS | LBNL_VIP_HAS_MIGRATE_AFTER)
 
-struct lbnl_vip {
-	struct lbnl_vip_key key;
+struct lbu_vip {
+	struct lbu_vip_key key;
 	unsigned int has;		/* LBNL_VIP_HAS_* */
 	uint8_t mode;			/* enum lbnl_fwd_mode */
 	uint8_t sched;			/* enum lbnl_sched */
@@ -52,7 +54,7 @@ struct lbnl_vip {
 	uint64_t changed_ms;		/* last bypass transition, 0: none */
 };
 
-/* Bits of lbnl_dest.has. */
+/* Bits of lbu_dest.has. */
 enum {
 	LBNL_DEST_HAS_WEIGHT	= 1U << 0,
 	LBNL_DEST_HAS_STATE	= 1U << 1,
@@ -62,8 +64,8 @@ enum {
  * A dest and the key of its VIP. The port is always explicit: the library
  * sends it as given and reports the VIP's port for a dest without one.
  */
-struct lbnl_dest {
-	struct lbnl_vip_key vip;
+struct lbu_dest {
+	struct lbu_vip_key vip;
 	struct lbnl_addr addr;
 	uint16_t port;
 	unsigned int has;		/* LBNL_DEST_HAS_* */
@@ -72,12 +74,12 @@ struct lbnl_dest {
 };
 
 struct lbnl_vip_list {
-	struct lbnl_vip *vips;
+	struct lbu_vip *vips;
 	size_t count;
 };
 
 struct lbnl_dest_list {
-	struct lbnl_dest *dests;
+	struct lbu_dest *dests;
 	size_t count;
 };
 
@@ -126,10 +128,10 @@ struct lbnl_assoc_list {
 };
 
 /* Most streams whose SSN list fits one netlink attribute (u16 length). */
-#define LBNL_ASSOC_MAX_STREAMS	((65535 - 4) / 4)
+#define LBU_ASSOC_MAX_STREAMS	((65535 - 4) / 4)
 
 /* One peer address of an association and its path state. */
-struct lbnl_assoc_path {
+struct lbu_assoc_path {
 	struct lbnl_addr addr;
 	uint32_t rto_us;
 	uint32_t srtt_us;
@@ -141,15 +143,15 @@ struct lbnl_assoc_path {
 /*
  * The migration state of an association, as LBNL_CMD_ASSOC_EXPORT returns
  * it and LBNL_CMD_ASSOC_IMPORT takes it. The arrays are allocated: release
- * them with lbnl_assoc_state_free(). out_ssn has out_streams entries and
+ * them with lbu_assoc_state_free(). out_ssn has out_streams entries and
  * in_ssn in_streams.
  */
-struct lbnl_assoc_state {
+struct lbu_assoc_state {
 	uint32_t version;		/* LBNL_ASSOC_STATE_VERSION */
 	struct lbnl_assoc_key key;	/* the primary addresses */
 	struct lbnl_addr *laddrs;	/* every local address */
 	size_t n_laddrs;
-	struct lbnl_assoc_path *paths;	/* every peer address */
+	struct lbu_assoc_path *paths;	/* every peer address */
 	size_t n_paths;
 	uint32_t my_vtag;
 	uint32_t peer_vtag;
@@ -169,7 +171,7 @@ struct lbnl_assoc_state {
 	uint64_t created_ms;
 };
 
-/* Bits of lbnl_conn.has: which attributes a CONN_GET reply carried. */
+/* Bits of lbu_conn.has: which attributes a CONN_GET reply carried. */
 enum {
 	LBNL_CONN_HAS_DEST	= 1U << 0,	/* dest_addr, dest_port */
 	LBNL_CONN_HAS_STATE	= 1U << 1,
@@ -183,8 +185,8 @@ enum {
 };
 
 /* A connection-table entry of the LB role (LBNL_A_CONN) and its VIP. */
-struct lbnl_conn {
-	struct lbnl_vip_key vip;
+struct lbu_conn {
+	struct lbu_vip_key vip;
 	struct lbnl_addr peer_addr;
 	uint16_t peer_port;
 	unsigned int has;		/* LBNL_CONN_HAS_* */
@@ -202,7 +204,7 @@ struct lbnl_conn {
 };
 
 struct lbnl_conn_list {
-	struct lbnl_conn *conns;
+	struct lbu_conn *conns;
 	size_t count;
 };
 
@@ -237,8 +239,8 @@ struct lbnl_stats {
 /* One message of a STATS_GET dump: a VIP's counters, or a dest's. */
 struct lbnl_stats_entry {
 	bool is_dest;			/* dest valid, else vip only */
-	struct lbnl_vip_key vip;
-	struct lbnl_dest dest;		/* address, port; dest.vip = vip */
+	struct lbu_vip_key vip;
+	struct lbu_dest dest;		/* address, port; dest.vip = vip */
 	struct lbnl_stats stats;
 };
 
@@ -279,7 +281,7 @@ enum {
  * 0 reads as the VIP's.
  */
 struct lbnl_migrate {
-	struct lbnl_vip_key vip;
+	struct lbu_vip_key vip;
 	unsigned int has;		/* LBNL_MIGRATE_HAS_* */
 	uint32_t id;
 	uint32_t vtag;			/* the dest's tag: the peer sends it */
@@ -307,26 +309,26 @@ struct lbnl_event {
 	bool has_dest;
 	bool has_assoc;			/* assoc: key and vtags */
 	bool has_migrate;		/* migrate (and the VIP key) */
-	struct lbnl_vip vip;
-	struct lbnl_dest dest;
+	struct lbu_vip vip;
+	struct lbu_dest dest;
 	struct lbnl_assoc assoc;
 	struct lbnl_migrate migrate;
 };
 
-bool lbnl_vip_key_equal(const struct lbnl_vip_key *a,
-			const struct lbnl_vip_key *b);
+bool lbnl_vip_key_equal(const struct lbu_vip_key *a,
+			const struct lbu_vip_key *b);
 /* A total order: by address (lbnl_addr_compare), port, protocol. */
-int lbnl_vip_key_compare(const struct lbnl_vip_key *a,
-			 const struct lbnl_vip_key *b);
+int lbnl_vip_key_compare(const struct lbu_vip_key *a,
+			 const struct lbu_vip_key *b);
 void lbnl_vip_list_free(struct lbnl_vip_list *l);
 void lbnl_dest_list_free(struct lbnl_dest_list *l);
 void lbnl_assoc_list_free(struct lbnl_assoc_list *l);
 void lbnl_conn_list_free(struct lbnl_conn_list *l);
 void lbnl_stats_list_free(struct lbnl_stats_list *l);
 void lbnl_migrate_list_free(struct lbnl_migrate_list *l);
-void lbnl_assoc_state_free(struct lbnl_assoc_state *s);
+void lbu_assoc_state_free(struct lbu_assoc_state *s);
 /* Same content (arrays compared element by element). */
-bool lbnl_assoc_state_equal(const struct lbnl_assoc_state *a,
-			    const struct lbnl_assoc_state *b);
+bool lbnl_assoc_state_equal(const struct lbu_assoc_state *a,
+			    const struct lbu_assoc_state *b);
 
 #endif

@@ -349,9 +349,9 @@ import_expect '^Error: state: paths\[0\].cwnd: expected an integer, got 4380.5$'
 import_expect '^Error: state: peer.port: 65536 is out of range \(0..65535\)$' 's/"port":40000/"port":65536/'
 import_expect '^Error: state: peer_rwnd: -1 is out of range' 's/"peer_rwnd":106496/"peer_rwnd":-1/'
 import_expect '^Error: state: local_addrs\[0\]: "192.0.2.300" is not an IPv4 or IPv6 address$' 's/"local_addrs":\["192.0.2.10"/"local_addrs":["192.0.2.300"/'
-import_expect '^Error: state: vtag: duplicate key$' 's/"vtag":439041101/&,"vtag":1/'
-import_expect '^Error: state: line 2, column 1: unexpected data after the end of the document$' 's/$/\n{}/'
-import_expect '^Error: state: line 1, column 1: expected a value, found end of input$' 'd'
+import_expect '^Error: state: line 1, column 261: duplicate object key near '\''"vtag"'\''$' 's/"vtag":439041101/&,"vtag":1/'
+import_expect '^Error: state: line 2, column 1: end of file expected near '\''\{'\''$' 's/$/\n{}/'
+import_expect '^Error: state: line 1, column 0: unexpected token near end of file$' 'd'
 "$lbnl" assoc import /nonexistent/state.json >"$out" 2>"$err"
 [ $? = 1 ] && [ ! -s "$out" ] &&
 	grep -q "^Error: cannot open '/nonexistent/state.json'" "$err" && ok ||

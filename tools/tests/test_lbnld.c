@@ -198,11 +198,11 @@ static void test_conf(void)
 #define D2 "203.0.113.12"
 
 /* A VIP as the module reports it; dest NULL: no bypass dest. */
-static struct lbnl_vip vip(const char *addr, uint16_t port, uint8_t proto,
-			   uint8_t bypass, uint32_t flags, uint8_t router,
-			   const char *dest, uint32_t active)
+static struct lbu_vip vip(const char *addr, uint16_t port, uint8_t proto,
+			  uint8_t bypass, uint32_t flags, uint8_t router,
+			  const char *dest, uint32_t active)
 {
-	struct lbnl_vip v = {
+	struct lbu_vip v = {
 		.key = { .port = port, .proto = proto },
 		.has = LBNL_VIP_HAS_MODE | LBNL_VIP_HAS_BYPASS |
 		       LBNL_VIP_HAS_FLAGS | LBNL_VIP_HAS_ACTIVE_DESTS |
@@ -221,29 +221,29 @@ static struct lbnl_vip vip(const char *addr, uint16_t port, uint8_t proto,
 	return v;
 }
 
-static struct lbnl_vip single(const char *addr, uint16_t port, uint8_t proto,
-			      uint8_t router, const char *dest)
+static struct lbu_vip single(const char *addr, uint16_t port, uint8_t proto,
+			     uint8_t router, const char *dest)
 {
 	return vip(addr, port, proto, LBNL_BYPASS_AUTO, LBNL_VIP_F_SINGLE,
 		   router, dest, 1);
 }
 
-static struct lbnl_vip off(const char *addr, uint16_t port, uint8_t proto,
-			   uint32_t active)
+static struct lbu_vip off(const char *addr, uint16_t port, uint8_t proto,
+			  uint32_t active)
 {
 	return vip(addr, port, proto, LBNL_BYPASS_OFF, 0, LBNL_ROUTER_LB,
 		   NULL, active);
 }
 
-static struct lbnl_vip multi(const char *addr, uint16_t port, uint8_t proto,
-			     const char *former, uint32_t active)
+static struct lbu_vip multi(const char *addr, uint16_t port, uint8_t proto,
+			    const char *former, uint32_t active)
 {
 	return vip(addr, port, proto, LBNL_BYPASS_AUTO, LBNL_VIP_F_MULTI,
 		   LBNL_ROUTER_WITHDRAWN, former, active);
 }
 
 /* The one decision of vips; its reason as text in why. */
-static struct lbnld_decision decide1(const struct lbnl_vip *vips, size_t n,
+static struct lbnld_decision decide1(const struct lbu_vip *vips, size_t n,
 				     char *why, size_t len)
 {
 	struct lbnld_decision d = { .kind = LBNLD_VIA };
@@ -269,7 +269,7 @@ static bool addr_is(const struct lbnl_addr *a, const char *text)
 
 static void test_decisions(void)
 {
-	struct lbnl_vip v[3];
+	struct lbu_vip v[3];
 	struct lbnld_decision d;
 	struct lbnld_plan plan;
 	char why[256];
@@ -371,7 +371,7 @@ static struct lbnld_route via_route(const char *addr, const char *via,
 
 static void test_diff(void)
 {
-	struct lbnl_vip v[4] = {
+	struct lbu_vip v[4] = {
 		off("192.0.2.1", 80, IPPROTO_TCP, 2),
 		single("192.0.2.2", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1),
 		single("192.0.2.3", 80, IPPROTO_TCP, LBNL_ROUTER_ACTIVE, D2),
@@ -453,7 +453,7 @@ static bool route_is_via(struct lbnld *ld, const struct lbnl_addr *addr,
 	return found;
 }
 
-static int record_confirm(struct lbnld *ld, const struct lbnl_dest *dest,
+static int record_confirm(struct lbnld *ld, const struct lbu_dest *dest,
 			  const char **why)
 {
 	char key[LBNL_ADDRPORTSTRLEN + 16], d[LBNL_ADDRPORTSTRLEN];
@@ -502,7 +502,7 @@ static const char *capture_end(void)
 }
 
 /* Reconcile vips; the log in *log, the confirmations in confirms. */
-static int reconcile(struct lbnld *ld, const struct lbnl_vip *vips, size_t n,
+static int reconcile(struct lbnld *ld, const struct lbu_vip *vips, size_t n,
 		     int confirm_result, const char **log)
 {
 	int err;
@@ -554,7 +554,7 @@ static const char *hook_calls(void)
 
 static void test_hook(void)
 {
-	struct lbnl_vip v[3] = {
+	struct lbu_vip v[3] = {
 		single("192.0.2.10", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING, D1),
 		off("192.0.2.11", 80, IPPROTO_TCP, 2),
 	};
@@ -796,7 +796,7 @@ static void test_routes(struct lbnl_nl *rtnl)
 
 static void test_reconcile(struct lbnl_nl *rtnl)
 {
-	struct lbnl_vip v[3] = {
+	struct lbu_vip v[3] = {
 		single("192.0.2.10", 80, IPPROTO_TCP, LBNL_ROUTER_PENDING,
 		       "10.99.0.11"),
 		off("192.0.2.11", 80, IPPROTO_TCP, 2),
@@ -929,8 +929,8 @@ static void fm_delay(void)
 		usleep(fm.delay_ms * 1000);
 }
 
-static int fm_vip_get(void *h, const struct lbnl_vip_key *key,
-		      struct lbnl_vip *vip)
+static int fm_vip_get(void *h, const struct lbu_vip_key *key,
+		      struct lbu_vip *vip)
 {
 	(void)h;
 	memset(vip, 0, sizeof(*vip));
@@ -965,21 +965,21 @@ static int fm_close_migration(bool commit)
 	return err;
 }
 
-static int fm_commit(void *h, const struct lbnl_vip_key *vip, uint32_t vtag)
+static int fm_commit(void *h, const struct lbu_vip_key *vip, uint32_t vtag)
 {
 	(void)h;
 	(void)vip;
 	return vtag == VTAG ? fm_close_migration(true) : -ENOENT;
 }
 
-static int fm_abort(void *h, const struct lbnl_vip_key *vip, uint32_t vtag)
+static int fm_abort(void *h, const struct lbu_vip_key *vip, uint32_t vtag)
 {
 	(void)h;
 	(void)vip;
 	return vtag == VTAG ? fm_close_migration(false) : -ENOENT;
 }
 
-static int fm_find(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
+static int fm_find(void *h, const struct lbu_vip_key *vip, uint32_t vtag,
 		   struct lbnl_migrate *m)
 {
 	int err = -ENOENT;
@@ -997,7 +997,7 @@ static int fm_find(void *h, const struct lbnl_vip_key *vip, uint32_t vtag,
 	return err;
 }
 
-static int fm_entry_dest(void *h, const struct lbnl_vip_key *vip,
+static int fm_entry_dest(void *h, const struct lbu_vip_key *vip,
 			 uint32_t vtag, struct lbnl_endpoint *dest)
 {
 	(void)h;

@@ -25,7 +25,6 @@
 #include "attrs.h"
 #include "check.h"
 #include "errors.h"
-#include "json_parse.h"
 #include "json_print.h"
 #include "lb_print.h"
 #include "names.h"
@@ -184,6 +183,14 @@ static void test_names(void)
 	CHECK(!strcmp(lbnl_name(&lbnl_state_names, LBNL_DEST_MAINT), "maint"),
 	      "maint name");
 	CHECK(!lbnl_name(&lbnl_mode_names, 200), "unknown value has no name");
+	/* Every mode of the uapi has its name and its properties. */
+	CHECK(lbnl_mode_names.count == LBNL_FWD_MAX + 1, "a name per mode");
+	for (v = 0; v <= LBNL_FWD_MAX; v++)
+		CHECK(lbnl_name(&lbnl_mode_names, v) && lbnl_mode_info(v),
+		      "mode %u has a name and a lbnl_mode_info row", v);
+	CHECK(lbnl_mode_info(LBNL_FWD_NAT)->dnat &&
+	      !lbnl_mode_info(LBNL_FWD_TUN)->dnat, "nat rewrites, tun not");
+	CHECK(!lbnl_mode_info(200), "unknown mode has no properties");
 	CHECK(!strcmp(lbnl_name(&lbnl_flag_names, LBNL_VIP_F_MULTI), "multi"),
 	      "multi flag");
 	CHECK(!strcmp(lbnl_name(&lbnl_conn_state_names,
@@ -288,163 +295,135 @@ static void test_json_print(void)
 	check_output(false, false, print_empty, "");
 }
 
-/* JSON parsing ------------------------------------------------------------ */
+/* JSON parsing (jansson) -------------------------------------------------- */
 
-static struct json_value *parse(const char *text, char *err, size_t errlen)
+/*
+ * Not JSON: the state document's parser (jansson, with its flags)
+ * refuses it before any schema check, with a message starting "line L,
+ * column C: " (at) and holding jansson's words what (if given).
+ */
+static void json_bad(const char *text, size_t len, const char *at,
+		     const char *what)
 {
-	return json_parse(text, strlen(text), err, errlen);
-}
-
-static void json_ok(const char *text)
-{
+	struct lbu_assoc_state s;
 	char err[256];
-	struct json_value *v = parse(text, err, sizeof(err));
+	int ret = lbnl_assoc_state_parse(text, len, &s, err, sizeof(err));
 
-	CHECK(v, "'%s' refused: %s", text, err);
-	json_free(v);
+	CHECK(ret, "'%s' accepted", text);
+	CHECK(ret && !strncmp(err, at, strlen(at)) &&
+	      (!what || strstr(err, what)),
+	      "'%s': message '%s', expected '%s...%s'", text, err, at,
+	      what ? what : "");
 }
 
-/* text is refused with a message containing expect. */
-static void json_bad(const char *text, size_t len, const char *expect)
+#define JSON_BAD(text, at) json_bad(text, strlen(text), at, NULL)
+
+/* JSON: refused, if at all, by the schema, not as "line L, column C". */
+static void json_ok(const char *text, size_t len)
 {
+	struct lbu_assoc_state s;
 	char err[256];
-	struct json_value *v = json_parse(text, len, err, sizeof(err));
+	int ret = lbnl_assoc_state_parse(text, len, &s, err, sizeof(err));
 
-	CHECK(!v, "'%s' accepted", text);
-	CHECK(!v && strstr(err, expect), "'%s': message '%s', expected '%s'",
-	      text, err, expect);
-	json_free(v);
+	CHECK(ret && strncmp(err, "line ", 5), "'%s' refused as JSON: %s",
+	      text, ret ? err : "(accepted)");
 }
 
-#define JSON_BAD(text, expect) json_bad(text, strlen(text), expect)
+#define JSON_OK(text) json_ok(text, strlen(text))
 
 static void test_json_parse_values(void)
 {
-	char err[256], deep[2 * JSON_MAX_DEPTH + 1];
-	struct json_value *v;
-	const struct json_value *x;
+	char deep[2 * 64 + 1];
 
-	v = parse(" {\"a\" : [1, -2, 3.5, 1e3, true, false, null, \"s\", {}, []],"
-		  "\"b\":{\"c\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}}\r\n\t",
-		  err, sizeof(err));
-	CHECK(v, "sample refused: %s", err);
-	if (!v)
-		return;
-	CHECK(v->type == JSON_OBJECT && v->object.count == 2, "object");
-	x = json_get(v, "a");
-	CHECK(x && x->type == JSON_ARRAY && x->array.count == 10, "array");
-	if (x && x->type == JSON_ARRAY && x->array.count == 10) {
-		const struct json_value *i = x->array.items;
+	JSON_OK(" {\"a\" : [1, -2, 3.5, 1e3, true, false, null, \"s\", {}, []],"
+		"\"b\":{\"c\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}}\r\n\t");
+	JSON_OK("0");
+	JSON_OK("-0");
+	JSON_OK("\"\"");
+	JSON_OK("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	JSON_OK("[9223372036854775807, -9223372036854775808]");
+	memset(deep, '[', 64);
+	memset(deep + 64, ']', 64);
+	deep[2 * 64] = '\0';
+	JSON_OK(deep);
 
-		CHECK(i[0].type == JSON_NUMBER && i[0].number.integer &&
-		      !i[0].number.negative && i[0].number.magnitude == 1, "1");
-		CHECK(i[1].number.integer && i[1].number.negative &&
-		      i[1].number.magnitude == 2, "-2");
-		CHECK(!i[2].number.integer && !strcmp(i[2].number.text, "3.5"),
-		      "3.5");
-		CHECK(!i[3].number.integer, "1e3 is not an integer");
-		CHECK(i[4].type == JSON_BOOL && i[4].boolean, "true");
-		CHECK(i[5].type == JSON_BOOL && !i[5].boolean, "false");
-		CHECK(i[6].type == JSON_NULL, "null");
-		CHECK(i[7].type == JSON_STRING && !strcmp(i[7].string.s, "s"),
-		      "string");
-		CHECK(i[8].type == JSON_OBJECT && !i[8].object.count, "{}");
-		CHECK(i[9].type == JSON_ARRAY && !i[9].array.count, "[]");
-	}
-	x = json_get(v, "b");
-	x = x ? json_get(x, "c") : NULL;
-	CHECK(x && x->type == JSON_STRING &&
-	      !strcmp(x->string.s, "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80"),
-	      "escapes: '%s'", x ? x->string.s : "(none)");
-	CHECK(!json_get(v, "c"), "no such key");
-	json_free(v);
-
-	v = parse("[18446744073709551615, 18446744073709551616, -0]", err,
-		  sizeof(err));
-	CHECK(v && v->array.count == 3, "big numbers: %s", err);
-	if (v && v->array.count == 3) {
-		CHECK(!v->array.items[0].number.overflow &&
-		      v->array.items[0].number.magnitude == UINT64_MAX,
-		      "u64 max exact");
-		CHECK(v->array.items[1].number.overflow, "u64 max + 1");
-		CHECK(v->array.items[2].number.negative &&
-		      !v->array.items[2].number.magnitude, "-0");
-	}
-	json_free(v);
-
-	v = json_parse("\"a\\u0000b\"", 10, err, sizeof(err));
-	CHECK(v && v->string.len == 3 && v->string.s[1] == '\0',
-	      "\\u0000 kept: %s", err);
-	json_free(v);
-
-	json_ok("0");
-	json_ok("\"\"");
-	json_ok("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-	memset(deep, '[', JSON_MAX_DEPTH);
-	memset(deep + JSON_MAX_DEPTH, ']', JSON_MAX_DEPTH);
-	deep[2 * JSON_MAX_DEPTH] = '\0';
-	json_ok(deep);
+	/* What the document relies on jansson for. */
+	JSON_BAD("[18446744073709551615, 18446744073709551616, -0]",
+		 "line 1, column 21: ");
+	json_bad("[9223372036854775808]", 21, "line 1, column 20: ",
+		 "too big integer");
+	json_bad("[-9223372036854775809]", 22, "line 1, column 21: ",
+		 "too big negative integer");
+	json_bad("\"a\\u0000b\"", 10, "line 1, column 10: ",
+		 "\\u0000 is not allowed");
+	json_bad("{\"a\\u0000\":1}", 13, "line 1, column 10: ",
+		 "NUL byte in object key");
+	json_bad("{\"a\":1,\"a\":2}", 13, "line 1, column 10: ",
+		 "duplicate object key");
+	json_bad("{} x", 4, "line 1, column 4: ", "end of file expected");
 }
 
 static void test_json_parse_errors(void)
 {
-	char deep[200];
+	char deep[3000];
 
-	JSON_BAD("", "line 1, column 1: expected a value, found end of input");
-	JSON_BAD("  \n ", "line 2, column 2: expected a value");
-	JSON_BAD("{} x", "line 1, column 4: unexpected data after the end");
-	JSON_BAD("{}{}", "unexpected data after the end");
-	JSON_BAD("1 2", "unexpected data after the end");
-	JSON_BAD("{\"a\":1,}", "expected a string (an object key)");
-	JSON_BAD("[1,]", "expected a value, found ']'");
-	JSON_BAD("[1 2]", "expected ',' or ']' in an array");
-	JSON_BAD("{\"a\" 1}", "expected ':' after an object key");
-	JSON_BAD("{\"a\":1 \"b\":2}", "expected ',' or '}' in an object");
-	JSON_BAD("{a:1}", "expected a string (an object key), found 'a'");
-	JSON_BAD("{'a':1}", "found '''");
-	JSON_BAD("01", "leading zeros");
-	JSON_BAD("-", "expected a digit");
-	JSON_BAD("+1", "expected a value, found '+'");
-	JSON_BAD("1.", "a digit after the decimal point");
-	JSON_BAD(".5", "expected a value");
-	JSON_BAD("1e", "a digit in the exponent");
-	JSON_BAD("0x10", "unexpected data after the end");
-	JSON_BAD("NaN", "expected a value, found 'N'");
-	JSON_BAD("Infinity", "expected a value");
-	JSON_BAD("tru", "expected a value");
-	JSON_BAD("nul", "expected a value");
-	JSON_BAD("True", "expected a value");
-	JSON_BAD("\"abc", "unterminated string");
-	JSON_BAD("\"a\tb\"", "control character 0x09");
-	JSON_BAD("\"a\nb\"", "control character 0x0a");
-	JSON_BAD("\"\\x\"", "expected an escape");
-	JSON_BAD("\"\\u12\"", "4 hex digits");
-	JSON_BAD("\"\\ud83d\"", "unpaired surrogate");
-	JSON_BAD("\"\\ude00\"", "unpaired surrogate");
-	JSON_BAD("\"\\ud83d\\u0041\"", "unpaired surrogate");
-	JSON_BAD("\"\xff\"", "invalid UTF-8");
-	JSON_BAD("\"\xc3\"", "invalid UTF-8");
-	JSON_BAD("\"\xc0\xaf\"", "invalid UTF-8");		/* overlong */
-	JSON_BAD("\"\xed\xa0\x80\"", "invalid UTF-8");	/* surrogate */
-	JSON_BAD("\xef\xbb\xbf{}", "expected a value");	/* BOM */
-	JSON_BAD("/* c */ {}", "expected a value, found '/'");
-	json_bad("{}\0", 3, "unexpected data after the end");
-	json_bad("\"a\0b\"", 5, "control character 0x00");
-	JSON_BAD("{\"a\":1,\"a\":2}", "a: duplicate key");
+	JSON_BAD("", "line 1, column 0: ");
+	JSON_BAD("  \n ", "line 2, column 1: ");
+	JSON_BAD("{} x", "line 1, column 4: ");
+	JSON_BAD("{}{}", "line 1, column 3: ");
+	JSON_BAD("1 2", "line 1, column 3: ");
+	JSON_BAD("{\"a\":1,}", "line 1, column 8: ");
+	JSON_BAD("[1,]", "line 1, column 4: ");
+	JSON_BAD("[1 2]", "line 1, column 4: ");
+	JSON_BAD("{\"a\" 1}", "line 1, column 6: ");
+	JSON_BAD("{\"a\":1 \"b\":2}", "line 1, column 10: ");
+	JSON_BAD("{a:1}", "line 1, column 2: ");
+	JSON_BAD("{'a':1}", "line 1, column 2: ");
+	JSON_BAD("01", "line 1, column 1: ");
+	JSON_BAD("-", "line 1, column 1: ");
+	JSON_BAD("+1", "line 1, column 1: ");
+	JSON_BAD("1.", "line 1, column 2: ");
+	JSON_BAD(".5", "line 1, column 1: ");
+	JSON_BAD("1e", "line 1, column 2: ");
+	JSON_BAD("0x10", "line 1, column 2: ");
+	JSON_BAD("NaN", "line 1, column 3: ");
+	JSON_BAD("Infinity", "line 1, column 8: ");
+	JSON_BAD("tru", "line 1, column 3: ");
+	JSON_BAD("nul", "line 1, column 3: ");
+	JSON_BAD("True", "line 1, column 4: ");
+	JSON_BAD("\"abc", "line 1, column 4: ");
+	JSON_BAD("\"a\tb\"", "line 1, column 2: ");
+	JSON_BAD("\"a\nb\"", "line 1, column 2: ");
+	JSON_BAD("\"\\x\"", "line 1, column 3: ");
+	JSON_BAD("\"\\u12\"", "line 1, column 6: ");
+	JSON_BAD("\"\\ud83d\"", "line 1, column 8: ");
+	JSON_BAD("\"\\ude00\"", "line 1, column 8: ");
+	JSON_BAD("\"\\ud83d\\u0041\"", "line 1, column 14: ");
+	JSON_BAD("\"\xff\"", "line 1, column 1: ");
+	JSON_BAD("\"\xc3\"", "line 1, column 1: ");
+	JSON_BAD("\"\xc0\xaf\"", "line 1, column 1: ");		/* overlong */
+	JSON_BAD("\"\xed\xa0\x80\"", "line 1, column 1: ");	/* surrogate */
+	JSON_BAD("\xef\xbb\xbf{}", "line 1, column 1: ");	/* BOM */
+	JSON_BAD("/* c */ {}", "line 1, column 1: ");
+	json_bad("{}\0", 3, "line 1, column 3: ", NULL);
+	json_bad("\"a\0b\"", 5, "line 1, column 2: ", NULL);
+	JSON_BAD("{\"a\":1,\"a\":2}", "line 1, column 10: ");
 	JSON_BAD("{\"x\":[{\"b\":1},{\"a\":1,\"b\":2,\"a\":3}]}",
-		 "x[1].a: duplicate key");
-	JSON_BAD("{\"x\":{\"\\u0041\":1,\"A\":2}}", "x.A: duplicate key");
+		 "line 1, column 30: ");
+	JSON_BAD("{\"x\":{\"\\u0041\":1,\"A\":2}}", "line 1, column 20: ");
 	memset(deep, '[', sizeof(deep));
-	json_bad(deep, JSON_MAX_DEPTH + 1, "nested more than 64 deep");
-	json_bad(deep, JSON_MAX_DEPTH, "expected a value, found end");
+	json_bad(deep, 65, "line 1, column 65: ", NULL);
+	json_bad(deep, 64, "line 1, column 64: ", NULL);
+	json_bad(deep, sizeof(deep), "line 1, column 2049: ",
+		 "maximum parsing depth reached");
 }
 
 /* The association state document ------------------------------------------ */
 
-static void sample_state(struct lbnl_assoc_state *s)
+static void sample_state(struct lbu_assoc_state *s)
 {
 	static struct lbnl_addr laddrs[2];
-	static struct lbnl_assoc_path paths[2];
+	static struct lbu_assoc_path paths[2];
 	static uint32_t out_ssn[3] = { 0, 7, 4294967295U };
 	static uint32_t in_ssn[2] = { 65536, 1 };
 
@@ -484,7 +463,7 @@ static void sample_state(struct lbnl_assoc_state *s)
 	s->strreset_outseq = 3;
 	s->strreset_inseq = 4;
 	s->adaptation_ind = 5;
-	s->created_ms = UINT64_MAX;
+	s->created_ms = INT64_MAX;	/* jansson's largest integer */
 }
 
 static const char sample_json[] =
@@ -501,10 +480,10 @@ static const char sample_json[] =
 	"\"peer_rwnd\":106496,\"features\":[\"ecn\",\"prsctp\",2147483648],"
 	"\"addip_serial\":1,\"peer_addip_serial\":2,\"strreset_outseq\":3,"
 	"\"strreset_inseq\":4,\"adaptation_ind\":5,"
-	"\"created_ms\":18446744073709551615}\n";
+	"\"created_ms\":9223372036854775807}\n";
 
 /* The state printed as a document (malloc'ed). */
-static char *state_text(const struct lbnl_assoc_state *s, bool pretty)
+static char *state_text(const struct lbu_assoc_state *s, bool pretty)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -518,7 +497,7 @@ static char *state_text(const struct lbnl_assoc_state *s, bool pretty)
 
 static void test_state_round_trip(void)
 {
-	struct lbnl_assoc_state s, back, again;
+	struct lbu_assoc_state s, back, again;
 	char err[256], *text, *text2;
 	bool pretty;
 
@@ -542,8 +521,8 @@ static void test_state_round_trip(void)
 					      err, sizeof(err)) &&
 		      lbnl_assoc_state_equal(&back, &again),
 		      "second round trip");
-		lbnl_assoc_state_free(&back);
-		lbnl_assoc_state_free(&again);
+		lbu_assoc_state_free(&back);
+		lbu_assoc_state_free(&again);
 		free(text);
 		free(text2);
 		if (pretty)
@@ -559,7 +538,7 @@ static void test_state_round_trip(void)
  */
 static void test_state_translate(void)
 {
-	struct lbnl_assoc_state s, want;
+	struct lbu_assoc_state s, want;
 	struct lbnl_endpoint to = { .port = 13868 }, to6 = { .port = 3868 };
 	char err[256], why[256];
 	int ret;
@@ -604,8 +583,8 @@ static void test_state_translate(void)
 	ret = lbnl_assoc_state_translate(&s, &to, why, sizeof(why));
 	CHECK(!ret && s.n_laddrs == 1 && lbnl_assoc_state_equal(&s, &want),
 	      "no local address: %d %s", ret, why);
-	lbnl_assoc_state_free(&s);
-	lbnl_assoc_state_free(&want);
+	lbu_assoc_state_free(&s);
+	lbu_assoc_state_free(&want);
 }
 
 /* The sample document with the first occurrence of from replaced. */
@@ -629,7 +608,7 @@ static char *tamper(const char *from, const char *to)
 /* The tampered document is refused with exactly the message expect. */
 static void state_bad(const char *from, const char *to, const char *expect)
 {
-	struct lbnl_assoc_state s;
+	struct lbu_assoc_state s;
 	char err[256], *text = tamper(from, to);
 	int ret = lbnl_assoc_state_parse(text, strlen(text), &s, err,
 					 sizeof(err));
@@ -645,7 +624,7 @@ static void state_bad(const char *from, const char *to, const char *expect)
 
 static void state_bad_text(const char *text, const char *expect)
 {
-	struct lbnl_assoc_state s;
+	struct lbu_assoc_state s;
 	char err[256];
 	int ret = lbnl_assoc_state_parse(text, strlen(text), &s, err,
 					 sizeof(err));
@@ -656,13 +635,13 @@ static void state_bad_text(const char *text, const char *expect)
 
 static void state_good(const char *from, const char *to)
 {
-	struct lbnl_assoc_state s;
+	struct lbu_assoc_state s;
 	char err[256], *text = tamper(from, to);
 
 	CHECK(!lbnl_assoc_state_parse(text, strlen(text), &s, err,
 				      sizeof(err)),
 	      "'%s' -> '%s' refused: %s", from, to, err);
-	lbnl_assoc_state_free(&s);
+	lbu_assoc_state_free(&s);
 	free(text);
 }
 
@@ -684,7 +663,7 @@ static void test_state_tampering(void)
 
 	/* Keys. */
 	state_bad("\"peer_rwnd\":106496,", "", "peer_rwnd: missing");
-	state_bad("\"created_ms\":18446744073709551615", "\"x\":0",
+	state_bad("\"created_ms\":9223372036854775807", "\"x\":0",
 		  "x: unknown key");
 	state_bad("\"version\":1,", "\"version\":1,\"state\":4,",
 		  "state: unknown key");
@@ -696,9 +675,9 @@ static void test_state_tampering(void)
 	state_bad("{\"addr\":\"198.51.100.1\",\"port\":40000}",
 		  "{\"port\":40000}", "peer.addr: missing");
 	state_bad("\"vtag\":439041101", "\"vtag\":439041101,\"vtag\":1",
-		  "vtag: duplicate key");
+		  "line 1, column 369: duplicate object key near '\"vtag\"'");
 	state_bad("\"port\":3868", "\"port\":3868,\"port\":3868",
-		  "local.port: duplicate key");
+		  "line 1, column 60: duplicate object key near '\"port\"'");
 
 	/* Types. */
 	state_bad("\"vtag\":439041101", "\"vtag\":\"439041101\"",
@@ -726,15 +705,13 @@ static void test_state_tampering(void)
 	state_bad("\"features\":[\"ecn\",\"prsctp\",2147483648]",
 		  "\"features\":\"ecn\"",
 		  "features: expected an array, got a string");
-	state_bad("\"created_ms\":18446744073709551615",
+	state_bad("\"created_ms\":9223372036854775807",
 		  "\"created_ms\":1.5e3",
-		  "created_ms: expected an integer, got 1.5e3");
+		  "created_ms: expected an integer, got 1500.0");
 
 	/* Numbers out of range. */
 	state_bad("\"peer_rwnd\":106496", "\"peer_rwnd\":-1",
 		  "peer_rwnd: -1 is out of range (0..4294967295)");
-	state_bad("\"next_tsn\":0", "\"next_tsn\":-0",
-		  "next_tsn: -0 is out of range (0..4294967295)");
 	state_bad("\"port\":3868", "\"port\":65536",
 		  "local.port: 65536 is out of range (0..65535)");
 	state_bad("\"port\":40000", "\"port\":-40000",
@@ -742,10 +719,15 @@ static void test_state_tampering(void)
 	state_bad("\"peer_vtag\":4294967295", "\"peer_vtag\":4294967296",
 		  "peer_vtag: 4294967296 is out of range (0..4294967295)");
 	state_bad("\"cwnd\":4380", "\"cwnd\":99999999999999999999999",
-		  "paths[0].cwnd: 99999999999999999999999 is out of range (0..4294967295)");
-	state_bad("\"created_ms\":18446744073709551615",
-		  "\"created_ms\":18446744073709551616",
-		  "created_ms: 18446744073709551616 is out of range (0..18446744073709551615)");
+		  "line 1, column 252: too big integer");
+	state_bad("\"created_ms\":9223372036854775807",
+		  "\"created_ms\":9223372036854775808",
+		  "line 1, column 690: too big integer near '9223372036854775808'");
+	state_bad("\"created_ms\":9223372036854775807",
+		  "\"created_ms\":18446744073709551615",
+		  "line 1, column 691: too big integer near '18446744073709551615'");
+	state_bad("\"created_ms\":9223372036854775807", "\"created_ms\":-1",
+		  "created_ms: -1 is out of range (0..9223372036854775807)");
 	state_bad("\"in_ssn\":[65536,1]", "\"in_ssn\":[65536,4294967296]",
 		  "in_ssn[1]: 4294967296 is out of range (0..4294967295)");
 	state_bad("\"out_streams\":3", "\"out_streams\":65536",
@@ -774,7 +756,7 @@ static void test_state_tampering(void)
 	state_bad("\"2001:db8::10\"", "\" 2001:db8::10\"",
 		  "local_addrs[1]: \" 2001:db8::10\" is not an IPv4 or IPv6 address");
 	state_bad("\"2001:db8::10\"", "\"192.0.2.10\\u0000x\"",
-		  "local_addrs[1]: \"192.0.2.10?x\" is not an IPv4 or IPv6 address");
+		  "line 1, column 146: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"192.0.2.10\\u0000x\"'");
 	state_bad("\"addr\":\"2001:db8::1\"", "\"addr\":\"db8::g\"",
 		  "paths[1].addr: \"db8::g\" is not an IPv4 or IPv6 address");
 	state_bad("\"addr\":\"192.0.2.10\"", "\"addr\":\"\"",
@@ -797,13 +779,13 @@ static void test_state_tampering(void)
 
 	/* Not a document. */
 	state_bad("}\n", "} x",
-		  "line 1, column 694: unexpected data after the end of the document");
+		  "line 1, column 693: end of file expected near 'x'");
 	state_bad("}\n", "}\n}",
-		  "line 2, column 1: unexpected data after the end of the document");
+		  "line 2, column 1: end of file expected near '}'");
 	state_bad("}\n", "",
-		  "line 1, column 692: expected ',' or '}' in an object, found end of input");
+		  "line 1, column 690: '}' expected near end of file");
 	state_bad_text("[]", "expected an object, got an array");
-	state_bad_text("", "line 1, column 1: expected a value, found end of input");
+	state_bad_text("", "line 1, column 0: unexpected token near end of file");
 
 	/* Still fine: blanks, key order, other spellings of a value. */
 	state_good("\"version\":1,", "\n\t\"version\" :\r\n 1 ,\n");
@@ -811,6 +793,7 @@ static void test_state_tampering(void)
 		   "\"local\":{\"port\":3868,\"addr\":\"192.0.2.10\"},\"version\":1,");
 	state_good("\"2001:db8::10\"", "\"2001:DB8:0::10\"");
 	state_good("\"2001:db8::10\"", "\"2001:db8::\\u0031\\u0030\"");
+	state_good("\"next_tsn\":0", "\"next_tsn\":-0");	/* -0 is 0 */
 }
 
 /* Connection entries and counters ------------------------------------------ */
@@ -912,7 +895,7 @@ static struct nl_msg *tcp_conn_msg(unsigned int parts)
 	return msg;
 }
 
-static struct lbnl_conn conn_sample;
+static struct lbu_conn conn_sample;
 
 static void print_conn_sample(void)
 {
@@ -924,7 +907,7 @@ static void print_conn_sample(void)
 static void test_conn(void)
 {
 	struct nl_msg *msg = sctp_conn_msg();
-	struct lbnl_conn *c = &conn_sample;
+	struct lbu_conn *c = &conn_sample;
 	char buf[LBNL_ADDRPORTSTRLEN];
 	int err;
 
@@ -1247,7 +1230,7 @@ static struct nl_msg *bypass_vip_msg(uint8_t router, uint16_t dest_port,
 	return msg;
 }
 
-static struct lbnl_vip bypass_sample;
+static struct lbu_vip bypass_sample;
 
 static void print_bypass_sample(void)
 {
@@ -1261,7 +1244,7 @@ static void test_bypass(void)
 {
 	struct nl_msg *msg = bypass_vip_msg(LBNL_ROUTER_PENDING, 0,
 					    1700000000000ULL);
-	struct lbnl_vip *v = &bypass_sample;
+	struct lbu_vip *v = &bypass_sample;
 	char buf[LBNL_ADDRPORTSTRLEN];
 	struct lbnl_event ev;
 	int err;
@@ -1585,8 +1568,8 @@ static void test_migrate(void)
 
 static void test_key_order(void)
 {
-	struct lbnl_vip_key a = { .port = 80, .proto = IPPROTO_TCP };
-	struct lbnl_vip_key b = a;
+	struct lbu_vip_key a = { .port = 80, .proto = IPPROTO_TCP };
+	struct lbu_vip_key b = a;
 
 	lbnl_parse_addr("192.0.2.1", &a.addr);
 	lbnl_parse_addr("192.0.2.1", &b.addr);
