@@ -194,26 +194,10 @@ ipvs_cleanup()
 	return 0
 }
 
-lbnl_conn_max_saved=
 lbnl_prepare()
 {
-	local p=/sys/module/lbnl/parameters/conn_max want
-
 	grep -q '^lbnl ' /proc/modules || { LB_WHY[lbnl]="lbnl.ko is not loaded"; return 1; }
 	command -v "$LBNL" >/dev/null || { LB_WHY[lbnl]="no lbnl CLI"; return 1; }
-	if [ -w "$p" ]; then
-		lbnl_conn_max_saved=$(cat "$p")
-		want=$((FLOWS + 100000))
-		if [ "$lbnl_conn_max_saved" -lt "$want" ]; then
-			echo "$want" > "$p"
-			defer lbnl_restore_conn_max
-		fi
-	fi
-}
-
-lbnl_restore_conn_max()
-{
-	echo "$lbnl_conn_max_saved" > /sys/module/lbnl/parameters/conn_max
 }
 
 # --- topologies --------------------------------------------------------------
@@ -355,7 +339,7 @@ topo_down()
 # lb_config KEY: the services above through IPVS or lbnl; for ref, routes.
 lb_config()
 {
-	local key=$1 ns=${T_LB[$1]} i p svc fwd=-m
+	local key=$1 ns=${T_LB[$1]} i p svc fwd=-m want
 
 	case $key in
 	ref)
@@ -388,6 +372,11 @@ lb_config()
 		} | nsx "$ns" ipvsadm -R
 		;;
 	lbnl)
+		# room for every flow in lb's namespace (its own conn_max)
+		want=$((FLOWS + 100000))
+		if [ "$(nsx "$ns" sysctl -n net.lbnl.conn_max)" -lt "$want" ]; then
+			nsx "$ns" sysctl -qw net.lbnl.conn_max=$want || return 1
+		fi
 		{
 			for p in "$P_CONN tcp" "$P_CONN sctp" "$P_UDP udp"; do
 				set -- $p

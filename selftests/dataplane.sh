@@ -696,7 +696,7 @@ check_delete()
 	[ "$n" -ge 1 ]
 	check_err $? "no entry of $d before the delete: $(cat "$tmp/conns")"
 	[ "$DP_IMPL" = lbnl ] &&
-		echo "# expire_nodest_conn=$(cat /sys/module/lbnl/parameters/expire_nodest_conn 2>&1)"
+		echo "# expire_nodest_conn=$(nsn "$NS_LB" sysctl -n net.lbnl.expire_nodest_conn 2>&1)"
 
 	t0=$(now_ms)
 	dp dest del "$key" proto tcp "$d"
@@ -744,10 +744,11 @@ check_limit()
 	dp_stream_start "$tmp/st" "$peer" 33000 1 "$vip" 9007
 	stream_started "conn_max" || return
 
-	old=$(cat /sys/module/lbnl/parameters/conn_max)
-	defer sh -c "[ -w /sys/module/lbnl/parameters/conn_max ] && echo $old > /sys/module/lbnl/parameters/conn_max"
-	echo $cap >/sys/module/lbnl/parameters/conn_max
-	check_err $? "cannot set conn_max"
+	# lb's namespace's own conn_max (net.lbnl.conn_max)
+	old=$(nsn "$NS_LB" sysctl -n net.lbnl.conn_max)
+	defer nsn "$NS_LB" sysctl -qw net.lbnl.conn_max="$old"
+	nsn "$NS_LB" sysctl -qw net.lbnl.conn_max=$cap
+	check_err $? "cannot set net.lbnl.conn_max"
 	before=$(dp_conns | wc -l)
 	room=$((cap - before))
 	drops0=$(dp_drop conn_limit)
@@ -774,7 +775,7 @@ check_limit()
 	busywait 10000 dp_progress_gt "$tmp/st" $((n + 10))
 	check_err $? "the established stream stalled with the table full"
 
-	echo "$old" >/sys/module/lbnl/parameters/conn_max
+	nsn "$NS_LB" sysctl -qw net.lbnl.conn_max="$old"
 	dp_flows tcp "$peer" 33300 5 "$vip" 9007 5 5 >"$tmp/limit.after"
 	! grep -q FAIL "$tmp/limit.after"
 	check_err $? "new flows fail after conn_max went back to $old: $(grep -m3 FAIL "$tmp/limit.after" | tr '\n' ' ')"

@@ -131,8 +131,8 @@ case_maint()
 	# The script carries the migrations out one by one, an lbnl process
 	# per step (about 1 s each under TCG): the module's deadline (5 s by
 	# default) must outlast the last of them.
-	old=$(cat /sys/module/lbnl/parameters/migrate_timeout_ms)
-	echo 60000 > /sys/module/lbnl/parameters/migrate_timeout_ms
+	old=$(nsn "$NS_LB" sysctl -n net.lbnl.migrate_timeout_ms)
+	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_timeout_ms=60000
 	lb vip set $KEY proto sctp migrate-after 1
 	peer_start "$NASSOC"
 	check_err $? "peer not ready"
@@ -166,7 +166,7 @@ case_maint()
 	     "peer: $(jq -c '{sent, echoed, lost, max_stall_ms}' "$tmp/peer.json")"
 	lb dest set $KEY proto sctp $SRV2_IP4:$PORT state active
 	lb vip set $KEY proto sctp migrate-after 0
-	echo "$old" > /sys/module/lbnl/parameters/migrate_timeout_ms
+	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_timeout_ms="$old"
 	log_test "dest in maint: its old associations migrate, the peer sees nothing"
 }
 

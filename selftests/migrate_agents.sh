@@ -474,14 +474,14 @@ case_overflow()
 	local old drops
 
 	RET=0
-	old=$(cat /sys/module/lbnl/parameters/migrate_buffer)
-	echo 4 > /sys/module/lbnl/parameters/migrate_buffer
+	old=$(nsn "$NS_LB" sysctl -n net.lbnl.migrate_buffer)
+	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_buffer=4
 	stalled_migration
 	busywait 5000 none_open
 	check_err $? "the full buffer did not close the migration"
 	agent_signal "$TI" CONT
 	rolled_back "buffer overflow"
-	echo "$old" > /sys/module/lbnl/parameters/migrate_buffer
+	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_buffer="$old"
 	drops=$(lb -j stats | jq '.global.drops.migrate_full')
 	[ "$drops" -gt 0 ]
 	check_err $? "no migrate_full drop counted"

@@ -48,7 +48,9 @@
 #define IPPROTO_SCTP 132
 #endif
 
-#define PARAM_DIR	"/sys/module/lbnl/parameters/"
+/* The settings of the caller's namespace, and their seeds. */
+#define PARAM_DIR	"/proc/sys/net/lbnl/"
+#define SEED_DIR	"/sys/module/lbnl/parameters/"
 #define NL_EBADREPLY	(-10001)	/* the kernel's reply did not parse */
 
 /* The message of the refusal @id of refusals.h. */
@@ -856,13 +858,11 @@ static void ctx_setup(struct __test_metadata *_metadata, struct lbnl_ctx *c)
 	EXPECT_EQ((__u32)LBNL_GENL_VERSION, version);
 }
 
-static int param_read(const char *name, char *buf, size_t len)
+static int read_str(const char *path, char *buf, size_t len)
 {
-	char path[128];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
@@ -873,6 +873,24 @@ static int param_read(const char *name, char *buf, size_t len)
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return 0;
+}
+
+/* A setting (sysctl net.lbnl.NAME) of this process's network namespace. */
+static int param_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return read_str(path, buf, len);
+}
+
+/* The module parameter NAME: the value a new namespace starts from. */
+static int seed_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SEED_DIR "%s", name);
+	return read_str(path, buf, len);
 }
 
 static int param_write(const char *name, const char *val)
@@ -1949,8 +1967,6 @@ TEST_F(af, refuse_malformed)
 
 FIXTURE(lbnl) {
 	struct lbnl_ctx c;
-	char saved_max_vips[32];
-	char saved_max_dests[32];
 };
 
 FIXTURE_SETUP(lbnl)
@@ -1960,12 +1976,6 @@ FIXTURE_SETUP(lbnl)
 
 FIXTURE_TEARDOWN(lbnl)
 {
-	if (self->saved_max_vips[0]) {
-		EXPECT_EQ(0, param_write("max_vips", self->saved_max_vips));
-	}
-	if (self->saved_max_dests[0]) {
-		EXPECT_EQ(0, param_write("max_dests", self->saved_max_dests));
-	}
 	nl_close(&self->c.sk);
 }
 
@@ -2167,7 +2177,7 @@ TEST_F_TIMEOUT(lbnl, vip_dump_10k, 300)
 
 	if (!param_read("max_vips", max, sizeof(max)) &&
 	    strtoul(max, NULL, 10) < N)
-		SKIP(return, "module parameter max_vips is %s (< %u)", max, N);
+		SKIP(return, "net.lbnl.max_vips is %s (< %u)", max, N);
 	ASSERT_OK(add_vips(c, 0, N, mk_vip4));
 	ASSERT_OK(vip_dump(c, &all, &n, &r));
 	EXPECT_EQ(N, n);
@@ -2258,7 +2268,7 @@ TEST_F_TIMEOUT(lbnl, dump_interrupted, 120)
 	nl_close(&d);
 }
 
-/* max_vips: the limit of VIPs per namespace. */
+/* max_vips: the limit of VIPs per namespace, set in the namespace. */
 TEST_F(lbnl, limit_max_vips)
 {
 	struct lbnl_ctx *c = &self->c, b = { .sk.fd = -1 };
@@ -2268,11 +2278,10 @@ TEST_F(lbnl, limit_max_vips)
 	};
 	struct nl_msg m;
 	unsigned int i;
-	char buf[32];
+	char buf[32], seed[32];
 
 	ASSERT_EQ(0, param_read("max_vips", buf, sizeof(buf)))
 		TH_LOG("cannot read " PARAM_DIR "max_vips");
-	strcpy(self->saved_max_vips, buf);
 	ASSERT_EQ(0, param_write("max_vips", "3"));
 	ASSERT_EQ(0, param_read("max_vips", buf, sizeof(buf)));
 	ASSERT_STREQ("3", buf);
@@ -2299,8 +2308,14 @@ TEST_F(lbnl, limit_max_vips)
 	msg_vip(c, &m, LBNL_CMD_VIP_NEW, &v[3]);
 	EXPECT_REFUSAL("4th VIP after FLUSH, max_vips 3", &m, MAX_VIPS, NULL);
 
-	/* the limit is per namespace */
+	/* the limit is per namespace: a new one starts from the module
+	 * parameter, not from the first's 3, and counts its own VIPs
+	 */
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, seed_read("max_vips", seed, sizeof(seed)));
+	ASSERT_EQ(0, param_read("max_vips", buf, sizeof(buf)));
+	ASSERT_STREQ(seed, buf);
+	ASSERT_EQ(0, param_write("max_vips", "3"));
 	ASSERT_EQ(0, nl_open(&b.sk));
 	ASSERT_EQ(0, genl_resolve(&b.sk, LBNL_GENL_NAME, &b.fam, NULL, NULL, NULL));
 	for (i = 0; i < 3; i++) {
@@ -2332,7 +2347,6 @@ TEST_F(lbnl, limit_max_dests)
 
 	ASSERT_EQ(0, param_read("max_dests", buf, sizeof(buf)))
 		TH_LOG("cannot read " PARAM_DIR "max_dests");
-	strcpy(self->saved_max_dests, buf);
 	ASSERT_EQ(0, param_write("max_dests", "2"));
 
 	ASSERT_OK(vip_new(c, &a));

@@ -75,7 +75,7 @@ static const struct refusal {
 	  "VIP_SET/DEL/GET, DEST_*, BYPASS_ACTIVE, CONN_GET (dump), CONN_DEL, CONN_FLUSH, MIGRATE_START/COMMIT/ABORT",
 	  ENOENT, "VIP not found", "LBNL_A_VIP (DEST_GET dump: -)" },
 	{ "MAX_VIPS", "lbnl", "VIP_NEW",
-	  ENOSPC, "too many VIPs in this namespace (module parameter max_vips)",
+	  ENOSPC, "too many VIPs in this namespace (sysctl net.lbnl.max_vips)",
 	  "-" },
 
 	/* ---- lbnl: dests (kmod/lb/netlink.c) ---- */
@@ -100,7 +100,7 @@ static const struct refusal {
 	{ "DEST_NOENT", "lbnl", "DEST_SET/DEL/GET, BYPASS_ACTIVE",
 	  ENOENT, "dest not found", "LBNL_A_DEST" },
 	{ "MAX_DESTS", "lbnl", "DEST_NEW",
-	  ENOSPC, "too many dests for this VIP (module parameter max_dests)",
+	  ENOSPC, "too many dests for this VIP (sysctl net.lbnl.max_dests)",
 	  "-" },
 
 	/* ---- lbnl: bypass (kmod/lb/netlink.c) ---- */

@@ -28,60 +28,15 @@
 #include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
-#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
 #include "lb.h"
 
-static unsigned int lbnl_conn_max __read_mostly = 1 << 20;
-module_param_named(conn_max, lbnl_conn_max, uint, 0644);
-MODULE_PARM_DESC(conn_max,
-		 "Maximum connection entries per network namespace (1048576)");
-
-unsigned int lbnl_expire_nodest_conn __read_mostly = 1;
-module_param_named(expire_nodest_conn, lbnl_expire_nodest_conn, uint, 0644);
-MODULE_PARM_DESC(expire_nodest_conn,
-		 "1: a deleted dest's entries are removed and its flows rescheduled; 0: its flows' packets are dropped until they time out (1)");
-
-static unsigned int lbnl_gc_interval_ms __read_mostly = 1000;
-module_param_named(gc_interval_ms, lbnl_gc_interval_ms, uint, 0644);
-MODULE_PARM_DESC(gc_interval_ms,
-		 "Interval between GC slices, ms; a full pass takes 16 (1000)");
-
 /* A GC tick visits this fraction of each table's buckets. */
 #define LBNL_GC_SLICES		16
 /* Buckets visited per RCU read-side section. */
 #define LBNL_GC_BATCH		256
-
-/* Idle timeouts, seconds, by state; defaults as IPVS's where it has one. */
-static unsigned int lbnl_timeout_tcp __read_mostly = 900;
-module_param_named(timeout_tcp, lbnl_timeout_tcp, uint, 0644);
-MODULE_PARM_DESC(timeout_tcp, "Idle timeout of established TCP flows, s (900)");
-static unsigned int lbnl_timeout_tcp_syn __read_mostly = 60;
-module_param_named(timeout_tcp_syn, lbnl_timeout_tcp_syn, uint, 0644);
-MODULE_PARM_DESC(timeout_tcp_syn, "Idle timeout of TCP handshakes, s (60)");
-static unsigned int lbnl_timeout_tcp_fin __read_mostly = 120;
-module_param_named(timeout_tcp_fin, lbnl_timeout_tcp_fin, uint, 0644);
-MODULE_PARM_DESC(timeout_tcp_fin, "Idle timeout of closing TCP flows, s (120)");
-static unsigned int lbnl_timeout_tcp_close __read_mostly = 10;
-module_param_named(timeout_tcp_close, lbnl_timeout_tcp_close, uint, 0644);
-MODULE_PARM_DESC(timeout_tcp_close, "Timeout of reset TCP flows, s (10)");
-static unsigned int lbnl_timeout_udp __read_mostly = 300;
-module_param_named(timeout_udp, lbnl_timeout_udp, uint, 0644);
-MODULE_PARM_DESC(timeout_udp, "Idle timeout of UDP flows, s (300)");
-static unsigned int lbnl_timeout_sctp __read_mostly = 900;
-module_param_named(timeout_sctp, lbnl_timeout_sctp, uint, 0644);
-MODULE_PARM_DESC(timeout_sctp,
-		 "Idle timeout of established SCTP associations, s (900)");
-static unsigned int lbnl_timeout_sctp_init __read_mostly = 30;
-module_param_named(timeout_sctp_init, lbnl_timeout_sctp_init, uint, 0644);
-MODULE_PARM_DESC(timeout_sctp_init,
-		 "Idle timeout of SCTP set-ups and shutdowns, s (30)");
-static unsigned int lbnl_timeout_sctp_closed __read_mostly = 10;
-module_param_named(timeout_sctp_closed, lbnl_timeout_sctp_closed, uint, 0644);
-MODULE_PARM_DESC(timeout_sctp_closed,
-		 "Timeout of closed or aborted SCTP associations, s (10)");
 
 static struct kmem_cache *lbnl_conn4_cache __read_mostly;
 static struct kmem_cache *lbnl_conn6_cache __read_mostly;
@@ -319,7 +274,7 @@ struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 	struct lbnl_conn *c, *old;
 
 	*fresh = false;
-	if (atomic_inc_return(&ln->conn_count) > READ_ONCE(lbnl_conn_max)) {
+	if (atomic_inc_return(&ln->conn_count) > READ_ONCE(ln->settings.conn_max)) {
 		*drop = LBNL_DROP_CONN_LIMIT;
 		goto err_count;
 	}
@@ -447,40 +402,41 @@ bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
 
 /**
  * lbnl_conn_timeout() - how long an entry may stay idle
- * @c: the entry
+ * @c: the entry (its namespace's timeouts apply)
  *
  * Return: jiffies.
  */
 unsigned long lbnl_conn_timeout(const struct lbnl_conn *c)
 {
+	const struct lbnl_settings *set = &c->dest->vip->ln->settings;
 	unsigned int s;
 
 	switch (READ_ONCE(c->state)) {
 	case LBNL_CONN_TCP_SYN:
-		s = READ_ONCE(lbnl_timeout_tcp_syn);
+		s = READ_ONCE(set->timeout_tcp_syn);
 		break;
 	case LBNL_CONN_TCP_ESTABLISHED:
-		s = READ_ONCE(lbnl_timeout_tcp);
+		s = READ_ONCE(set->timeout_tcp);
 		break;
 	case LBNL_CONN_TCP_FIN:
-		s = READ_ONCE(lbnl_timeout_tcp_fin);
+		s = READ_ONCE(set->timeout_tcp_fin);
 		break;
 	case LBNL_CONN_UDP:
-		s = READ_ONCE(lbnl_timeout_udp);
+		s = READ_ONCE(set->timeout_udp);
 		break;
 	case LBNL_CONN_SCTP_ESTABLISHED:
-		s = READ_ONCE(lbnl_timeout_sctp);
+		s = READ_ONCE(set->timeout_sctp);
 		break;
 	case LBNL_CONN_SCTP_INIT:
 	case LBNL_CONN_SCTP_COOKIE:
 	case LBNL_CONN_SCTP_SHUTDOWN:
-		s = READ_ONCE(lbnl_timeout_sctp_init);
+		s = READ_ONCE(set->timeout_sctp_init);
 		break;
 	case LBNL_CONN_SCTP_CLOSED:
-		s = READ_ONCE(lbnl_timeout_sctp_closed);
+		s = READ_ONCE(set->timeout_sctp_closed);
 		break;
 	default:
-		s = READ_ONCE(lbnl_timeout_tcp_close);
+		s = READ_ONCE(set->timeout_tcp_close);
 		break;
 	}
 	return (unsigned long)s * HZ;
@@ -513,7 +469,8 @@ u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now)
  */
 bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now)
 {
-	if (READ_ONCE(c->dest->dead) && READ_ONCE(lbnl_expire_nodest_conn))
+	if (READ_ONCE(c->dest->dead) &&
+	    READ_ONCE(c->dest->vip->ln->settings.expire_nodest_conn))
 		return true;
 	return lbnl_conn_idle(c, now) > lbnl_conn_timeout(c);
 }
@@ -636,7 +593,7 @@ static void lbnl_conn_gc(struct work_struct *work)
 
 	if (any)
 		queue_delayed_work(lbnl_wq, &ln->gc,
-				   msecs_to_jiffies(max(READ_ONCE(lbnl_gc_interval_ms),
+				   msecs_to_jiffies(max(READ_ONCE(ln->settings.gc_interval_ms),
 							10U)));
 }
 

@@ -52,9 +52,9 @@ int lbnl_nl_dest_new(struct sk_buff *skb, struct genl_info *info)
 				    "dest already exists");
 		return -EEXIST;
 	}
-	if (vip->dest_count >= READ_ONCE(lbnl_max_dests)) {
+	if (vip->dest_count >= READ_ONCE(req->ln->settings.max_dests)) {
 		NL_SET_ERR_MSG(info->extack,
-			       "too many dests for this VIP (module parameter max_dests)");
+			       "too many dests for this VIP (sysctl net.lbnl.max_dests)");
 		return -ENOSPC;
 	}
 	err = lbnl_parse_dest_conf(req->dtb, &conf, info->extack);

@@ -147,7 +147,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	if (c) {
 		dest = c->dest;
 		if (READ_ONCE(dest->dead)) {
-			if (!READ_ONCE(lbnl_expire_nodest_conn)) {
+			if (!READ_ONCE(ln->settings.expire_nodest_conn)) {
 				*drop = LBNL_DROP_DEST_GONE;
 				return NULL;
 			}

@@ -261,6 +261,48 @@ struct lbnl_pkt {
 #define LBNL_GC_FULL	0	/* &lbnl_net.gc_flags: next tick walks all */
 
 /**
+ * struct lbnl_settings - a namespace's settings, the sysctls net.lbnl.*
+ *	(see sysctl.c); a new namespace starts from the module parameters
+ * @conn_max: most connection entries in the namespace
+ * @expire_nodest_conn: a deleted dest's entries are removed (1) or their
+ *	packets dropped until they time out (0)
+ * @gc_interval_ms: interval between GC slices
+ * @timeout_tcp: idle timeout of established TCP entries, s
+ * @timeout_tcp_syn: of TCP handshakes, s
+ * @timeout_tcp_fin: of closing TCP flows, s
+ * @timeout_tcp_close: of reset TCP flows, s
+ * @timeout_udp: of UDP entries, s
+ * @timeout_sctp: of established SCTP associations, s
+ * @timeout_sctp_init: of SCTP set-ups and shutdowns, s
+ * @timeout_sctp_closed: of closed or aborted SCTP associations, s
+ * @max_vips: most VIPs in the namespace
+ * @max_dests: most dests of one VIP
+ * @migrate_buffer: packets one migration may hold
+ * @migrate_buffer_total: packets all the namespace's migrations may hold
+ * @migrate_timeout_ms: a migration's deadline unless its request sets one
+ *
+ * Written by the sysctl handlers at any time: readers use READ_ONCE().
+ */
+struct lbnl_settings {
+	unsigned int conn_max;
+	unsigned int expire_nodest_conn;
+	unsigned int gc_interval_ms;
+	unsigned int timeout_tcp;
+	unsigned int timeout_tcp_syn;
+	unsigned int timeout_tcp_fin;
+	unsigned int timeout_tcp_close;
+	unsigned int timeout_udp;
+	unsigned int timeout_sctp;
+	unsigned int timeout_sctp_init;
+	unsigned int timeout_sctp_closed;
+	unsigned int max_vips;
+	unsigned int max_dests;
+	unsigned int migrate_buffer;
+	unsigned int migrate_buffer_total;
+	unsigned int migrate_timeout_ms;
+};
+
+/**
  * struct lbnl_net - per network namespace state
  * @lock: serialises every configuration change in the namespace
  * @vips: all VIPs, in creation order (dumps walk this)
@@ -270,6 +312,8 @@ struct lbnl_pkt {
  * @gen: bumped on every change; dumps use it to detect concurrent changes.
  *	Never 0, so that the netlink core's consistency check is armed.
  * @net: the namespace
+ * @settings: the namespace's settings (sysctls net.lbnl.*)
+ * @sysctl_hdr: their registration in the namespace
  * @dest_hash: every dest by (address, port, protocol)
  * @stats: per-CPU counters of the LB role
  * @conn_count: connection entries in the namespace (capped by conn_max)
@@ -290,6 +334,8 @@ struct lbnl_net {
 	u32 vip_count;
 	u32 gen;
 	struct net *net;
+	struct lbnl_settings settings;
+	struct ctl_table_header *sysctl_hdr;
 	struct lbnl_net_stats __percpu *stats;
 	atomic_t conn_count;
 	spinlock_t conn_locks[LBNL_CONN_LOCKS];	/* unlink, tag binding */
@@ -332,8 +378,6 @@ struct lbnl_dest_conf {
 
 /* main.c */
 extern unsigned int lbnl_net_id;
-extern unsigned int lbnl_max_vips;
-extern unsigned int lbnl_max_dests;
 extern atomic_t lbnl_vips_live;
 extern atomic_t lbnl_dests_live;
 extern atomic_t lbnl_conns_live;
@@ -395,7 +439,6 @@ u32 lbnl_sched_hash(const struct lbnl_vip *vip, const struct lbnl_pkt *pkt,
 		    bool init);
 
 /* conn.c */
-extern unsigned int lbnl_expire_nodest_conn;
 int lbnl_conn_init(void);
 void lbnl_conn_exit(void);
 void lbnl_conn_net_init(struct lbnl_net *ln);
@@ -476,6 +519,10 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 void lbnl_migrate_gc(struct lbnl_net *ln);
 void lbnl_migrate_dest_gone(struct lbnl_net *ln, struct lbnl_dest *dest);
 void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip);
+
+/* sysctl.c */
+int lbnl_sysctl_net_init(struct lbnl_net *ln);
+void lbnl_sysctl_net_exit(struct lbnl_net *ln);
 
 /* bypass.c */
 void lbnl_bypass_update(struct lbnl_net *ln, struct lbnl_vip *vip);

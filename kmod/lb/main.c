@@ -4,20 +4,11 @@
  */
 
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <net/genetlink.h>
 
 #include "lb.h"
 
 unsigned int lbnl_net_id __read_mostly;
-
-unsigned int lbnl_max_vips __read_mostly = 16384;
-module_param_named(max_vips, lbnl_max_vips, uint, 0644);
-MODULE_PARM_DESC(max_vips, "Maximum number of VIPs per network namespace");
-
-unsigned int lbnl_max_dests __read_mostly = 256;
-module_param_named(max_dests, lbnl_max_dests, uint, 0644);
-MODULE_PARM_DESC(max_dests, "Maximum number of dests per VIP");
 
 /*
  * Live object counts. Every allocation is paired with a free in an RCU
@@ -42,13 +33,18 @@ static int __net_init lbnl_net_init(struct net *net)
 	lbnl_net_init_vips(ln);
 	lbnl_conn_net_init(ln);
 	lbnl_migrate_net_init(ln);
-	return 0;
+	/* Last: its handlers may touch what the lines above set up. */
+	err = lbnl_sysctl_net_init(ln);
+	if (err)
+		lbnl_stats_net_exit(ln);
+	return err;
 }
 
 static void __net_exit lbnl_net_exit(struct net *net)
 {
 	struct lbnl_net *ln = lbnl_pernet(net);
 
+	lbnl_sysctl_net_exit(ln);
 	mutex_lock(&ln->lock);
 	lbnl_vip_flush(ln);
 	mutex_unlock(&ln->lock);

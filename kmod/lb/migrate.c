@@ -37,29 +37,12 @@
 
 #include <linux/jhash.h>
 #include <linux/ktime.h>
-#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/sctp.h>
 #include <linux/slab.h>
 
 #include "lb.h"
-
-static unsigned int lbnl_migrate_buffer __read_mostly = 4096;
-module_param_named(migrate_buffer, lbnl_migrate_buffer, uint, 0644);
-MODULE_PARM_DESC(migrate_buffer,
-		 "Packets a migration may buffer; beyond, it is aborted (4096)");
-
-static unsigned int lbnl_migrate_buffer_total __read_mostly = 65536;
-module_param_named(migrate_buffer_total, lbnl_migrate_buffer_total, uint,
-		   0644);
-MODULE_PARM_DESC(migrate_buffer_total,
-		 "Packets all migrations of a namespace may buffer (65536)");
-
-static unsigned int lbnl_migrate_timeout_ms __read_mostly = 5000;
-module_param_named(migrate_timeout_ms, lbnl_migrate_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(migrate_timeout_ms,
-		 "Deadline of a migration, ms, unless the request sets one (5000)");
 
 /* ---- packet path --------------------------------------------------------- */
 
@@ -88,9 +71,9 @@ int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
 	spin_lock(&m->lock);
 	if (m->closed || m->overflow)
 		goto out;
-	if (skb_queue_len(&m->queue) >= READ_ONCE(lbnl_migrate_buffer) ||
+	if (skb_queue_len(&m->queue) >= READ_ONCE(ln->settings.migrate_buffer) ||
 	    atomic_read(&ln->migrate_buffered) >=
-	    READ_ONCE(lbnl_migrate_buffer_total)) {
+	    READ_ONCE(ln->settings.migrate_buffer_total)) {
 		m->overflow = true;
 		reason = LBNL_DROP_MIGRATE_FULL;
 		goto out;
@@ -121,7 +104,7 @@ out:
  */
 unsigned int lbnl_migrate_timeout(struct lbnl_net *ln)
 {
-	return READ_ONCE(lbnl_migrate_timeout_ms);
+	return READ_ONCE(ln->settings.migrate_timeout_ms);
 }
 
 /* ---- sessions ------------------------------------------------------------ */
@@ -332,7 +315,7 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 		target = lbnl_migrate_pick(vip, c, dest);
 		if (target)
 			lbnl_migrate_open(ln, vip, c, target,
-					  READ_ONCE(lbnl_migrate_timeout_ms));
+					  READ_ONCE(ln->settings.migrate_timeout_ms));
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);

@@ -52,9 +52,9 @@ int lbnl_nl_vip_new(struct sk_buff *skb, struct genl_info *info)
 				    "VIP already exists");
 		return -EEXIST;
 	}
-	if (ln->vip_count >= READ_ONCE(lbnl_max_vips)) {
+	if (ln->vip_count >= READ_ONCE(ln->settings.max_vips)) {
 		NL_SET_ERR_MSG(info->extack,
-			       "too many VIPs in this namespace (module parameter max_vips)");
+			       "too many VIPs in this namespace (sysctl net.lbnl.max_vips)");
 		return -ENOSPC;
 	}
 	vip = lbnl_vip_create(ln, &req->vkey, &conf);

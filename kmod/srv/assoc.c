@@ -459,11 +459,6 @@ void lbnl_assoc_kill(struct sctp_association *asoc)
 		refcount_inc(&t->refcnt);
 }
 
-static unsigned int lbnl_export_settle_ms __read_mostly = 50;
-module_param_named(export_settle_ms, lbnl_export_settle_ms, uint, 0644);
-MODULE_PARM_DESC(export_settle_ms,
-		 "How long an association must stay quiescent, its application not waiting on the socket, before export (ms)");
-
 struct lbnl_export_try {
 	struct lbnl_silence *silence;
 	struct lbnl_assoc_state *state;
@@ -482,7 +477,9 @@ struct lbnl_export_try {
 static bool lbnl_assoc_settled(struct sctp_association *asoc,
 			       struct lbnl_export_try *try)
 {
-	unsigned long settle = msecs_to_jiffies(READ_ONCE(lbnl_export_settle_ms));
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(sock_net(asoc->base.sk));
+	unsigned long settle =
+		msecs_to_jiffies(READ_ONCE(sn->settings.export_settle_ms));
 
 	if (lbnl_assoc_app_waiting(asoc->base.sk))
 		return true;

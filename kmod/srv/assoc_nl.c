@@ -21,11 +21,6 @@
 /* Largest stream count whose SSN array fits one netlink attribute. */
 #define LBNL_ASSOC_MAX_STREAMS	((U16_MAX - NLA_HDRLEN) / sizeof(u32))
 
-static unsigned int lbnl_release_grace_ms __read_mostly = 60000;
-module_param_named(release_grace_ms, lbnl_release_grace_ms, uint, 0644);
-MODULE_PARM_DESC(release_grace_ms,
-		 "How long a released association's packets stay dropped (ms)");
-
 #define LBNL_EXPORT_TIMEOUT_MS	5000
 
 static const struct nla_policy lbnl_addr_list_policy[LBNL_A_ADDR_MAX + 1] = {
@@ -731,10 +726,11 @@ int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info)
 {
 	struct lbnl_srv_nl_req *req = lbnl_srv_nl_req(info);
 	struct net *net = genl_info_net(info);
+	unsigned int grace_ms;
 	int err;
 
-	err = lbnl_assoc_release(net, &req->laddr, &req->paddr,
-				 READ_ONCE(lbnl_release_grace_ms));
+	grace_ms = READ_ONCE(lbnl_srv_pernet(net)->settings.release_grace_ms);
+	err = lbnl_assoc_release(net, &req->laddr, &req->paddr, grace_ms);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "association not found");
 	else if (err == -EPIPE)

@@ -23,11 +23,13 @@ static int __net_init lbnl_srv_net_init(struct net *net)
 	sn->net = net;
 	mutex_init(&sn->assoc_lock);
 	lbnl_silence_net_init(net);
-	return 0;
+	/* Last: nothing to undo if it fails. */
+	return lbnl_srv_sysctl_net_init(sn);
 }
 
 static void __net_exit lbnl_srv_net_exit(struct net *net)
 {
+	lbnl_srv_sysctl_net_exit(lbnl_srv_pernet(net));
 	lbnl_silence_net_exit(net);
 }
 

@@ -90,13 +90,33 @@ struct lbnl_silence_table {
 };
 
 /**
+ * struct lbnl_srv_settings - a namespace's settings of the server role, the
+ *	sysctls net.lbnl_srv.* (see sysctl.c); a new namespace starts from
+ *	the module parameters
+ * @export_settle_ms: how long an association must stay quiescent, its
+ *	application not waiting on the socket, before export
+ * @release_grace_ms: how long a released association's packets stay
+ *	dropped
+ *
+ * Written by the sysctl handlers at any time: readers use READ_ONCE().
+ */
+struct lbnl_srv_settings {
+	unsigned int export_settle_ms;
+	unsigned int release_grace_ms;
+};
+
+/**
  * struct lbnl_srv_net - per network namespace state of the server role
  * @net: the namespace
+ * @settings: the namespace's settings (sysctls net.lbnl_srv.*)
+ * @sysctl_hdr: their registration in the namespace
  * @assoc_lock: serialises the server role's changes (silence entries)
  * @silence: silenced local SCTP associations
  */
 struct lbnl_srv_net {
 	struct net *net;
+	struct lbnl_srv_settings settings;
+	struct ctl_table_header *sysctl_hdr;
 	struct mutex assoc_lock;	/* serialises server-role changes */
 	struct lbnl_silence_table silence;
 };
@@ -189,6 +209,10 @@ static inline struct lbnl_srv_net *lbnl_srv_pernet(const struct net *net)
 {
 	return net_generic(net, lbnl_srv_net_id);
 }
+
+/* sysctl.c */
+int lbnl_srv_sysctl_net_init(struct lbnl_srv_net *sn);
+void lbnl_srv_sysctl_net_exit(struct lbnl_srv_net *sn);
 
 /* silence.c */
 void lbnl_silence_net_init(struct net *net);
