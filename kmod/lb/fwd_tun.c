@@ -35,6 +35,24 @@ static bool lbnl_fits(const struct sk_buff *skb, unsigned int overhead,
 	return skb->len + overhead <= mtu;
 }
 
+/*
+ * ICMP @type/@code (@info) back to the source of @skb, which the caller then
+ * drops. icmp_send() wants a route on the packet: the one to the dest, @rt,
+ * will do (the skb takes our reference and frees it with the packet). The
+ * packet may already hold a dst of its own even at PRE_ROUTING: one that
+ * came in over loopback keeps the route it was sent with (loopback_xmit()),
+ * one decapsulated by a collect_md tunnel carries a metadata dst. Setting
+ * ours over it would leak that reference: drop it first, as ip_vs_xmit.c
+ * does before every skb_dst_set().
+ */
+static void lbnl_tun_icmp4(struct sk_buff *skb, struct rtable *rt, int type,
+			   int code, __be32 info)
+{
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	icmp_send(skb, type, code, info);
+}
+
 static int lbnl_tun_xmit4(struct net *net, struct sk_buff *skb,
 			  const struct lbnl_dest *dest)
 {
@@ -62,10 +80,8 @@ static int lbnl_tun_xmit4(struct net *net, struct sk_buff *skb,
 
 	mtu = dst_mtu(&rt->dst);
 	if (df && !lbnl_fits(skb, overhead, mtu)) {
-		/* icmp_send() wants a route on the packet: ours will do. */
-		skb_dst_set(skb, &rt->dst);
-		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-			  htonl(mtu - overhead));
+		lbnl_tun_icmp4(skb, rt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			       htonl(mtu - overhead));
 		return LBNL_DROP_TOO_BIG;
 	}
 
