@@ -24,7 +24,8 @@
 #             the VIP, local there, they come in over loopback, which keeps
 #             the route they were sent with (an uncached one per packet,
 #             IP_HDRINCL). The LB answers "fragmentation needed"
-#             (drops.too_big) and must release that route: the kernel's
+#             (drops.too_big, the ICMP to the peer's address the packets
+#             claim) and must release that route: the kernel's
 #             count of IPv4 routes (/proc/net/stat/rt_cache, "entries")
 #             comes back to where it was instead of growing by LEAK_COUNT.
 #             (The suite also fails on refcount warnings and on a module
@@ -237,8 +238,10 @@ check_dst_leak()
 
 	e0=$(rt_entries)
 	t0=$(dp_drop too_big)
-	# 1700 bytes with DF: more than br0's 1600 once wrapped
-	out=$(hp "$NS_LB" big-df "$LB_PEER_IP4" $LEAK_VIP 7009 7100 \
+	# 1700 bytes with DF: more than br0's 1600 once wrapped. From the
+	# peer's address: "fragmentation needed" goes there, and lb's own
+	# route to the VIP does not learn a smaller MTU.
+	out=$(hp "$NS_LB" big-df "$PEER_IP4" $LEAK_VIP 7009 7100 \
 		"$LEAK_COUNT" 1700 2>&1)
 	check_err $? "big-df: $out"
 	n=$(($(dp_drop too_big) - t0))

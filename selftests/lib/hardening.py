@@ -24,7 +24,8 @@
 #                 COUNT UDP packets of SIZE bytes (IP header included) with
 #                 DF, from SRC to DST over an IP_HDRINCL raw socket (the
 #                 kernel routes each one anew: an uncached route per packet,
-#                 which travels with it over loopback).
+#                 which travels with it over loopback). Sent at the
+#                 device's MTU whatever the route learnt (IP_PMTUDISC_PROBE).
 import os
 import select
 import socket
@@ -40,6 +41,8 @@ IPV6_RECVERR = 25
 IPV6_UNICAST_HOPS = 16
 IPV6_RECVHOPLIMIT = 51
 IPV6_HOPLIMIT = 52
+IP_MTU_DISCOVER = 10
+IP_PMTUDISC_PROBE = 3
 SOL_IP = 0
 SOL_IPV6 = 41
 MSG_ERRQUEUE = 0x2000
@@ -187,6 +190,8 @@ def big_df(src, dst, port, sport, count, size):
                      socket.inet_aton(src), socket.inet_aton(dst))
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    # the device's MTU, not one a "fragmentation needed" taught the route
+    s.setsockopt(SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE)
     for _ in range(count):
         s.sendto(ip + udp + payload, (dst, 0))
     print('sent %d' % count)
