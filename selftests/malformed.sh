@@ -31,7 +31,9 @@
 #   R1|R2      dropped by the LB: the drops of reasons R1, R2 grew by exactly
 #              COPIES, all drops by COPIES, nothing forwarded
 #   forward    not dropped, forwarded COPIES times
-#   forward-badcrc  forwarded (the LB does not verify the CRC32c); the
+#   forward-badcrc  forwarded (the VIP keeps the port, so the LB leaves
+#              the CRC32c alone and does not verify it: it does when a nat
+#              rewrite changes the port, see hardening.sh); the
 #              CRC errors the servers' SCTP stacks counted are printed: 0
 #              when the LB marks the packet CHECKSUM_UNNECESSARY (IPVS does
 #              when it leaves the SCTP header alone), which veth carries

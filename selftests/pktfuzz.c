@@ -1083,7 +1083,7 @@ static const struct mcase cases[] = {
 	{ "sctp-init-short", 0, "sctp", c_sctp_init_short, "INIT chunk of 8 bytes (20 needed)" },
 	{ "sctp-init-vtag", 0, "sctp", c_sctp_init_vtag, "INIT with verification tag 0x12345678" },
 	{ "sctp-init-bundled", 0, "sctp", c_sctp_init_bundled, "INIT bundled with DATA" },
-	{ "sctp-bad-crc", 0, "sctp", c_sctp_bad_crc, "valid INIT, wrong CRC32c (the LB does not check it)" },
+	{ "sctp-bad-crc", 0, "sctp", c_sctp_bad_crc, "valid INIT, wrong CRC32c (checked only if the port is rewritten)" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -10,8 +10,9 @@
  * *_dnat_handler and *_snat_handler): TCP and UDP checksums are updated
  * incrementally (correct for CHECKSUM_PARTIAL and CHECKSUM_COMPLETE
  * packets); the SCTP CRC32c does not cover addresses, so it is recomputed
- * only when a port changes, and left to the output path for
- * CHECKSUM_PARTIAL (SCTP CRC offload and GSO) packets.
+ * only when a port changes (after checking it: a bad one is dropped, never
+ * made valid), and left to the output path for CHECKSUM_PARTIAL (SCTP CRC
+ * offload and GSO) packets.
  */
 
 #include <linux/ip.h>
@@ -72,6 +73,7 @@ void lbnl_nat_mangle(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 	}
 }
 
+/* Return: 0, or the LBNL_DROP_* reason to drop the packet. */
 static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 			bool src, const union nf_inet_addr *addr, __be16 port)
 {
@@ -79,8 +81,10 @@ static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 
 	err = INDIRECT_CALL_3(pkt->pp->nat, lbnl_tcp_nat, lbnl_udp_nat,
 			      lbnl_sctp_nat, skb, pkt, src, addr, port);
+	if (err == -EBADMSG)
+		return LBNL_DROP_BAD_CHECKSUM;
 	if (err)
-		return err;
+		return LBNL_DROP_NOMEM;
 	lbnl_untrack(skb);
 	return 0;
 }
@@ -99,9 +103,7 @@ static int lbnl_rewrite(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 int lbnl_nat_xmit(struct net *net, struct sk_buff *skb,
 		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest)
 {
-	if (lbnl_rewrite(skb, pkt, false, &dest->addr, dest->port))
-		return LBNL_DROP_NOMEM;
-	return 0;
+	return lbnl_rewrite(skb, pkt, false, &dest->addr, dest->port);
 }
 
 /**
@@ -115,9 +117,7 @@ int lbnl_nat_xmit(struct net *net, struct sk_buff *skb,
 int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 		 const struct lbnl_vip *vip)
 {
-	if (lbnl_rewrite(skb, pkt, true, &vip->addr, vip->port))
-		return LBNL_DROP_NOMEM;
-	return 0;
+	return lbnl_rewrite(skb, pkt, true, &vip->addr, vip->port);
 }
 
 const struct lbnl_fwd lbnl_fwd_nat = {

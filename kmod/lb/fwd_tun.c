@@ -6,6 +6,12 @@
  * peer directly (DSR), which is also what lets a router send them a VIP's
  * traffic itself (bypass, see bypass.c).
  *
+ * The LB forwards the packet as a router would: the inner TTL / hop limit
+ * loses one (the outer header gets the result), so that a routing loop
+ * through the LB ends; a packet that arrives with 1 or less is not
+ * forwarded but answered with ICMP "time exceeded" (as IPVS does for its
+ * tunnels, decrement_ttl() in ip_vs_xmit.c).
+ *
  * A packet that would not fit the path to the dest once wrapped gets
  * "fragmentation needed" / "packet too big" back to the peer, with the MTU
  * it must use. IPv4 packets without DF are wrapped anyway (the outer packet
@@ -35,6 +41,24 @@ static bool lbnl_fits(const struct sk_buff *skb, unsigned int overhead,
 	return skb->len + overhead <= mtu;
 }
 
+/*
+ * ICMP @type/@code (@info) back to the source of @skb, which the caller then
+ * drops. icmp_send() wants a route on the packet: the one to the dest, @rt,
+ * will do (the skb takes our reference and frees it with the packet). The
+ * packet may already hold a dst of its own even at PRE_ROUTING: one that
+ * came in over loopback keeps the route it was sent with (loopback_xmit()),
+ * one decapsulated by a collect_md tunnel carries a metadata dst. Setting
+ * ours over it would leak that reference: drop it first, as ip_vs_xmit.c
+ * does before every skb_dst_set().
+ */
+static void lbnl_tun_icmp4(struct sk_buff *skb, struct rtable *rt, int type,
+			   int code, __be32 info)
+{
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	icmp_send(skb, type, code, info);
+}
+
 static int lbnl_tun_xmit4(struct net *net, struct sk_buff *skb,
 			  const struct lbnl_dest *dest)
 {
@@ -60,25 +84,32 @@ static int lbnl_tun_xmit4(struct net *net, struct sk_buff *skb,
 		return LBNL_DROP_NO_ROUTE;
 	}
 
+	/* A router checks the TTL first (ip_forward()): the ICMP quotes it. */
+	if (inner->ttl <= 1) {
+		lbnl_tun_icmp4(skb, rt, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+		return LBNL_DROP_TTL_EXCEEDED;
+	}
+
 	mtu = dst_mtu(&rt->dst);
 	if (df && !lbnl_fits(skb, overhead, mtu)) {
-		/* icmp_send() wants a route on the packet: ours will do. */
-		skb_dst_set(skb, &rt->dst);
-		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-			  htonl(mtu - overhead));
+		lbnl_tun_icmp4(skb, rt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			       htonl(mtu - overhead));
 		return LBNL_DROP_TOO_BIG;
 	}
 
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) + overhead) ||
+	/* The inner header is written (TTL): not in a clone's shared data. */
+	if (skb_ensure_writable(skb, sizeof(struct iphdr)) ||
+	    skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) + overhead) ||
 	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4)) {
 		ip_rt_put(rt);
 		return LBNL_DROP_NOMEM;
 	}
 	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
 
+	/* ip_decrease_ttl() fixes the header checksum; the outer gets the TTL. */
+	ttl = ip_decrease_ttl(ip_hdr(skb));
 	inner = ip_hdr(skb);
 	tos = inner->tos;
-	ttl = inner->ttl;
 	skb_dst_drop(skb);
 	skb_dst_set(skb, &rt->dst);
 	skb_push(skb, overhead);
@@ -123,6 +154,13 @@ static int lbnl_tun_xmit6(struct net *net, struct sk_buff *skb,
 	if (ip6_dst_lookup(net, NULL, &dst, &fl6))
 		return LBNL_DROP_NO_ROUTE;
 
+	/* As ip6_forward(): the hop limit first, the ICMP quotes it. */
+	if (inner->hop_limit <= 1) {
+		icmpv6_send(skb, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
+		dst_release(dst);
+		return LBNL_DROP_TTL_EXCEEDED;
+	}
+
 	mtu = dst_mtu(dst);
 	if (!lbnl_fits(skb, overhead, mtu)) {
 		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0,
@@ -131,16 +169,19 @@ static int lbnl_tun_xmit6(struct net *net, struct sk_buff *skb,
 		return LBNL_DROP_TOO_BIG;
 	}
 
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + overhead) ||
+	/* The inner header is written (hop limit): not in a clone's data. */
+	if (skb_ensure_writable(skb, sizeof(struct ipv6hdr)) ||
+	    skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + overhead) ||
 	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6)) {
 		dst_release(dst);
 		return LBNL_DROP_NOMEM;
 	}
 	skb_set_inner_ipproto(skb, IPPROTO_IPV6);
 
+	/* The outer header gets the hop limit left. */
+	hop_limit = --ipv6_hdr(skb)->hop_limit;
 	inner = ipv6_hdr(skb);
 	flowinfo = ip6_flowinfo(inner);
-	hop_limit = inner->hop_limit;
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
 	skb_push(skb, overhead);

@@ -81,7 +81,8 @@ enum lbnl_new_kind {
  *	identifies the flow on every LB (@init: the packet starts the flow)
  * @nat: rewrite a packet's source (@src) or destination address and port to
  *	@addr and @port, and fix the L4 checksum (see lbnl_nat_mangle()).
- *	Return: 0 or a negative errno
+ *	Return: 0, -EBADMSG (a bad checksum it will not make valid) or another
+ *	negative errno
  */
 struct lbnl_proto {
 	const char *name;

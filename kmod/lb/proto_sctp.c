@@ -3,9 +3,10 @@
  * lbnl - SCTP: every chunk walked with bounds checks, the tags that key an
  * association, and the entry's states.
  *
- * The LB does not verify the CRC32c (the dest does, and the LB does not
- * change what it covers unless the ports change, see fwd_nat.c); it does refuse
- * packets whose chunk structure is broken, since it acts on their chunks.
+ * The LB verifies the CRC32c only where it would otherwise recompute it: a
+ * nat rewrite of a port (see lbnl_sctp_nat()); elsewhere it leaves what the
+ * CRC covers alone and the dest checks it. It does refuse packets whose
+ * chunk structure is broken, since it acts on their chunks.
  */
 
 #include <linux/jhash.h>
@@ -228,9 +229,18 @@ u32 lbnl_sctp_hash(const struct lbnl_pkt *pkt, bool init)
  * @port: the new port
  *
  * The CRC32c covers the ports, not the addresses: recomputed if a port
- * changes, unless the output path computes it (CHECKSUM_PARTIAL).
+ * changes, unless the output path computes it (CHECKSUM_PARTIAL). A CRC
+ * recomputed over a corrupted packet would make it valid: the dest would
+ * take the damage as data. So a packet whose port changes has its CRC
+ * verified first, and a bad one is dropped (-EBADMSG, counted as
+ * bad_checksum), as a firewall or the dest itself would drop it. Updating
+ * the CRC incrementally instead (a bad CRC staying bad) would also do:
+ * CRC32c is linear, but the kernel has no helper for that as it has for
+ * the Internet checksum, and forwarding a packet the dest must drop helps
+ * no one. A port that does not change leaves the CRC as it came: the dest
+ * checks it.
  *
- * Return: 0 or a negative errno.
+ * Return: 0, -EBADMSG (bad CRC32c) or another negative errno.
  */
 int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		  const union nf_inet_addr *addr, __be16 port)
@@ -238,6 +248,7 @@ int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 	unsigned int l4 = skb_network_offset(skb) + pkt->l4off;
 	struct sctphdr *sh;
 	__be16 oldport;
+	bool recompute;
 	int err;
 
 	err = skb_ensure_writable(skb, pkt->l4off + sizeof(*sh));
@@ -245,8 +256,19 @@ int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		return err;
 	sh = (struct sctphdr *)(skb->data + l4);
 	oldport = src ? sh->source : sh->dest;
+	/*
+	 * CHECKSUM_PARTIAL with csum_not_inet (sent by this host or from a
+	 * namespace behind a veth, SCTP GSO): the CRC is not computed yet,
+	 * the output path or the NIC computes it over what we write.
+	 * CHECKSUM_UNNECESSARY: the NIC checked it. Else we check it.
+	 */
+	recompute = oldport != port && !(skb->ip_summed == CHECKSUM_PARTIAL &&
+					 skb->csum_not_inet);
+	if (recompute && skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    sh->checksum != sctp_compute_cksum(skb, l4))
+		return -EBADMSG;
 	lbnl_nat_mangle(skb, pkt, src, addr, port, NULL);
-	if (oldport != port && skb->ip_summed != CHECKSUM_PARTIAL) {
+	if (recompute) {
 		sh->checksum = sctp_compute_cksum(skb, l4);
 		skb->ip_summed = CHECKSUM_NONE;
 	}

@@ -218,6 +218,11 @@ static void test_names(void)
 	CHECK(!strcmp(lbnl_name(&lbnl_drop_reason_names,
 				LBNL_DROP_MIGRATE_FULL), "migrate_full"),
 	      "migrate_full");
+	CHECK(!strcmp(lbnl_name(&lbnl_drop_reason_names,
+				LBNL_DROP_TTL_EXCEEDED), "ttl_exceeded"),
+	      "ttl_exceeded");
+	CHECK(!lbnl_value(&lbnl_drop_reason_names, "bad_checksum", &v) &&
+	      v == LBNL_DROP_BAD_CHECKSUM, "bad_checksum");
 	CHECK(lbnl_migrate_state_names.count == __LBNL_MIGRATE_STATE_MAX,
 	      "a name for every migration state");
 	CHECK(!strcmp(lbnl_name(&lbnl_migrate_state_names,

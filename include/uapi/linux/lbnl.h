@@ -331,6 +331,10 @@ enum lbnl_drop_reason {
 	LBNL_DROP_MIGRATE_FULL,	/* a migration's buffer was full: that copy */
 				/* is not kept (the packet goes on to the */
 				/* source) and the migration is aborted */
+	LBNL_DROP_TTL_EXCEEDED,	/* tun: TTL / hop limit would reach 0: ICMP */
+				/* time exceeded sent back */
+	LBNL_DROP_BAD_CHECKSUM,	/* nat: bad SCTP CRC32c on a packet whose */
+				/* port is rewritten */
 
 	__LBNL_DROP_MAX
 };
