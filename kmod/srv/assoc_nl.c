@@ -18,9 +18,6 @@
 
 #include "srv.h"
 
-/* Largest stream count whose SSN array fits one netlink attribute. */
-#define LBNL_ASSOC_MAX_STREAMS	((U16_MAX - NLA_HDRLEN) / sizeof(u32))
-
 #define LBNL_EXPORT_TIMEOUT_MS	5000
 
 /* An EXPORT's wait: bounded, so that no request holds the module long. */
