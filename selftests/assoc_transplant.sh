@@ -259,6 +259,46 @@ run_refusals()
 	check_err $? "peer: $(cat "$tmp/unacked.json")"
 	log_test "refusal: the target already has it; tampered states"
 	stop_echo_servers
+
+	# A peer that opens 20000 streams (its INIT chooses, the listener
+	# accepts as many): their SSNs would not fit the export's netlink
+	# attribute. Refused before anything is frozen, and said so by show.
+	RET=0
+	busywait 10000 assoc_count_is "$NS_SRV1" 0
+	check_err $? "srv1 still has the previous case's association"
+	ip netns exec "$NS_SRV1" "$dir/sctp_echo" -s stream -p $PORT -a $SVC4 \
+		-I 20000 -c "$tmp/count.$NS_SRV1" -q &
+	defer kill $!
+	busywait 10000 listening "$NS_SRV1"
+	check_err $? "echo server with 20000 inbound streams did not start"
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" python3 "$dir/lib/sctp_streams.py" $SVC4 $PORT 20000 \
+		"$tmp/ready" "$tmp/stop" > "$tmp/streams.json" &
+	peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	check_err $? "peer with 20000 streams not ready: $(cat "$tmp/streams.json")"
+	nsx "$NS_SRV1" "$LBNL" -j assoc show > "$tmp/show.json"
+	jq -e --argjson p $PORT '[.[] | select(.local_port == $p)] |
+		length == 1 and .[0].migratable == false and
+		.[0].reason == "more than 16382 streams"' "$tmp/show.json" > /dev/null
+	check_err $? "assoc show does not say 20000 streams block the move: $(jq -c . "$tmp/show.json")"
+	read -r l p < <(assocs "$NS_SRV1")
+	nsx "$NS_SRV1" "$LBNL" assoc export "$l" "$p" timeout 2000 \
+		2> "$tmp/err" > /dev/null
+	check_fail $? "export of an association with 20000 streams succeeded"
+	grep -q "more than 16382 streams" "$tmp/err"
+	check_err $? "export error: $(cat "$tmp/err")"
+	nsx "$NS_SRV1" "$LBNL" -j assoc show | jq -e --argjson p $PORT \
+		'[.[] | select(.local_port == $p)] | .[0].silenced == false' > /dev/null
+	check_err $? "association silenced by a refused export"
+	before=$(echoed "$NS_SRV1")
+	busywait 20000 grows "$NS_SRV1" $((before + 20))
+	check_err $? "association with 20000 streams stopped working"
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "peer: $(cat "$tmp/streams.json")"
+	log_test "refusal: more than 16382 streams"
+	stop_echo_servers
 }
 
 # 20 transplants back and forth on one association.

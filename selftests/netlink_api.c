@@ -3030,6 +3030,33 @@ TEST_F(srv, assoc_refused)
 	EXPECT_SRV_REFUSAL("ASSOC_GET with peer port 0", &m, ASSOC_PORT0,
 			   NULL, -1, NULL);
 
+	/*
+	 * An EXPORT waits at most LBNL_SRV_EXPORT_TIMEOUT_MAX_MS: a longer
+	 * TIMEOUT_MS is the policy's range refusal, at that attribute (not
+	 * a request that could block for weeks, holding the module).
+	 */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	bad = nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 600001);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT with TIMEOUT_MS 600001", &m,
+			   POLICY_RANGE, bad, -1, NULL);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	bad = nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 0xffffffff);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT with TIMEOUT_MS 2^32-1", &m,
+			   POLICY_RANGE, bad, -1, NULL);
+
+	/* the bound itself is a timeout like any other */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_EXPORT);
+	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);
+	nl_nest_end(&m, n);
+	nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 600000);
+	EXPECT_SRV_REFUSAL("ASSOC_EXPORT with TIMEOUT_MS 600000, no association",
+			   &m, ASSOC_NOENT, NULL, -1, NULL);
+
 	/* a reply-only attribute in a request: the policy's own message */
 	srv_msg(self->fam, &m, LBNL_SRV_CMD_ASSOC_GET);
 	n = put_assoc_key(&m, "127.0.0.1", 3868, "127.0.0.1", 40000);

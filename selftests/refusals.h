@@ -206,6 +206,9 @@ static const struct refusal {
 	  EOPNOTSUPP, "UDP-encapsulated", "-" },
 	{ "EXPORT_PEER_ADDRS", "lbnl_srv", "ASSOC_EXPORT",
 	  EOPNOTSUPP, "too many peer addresses", "-" },
+	/* the peer chose the count in its INIT; the SSNs would not fit */
+	{ "EXPORT_STREAMS", "lbnl_srv", "ASSOC_EXPORT",
+	  EOPNOTSUPP, "more than 16382 streams", "-" },
 	{ "EXPORT_NO_VTAGS", "lbnl_srv", "ASSOC_EXPORT",
 	  EOPNOTSUPP, "no verification tags", "-" },
 

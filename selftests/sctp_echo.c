@@ -3,7 +3,7 @@
  * sctp_echo: an ordinary, migration-unaware SCTP echo server.
  *
  *   sctp_echo [-s seqpacket|stream] -p PORT -a ADDR [-a ADDR...]
- *             [-i OSTREAMS] [-c COUNTFILE] [-q]
+ *             [-i OSTREAMS] [-I MAXINSTREAMS] [-c COUNTFILE] [-q]
  *
  * Every message received is sent back on the same association and stream,
  * with the same PPID and the same unordered flag. It uses nothing but the
@@ -16,8 +16,8 @@
  *   -a ADDR        IPv4/IPv6 literal to bind (repeat: multi-homed; the
  *                  first with bind(2), the others with sctp_bindx(3));
  *                  the socket is AF_INET6 if any address is IPv6
- *   -i OSTREAMS    SCTP_INITMSG sinit_num_ostreams (default 16);
- *                  sinit_max_instreams is 16
+ *   -i OSTREAMS    SCTP_INITMSG sinit_num_ostreams (default 16)
+ *   -I MAXINSTREAMS SCTP_INITMSG sinit_max_instreams (default 16)
  *   -c COUNTFILE   every 100 ms and at exit, atomically rewrite COUNTFILE
  *                  with "ECHOED ASSOCS\n": messages echoed so far and
  *                  associations seen (accepted sockets for stream;
@@ -80,6 +80,7 @@ static struct {
 	bool quiet;
 	unsigned int port;
 	unsigned int ostreams;
+	unsigned int max_instreams;
 	const char *countfile;
 	struct sc_addrs addrs;
 
@@ -101,7 +102,7 @@ static void usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 		"usage: sctp_echo [-s seqpacket|stream] -p PORT -a ADDR [-a ADDR...]\n"
-		"                 [-i OSTREAMS] [-c COUNTFILE] [-q]\n");
+		"                 [-i OSTREAMS] [-I MAXINSTREAMS] [-c COUNTFILE] [-q]\n");
 	exit(rc);
 }
 
@@ -419,7 +420,7 @@ static int setup_socket(void)
 	}
 	if (sc_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0)
 		sc_log("SO_REUSEADDR: %s", strerror(errno));
-	if (sc_set_initmsg(fd, g.ostreams, MAX_INSTREAMS) < 0) {
+	if (sc_set_initmsg(fd, g.ostreams, g.max_instreams) < 0) {
 		sc_log("SCTP_INITMSG: %s", strerror(errno));
 		goto fail;
 	}
@@ -498,7 +499,8 @@ int main(int argc, char **argv)
 
 	sc_prog = "sctp_echo";
 	g.ostreams = 16;
-	while ((opt = getopt(argc, argv, "s:p:a:i:c:qh")) != -1) {
+	g.max_instreams = MAX_INSTREAMS;
+	while ((opt = getopt(argc, argv, "s:p:a:i:I:c:qh")) != -1) {
 		switch (opt) {
 		case 's':
 			if (!strcmp(optarg, "stream"))
@@ -528,6 +530,13 @@ int main(int argc, char **argv)
 				usage(2);
 			}
 			g.ostreams = v;
+			break;
+		case 'I':
+			if (!sc_parse_uint(optarg, 1, 65535, &v)) {
+				sc_log("bad stream count '%s'", optarg);
+				usage(2);
+			}
+			g.max_instreams = v;
 			break;
 		case 'c':
 			g.countfile = optarg;

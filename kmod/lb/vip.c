@@ -295,6 +295,10 @@ struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 	atomic_inc(&lbnl_vips_live);
 	lbnl_vip_apply(ln, vip, conf);
 
+	/*
+	 * Publish last, fully set up: the packet path finds the VIP in
+	 * vip_hash under RCU alone. ln->vips is walked under ln->lock only.
+	 */
 	list_add_tail(&vip->list, &ln->vips);
 	hlist_add_head_rcu(&vip->hnode,
 			   &ln->vip_hash[lbnl_vip_hash(ln, &key->addr,
@@ -457,17 +461,24 @@ struct lbnl_dest *lbnl_dest_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 	atomic_inc(&lbnl_dests_live);
 
 	refcount_set(&dest->refcnt, 1);
+	dest->vip = vip;
 	dest->addr = key->addr;
 	dest->port = key->port;
 	dest->weight = conf->weight;
 	dest->state = conf->state;
+	/*
+	 * Publish last: the reply path finds the dest in dest_hash under RCU
+	 * alone and reads dest->vip at once, so everything must be set
+	 * before the pointer to it is stored (the _rcu adds order the
+	 * stores). Until lbnl_dest_apply() rebuilds the VIP's scheduler
+	 * table no new flow goes to it.
+	 */
 	list_add_tail_rcu(&dest->list, &vip->dests);
 	hlist_add_head_rcu(&dest->hnode,
 			   &ln->dest_hash[lbnl_dest_hash(ln, &dest->addr,
 							 dest->port,
 							 vip->proto)]);
 	vip->dest_count++;
-	dest->vip = vip;
 	lbnl_dest_apply(ln, dest, conf);
 	return dest;
 }

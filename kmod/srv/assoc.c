@@ -202,6 +202,9 @@ static u32 lbnl_assoc_features(const struct sctp_association *asoc)
 	return f;
 }
 
+/* The reason "more than 16382 streams" names the limit: keep them together. */
+static_assert(LBNL_ASSOC_MAX_STREAMS == 16382);
+
 /**
  * lbnl_assoc_unmigratable() - why an association cannot be moved at all
  * @asoc: the association, socket locked
@@ -231,6 +234,9 @@ const char *lbnl_assoc_unmigratable(struct sctp_association *asoc)
 		return "UDP-encapsulated";
 	if (asoc->peer.transport_count > LBNL_ASSOC_MAX_ADDRS)
 		return "too many peer addresses";
+	if (asoc->stream.outcnt > LBNL_ASSOC_MAX_STREAMS ||
+	    asoc->stream.incnt > LBNL_ASSOC_MAX_STREAMS)
+		return "more than 16382 streams";
 	if (!asoc->c.peer_vtag || !asoc->c.my_vtag)
 		return "no verification tags";
 	return NULL;

@@ -18,10 +18,12 @@
 
 #include "srv.h"
 
-/* Largest stream count whose SSN array fits one netlink attribute. */
-#define LBNL_ASSOC_MAX_STREAMS	((U16_MAX - NLA_HDRLEN) / sizeof(u32))
-
 #define LBNL_EXPORT_TIMEOUT_MS	5000
+
+/* An EXPORT's wait: bounded, so that no request holds the module long. */
+static struct netlink_range_validation lbnl_export_timeout_range = {
+	.max = LBNL_SRV_EXPORT_TIMEOUT_MAX_MS,
+};
 
 static const struct nla_policy lbnl_addr_list_policy[LBNL_A_ADDR_MAX + 1] = {
 	[LBNL_A_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, sizeof(struct in_addr),
@@ -90,7 +92,8 @@ static u32 lbnl_nla_u32_or(const struct nlattr *attr, u32 value)
 /* Top level of the server-role commands. */
 const struct nla_policy lbnl_assoc_cmd_policy[LBNL_SRV_A_MAX + 1] = {
 	[LBNL_SRV_A_ASSOC] = NLA_POLICY_NESTED(lbnl_assoc_policy),
-	[LBNL_SRV_A_TIMEOUT_MS] = { .type = NLA_U32 },
+	[LBNL_SRV_A_TIMEOUT_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &lbnl_export_timeout_range),
 };
 
 /* An address attribute and a port into a union sctp_addr. */

@@ -124,6 +124,13 @@ struct lbnl_srv_net {
 /* Most local addresses and peer paths an association may have to move. */
 #define LBNL_ASSOC_MAX_ADDRS	8
 
+/*
+ * Most streams an association may have either way to move: the SSN array
+ * of one direction (a u32 each) must fit one netlink attribute, whose
+ * length is 16 bits. 16382; the peer chooses its count in its INIT.
+ */
+#define LBNL_ASSOC_MAX_STREAMS	((U16_MAX - NLA_HDRLEN) / sizeof(u32))
+
 /* One peer address of an association, with its path state. */
 struct lbnl_assoc_path {
 	union sctp_addr addr;

@@ -29,7 +29,10 @@
  *	everything received is read, no TSN gap either way), then silences it
  *	(no packet of it enters or leaves this host any more) and replies
  *	with its full state in an LBNL_SRV_A_ASSOC nest. On timeout nothing
- *	stays changed (ETIMEDOUT).
+ *	stays changed (ETIMEDOUT). The timeout is 5000 ms by default and at
+ *	most LBNL_SRV_EXPORT_TIMEOUT_MAX_MS (10 minutes, as a migration's
+ *	deadline on the LB): a larger one is refused by the policy (ERANGE,
+ *	the attribute at fault), as the request holds the module meanwhile.
  * LBNL_SRV_CMD_ASSOC_IMPORT
  *	[LBNL_SRV_A_ASSOC: full state, as exported]. Re-creates the
  *	association on a listener of this host with the same vtags and TSN
@@ -75,12 +78,16 @@ enum lbnl_srv_cmd {
 enum lbnl_srv_attr {
 	LBNL_SRV_A_UNSPEC,
 	LBNL_SRV_A_ASSOC,	/* nest, enum lbnl_assoc_attr */
-	LBNL_SRV_A_TIMEOUT_MS,	/* u32, how long a command may wait */
+	/* u32, ms, how long a command may wait: 0..LBNL_SRV_EXPORT_TIMEOUT_MAX_MS */
+	LBNL_SRV_A_TIMEOUT_MS,
 
 	__LBNL_SRV_A_MAX
 };
 
 #define LBNL_SRV_A_MAX (__LBNL_SRV_A_MAX - 1)
+
+/* Largest LBNL_SRV_A_TIMEOUT_MS an ASSOC_EXPORT takes: 10 minutes. */
+#define LBNL_SRV_EXPORT_TIMEOUT_MAX_MS	600000
 
 /* Version of the association state (LBNL_A_ASSOC_VERSION). */
 #define LBNL_ASSOC_STATE_VERSION	1
