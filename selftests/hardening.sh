@@ -30,14 +30,25 @@
 #             comes back to where it was instead of growing by LEAK_COUNT.
 #             (The suite also fails on refcount warnings and on a module
 #             that does not unload.)
+#   spoof     nat VIPs (IPv4 and IPv6, dests on srv1) and srv2, another
+#             host of the server segment, claiming srv1's address: a UDP
+#             datagram "from srv1" to the peer is not given the VIP's
+#             address (the peer gets nothing; the same datagram sent by
+#             srv1 itself does reach it from the VIP), a TCP RST and an
+#             SCTP ABORT (with the right tag) "from srv1" neither close the
+#             client's entry nor reach the peer; all counted in
+#             drops.spoofed_reply. From srv1 itself, the dest: an SCTP
+#             INIT-ACK on the established association does not rebind the
+#             entry's tag, and an ABORT with another tag does not close it.
+#             The held TCP and SCTP connections keep working throughout.
 #
-# Environment: CASES ("ttl sctp_crc dst_leak"), LEAK_COUNT (500).
+# Environment: CASES ("ttl sctp_crc dst_leak spoof"), LEAK_COUNT (500).
 
 dir=$(dirname "$(readlink -f "$0")")
 . "$dir/lib/topo.sh"
 . "$dir/lib/dataplane.sh"
 
-CASES=${CASES:-"ttl sctp_crc dst_leak"}
+CASES=${CASES:-"ttl sctp_crc dst_leak spoof"}
 LEAK_COUNT=${LEAK_COUNT:-500}
 HP=$dir/lib/hardening.py
 LEAK_VIP=192.0.2.9
@@ -256,6 +267,163 @@ check_dst_leak()
 	dp vip del "$key" proto udp
 }
 
+# --- spoof -------------------------------------------------------------------
+
+# conn_field KEY PROTO FIELD: FIELD of the VIP's (only) entry.
+conn_field()
+{
+	lbx -j conn show "$1" proto "$2" | jq -r ".[0].$3 // empty"
+}
+
+# held_ok LOG N: the held connection has answered more than N times.
+held_ok()
+{
+	local n
+
+	[ -e "$1" ] || return 1
+	n=$(awk '$1 == "ok" { n = $2 } END { print n + 0 }' "$1")
+	[ "$n" -gt "$2" ]
+}
+
+# held_last LOG: how many times it has answered.
+held_last()
+{
+	awk '$1 == "ok" { n = $2 } END { print n + 0 }' "$1"
+}
+
+spoof_case()
+{
+	local f=$1 srv2 peer udp tcp sctp d0 n st out tlog slog tport sport
+	local my peer_tag i
+
+	fam_vars "$f" nat
+	if [ "$f" = 4 ]; then
+		srv2=$SRV2_IP4 peer=$PEER_IP4
+	else
+		srv2=$SRV2_IP6 peer=$PEER_IP6
+	fi
+	udp=$(dp_key "$vip" 7100) tcp=$(dp_key "$vip" 7110)
+	sctp=$(dp_key "$vip" 7120)
+	{
+		echo "vip add $udp proto udp mode nat"
+		echo "dest add $udp proto udp $(dp_key "$srv" 7101)"
+		echo "vip add $tcp proto tcp mode nat"
+		echo "dest add $tcp proto tcp $(dp_key "$srv" $DP_PORT)"
+		echo "vip add $sctp proto sctp mode nat"
+		echo "dest add $sctp proto sctp $(dp_key "$srv" 7121)"
+	} | dp_apply
+	check_err $? "configuring the nat VIPs"
+
+	# UDP: srv1's own datagram is translated, srv2's claim is not
+	RET=0
+	d0=$(dp_drop spoofed_reply)
+	hp "$NS_SRV1" spoof "$srv" "$peer" 7101 7102 udp
+	busywait 10000 grep -q "^$vip spoofed\$" "$tmp/udp$f.log"
+	check_err $? "srv1's own datagram did not reach the peer from $vip: $(tr '\n' ';' <"$tmp/udp$f.log")"
+	: >"$tmp/udp$f.log"
+	hp "$NS_SRV2" spoof "$srv" "$peer" 7101 7102 udp
+	busywait 5000 test "$(($(dp_drop spoofed_reply) - d0))" -ge 1
+	check_err $? "drops.spoofed_reply did not grow for srv2's datagram claiming $srv"
+	out=$(cat "$tmp/udp$f.log")
+	[ -z "$out" ]
+	check_err $? "srv2's datagram claiming $srv reached the peer: $out"
+	log_test "spoof: IPv$f udp: srv2 claiming srv1's address is not translated to the VIP (drops.spoofed_reply), srv1 itself is"
+
+	# TCP: a RST claiming srv1 does not close the client's entry
+	RET=0
+	tlog=$tmp/tcp$f.log slog=$tmp/sctp$f.log
+	dp_bg "$NS_PEER" python3 "$HP" hold tcp "$vip" 7110 "$tlog"
+	dp_bg "$NS_PEER" python3 "$HP" hold sctp "$vip" 7120 "$slog"
+	busywait 30000 held_ok "$tlog" 2
+	check_err $? "the TCP connection to $tcp did not come up: $(tail -n 2 "$tlog")"
+	busywait 30000 held_ok "$slog" 2
+	check_err $? "the SCTP association to $sctp did not come up: $(tail -n 2 "$slog")"
+	tport=$(awk '$1 == "port" { print $2 }' "$tlog")
+	sport=$(awk '$1 == "port" { print $2 }' "$slog")
+	d0=$(dp_drop spoofed_reply)
+	hp "$NS_SRV2" spoof "$srv" "$peer" $DP_PORT "$tport" rst
+	busywait 5000 test "$(($(dp_drop spoofed_reply) - d0))" -ge 1
+	check_err $? "drops.spoofed_reply did not grow for srv2's RST"
+	st=$(conn_field "$tcp" tcp state)
+	[ "$st" = established ]
+	check_err $? "after srv2's RST claiming srv1 the entry is '$st', want established"
+	log_test "spoof: IPv$f tcp: a RST from srv2 claiming srv1 leaves the entry established (drops.spoofed_reply)"
+
+	# SCTP: an ABORT claiming srv1, with the right tag
+	RET=0
+	my=$(conn_field "$sctp" sctp my_vtag)
+	peer_tag=$(conn_field "$sctp" sctp peer_vtag)
+	[ -n "$my" ] && [ -n "$peer_tag" ]
+	check_err $? "no tags in 'lbnl -j conn show $sctp proto sctp'"
+	d0=$(dp_drop spoofed_reply)
+	hp "$NS_SRV2" spoof "$srv" "$peer" 7121 "$sport" abort "$peer_tag"
+	busywait 5000 test "$(($(dp_drop spoofed_reply) - d0))" -ge 1
+	check_err $? "drops.spoofed_reply did not grow for srv2's ABORT"
+	st=$(conn_field "$sctp" sctp state)
+	[ "$st" = established ]
+	check_err $? "after srv2's ABORT claiming srv1 the entry is '$st', want established"
+	log_test "spoof: IPv$f sctp: an ABORT from srv2 claiming srv1 (right tag) leaves the entry established"
+
+	# SCTP, from srv1 itself: INIT-ACK and a wrong-tag ABORT
+	RET=0
+	hp "$NS_SRV1" spoof "$srv" "$peer" 7121 "$sport" init-ack \
+		"$peer_tag" 0x0badcafe
+	hp "$NS_SRV1" spoof "$srv" "$peer" 7121 "$sport" abort \
+		$((peer_tag ^ 0x5a5a))
+	i=$(held_last "$slog")
+	busywait 10000 held_ok "$slog" $((i + 2))
+	check_err $? "the SCTP association stopped answering: $(tail -n 2 "$slog")"
+	st=$(conn_field "$sctp" sctp my_vtag)
+	[ "$st" = "$my" ]
+	check_err $? "an INIT-ACK on the established association rebound its tag: $my -> $st"
+	st=$(conn_field "$sctp" sctp state)
+	[ "$st" = established ]
+	check_err $? "an ABORT with another tag made the entry '$st', want established"
+	log_test "spoof: IPv$f sctp: from the dest, an INIT-ACK does not rebind an established association, an ABORT with another tag does not close it"
+
+	RET=0
+	for out in "$tlog" "$slog"; do
+		i=$(held_last "$out")
+		busywait 10000 held_ok "$out" $((i + 2))
+		check_err $? "$(basename "$out" .log): stopped answering: $(tail -n 2 "$out")"
+		! grep -q '^dead' "$out"
+		check_err $? "$(basename "$out" .log): $(grep '^dead' "$out")"
+	done
+	log_test "spoof: IPv$f: the held TCP connection and SCTP association kept working"
+	dp vip del "$udp" proto udp
+	dp vip del "$tcp" proto tcp
+	dp vip del "$sctp" proto sctp
+}
+
+check_spoof()
+{
+	local f
+
+	for f in 4 6; do
+		fam_vars $f nat
+		dp_bg "$NS_SRV1" python3 "$HP" sctp-echo "$srv" 7121 \
+			"$tmp/echo$f.ready"
+		if [ $f = 4 ]; then
+			dp_bg "$NS_PEER" python3 "$HP" udp-listen "$PEER_IP4" 7102 \
+				"$tmp/udp$f.log" "$tmp/udp$f.ready"
+		else
+			dp_bg "$NS_PEER" python3 "$HP" udp-listen "$PEER_IP6" 7102 \
+				"$tmp/udp$f.log" "$tmp/udp$f.ready"
+		fi
+	done
+	for f in 4 6; do
+		if ! busywait 30000 test -e "$tmp/echo$f.ready" -a \
+				-e "$tmp/udp$f.ready"; then
+			RET=1 retmsg="sctp-echo / udp-listen did not start: $(tail -n 3 "$tmp/bg.log")"
+			log_test "spoof: servers"
+			return
+		fi
+	done
+	for f in 4 6; do
+		spoof_case $f
+	done
+}
+
 # --- main -------------------------------------------------------------------
 
 if ! dp_setup; then
@@ -264,7 +432,7 @@ if ! dp_setup; then
 fi
 for c in $CASES; do
 	case $c in
-	ttl | sctp_crc | dst_leak) "check_$c" ;;
+	ttl | sctp_crc | dst_leak | spoof) "check_$c" ;;
 	*) echo "# unknown case $c"; exit $ksft_fail ;;
 	esac
 done

@@ -31,7 +31,7 @@ LBNL_SRV_KO=${LBNL_SRV_KO:-$top/kmod/srv/lbnl_srv.ko}
 LB_SYSCTLS="conn_max expire_nodest_conn gc_interval_ms timeout_tcp
 	timeout_tcp_syn timeout_tcp_fin timeout_tcp_close timeout_udp
 	timeout_sctp timeout_sctp_init timeout_sctp_closed max_vips max_dests
-	migrate_buffer migrate_buffer_total migrate_timeout_ms"
+	migrate_buffer migrate_buffer_total migrate_timeout_ms reply_check"
 SRV_SYSCTLS="export_settle_ms release_grace_ms"
 LIMITS="conn_max max_vips max_dests migrate_buffer_total"
 
@@ -189,6 +189,7 @@ try_writes >"$tmp/refused" <<-EOF
 	timeout_sctp_closed 0
 	gc_interval_ms 0
 	expire_nodest_conn 2
+	reply_check 2
 	migrate_timeout_ms 9
 	migrate_timeout_ms 600001
 	conn_max -1
@@ -196,8 +197,8 @@ try_writes >"$tmp/refused" <<-EOF
 	max_vips 4294967296
 EOF
 check_err $? "writes in A failed to run"
-[ "$(wc -l <"$tmp/refused")" = 10 ]
-check_err $? "$(wc -l <"$tmp/refused") results of 10 writes: $(cat "$tmp/refused")"
+[ "$(wc -l <"$tmp/refused")" = 11 ]
+check_err $? "$(wc -l <"$tmp/refused") results of 11 writes: $(cat "$tmp/refused")"
 while IFS='|' read -r c old new err; do
 	if [ -z "$err" ]; then
 		check_err 1 "net.lbnl.${c% *}=${c#* } accepted (now $new)"
@@ -212,6 +213,7 @@ try_writes >"$tmp/taken" <<-EOF
 	timeout_sctp_closed 4294967295
 	gc_interval_ms 1
 	expire_nodest_conn 0
+	reply_check 0
 	migrate_timeout_ms 10
 	migrate_timeout_ms 600000
 	conn_max 0
@@ -220,8 +222,8 @@ try_writes >"$tmp/taken" <<-EOF
 	conn_max 4294967295
 EOF
 check_err $? "writes in A failed to run"
-[ "$(wc -l <"$tmp/taken")" = 10 ]
-check_err $? "$(wc -l <"$tmp/taken") results of 10 writes: $(cat "$tmp/taken")"
+[ "$(wc -l <"$tmp/taken")" = 11 ]
+check_err $? "$(wc -l <"$tmp/taken") results of 11 writes: $(cat "$tmp/taken")"
 while IFS='|' read -r c old new err; do
 	[ -z "$err" ] && [ "$new" = "${c#* }" ]
 	check_err $? "net.lbnl.${c% *}=${c#* } not taken: '$err', reads $new"

@@ -268,12 +268,20 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 	}
 	if (!first)
 		return NF_ACCEPT;
+	/* A dest's address is only a claim: see reply_check.c. */
+	if (!lbnl_reply_path_ok(ln, skb, pkt))
+		return lbnl_drop(ln, LBNL_DROP_SPOOFED_REPLY);
 	dest = c ? c->dest : first;
 	vip = dest->vip;
 
 	reason = lbnl_parse_l4(skb, pkt);
 	if (reason)
 		return lbnl_drop(ln, reason);
+	/* Not this entry's (another tag): translated, but changes nothing. */
+	if (c && pkt->pp->reply_matches &&
+	    !INDIRECT_CALL_1(pkt->pp->reply_matches, lbnl_sctp_reply_matches,
+			     c, pkt))
+		c = NULL;
 	if (c) {
 		lbnl_conn_touch(c, pkt, len, true);
 		if (pkt->pp->reply)

@@ -188,7 +188,11 @@ struct lbnl_conn {
  * @tag_node: entry in &lbnl_vip.tags once the dest's tag is known
  * @my_vtag: tag the peer puts on its packets (the dest chose it)
  * @tag_pport: the peer's port again: (@my_vtag, @tag_pport) is the tag key
- * @peer_vtag: tag the dest puts on its packets (the peer chose it)
+ * @peer_vtag: tag the dest puts on its packets (the peer chose it); 0 until
+ *	known (an entry picked up mid-association learns it from a reply)
+ * @restart_my_vtag: an established association's INIT-ACK: the dest's new
+ *	tag, bound once its COOKIE-ACK confirms the restart (0: none)
+ * @restart_peer_vtag: the peer's new tag of that INIT-ACK
  * @mig: the open migration of the association, if any (see migrate.c)
  * @conn: the common part, last: its size varies
  */
@@ -197,6 +201,8 @@ struct lbnl_sctp_conn {
 	u32 my_vtag;
 	__be16 tag_pport;
 	u32 peer_vtag;
+	u32 restart_my_vtag;
+	u32 restart_peer_vtag;
 	struct lbnl_migration __rcu *mig;
 	struct lbnl_conn conn;
 };
@@ -280,6 +286,8 @@ struct lbnl_pkt {
  * @migrate_buffer: packets one migration may hold
  * @migrate_buffer_total: packets all the namespace's migrations may hold
  * @migrate_timeout_ms: a migration's deadline unless its request sets one
+ * @reply_check: a nat dest's packets are believed only if they come the
+ *	way the LB reaches the dest (1) or always (0); see reply_check.c
  *
  * Written by the sysctl handlers at any time: readers use READ_ONCE().
  */
@@ -300,6 +308,7 @@ struct lbnl_settings {
 	unsigned int migrate_buffer;
 	unsigned int migrate_buffer_total;
 	unsigned int migrate_timeout_ms;
+	unsigned int reply_check;
 };
 
 /**
@@ -473,6 +482,10 @@ static inline struct lbnl_sctp_conn *lbnl_sctp_conn(struct lbnl_conn *c)
 /* hooks.c */
 int lbnl_hooks_get(struct lbnl_net *ln);
 void lbnl_hooks_put(struct lbnl_net *ln);
+
+/* reply_check.c */
+bool lbnl_reply_path_ok(struct lbnl_net *ln, const struct sk_buff *skb,
+			const struct lbnl_pkt *pkt);
 
 /* stats.c */
 int lbnl_stats_net_init(struct lbnl_net *ln);

@@ -76,6 +76,8 @@ enum lbnl_new_kind {
  *	a finished one?
  * @find_in: the entry of a packet from the peer, if any
  * @conn_new: optional: a packet from the peer has just created @c
+ * @reply_matches: optional (the ports decide if %NULL): is a packet from the
+ *	dest, with @c's ports, @c's? If not it changes nothing on @c
  * @reply: optional: a packet from the dest matched @c
  * @hash: the flow hash a deterministic scheduler selects a dest by: of what
  *	identifies the flow on every LB (@init: the packet starts the flow)
@@ -98,6 +100,7 @@ struct lbnl_proto {
 	void (*conn_new)(struct lbnl_net *ln, struct lbnl_vip *vip,
 			 struct lbnl_conn *c, const struct lbnl_pkt *pkt,
 			 enum lbnl_new_kind kind);
+	bool (*reply_matches)(struct lbnl_conn *c, const struct lbnl_pkt *pkt);
 	void (*reply)(struct lbnl_net *ln, struct lbnl_vip *vip,
 		      struct lbnl_conn *c, const struct lbnl_pkt *pkt);
 	u32 (*hash)(const struct lbnl_pkt *pkt, bool init);
@@ -239,6 +242,7 @@ u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
 enum lbnl_new_kind lbnl_sctp_new_kind(const struct lbnl_pkt *pkt);
 struct lbnl_conn *lbnl_sctp_find_in(struct lbnl_net *ln, struct lbnl_vip *vip,
 				    const struct lbnl_pkt *pkt);
+bool lbnl_sctp_reply_matches(struct lbnl_conn *c, const struct lbnl_pkt *pkt);
 u32 lbnl_sctp_hash(const struct lbnl_pkt *pkt, bool init);
 int lbnl_sctp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		  const union nf_inet_addr *addr, __be16 port);

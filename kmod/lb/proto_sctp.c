@@ -195,12 +195,72 @@ static void lbnl_sctp_conn_new(struct lbnl_net *ln, struct lbnl_vip *vip,
 		lbnl_conn_bind_tag(ln, vip, c, pkt->vtag);
 }
 
-/* The dest's INIT-ACK names the tag the peer will put on its packets. */
+/**
+ * lbnl_sctp_reply_matches() - is a packet from the dest this entry's?
+ * @c: the entry of the packet's addresses and ports
+ * @pkt: the packet
+ *
+ * The dest puts the peer's tag on its packets; an ABORT or SHUTDOWN-COMPLETE
+ * may reflect its own (T bit). An entry picked up mid-association does not
+ * know the peer's tag yet: the first reply teaches it (lbnl_sctp_reply()).
+ * A restart's COOKIE-ACK carries the peer's new tag (see lbnl_sctp_reply()).
+ * Anything else belongs to another association of the same addresses (or
+ * is forged) and must not close or rebind this one.
+ *
+ * Return: true if it is.
+ */
+bool lbnl_sctp_reply_matches(struct lbnl_conn *c, const struct lbnl_pkt *pkt)
+{
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+	u32 peer_vtag = READ_ONCE(sc->peer_vtag);
+
+	if (pkt->vtag == peer_vtag || !peer_vtag)
+		return true;
+	if (pkt->chunks & (BIT(SCTP_CID_ABORT) |
+			   BIT(SCTP_CID_SHUTDOWN_COMPLETE)) &&
+	    READ_ONCE(c->flags) & LBNL_CONN_F_BOUND &&
+	    pkt->vtag == READ_ONCE(sc->my_vtag))
+		return true;
+	peer_vtag = READ_ONCE(sc->restart_peer_vtag);
+	return peer_vtag && pkt->vtag == peer_vtag &&
+	       pkt->chunks & BIT(SCTP_CID_COOKIE_ACK);
+}
+
+/*
+ * The dest's INIT-ACK names the tag the peer will put on its packets: it
+ * binds the entry while the association is being set up. Once it is up,
+ * an INIT-ACK only answers an INIT, which anyone on the peer's side can
+ * send with the peer's addresses (the dest must answer even those, RFC
+ * 9260 5.2.2): the new tags wait, and are bound only when the dest's
+ * COOKIE-ACK says it accepted the restart (a COOKIE-ECHO only the real
+ * peer, which got the INIT-ACK, can send).
+ */
 static void lbnl_sctp_reply(struct lbnl_net *ln, struct lbnl_vip *vip,
 			    struct lbnl_conn *c, const struct lbnl_pkt *pkt)
 {
-	if (pkt->chunks & BIT(SCTP_CID_INIT_ACK))
-		lbnl_conn_bind_tag(ln, vip, c, pkt->init_tag);
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+	u32 tag;
+
+	if (!READ_ONCE(sc->peer_vtag))
+		WRITE_ONCE(sc->peer_vtag, pkt->vtag);
+	if (pkt->chunks & BIT(SCTP_CID_INIT_ACK)) {
+		if (READ_ONCE(c->state) == LBNL_CONN_SCTP_INIT) {
+			lbnl_conn_bind_tag(ln, vip, c, pkt->init_tag);
+			return;
+		}
+		WRITE_ONCE(sc->restart_my_vtag, pkt->init_tag);
+		WRITE_ONCE(sc->restart_peer_vtag, pkt->vtag);
+		return;
+	}
+	if (!(pkt->chunks & BIT(SCTP_CID_COOKIE_ACK)))
+		return;
+	tag = READ_ONCE(sc->restart_my_vtag);
+	if (!tag || pkt->vtag != READ_ONCE(sc->restart_peer_vtag))
+		return;
+	WRITE_ONCE(sc->peer_vtag, pkt->vtag);
+	lbnl_conn_bind_tag(ln, vip, c, tag);
+	WRITE_ONCE(sc->restart_my_vtag, 0);
+	WRITE_ONCE(sc->restart_peer_vtag, 0);
 }
 
 /**
@@ -285,6 +345,7 @@ const struct lbnl_proto lbnl_proto_sctp = {
 	.new_kind = lbnl_sctp_new_kind,
 	.find_in = lbnl_sctp_find_in,
 	.conn_new = lbnl_sctp_conn_new,
+	.reply_matches = lbnl_sctp_reply_matches,
 	.reply = lbnl_sctp_reply,
 	.hash = lbnl_sctp_hash,
 	.nat = lbnl_sctp_nat,

@@ -15,9 +15,9 @@
  * re-arms a waiting GC at once.
  *
  * Ranges: a timeout of 0 s or a GC interval of 0 ms would make no sense,
- * expire_nodest_conn is 0 or 1, migrate_timeout_ms has a request's range;
- * a write outside is refused (-EINVAL, as what is not a number: the
- * kernel's unsigned handlers answer so) and the value stays. The limits
+ * expire_nodest_conn and reply_check are 0 or 1, migrate_timeout_ms has a
+ * request's range; a write outside is refused (-EINVAL, as what is not a
+ * number: the kernel's unsigned handlers answer so) and the value stays. The limits
  * (conn_max, max_vips, max_dests, migrate_buffer_total) have no range, 0
  * refusing every addition, except in a namespace owned by a user namespace
  * other than the initial one (one an unprivileged user may create): there
@@ -52,6 +52,7 @@ static struct lbnl_settings lbnl_seed __read_mostly = {
 	.migrate_buffer = 4096,
 	.migrate_buffer_total = 65536,
 	.migrate_timeout_ms = 5000,
+	.reply_check = 1,
 };
 
 /* Each seeds the sysctl of its name in the namespaces created later. */
@@ -103,6 +104,10 @@ MODULE_PARM_DESC(migrate_buffer_total,
 module_param_named(migrate_timeout_ms, lbnl_seed.migrate_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(migrate_timeout_ms,
 		 "Deadline of a migration, ms, unless the request sets one (5000); only the initial value of sysctl net.lbnl.migrate_timeout_ms in each new namespace");
+
+module_param_named(reply_check, lbnl_seed.reply_check, uint, 0444);
+MODULE_PARM_DESC(reply_check,
+		 "1: a nat dest's packets are translated and may change an entry only if they come the way the LB reaches that dest (interface and link-layer source); 0: no check (1); only the initial value of sysctl net.lbnl.reply_check in each new namespace");
 
 static unsigned int lbnl_uint_one = 1;
 /* A migration request's LBNL_A_MIGRATE_TIMEOUT_MS range (migrate.c). */
@@ -172,6 +177,8 @@ static const struct ctl_table lbnl_sysctl_template[] = {
 	LBNL_SYSCTL_LIMIT(migrate_buffer_total),
 	LBNL_SYSCTL(migrate_timeout_ms, proc_douintvec_minmax,
 		    &lbnl_migrate_timeout_min, &lbnl_migrate_timeout_max),
+	LBNL_SYSCTL(reply_check, proc_douintvec_minmax, SYSCTL_ZERO,
+		    SYSCTL_ONE),
 	{ }
 };
 

@@ -26,6 +26,22 @@
 #                 kernel routes each one anew: an uncached route per packet,
 #                 which travels with it over loopback). Sent at the
 #                 device's MTU whatever the route learnt (IP_PMTUDISC_PROBE).
+#   spoof SRC DST SPORT DPORT KIND [VTAG [TAG]]
+#                 one packet from SRC:SPORT (an address this namespace does
+#                 not own) to DST:DPORT, headers written here (IPv4
+#                 IP_HDRINCL / IPv6 IPPROTO_RAW raw socket) with valid
+#                 checksums. KIND: udp (payload "spoofed"), rst (TCP RST,
+#                 sequence 1), abort (SCTP ABORT with VTAG), init-ack
+#                 (SCTP INIT-ACK with VTAG, initiate tag TAG).
+#   udp-listen ADDR PORT LOG READY
+#                 a line "FROM PAYLOAD" in LOG per datagram to ADDR:PORT.
+#   hold PROTO ADDR PORT LOG
+#                 one TCP or SCTP connection to ADDR:PORT (an echo server:
+#                 dataplane.py serve, or sctp-echo) kept open: "port N" in
+#                 LOG once up, then a line sent every 0.2 s and "ok N" per
+#                 echo; "dead WHY" and the end if it breaks.
+#   sctp-echo ADDR PORT READY
+#                 an SCTP (one-to-one style) server echoing every message.
 import os
 import select
 import socket
@@ -198,6 +214,133 @@ def big_df(src, dst, port, sport, count, size):
     return 0
 
 
+def csum16(data):
+    if len(data) % 2:
+        data += b'\0'
+    t = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+
+
+def l4_csum(src, dst, proto, seg):
+    f = fam(src)
+    a, b = socket.inet_pton(f, src), socket.inet_pton(f, dst)
+    if f == socket.AF_INET:
+        pseudo = a + b + struct.pack('!BBH', 0, proto, len(seg))
+    else:
+        pseudo = a + b + struct.pack('!IxxxB', len(seg), proto)
+    return csum16(pseudo + seg)
+
+
+def ip_wrap(src, dst, proto, seg):
+    f = fam(src)
+    a, b = socket.inet_pton(f, src), socket.inet_pton(f, dst)
+    if f == socket.AF_INET:
+        # tot_len, id and checksum: the kernel fills them in
+        return struct.pack('!BBHHHBBH', 0x45, 0, 0, 0, 0, 64, proto, 0) + \
+            a + b + seg
+    return struct.pack('!IHBB', 6 << 28, len(seg), proto, 64) + a + b + seg
+
+
+def spoof(src, dst, sport, dport, kind, vtag='0', tag='0'):
+    sport, dport = int(sport), int(dport)
+    vtag, tag = int(vtag, 0), int(tag, 0)
+    if kind == 'udp':
+        payload = b'spoofed'
+        seg = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + \
+            payload
+        c = l4_csum(src, dst, 17, seg) or 0xffff
+        seg = seg[:6] + struct.pack('!H', c) + seg[8:]
+        num = 17
+    elif kind == 'rst':
+        seg = struct.pack('!HHIIBBHHH', sport, dport, 1, 0, 5 << 4, 0x04,
+                          0, 0, 0)
+        c = l4_csum(src, dst, 6, seg)
+        seg = seg[:16] + struct.pack('!H', c) + seg[18:]
+        num = 6
+    else:
+        if kind == 'abort':
+            chunk = struct.pack('!BBH', 6, 0, 4)
+        else:
+            # INIT-ACK: initiate tag, a_rwnd, streams, initial TSN, and a
+            # state cookie parameter (mandatory)
+            chunk = struct.pack('!BBHIIHHI', 2, 0, 28, tag, 65536, 10, 10,
+                                1) + struct.pack('!HHI', 7, 8, 0x636f6f6b)
+        hdr = struct.pack('!HHII', sport, dport, vtag, 0)
+        seg = hdr[:8] + struct.pack('<I', crc32c(hdr + chunk)) + chunk
+        num = 132
+    f = fam(src)
+    s = socket.socket(f, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    if f == socket.AF_INET:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    s.sendto(ip_wrap(src, dst, num, seg), (dst, 0))
+    return 0
+
+
+def udp_listen(addr, port, log, ready):
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    s.bind((addr, int(port)))
+    with open(ready, 'w') as f:
+        f.write('ready\n')
+    out = open(log, 'a', buffering=1)
+    while True:
+        data, frm = s.recvfrom(65535)
+        out.write('%s %s\n' % (frm[0], data.decode(errors='replace')))
+
+
+def hold(proto, addr, port, log):
+    out = open(log, 'a', buffering=1)
+    num = socket.IPPROTO_SCTP if proto == 'sctp' else socket.IPPROTO_TCP
+    s = socket.socket(fam(addr), socket.SOCK_STREAM, num)
+    if fam(addr) == socket.AF_INET6:
+        # one family per association: no IPv4 address in an INIT
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.settimeout(5)
+    try:
+        s.connect((addr, int(port)))
+        out.write('port %d\n' % s.getsockname()[1])
+        n = 0
+        while True:
+            n += 1
+            s.sendall(b'hold%d\n' % n)
+            got = s.recv(4096)
+            if not got:
+                raise OSError('closed')
+            out.write('ok %d\n' % n)
+            time.sleep(0.2)
+    except OSError as e:
+        out.write('dead %s\n' % e)
+    return 1
+
+
+def sctp_echo(addr, port, ready):
+    s = socket.socket(fam(addr), socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+    if fam(addr) == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, int(port)))
+    s.listen(16)
+    with open(ready, 'w') as f:
+        f.write('ready\n')
+    conns = [s]
+    while True:
+        r, _, _ = select.select(conns, [], [])
+        for c in r:
+            if c is s:
+                conns.append(s.accept()[0])
+                continue
+            try:
+                data = c.recv(4096)
+            except OSError:
+                data = b''
+            if not data:
+                conns.remove(c)
+                c.close()
+                continue
+            c.sendall(data)
+
+
 def main():
     cmds = {
         'ttl-serve': ttl_serve,
@@ -205,6 +348,10 @@ def main():
         'sctp-watch': sctp_watch,
         'sctp-send': sctp_send,
         'big-df': big_df,
+        'spoof': spoof,
+        'udp-listen': udp_listen,
+        'hold': hold,
+        'sctp-echo': sctp_echo,
     }
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print('usage: hardening.py %s ...' % '|'.join(cmds), file=sys.stderr)

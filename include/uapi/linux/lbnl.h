@@ -335,6 +335,9 @@ enum lbnl_drop_reason {
 				/* time exceeded sent back */
 	LBNL_DROP_BAD_CHECKSUM,	/* nat: bad SCTP CRC32c on a packet whose */
 				/* port is rewritten */
+	LBNL_DROP_SPOOFED_REPLY,/* nat: from a dest's address, but not the */
+				/* way the LB reaches that dest (interface, */
+				/* link-layer source): net.lbnl.reply_check */
 
 	__LBNL_DROP_MAX
 };
