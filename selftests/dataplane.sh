@@ -27,9 +27,14 @@
 #           checked) and gets none of 60 new flows; the same with weight 0.
 #   delete  a deleted dest's entries leave "lbnl conn show" within 5 s
 #           (expire_nodest_conn=1); streams to the other dests go on.
-#   limit   conn_max=20: of 30 new UDP and 5 new TCP flows the extra ones
-#           fail (counted in drops.conn_limit) while an established stream
-#           goes on; new flows work again once conn_max is back.
+#   limit   conn_max=20: 30 one-datagram UDP queries (unconfirmed entries)
+#           are all answered, each new one evicting an unconfirmed entry
+#           (stats evicted) and the table never above 20; then 24 TCP
+#           connections one after the other (confirmed by their
+#           handshake) take the UDP entries' places until only confirmed
+#           entries are left: the extra ones fail (counted in
+#           drops.conn_limit) while an established stream goes on; new
+#           flows work again once conn_max is back.
 #   sched   scheduler wrr (weighted round robin): 600 new TCP flows over
 #           weights 1:2:3 give each dest its share +-5% (round robin is
 #           exact per CPU, unlike a hash); "vip set ... sched wrr" on a
@@ -722,7 +727,7 @@ check_delete()
 
 check_limit()
 {
-	local key cap=20 old before room tu tt ok fail drops0 drops n
+	local key cap=20 old before room tu tt ok fail drops0 drops n ev0 ev
 
 	RET=0
 	if [ "$DP_IMPL" != lbnl ]; then
@@ -753,21 +758,31 @@ check_limit()
 	room=$((cap - before))
 	drops0=$(dp_drop conn_limit)
 
-	# (5 s: no answer in time is a failure the check counts as a drop)
+	ev0=$(lbx -j stats | jq '.global.evicted // 0')
+
+	# one-datagram queries: unconfirmed entries, evicted for new ones
 	dp_flows udp "$peer" 33100 30 "$vip" 9007 30 5 >"$tmp/limit.udp"
-	dp_flows tcp "$peer" 33200 5 "$vip" 9007 5 5 >"$tmp/limit.tcp"
 	tu=$(dp_tally "$tmp/limit.udp")
+	n=$(dp_conns | wc -l)
+	ev=$(($(lbx -j stats | jq '.global.evicted // 0') - ev0))
+	echo "# conn_max $cap, $before entries before: udp $tu; $n entries, $ev evicted"
+	[ "${tu##* }" = 0 ] && [ "$n" -le $cap ]
+	check_err $? "unconfirmed entries did not give way: udp $tu; $n entries, conn_max $cap"
+	[ "$ev" -ge $((30 - room)) ]
+	check_err $? "$ev entries evicted, want >= $((30 - room))"
+
+	# confirmed connections (their handshake): beyond the room, refused
+	dp_flows tcp "$peer" 33200 24 "$vip" 9007 1 5 >"$tmp/limit.tcp"
 	tt=$(dp_tally "$tmp/limit.tcp")
-	fail=$((${tu##* } + ${tt##* }))
-	ok=$((35 - fail))
+	fail=${tt##* }
+	ok=$((24 - fail))
 	drops=$(($(dp_drop conn_limit) - drops0))
 	n=$(dp_conns | wc -l)
-	echo "# conn_max $cap, $before entries before: udp $tu; tcp $tt;" \
-		"conn_limit drops $drops; $n entries"
+	echo "# tcp $tt; conn_limit drops $drops; $n entries"
 	[ $ok -le $room ] && [ "$n" -le $cap ]
-	check_err $? "$ok new flows got through with room for $room; $n entries, conn_max $cap"
+	check_err $? "$ok new TCP connections got through with room for $room; $n entries, conn_max $cap"
 	[ $ok -ge 1 ]
-	check_err $? "no new flow got through with room for $room"
+	check_err $? "no new TCP connection got through with room for $room"
 	[ "$drops" -ge $fail ]
 	check_err $? "$fail flows failed, drops.conn_limit grew by $drops only"
 
@@ -782,7 +797,7 @@ check_limit()
 
 	dp_stream_stop "$tmp/st"
 	check_err $? "stream: $(cat "$tmp/st/out")"
-	log_test "conn_max $cap: extra flows refused (drops.conn_limit), established flow goes on"
+	log_test "conn_max $cap: unconfirmed entries evicted for new flows, confirmed ones never; extra flows refused (drops.conn_limit), established flow goes on"
 	dp vip del "$key" proto tcp
 	dp vip del "$key" proto udp
 }

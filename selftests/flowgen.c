@@ -3,9 +3,11 @@
  * flowgen: traffic for lbnl's benchmarks and tests. Four commands:
  *
  *   flowgen send -d DST -p PORT [-s SRC] [-S SPORTS] [-n FLOWS] [-o FIRST]
- *                [-c PKTS] [-T SECS] [-r PPS] [-l LEN] [-t udp|syn]
+ *                [-c PKTS] [-T SECS] [-r PPS] [-l LEN]
+ *                [-t udp|syn|ack|sctp-data]
  *                [-i IFNAME -m MAC] [-b BATCH] [-j] [-q]
- *       UDP datagrams (or TCP SYNs) from many flows, as fast as the kernel
+ *       UDP datagrams (or TCP SYNs, ACKs, SCTP DATA) from many flows, as
+ *       fast as the kernel
  *       takes them (sendmmsg(2)). A flow is one (source address, source
  *       port) pair: flow k uses source port SPORT_LO + k % NPORTS and the
  *       (k / NPORTS)-th address of SRC, so FLOWS can reach a million from a
@@ -24,6 +26,9 @@
  *         -r PPS       at most PPS packets per second (default: no limit)
  *         -l LEN       UDP payload bytes (default 18: 64-byte frames)
  *         -t syn       TCP SYNs (with an MSS option) instead of UDP
+ *         -t ack       TCP ACKs (mid-flow segments of no connection)
+ *         -t sctp-data SCTP DATA chunks, each flow with its own tag
+ *                      (mid-association packets of no association)
  *         -i IFNAME    send on IFNAME with an AF_PACKET socket that skips
  *         -m MAC       the qdisc, to the next hop MAC (needs both);
  *                      default: a raw IP socket (IP_HDRINCL)
@@ -310,6 +315,22 @@ static uint16_t csum_fold(uint32_t sum)
 }
 
 /* Checksum of an L4 segment with the IPv4/IPv6 pseudo header. */
+/* CRC32c (Castagnoli, reflected), as SCTP puts it on the wire. */
+static uint32_t crc32c(const uint8_t *p, size_t len)
+{
+	uint32_t c = 0xffffffff;
+	int i;
+
+	while (len--) {
+		c ^= *p++;
+		for (i = 0; i < 8; i++)
+			c = (c >> 1) ^ (0x82f63b78 & -(c & 1));
+	}
+	c = ~c;
+	/* stored little-endian: the byte order of a reflected CRC */
+	return htole32(c);
+}
+
 static uint16_t l4_csum(const struct addr *src, const struct addr *dst,
 			uint8_t proto, const void *l4, size_t len)
 {
@@ -341,7 +362,7 @@ struct send_opts {
 	double secs;			/* 0: no time limit */
 	double pps;			/* 0: no limit */
 	unsigned int payload;
-	bool syn;
+	enum { PKT_UDP, PKT_SYN, PKT_ACK, PKT_SCTP_DATA } type;
 	const char *ifname;
 	uint8_t mac[ETH_ALEN];
 	bool have_mac;
@@ -385,11 +406,28 @@ static size_t build_packet(const struct send_opts *o, uint64_t k,
 	unsigned int sport = o->sport_lo + k % nports;
 	size_t l4len, off = 0;
 	struct addr src = o->src.base;
-	uint8_t *l4;
+	uint8_t *l4, proto;
 
 	addr_set_low32(&src, addr_low32(&o->src.base) + (uint32_t)(k / nports));
-	l4len = o->syn ? sizeof(struct tcphdr) + 4 :
-			 sizeof(struct udphdr) + o->payload;
+	switch (o->type) {
+	case PKT_SYN:
+		l4len = sizeof(struct tcphdr) + 4;
+		proto = IPPROTO_TCP;
+		break;
+	case PKT_ACK:
+		l4len = sizeof(struct tcphdr);
+		proto = IPPROTO_TCP;
+		break;
+	case PKT_SCTP_DATA:
+		/* common header, DATA chunk header, 4 bytes of data */
+		l4len = 12 + 16 + 4;
+		proto = IPPROTO_SCTP;
+		break;
+	default:
+		l4len = sizeof(struct udphdr) + o->payload;
+		proto = IPPROTO_UDP;
+		break;
+	}
 
 	if (smac) {
 		struct ether_header *eh = (struct ether_header *)buf;
@@ -410,7 +448,7 @@ static size_t build_packet(const struct send_opts *o, uint64_t k,
 		ip->tot_len = htons(sizeof(*ip) + l4len);
 		ip->id = htons((uint16_t)seq);
 		ip->ttl = 64;
-		ip->protocol = o->syn ? IPPROTO_TCP : IPPROTO_UDP;
+		ip->protocol = proto;
 		ip->saddr = src.v4.s_addr;
 		ip->daddr = o->dst.v4.s_addr;
 		ip->check = csum_fold(csum_add(0, ip, sizeof(*ip)));
@@ -421,7 +459,7 @@ static size_t build_packet(const struct send_opts *o, uint64_t k,
 		memset(ip6, 0, sizeof(*ip6));
 		ip6->ip6_flow = htonl(6u << 28);
 		ip6->ip6_plen = htons(l4len);
-		ip6->ip6_nxt = o->syn ? IPPROTO_TCP : IPPROTO_UDP;
+		ip6->ip6_nxt = proto;
 		ip6->ip6_hlim = 64;
 		ip6->ip6_src = src.v6;
 		ip6->ip6_dst = o->dst.v6;
@@ -429,7 +467,38 @@ static size_t build_packet(const struct send_opts *o, uint64_t k,
 	}
 
 	l4 = buf + off;
-	if (o->syn) {
+	if (o->type == PKT_ACK) {
+		struct tcphdr *th = (struct tcphdr *)l4;
+
+		memset(th, 0, l4len);
+		th->source = htons(sport);
+		th->dest = htons(o->dport);
+		th->seq = htonl(seq * 2654435761u + (uint32_t)k);
+		th->ack_seq = htonl((uint32_t)k * 40503u);
+		th->doff = 5;
+		th->ack = 1;
+		th->window = htons(502);
+		th->check = l4_csum(&src, &o->dst, IPPROTO_TCP, l4, l4len);
+	} else if (o->type == PKT_SCTP_DATA) {
+		uint32_t vtag = htonl((uint32_t)k * 2654435761u | 1);
+		uint32_t crc;
+
+		memset(l4, 0, l4len);
+		l4[0] = sport >> 8;
+		l4[1] = sport & 0xff;
+		l4[2] = o->dport >> 8;
+		l4[3] = o->dport & 0xff;
+		memcpy(l4 + 4, &vtag, 4);
+		l4[12] = 0;		/* DATA */
+		l4[13] = 3;		/* B, E */
+		l4[15] = 20;		/* length: 16 + 4 */
+		l4[16] = seq >> 24;	/* TSN */
+		l4[17] = seq >> 16;
+		l4[18] = seq >> 8;
+		l4[19] = seq;
+		crc = crc32c(l4, l4len);
+		memcpy(l4 + 8, &crc, 4);	/* little-endian on the wire */
+	} else if (o->type == PKT_SYN) {
 		struct tcphdr *th = (struct tcphdr *)l4;
 
 		memset(th, 0, l4len);
@@ -532,9 +601,14 @@ static int cmd_send(int argc, char **argv)
 			break;
 		case 't':
 			if (!strcmp(optarg, "syn"))
-				o.syn = true;
+				o.type = PKT_SYN;
+			else if (!strcmp(optarg, "ack"))
+				o.type = PKT_ACK;
+			else if (!strcmp(optarg, "sctp-data"))
+				o.type = PKT_SCTP_DATA;
 			else if (strcmp(optarg, "udp"))
-				usage_error("bad packet type '%s' (udp or syn)", optarg);
+				usage_error("bad packet type '%s' (udp, syn, ack or sctp-data)",
+					    optarg);
 			break;
 		case 'i':
 			o.ifname = optarg;

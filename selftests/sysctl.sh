@@ -31,9 +31,10 @@ LBNL_SRV_KO=${LBNL_SRV_KO:-$top/kmod/srv/lbnl_srv.ko}
 LB_SYSCTLS="conn_max expire_nodest_conn gc_interval_ms timeout_tcp
 	timeout_tcp_syn timeout_tcp_fin timeout_tcp_close timeout_udp
 	timeout_sctp timeout_sctp_init timeout_sctp_closed max_vips max_dests
-	migrate_buffer migrate_buffer_total migrate_timeout_ms reply_check"
+	migrate_buffer migrate_buffer_total migrate_timeout_ms reply_check
+	timeout_unconfirmed unconfirmed_max"
 SRV_SYSCTLS="export_settle_ms release_grace_ms"
-LIMITS="conn_max max_vips max_dests migrate_buffer_total"
+LIMITS="conn_max max_vips max_dests migrate_buffer_total unconfirmed_max"
 
 M_MAX_VIPS="too many VIPs in this namespace (sysctl net.lbnl.max_vips)"
 

@@ -8,8 +8,28 @@
  * verification tag the dest chose and the peer's port, which is how packets
  * from any of a multi-homed peer's addresses find their association.
  *
- * Entries are created by the packet path (GFP_ATOMIC, from a slab cache)
- * and refused beyond the per-namespace cap conn_max. Unlinking an entry, and
+ * Entries are created by the packet path (GFP_ATOMIC, from a slab cache).
+ * Any packet can create one (a mid-flow packet after a reload must find its
+ * flow's dest again), so anyone can create them, from random addresses:
+ * a new entry is *unconfirmed* (LBNL_CONN_F_UNCONFIRMED) until its flow
+ * proves that both ends take part (&lbnl_proto.confirms): the TCP
+ * handshake's ACK or any later segment but a RST, from either side; an
+ * SCTP COOKIE-ECHO or any later packet but an ABORT; a second UDP datagram
+ * from the peer. Not what a dest answers to anything (SYN-ACK, INIT-ACK,
+ * RST, ABORT, a UDP answer): a spoofed packet from a random source never
+ * confirms its entry. An
+ * unconfirmed entry idles out after timeout_unconfirmed (10 s), and a VIP
+ * holds at most unconfirmed_max of them: beyond that, or when the
+ * namespace is at conn_max, a new flow's entry takes the place of a random
+ * unconfirmed entry of its VIP (lbnl_conn_evict(), as conntrack's early
+ * drop), which makes it unlikely that a legitimate flow loses its entry in
+ * the few round trips it takes to confirm, however fast the flood. A
+ * confirmed entry is never evicted: a flood of spoofed packets cannot take
+ * an established flow's entry, nor starve another VIP's new flows. Only
+ * when nothing can be evicted is a new flow refused (conn_limit): with the
+ * namespace full and its own VIP without unconfirmed entries, a new flow
+ * evicts from the VIP whose new flows last had to (&lbnl_net.evict_hint),
+ * so that a flood on one VIP does not starve the others. Unlinking an entry, and
  * binding an SCTP entry to its tag, happen under one of the namespace's
  * striped locks, so that an entry is never linked into the tag table after
  * it was unlinked; the entry is freed after an RCU grace period. Lookups take
@@ -37,6 +57,8 @@
 #define LBNL_GC_SLICES		16
 /* Buckets visited per RCU read-side section. */
 #define LBNL_GC_BATCH		256
+/* Buckets a new entry looks at for an unconfirmed one to evict. */
+#define LBNL_EVICT_BUCKETS	32
 
 static struct kmem_cache *lbnl_conn4_cache __read_mostly;
 static struct kmem_cache *lbnl_conn6_cache __read_mostly;
@@ -160,6 +182,81 @@ static void lbnl_conn_free_rcu(struct rcu_head *rcu)
 		       c->flags & LBNL_CONN_F_V6 ? AF_INET6 : AF_INET);
 }
 
+/* Unlink an unconfirmed entry of @tbl's buckets from @i on, if any. */
+static bool lbnl_conn_evict_from(struct lbnl_net *ln, struct lbnl_vip *vip,
+				 struct bucket_table *tbl, unsigned int i)
+{
+	struct rhash_head *pos;
+	struct lbnl_conn *c;
+	unsigned int n;
+
+	for (n = 0; n < LBNL_EVICT_BUCKETS; n++, i++) {
+		rht_for_each_entry_rcu(c, pos, tbl, i & (tbl->size - 1), node) {
+			if (!(READ_ONCE(c->flags) & LBNL_CONN_F_UNCONFIRMED) ||
+			    (READ_ONCE(c->flags) & LBNL_CONN_F_SCTP &&
+			     rcu_access_pointer(lbnl_sctp_conn(c)->mig)))
+				continue;
+			if (lbnl_conn_unlink(ln, vip, c)) {
+				lbnl_stats_evicted(ln, vip, c->dest);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Make room for a new entry of @vip: unlink a random unconfirmed entry of
+ * its table. The scan starts at a random bucket and looks at a few (a
+ * flood fills the table with unconfirmed entries, so the first usually
+ * has one), in the table a resize is filling too. Call under
+ * rcu_read_lock().
+ */
+static bool lbnl_conn_evict(struct lbnl_net *ln, struct lbnl_vip *vip)
+{
+	struct bucket_table *tbl;
+	u32 r = get_random_u32();
+
+	tbl = rht_dereference_rcu(vip->conns.tbl, &vip->conns);
+	do {
+		if (lbnl_conn_evict_from(ln, vip, tbl, r))
+			return true;
+		tbl = rht_dereference_rcu(tbl->future_tbl, &vip->conns);
+	} while (tbl);
+	return false;
+}
+
+/*
+ * The namespace is full and @vip has nothing to evict: evict from the VIP
+ * whose new flows last had to (the flooded one, most likely). A VIP is
+ * found again by its key, under RCU, never kept by pointer.
+ */
+static bool lbnl_conn_evict_elsewhere(struct lbnl_net *ln,
+				      const struct lbnl_vip *vip)
+{
+	union nf_inet_addr addr = ln->evict_hint.addr;
+	struct lbnl_vip *other;
+
+	other = lbnl_vip_lookup(ln, &addr, READ_ONCE(ln->evict_hint.family),
+				READ_ONCE(ln->evict_hint.proto),
+				READ_ONCE(ln->evict_hint.port));
+	return other && other != vip && lbnl_conn_evict(ln, other);
+}
+
+/* @vip's new flows had to evict: remember it (see &lbnl_net.evict_hint). */
+static void lbnl_evict_hint_set(struct lbnl_net *ln, const struct lbnl_vip *vip)
+{
+	if (READ_ONCE(ln->evict_hint.port) == vip->port &&
+	    READ_ONCE(ln->evict_hint.proto) == vip->proto &&
+	    READ_ONCE(ln->evict_hint.family) == vip->family &&
+	    nf_inet_addr_cmp(&ln->evict_hint.addr, &vip->addr))
+		return;
+	ln->evict_hint.addr = vip->addr;
+	WRITE_ONCE(ln->evict_hint.port, vip->port);
+	WRITE_ONCE(ln->evict_hint.family, vip->family);
+	WRITE_ONCE(ln->evict_hint.proto, vip->proto);
+}
+
 static void lbnl_conn_free_now(void *ptr, void *arg)
 {
 	struct lbnl_net *ln = arg;
@@ -257,7 +354,7 @@ static struct lbnl_conn *lbnl_conn_alloc(const struct lbnl_vip *vip)
  * @pkt: the flow's first packet (from the peer)
  * @dest: where it goes; a reference is taken
  * @state: initial state
- * @flags: LBNL_CONN_F_PICKED_UP or 0
+ * @flags: LBNL_CONN_F_PICKED_UP or 0; every entry starts unconfirmed
  * @drop: set to the LBNL_DROP_* reason on failure
  * @fresh: set to true if the entry returned is the one created here
  *
@@ -272,11 +369,25 @@ struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 				   int *drop, bool *fresh)
 {
 	struct lbnl_conn *c, *old;
+	bool vip_full, net_full;
 
 	*fresh = false;
-	if (atomic_inc_return(&ln->conn_count) > READ_ONCE(ln->settings.conn_max)) {
-		*drop = LBNL_DROP_CONN_LIMIT;
-		goto err_count;
+	/*
+	 * Full (the VIP's unconfirmed entries, or the namespace): evict an
+	 * unconfirmed entry of the VIP; with the namespace full, of another
+	 * VIP if this one has none. Else refuse.
+	 */
+	vip_full = atomic_inc_return(&vip->unconfirmed) >
+		   READ_ONCE(ln->settings.unconfirmed_max);
+	net_full = atomic_inc_return(&ln->conn_count) >
+		   READ_ONCE(ln->settings.conn_max);
+	if (vip_full || net_full) {
+		if (!lbnl_conn_evict(ln, vip) &&
+		    (vip_full || !lbnl_conn_evict_elsewhere(ln, vip))) {
+			*drop = LBNL_DROP_CONN_LIMIT;
+			goto err_count;
+		}
+		lbnl_evict_hint_set(ln, vip);
 	}
 	if (!refcount_inc_not_zero(&dest->refcnt)) {
 		*drop = LBNL_DROP_NO_DEST;
@@ -292,7 +403,7 @@ struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 	c->created = (u32)ktime_get_boottime_seconds();
 	c->last_seen = (u32)jiffies;
 	c->state = state;
-	c->flags |= flags;
+	c->flags |= flags | LBNL_CONN_F_UNCONFIRMED;
 	c->pport = pkt->sport;
 	if (vip->family == AF_INET)
 		c->peer.ip = pkt->saddr.ip;
@@ -308,6 +419,7 @@ struct lbnl_conn *lbnl_conn_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 	if (old) {
 		/* Lost a race (use the winner's), or the table is busy. */
 		atomic_dec(&ln->conn_count);
+		atomic_dec(&vip->unconfirmed);
 		lbnl_conn_free(c, vip->proto, vip->family);
 		if (IS_ERR(old)) {
 			*drop = LBNL_DROP_NOMEM;
@@ -324,6 +436,7 @@ err_ref:
 	lbnl_dest_put(dest);
 err_count:
 	atomic_dec(&ln->conn_count);
+	atomic_dec(&vip->unconfirmed);
 	return NULL;
 }
 
@@ -381,6 +494,7 @@ bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
 		      struct lbnl_conn *c)
 {
 	spinlock_t *lock = lbnl_conn_lock(ln, c);
+	bool unconfirmed;
 
 	spin_lock_bh(lock);
 	if (c->flags & LBNL_CONN_F_DEAD) {
@@ -392,12 +506,36 @@ bool lbnl_conn_unlink(struct lbnl_net *ln, struct lbnl_vip *vip,
 		rhashtable_remove_fast(&vip->tags, &lbnl_sctp_conn(c)->tag_node,
 				       lbnl_tag_params);
 	rhashtable_remove_fast(&vip->conns, &c->node, *lbnl_conn_params(vip));
+	unconfirmed = c->flags & LBNL_CONN_F_UNCONFIRMED;
 	spin_unlock_bh(lock);
 
+	if (unconfirmed)
+		atomic_dec(&vip->unconfirmed);
 	atomic_dec(&vip->conn_count);
 	atomic_dec(&ln->conn_count);
 	call_rcu(&c->rcu, lbnl_conn_free_rcu);
 	return true;
+}
+
+/**
+ * lbnl_conn_confirm() - an entry's flow proved itself (see the top)
+ * @ln: the namespace's state
+ * @c: the entry, unconfirmed
+ */
+void lbnl_conn_confirm(struct lbnl_net *ln, struct lbnl_conn *c)
+{
+	spinlock_t *lock = lbnl_conn_lock(ln, c);
+	bool done = false;
+
+	spin_lock_bh(lock);
+	if (c->flags & LBNL_CONN_F_UNCONFIRMED &&
+	    !(c->flags & LBNL_CONN_F_DEAD)) {
+		WRITE_ONCE(c->flags, c->flags & ~LBNL_CONN_F_UNCONFIRMED);
+		done = true;
+	}
+	spin_unlock_bh(lock);
+	if (done)
+		atomic_dec(&c->dest->vip->unconfirmed);
 }
 
 /**
@@ -439,6 +577,8 @@ unsigned long lbnl_conn_timeout(const struct lbnl_conn *c)
 		s = READ_ONCE(set->timeout_tcp_close);
 		break;
 	}
+	if (READ_ONCE(c->flags) & LBNL_CONN_F_UNCONFIRMED)
+		s = min(s, READ_ONCE(set->timeout_unconfirmed));
 	return (unsigned long)s * HZ;
 }
 

@@ -87,10 +87,22 @@ static u8 lbnl_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
 			       lbnl_sctp_next_state, state, pkt, reply);
 }
 
-static void lbnl_conn_touch(struct lbnl_conn *c, const struct lbnl_pkt *pkt,
-			    unsigned int len, bool reply)
+/*
+ * A packet of @c's flow went through (@reply: from the dest). One that is
+ * not the flow's first, and says the other side answered (see
+ * &lbnl_proto.confirms), confirms an unconfirmed entry (see conn.c).
+ */
+static void lbnl_conn_touch(struct lbnl_net *ln, struct lbnl_conn *c,
+			    const struct lbnl_pkt *pkt, unsigned int len,
+			    bool reply)
 {
 	u8 state = READ_ONCE(c->state), next;
+
+	if (unlikely(READ_ONCE(c->flags) & LBNL_CONN_F_UNCONFIRMED) &&
+	    (reply || READ_ONCE(c->packets)) &&
+	    INDIRECT_CALL_3(pkt->pp->confirms, lbnl_tcp_confirms,
+			    lbnl_udp_confirms, lbnl_sctp_confirms, pkt, reply))
+		lbnl_conn_confirm(ln, c);
 
 	next = lbnl_next_state(state, pkt, reply);
 	if (next != state)
@@ -157,7 +169,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 			/* A new flow on a finished or timed-out one's key. */
 			lbnl_conn_unlink(ln, vip, c);
 		} else {
-			lbnl_conn_touch(c, pkt, len, false);
+			lbnl_conn_touch(ln, c, pkt, len, false);
 			*found = c;
 			return dest;
 		}
@@ -193,7 +205,7 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	} else if (pkt->pp->conn_new) {
 		pkt->pp->conn_new(ln, vip, c, pkt, kind);
 	}
-	lbnl_conn_touch(c, pkt, len, false);
+	lbnl_conn_touch(ln, c, pkt, len, false);
 	*found = c;
 	return dest;
 }
@@ -283,7 +295,7 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 			     c, pkt))
 		c = NULL;
 	if (c) {
-		lbnl_conn_touch(c, pkt, len, true);
+		lbnl_conn_touch(ln, c, pkt, len, true);
 		if (pkt->pp->reply)
 			pkt->pp->reply(ln, vip, c, pkt);
 	}

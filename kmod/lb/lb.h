@@ -37,6 +37,7 @@ struct lbnl_pcpu_counters {
 	u64_stats_t bytes_out;
 	u64_stats_t conns;
 	u64_stats_t picked_up;
+	u64_stats_t evicted;
 };
 
 /* Per-CPU counters of a VIP or a dest. */
@@ -97,6 +98,7 @@ struct lbnl_dest {
  * @tags: SCTP: entries by (verification tag, peer port)
  * @stats: per-CPU counters
  * @conn_count: number of connection entries
+ * @unconfirmed: of which not confirmed (LBNL_CONN_F_UNCONFIRMED)
  * @gc_bucket: where the GC's next slice of @conns starts
  * @addr: address
  * @port: port, network order
@@ -125,6 +127,7 @@ struct lbnl_vip {
 	struct rhashtable tags;
 	struct lbnl_obj_stats __percpu *stats;
 	atomic_t conn_count;
+	atomic_t unconfirmed;
 	unsigned int gc_bucket;
 	union nf_inet_addr addr;
 	__be16 port;
@@ -143,7 +146,8 @@ struct lbnl_vip {
 };
 
 /* Connection entry flags, beyond the uapi's LBNL_CONN_F_*. */
-#define LBNL_CONN_F_UAPI	(LBNL_CONN_F_PICKED_UP | LBNL_CONN_F_DEST_GONE)
+#define LBNL_CONN_F_UAPI	(LBNL_CONN_F_PICKED_UP | LBNL_CONN_F_DEST_GONE | \
+				 LBNL_CONN_F_UNCONFIRMED)
 #define LBNL_CONN_F_V6		BIT(4)	/* in the IPv6 cache */
 #define LBNL_CONN_F_SCTP	BIT(5)	/* a struct lbnl_sctp_conn */
 #define LBNL_CONN_F_DEAD	BIT(6)	/* unlinked, being freed */
@@ -286,6 +290,8 @@ struct lbnl_pkt {
  * @migrate_buffer: packets one migration may hold
  * @migrate_buffer_total: packets all the namespace's migrations may hold
  * @migrate_timeout_ms: a migration's deadline unless its request sets one
+ * @timeout_unconfirmed: idle timeout of unconfirmed entries, s
+ * @unconfirmed_max: most unconfirmed entries of one VIP
  * @reply_check: a nat dest's packets are believed only if they come the
  *	way the LB reaches the dest (1) or always (0); see reply_check.c
  *
@@ -308,6 +314,8 @@ struct lbnl_settings {
 	unsigned int migrate_buffer;
 	unsigned int migrate_buffer_total;
 	unsigned int migrate_timeout_ms;
+	unsigned int timeout_unconfirmed;
+	unsigned int unconfirmed_max;
 	unsigned int reply_check;
 };
 
@@ -333,6 +341,10 @@ struct lbnl_settings {
  * @migrate_buffered: packets the migrations hold
  * @migrate_id: number of the last migration opened
  * @hooks_registered: the LB role's netfilter hooks are in place
+ * @evict_hint: the key of the VIP whose new flows last had to evict (see
+ *	conn.c): where a full namespace finds unconfirmed entries to evict
+ *	when the new flow's own VIP has none. Written and read without a
+ *	lock: a torn key finds no VIP, which only costs the hint
  */
 struct lbnl_net {
 	struct mutex lock;	/* serialises configuration changes */
@@ -354,6 +366,12 @@ struct lbnl_net {
 	atomic_t migrate_buffered;
 	u32 migrate_id;
 	bool hooks_registered;
+	struct {
+		union nf_inet_addr addr;
+		__be16 port;
+		u8 family;
+		u8 proto;
+	} evict_hint;
 };
 
 /* Identifies a VIP: what a netlink request names. */
@@ -470,6 +488,7 @@ void lbnl_conn_bind_tag(struct lbnl_net *ln, struct lbnl_vip *vip,
 unsigned long lbnl_conn_timeout(const struct lbnl_conn *c);
 u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now);
 bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now);
+void lbnl_conn_confirm(struct lbnl_net *ln, struct lbnl_conn *c);
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_conn_kick_gc(struct lbnl_net *ln);
 struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter);
@@ -491,6 +510,8 @@ bool lbnl_reply_path_ok(struct lbnl_net *ln, const struct sk_buff *skb,
 int lbnl_stats_net_init(struct lbnl_net *ln);
 void lbnl_stats_net_exit(struct lbnl_net *ln);
 void lbnl_stats_drop(struct lbnl_net *ln, unsigned int reason);
+void lbnl_stats_evicted(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_dest *dest);
 void lbnl_stats_in(struct lbnl_net *ln, struct lbnl_vip *vip,
 		   struct lbnl_dest *dest, unsigned int len);
 void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,

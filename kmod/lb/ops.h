@@ -72,6 +72,11 @@ enum lbnl_new_kind {
  * @next_state: optional (one state if %NULL): an entry's state after a packet
  *	from the peer, or from the dest if @reply
  * @new_kind: what a packet without an entry is
+ * @confirms: does a packet of a flow, from the peer (not its first) or
+ *	from the dest (@reply), prove that both ends take part, so that its
+ *	unconfirmed entry is confirmed (see conn.c)? Not what a dest answers
+ *	to anything (a SYN-ACK, an INIT-ACK, a RST, an ABORT, a UDP answer),
+ *	nor what a peer's first word may repeat (a SYN, an INIT)
  * @reused: optional: does this packet start a new flow on the key of @c,
  *	a finished one?
  * @find_in: the entry of a packet from the peer, if any
@@ -94,6 +99,7 @@ struct lbnl_proto {
 	int (*parse)(struct sk_buff *skb, struct lbnl_pkt *pkt);
 	u8 (*next_state)(u8 state, const struct lbnl_pkt *pkt, bool reply);
 	enum lbnl_new_kind (*new_kind)(const struct lbnl_pkt *pkt);
+	bool (*confirms)(const struct lbnl_pkt *pkt, bool reply);
 	bool (*reused)(const struct lbnl_conn *c, const struct lbnl_pkt *pkt);
 	struct lbnl_conn *(*find_in)(struct lbnl_net *ln, struct lbnl_vip *vip,
 				     const struct lbnl_pkt *pkt);
@@ -229,16 +235,19 @@ void lbnl_nat_mangle(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 /* proto_tcp.c, proto_udp.c, proto_sctp.c: named for INDIRECT_CALL_*(). */
 int lbnl_tcp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
 u8 lbnl_tcp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
+bool lbnl_tcp_confirms(const struct lbnl_pkt *pkt, bool reply);
 enum lbnl_new_kind lbnl_tcp_new_kind(const struct lbnl_pkt *pkt);
 bool lbnl_tcp_reused(const struct lbnl_conn *c, const struct lbnl_pkt *pkt);
 int lbnl_tcp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		 const union nf_inet_addr *addr, __be16 port);
 int lbnl_udp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
 enum lbnl_new_kind lbnl_udp_new_kind(const struct lbnl_pkt *pkt);
+bool lbnl_udp_confirms(const struct lbnl_pkt *pkt, bool reply);
 int lbnl_udp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		 const union nf_inet_addr *addr, __be16 port);
 int lbnl_sctp_parse(struct sk_buff *skb, struct lbnl_pkt *pkt);
 u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply);
+bool lbnl_sctp_confirms(const struct lbnl_pkt *pkt, bool reply);
 enum lbnl_new_kind lbnl_sctp_new_kind(const struct lbnl_pkt *pkt);
 struct lbnl_conn *lbnl_sctp_find_in(struct lbnl_net *ln, struct lbnl_vip *vip,
 				    const struct lbnl_pkt *pkt);

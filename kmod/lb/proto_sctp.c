@@ -116,6 +116,26 @@ u8 lbnl_sctp_next_state(u8 state, const struct lbnl_pkt *pkt, bool reply)
 	return state;
 }
 
+/**
+ * lbnl_sctp_confirms() - does a packet confirm its association's entry?
+ * @pkt: the packet (not the first from the peer)
+ * @reply: it came from the dest
+ *
+ * A dest answers any INIT with an INIT-ACK and a packet of no association
+ * with an ABORT; a peer's INIT may come again. Anything else (a
+ * COOKIE-ECHO, DATA, SACKs, the dest's COOKIE-ACK) means both ends have
+ * the association.
+ *
+ * Return: true if it confirms.
+ */
+bool lbnl_sctp_confirms(const struct lbnl_pkt *pkt, bool reply)
+{
+	return !(pkt->chunks & (LBNL_SCTP_CHUNK(SCTP_CID_INIT) |
+				LBNL_SCTP_CHUNK(SCTP_CID_INIT_ACK) |
+				LBNL_SCTP_CHUNK(SCTP_CID_ABORT) |
+				LBNL_SCTP_CHUNK(SCTP_CID_SHUTDOWN_COMPLETE)));
+}
+
 /* Is @c the entry of this SCTP packet? Tags decide, not addresses. */
 static bool lbnl_sctp_conn_matches(struct lbnl_conn *c,
 				   const struct lbnl_pkt *pkt)
@@ -343,6 +363,7 @@ const struct lbnl_proto lbnl_proto_sctp = {
 	.parse = lbnl_sctp_parse,
 	.next_state = lbnl_sctp_next_state,
 	.new_kind = lbnl_sctp_new_kind,
+	.confirms = lbnl_sctp_confirms,
 	.find_in = lbnl_sctp_find_in,
 	.conn_new = lbnl_sctp_conn_new,
 	.reply_matches = lbnl_sctp_reply_matches,

@@ -117,6 +117,23 @@ int lbnl_tcp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 	return 0;
 }
 
+/**
+ * lbnl_tcp_confirms() - does a segment confirm its connection's entry?
+ * @pkt: the segment (not the first from the peer)
+ * @reply: it came from the dest
+ *
+ * A dest answers a spoofed SYN with a SYN-ACK and a spoofed mid-flow
+ * segment with a RST; the peer's SYN may come again. Anything else (the
+ * handshake's ACK, data, the dest's data) means both ends have the
+ * connection, as conntrack's "assured".
+ *
+ * Return: true if it confirms.
+ */
+bool lbnl_tcp_confirms(const struct lbnl_pkt *pkt, bool reply)
+{
+	return !(pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_RST));
+}
+
 const struct lbnl_proto lbnl_proto_tcp = {
 	.name = "tcp",
 	.protocol = IPPROTO_TCP,
@@ -125,6 +142,7 @@ const struct lbnl_proto lbnl_proto_tcp = {
 	.parse = lbnl_tcp_parse,
 	.next_state = lbnl_tcp_next_state,
 	.new_kind = lbnl_tcp_new_kind,
+	.confirms = lbnl_tcp_confirms,
 	.reused = lbnl_tcp_reused,
 	.find_in = lbnl_find_in_addr,
 	.hash = lbnl_hash_addr,

@@ -78,6 +78,22 @@ int lbnl_udp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 	return 0;
 }
 
+/**
+ * lbnl_udp_confirms() - does a datagram confirm its flow's entry?
+ * @pkt: the datagram (not the first from the peer)
+ * @reply: it came from the dest
+ *
+ * A server answers a spoofed query as a real one: only the peer's second
+ * datagram confirms (a one-shot query and its answer need no entry past
+ * timeout_unconfirmed).
+ *
+ * Return: true if it confirms.
+ */
+bool lbnl_udp_confirms(const struct lbnl_pkt *pkt, bool reply)
+{
+	return !reply;
+}
+
 const struct lbnl_proto lbnl_proto_udp = {
 	.name = "udp",
 	.protocol = IPPROTO_UDP,
@@ -85,6 +101,7 @@ const struct lbnl_proto lbnl_proto_udp = {
 	.state_pickup = LBNL_CONN_UDP,
 	.parse = lbnl_udp_parse,
 	.new_kind = lbnl_udp_new_kind,
+	.confirms = lbnl_udp_confirms,
 	.find_in = lbnl_find_in_addr,
 	.hash = lbnl_hash_addr,
 	.nat = lbnl_udp_nat,

@@ -111,6 +111,30 @@ void lbnl_stats_out(struct lbnl_net *ln, struct lbnl_vip *vip,
 }
 
 /**
+ * lbnl_stats_evicted() - count an unconfirmed entry evicted for a new one
+ * @ln: the namespace's state
+ * @vip: its VIP
+ * @dest: its dest
+ */
+void lbnl_stats_evicted(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_dest *dest)
+{
+	struct lbnl_net_stats *n = this_cpu_ptr(ln->stats);
+	struct lbnl_obj_stats *v = this_cpu_ptr(vip->stats);
+	struct lbnl_obj_stats *d = this_cpu_ptr(dest->stats);
+
+	u64_stats_update_begin(&n->syncp);
+	u64_stats_inc(&n->c.evicted);
+	u64_stats_update_end(&n->syncp);
+	u64_stats_update_begin(&v->syncp);
+	u64_stats_inc(&v->c.evicted);
+	u64_stats_update_end(&v->syncp);
+	u64_stats_update_begin(&d->syncp);
+	u64_stats_inc(&d->c.evicted);
+	u64_stats_update_end(&d->syncp);
+}
+
+/**
  * lbnl_stats_conn() - count a new connection entry
  * @ln: the namespace's state
  * @vip: its VIP

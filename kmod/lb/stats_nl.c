@@ -16,6 +16,7 @@ struct lbnl_counters {
 	u64 bytes_out;
 	u64 conns;
 	u64 picked_up;
+	u64 evicted;
 	u64 drops[__LBNL_DROP_MAX];
 };
 
@@ -36,6 +37,7 @@ static void lbnl_add_counters(struct lbnl_counters *sum,
 		one.bytes_out = u64_stats_read(&c->bytes_out);
 		one.conns = u64_stats_read(&c->conns);
 		one.picked_up = u64_stats_read(&c->picked_up);
+		one.evicted = u64_stats_read(&c->evicted);
 		for (i = 0; i < n_drops; i++)
 			one.drops[i] = u64_stats_read(&drops[i]);
 	} while (u64_stats_fetch_retry(syncp, start));
@@ -45,6 +47,7 @@ static void lbnl_add_counters(struct lbnl_counters *sum,
 	sum->bytes_out += one.bytes_out;
 	sum->conns += one.conns;
 	sum->picked_up += one.picked_up;
+	sum->evicted += one.evicted;
 	for (i = 0; i < n_drops; i++)
 		sum->drops[i] += one.drops[i];
 }
@@ -98,9 +101,12 @@ static int lbnl_put_drops(struct sk_buff *skb, const struct lbnl_counters *c)
 	       lbnl_put_u64(skb, LBNL_A_STATS_DROPPED, total);
 }
 
-/* The LBNL_A_STATS nest; @drops only for the global counters. */
+/*
+ * The LBNL_A_STATS nest; @drops only for the global counters, @unconfirmed
+ * for them and a VIP's (U64_MAX: not for a dest).
+ */
 static int lbnl_put_stats(struct sk_buff *skb, const struct lbnl_counters *c,
-			  u64 active, bool drops)
+			  u64 active, u64 unconfirmed, bool drops)
 {
 	struct nlattr *nest;
 
@@ -115,6 +121,9 @@ static int lbnl_put_stats(struct sk_buff *skb, const struct lbnl_counters *c,
 		lbnl_put_u64(skb, LBNL_A_STATS_CONNS, c->conns) ||
 		lbnl_put_u64(skb, LBNL_A_STATS_PICKED_UP, c->picked_up) ||
 		lbnl_put_u64(skb, LBNL_A_STATS_ACTIVE_CONNS, active) ||
+		(unconfirmed != U64_MAX &&
+		 lbnl_put_u64(skb, LBNL_A_STATS_UNCONFIRMED, unconfirmed)) ||
+		lbnl_put_u64(skb, LBNL_A_STATS_EVICTED, c->evicted) ||
 		(drops && lbnl_put_drops(skb, c)));
 }
 
@@ -129,25 +138,31 @@ int lbnl_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct lbnl_net *ln = lbnl_pernet(genl_info_net(info));
 	struct lbnl_counters sum;
+	struct lbnl_vip *vip;
+	u64 unconfirmed = 0;
 	struct sk_buff *msg;
 	void *hdr;
 
 	lbnl_sum_net(ln, &sum);
+	mutex_lock(&ln->lock);
+	list_for_each_entry(vip, &ln->vips, list)
+		unconfirmed += atomic_read(&vip->unconfirmed);
+	mutex_unlock(&ln->lock);
 	msg = lbnl_reply_new(info, LBNL_CMD_STATS_GET, &hdr);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	return lbnl_reply_send(info, msg, hdr,
 			       lbnl_put_stats(msg, &sum,
 					      atomic_read(&ln->conn_count),
-					      true));
+					      unconfirmed, true));
 }
 
 static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct lbnl_vip *vip,
 			   const struct lbnl_dest *dest)
 {
+	u64 active, unconfirmed = U64_MAX;
 	struct lbnl_counters sum;
-	u64 active;
 	void *hdr;
 
 	hdr = lbnl_dump_msg_put(skb, cb, LBNL_CMD_STATS_GET);
@@ -159,11 +174,13 @@ static int lbnl_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 	} else {
 		lbnl_sum_obj(vip->stats, &sum);
 		active = atomic_read(&vip->conn_count);
+		unconfirmed = atomic_read(&vip->unconfirmed);
 	}
 	return lbnl_msg_end(skb, hdr, lbnl_put_vip(skb, vip, false) ?:
 				      (dest ? lbnl_put_dest(skb, LBNL_A_DEST,
 							    vip, dest, false) : 0) ?:
-				      lbnl_put_stats(skb, &sum, active, false));
+				      lbnl_put_stats(skb, &sum, active,
+						     unconfirmed, false));
 }
 
 /*

@@ -17,12 +17,12 @@
  * Ranges: a timeout of 0 s or a GC interval of 0 ms would make no sense,
  * expire_nodest_conn and reply_check are 0 or 1, migrate_timeout_ms has a
  * request's range; a write outside is refused (-EINVAL, as what is not a
- * number: the kernel's unsigned handlers answer so) and the value stays. The limits
- * (conn_max, max_vips, max_dests, migrate_buffer_total) have no range, 0
- * refusing every addition, except in a namespace owned by a user namespace
- * other than the initial one (one an unprivileged user may create): there
- * they may be lowered, and raised again up to the module parameter, not
- * beyond.
+ * number: the kernel's unsigned handlers answer so) and the value stays.
+ * The limits (conn_max, unconfirmed_max, max_vips, max_dests,
+ * migrate_buffer_total) have no range, 0 refusing every addition, except
+ * in a namespace owned by a user namespace other than the initial one (one
+ * an unprivileged user may create): there they may be lowered, and raised
+ * again up to the module parameter, not beyond.
  */
 
 #include <linux/jiffies.h>
@@ -52,6 +52,8 @@ static struct lbnl_settings lbnl_seed __read_mostly = {
 	.migrate_buffer = 4096,
 	.migrate_buffer_total = 65536,
 	.migrate_timeout_ms = 5000,
+	.timeout_unconfirmed = 10,
+	.unconfirmed_max = 65536,
 	.reply_check = 1,
 };
 
@@ -105,6 +107,12 @@ module_param_named(migrate_timeout_ms, lbnl_seed.migrate_timeout_ms, uint, 0444)
 MODULE_PARM_DESC(migrate_timeout_ms,
 		 "Deadline of a migration, ms, unless the request sets one (5000); only the initial value of sysctl net.lbnl.migrate_timeout_ms in each new namespace");
 
+module_param_named(timeout_unconfirmed, lbnl_seed.timeout_unconfirmed, uint, 0444);
+MODULE_PARM_DESC(timeout_unconfirmed,
+		 "Idle timeout of entries whose flow is not confirmed yet (a second packet from the peer, or a reply), s (10); only the initial value of sysctl net.lbnl.timeout_unconfirmed in each new namespace");
+module_param_named(unconfirmed_max, lbnl_seed.unconfirmed_max, uint, 0444);
+MODULE_PARM_DESC(unconfirmed_max,
+		 "Most unconfirmed entries of one VIP; beyond, a new flow's entry replaces a random unconfirmed one (65536); only the initial value of sysctl net.lbnl.unconfirmed_max in each new namespace");
 module_param_named(reply_check, lbnl_seed.reply_check, uint, 0444);
 MODULE_PARM_DESC(reply_check,
 		 "1: a nat dest's packets are translated and may change an entry only if they come the way the LB reaches that dest (interface and link-layer source); 0: no check (1); only the initial value of sysctl net.lbnl.reply_check in each new namespace");
@@ -177,6 +185,8 @@ static const struct ctl_table lbnl_sysctl_template[] = {
 	LBNL_SYSCTL_LIMIT(migrate_buffer_total),
 	LBNL_SYSCTL(migrate_timeout_ms, proc_douintvec_minmax,
 		    &lbnl_migrate_timeout_min, &lbnl_migrate_timeout_max),
+	LBNL_SYSCTL_TIMEOUT(timeout_unconfirmed),
+	LBNL_SYSCTL_LIMIT(unconfirmed_max),
 	LBNL_SYSCTL(reply_check, proc_douintvec_minmax, SYSCTL_ZERO,
 		    SYSCTL_ONE),
 	{ }

@@ -328,7 +328,9 @@ def sctp_echo(addr, port, ready):
         r, _, _ = select.select(conns, [], [])
         for c in r:
             if c is s:
+                # never wait on one association: a full one drops an echo
                 conns.append(s.accept()[0])
+                conns[-1].setblocking(False)
                 continue
             try:
                 data = c.recv(4096)
@@ -338,7 +340,10 @@ def sctp_echo(addr, port, ready):
                 conns.remove(c)
                 c.close()
                 continue
-            c.sendall(data)
+            try:
+                c.send(data)
+            except BlockingIOError:
+                pass
 
 
 def main():

@@ -125,6 +125,8 @@ static const struct nla_policy stats_policy[LBNL_A_STATS_MAX + 1] = {
 	[LBNL_A_STATS_ACTIVE_CONNS] = { .type = NLA_U64 },
 	[LBNL_A_STATS_DROPS] = { .type = NLA_NESTED },
 	[LBNL_A_STATS_DROPPED] = { .type = NLA_U64 },
+	[LBNL_A_STATS_UNCONFIRMED] = { .type = NLA_U64 },
+	[LBNL_A_STATS_EVICTED] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy migrate_policy[LBNL_A_MIGRATE_MAX + 1] = {
@@ -903,6 +905,8 @@ static const int counter_attrs[LBNL_COUNTERS] = {
 	[LBNL_COUNTER_PICKED_UP] = LBNL_A_STATS_PICKED_UP,
 	[LBNL_COUNTER_ACTIVE_CONNS] = LBNL_A_STATS_ACTIVE_CONNS,
 	[LBNL_COUNTER_DROPPED] = LBNL_A_STATS_DROPPED,
+	[LBNL_COUNTER_UNCONFIRMED] = LBNL_A_STATS_UNCONFIRMED,
+	[LBNL_COUNTER_EVICTED] = LBNL_A_STATS_EVICTED,
 };
 
 /*

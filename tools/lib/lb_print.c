@@ -226,6 +226,8 @@ static const char *const counter_names[LBNL_COUNTERS] = {
 	[LBNL_COUNTER_PICKED_UP] = "picked_up",
 	[LBNL_COUNTER_ACTIVE_CONNS] = "active_conns",
 	[LBNL_COUNTER_DROPPED] = "dropped",
+	[LBNL_COUNTER_UNCONFIRMED] = "unconfirmed",
+	[LBNL_COUNTER_EVICTED] = "evicted",
 };
 
 /*

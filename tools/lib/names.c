@@ -126,8 +126,9 @@ TABLE(lbnl_conn_state_names, conn_states,
 static const struct lbnl_name conn_flags[] = {
 	{ LBNL_CONN_F_PICKED_UP, "picked_up" },
 	{ LBNL_CONN_F_DEST_GONE, "dest_gone" },
+	{ LBNL_CONN_F_UNCONFIRMED, "unconfirmed" },
 };
-TABLE(lbnl_conn_flag_names, conn_flags, "{picked_up|dest_gone}");
+TABLE(lbnl_conn_flag_names, conn_flags, "{picked_up|dest_gone|unconfirmed}");
 
 static const struct lbnl_name drop_reasons[] = {
 	{ LBNL_DROP_TRUNCATED, "truncated" },

@@ -208,7 +208,7 @@ struct lbnl_conn_list {
 	size_t count;
 };
 
-/* Counters of LBNL_A_STATS, in the order of enum lbnl_stats_attr. */
+/* Counters of LBNL_A_STATS, in the order they are printed. */
 enum lbnl_counter {
 	LBNL_COUNTER_PACKETS_IN,
 	LBNL_COUNTER_BYTES_IN,
@@ -217,6 +217,8 @@ enum lbnl_counter {
 	LBNL_COUNTER_CONNS,
 	LBNL_COUNTER_PICKED_UP,
 	LBNL_COUNTER_ACTIVE_CONNS,
+	LBNL_COUNTER_UNCONFIRMED,
+	LBNL_COUNTER_EVICTED,
 	LBNL_COUNTER_DROPPED,
 	LBNL_COUNTERS
 };

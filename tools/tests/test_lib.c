@@ -1010,6 +1010,8 @@ static void put_stats(struct nl_msg *msg, uint64_t base, bool active,
 		struct nlattr *d;
 
 		nla_put_u64(msg, LBNL_A_STATS_DROPPED, 10);
+		nla_put_u64(msg, LBNL_A_STATS_UNCONFIRMED, 3);
+		nla_put_u64(msg, LBNL_A_STATS_EVICTED, 4);
 		d = nla_nest_start(msg, LBNL_A_STATS_DROPS);
 		nla_put(msg, LBNL_DROP_UNSPEC, 0, NULL);
 		nla_put_u64(msg, LBNL_DROP_TRUNCATED, 1);
@@ -1120,7 +1122,7 @@ static void test_stats(void)
 	check_output(false, false, print_stats_all,
 		     "global packets_in 10 bytes_in 1000 packets_out 9 "
 		     "bytes_out 900 conns 2 picked_up 0 active_conns 1 "
-		     "dropped 10\n"
+		     "unconfirmed 3 evicted 4 dropped 10\n"
 		     "  drops truncated 1 fragment 2 40 7\n"
 		     "vip 192.0.2.1:80 proto tcp packets_in 10 bytes_in 1000 "
 		     "packets_out 9 bytes_out 900 conns 2 picked_up 0 "
@@ -1146,7 +1148,8 @@ static void test_stats(void)
 	check_output(true, false, print_stats_empty,
 		     "{\"global\":{\"packets_in\":10,\"bytes_in\":1000,"
 		     "\"packets_out\":9,\"bytes_out\":900,\"conns\":2,"
-		     "\"picked_up\":0,\"active_conns\":1,\"dropped\":10,"
+		     "\"picked_up\":0,\"active_conns\":1,\"unconfirmed\":3,"
+		     "\"evicted\":4,\"dropped\":10,"
 		     "\"drops\":{\"truncated\":1,\"bad_header\":0,"
 		     "\"fragment\":2,\"40\":7}},\"vips\":[]}\n");
 	check_output(true, true, print_stats_filtered,
@@ -1184,7 +1187,7 @@ static void test_stats(void)
 	check_output(false, false, print_stats_empty,
 		     "global packets_in 10 bytes_in 1000 packets_out 9 "
 		     "bytes_out 900 conns 2 picked_up 0 active_conns 1 "
-		     "dropped 10\n");
+		     "unconfirmed 3 evicted 4 dropped 10\n");
 	msg = msg_new(LBNL_CMD_STATS_GET);
 	{
 		struct nlattr *st = nla_nest_start(msg, LBNL_A_STATS);

@@ -270,6 +270,8 @@ enum lbnl_conn_state {
 /* Connection flags (LBNL_A_CONN_FLAGS, read-only). */
 #define LBNL_CONN_F_PICKED_UP	(1U << 0)	/* created mid-flow, no state */
 #define LBNL_CONN_F_DEST_GONE	(1U << 1)	/* its dest was deleted */
+#define LBNL_CONN_F_UNCONFIRMED	(1U << 2)	/* flow not proven yet: short */
+						/* timeout, evicted first */
 
 /*
  * Connection-table entries (LBNL_A_CONN). The LB role keeps one entry per
@@ -366,6 +368,10 @@ enum lbnl_stats_attr {
 	LBNL_A_STATS_ACTIVE_CONNS,	/* u64, entries now (global, per VIP) */
 	LBNL_A_STATS_DROPS,		/* nest: u64 per enum lbnl_drop_reason */
 	LBNL_A_STATS_DROPPED,		/* u64, total drops */
+	LBNL_A_STATS_UNCONFIRMED,	/* u64, entries now not confirmed */
+					/* (global, per VIP) */
+	LBNL_A_STATS_EVICTED,		/* u64, unconfirmed entries evicted */
+					/* to make room for new flows */
 
 	__LBNL_A_STATS_MAX
 };
