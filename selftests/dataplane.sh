@@ -31,7 +31,8 @@
 #           are all answered, each new one evicting an unconfirmed entry
 #           (stats evicted) and the table never above 20; then 24 TCP
 #           connections one after the other (confirmed by their
-#           handshake) take the UDP entries' places until only confirmed
+#           handshake; closed, their entries kept by 600 s close
+#           timeouts) take the UDP entries' places until only confirmed
 #           entries are left: the extra ones fail (counted in
 #           drops.conn_limit) while an established stream goes on; new
 #           flows work again once conn_max is back.
@@ -728,6 +729,7 @@ check_delete()
 check_limit()
 {
 	local key cap=20 old before room tu tt ok fail drops0 drops n ev0 ev
+	local tmo fin close
 
 	RET=0
 	if [ "$DP_IMPL" != lbnl ]; then
@@ -771,8 +773,16 @@ check_limit()
 	[ "$ev" -ge $((30 - room)) ]
 	check_err $? "$ev entries evicted, want >= $((30 - room))"
 
-	# confirmed connections (their handshake): beyond the room, refused
+	# confirmed connections (their handshake): beyond the room, refused;
+	# closed, their entries stay (no room made by their close timeouts)
+	tmo=$(nsn "$NS_LB" sysctl -n net.lbnl.timeout_tcp_fin \
+		net.lbnl.timeout_tcp_close | tr '\n' ' ')
+	nsn "$NS_LB" sysctl -qw net.lbnl.timeout_tcp_fin=600 \
+		net.lbnl.timeout_tcp_close=600
 	dp_flows tcp "$peer" 33200 24 "$vip" 9007 1 5 >"$tmp/limit.tcp"
+	read -r fin close <<<"$tmo"
+	nsn "$NS_LB" sysctl -qw net.lbnl.timeout_tcp_fin="$fin" \
+		net.lbnl.timeout_tcp_close="$close"
 	tt=$(dp_tally "$tmp/limit.tcp")
 	fail=${tt##* }
 	ok=$((24 - fail))
