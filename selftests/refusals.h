@@ -286,7 +286,7 @@ static const struct refusal {
 	{ "POLICY_RANGE", "core", "an enum or bounded integer out of its range",
 	  ERANGE, "integer out of range", "that attribute" },
 	{ "ADMIN_PERM", "core",
-	  "lbnl: every change, MIGRATE_GET; lbnl_srv: every command (GENL_ADMIN_PERM)",
+	  "lbnl and lbnl_srv: every command, reads too (GENL_ADMIN_PERM)",
 	  EPERM, NULL, "-" },
 };
 

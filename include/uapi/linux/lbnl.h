@@ -4,8 +4,9 @@
  *
  * Family "lbnl" (LBNL_GENL_NAME), version LBNL_GENL_VERSION, available in
  * every network namespace; each namespace has its own independent
- * configuration. Every command that changes state needs CAP_NET_ADMIN
- * (GENL_ADMIN_PERM). Attributes are validated strictly: unknown attributes,
+ * configuration. Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM),
+ * reads too, as IPVS's: the connections and counters name every client.
+ * Attributes are validated strictly: unknown attributes,
  * wrong lengths and trailing garbage are refused, and every refusal carries
  * an extended ack message naming the problem (and, where it applies, the
  * offending attribute).
@@ -84,11 +85,11 @@
  *
  * Events
  * ------
- * Multicast group "events" (LBNL_MCGRP_EVENTS), which any process of the
- * namespace may join: events carry configuration and addresses, never
- * verification tags (with a vtag, anyone on the path could inject into or
- * abort an association; LBNL_CMD_CONN_GET and LBNL_CMD_MIGRATE_GET, which
- * show them, are admin-only). Every successful change is
+ * Multicast group "events" (LBNL_MCGRP_EVENTS): joining it needs
+ * CAP_NET_ADMIN in the user namespace that owns the network namespace
+ * (GENL_MCAST_CAP_NET_ADMIN). Events carry configuration and addresses,
+ * never verification tags (with a vtag, anyone on the path could inject
+ * into or abort an association). Every successful change is
  * announced with the command that made it (VIP_NEW, VIP_SET, VIP_DEL,
  * DEST_NEW, DEST_SET, DEST_DEL) and the object's state after the change, in
  * the same layout as the GET replies (for a DEL, the state just before it).
