@@ -336,6 +336,9 @@ enum lbnl_drop_reason {
 				/* time exceeded sent back */
 	LBNL_DROP_BAD_CHECKSUM,	/* nat: bad SCTP CRC32c on a packet whose */
 				/* port is rewritten */
+	LBNL_DROP_MIGRATE_FLUSH,	/* a migration's buffered copy could */
+				/* not be re-injected (device gone, or */
+				/* dropped on the way in) */
 
 	__LBNL_DROP_MAX
 };
@@ -375,9 +378,11 @@ enum lbnl_stats_attr {
  * -------------------------------------------
  * The LB holds the only record of which dest serves an association (its
  * connection entry); a migration moves it. While a migration is open the
- * LB buffers the peer's packets that carry DATA (bounded: migrate_buffer
- * packets per migration, migrate_buffer_total per namespace, module
- * parameters) and still passes the others to the source, so that it can
+ * LB buffers the peer's packets that carry DATA, from the association's
+ * own address only (bounded in bytes: each migration reserves
+ * migrate_buffer_share of the namespace's migrate_buffer_bytes, sysctls;
+ * MIGRATE_START fails with ENOBUFS when the budget is all reserved) and
+ * still passes the others to the source, so that it can
  * drain; the source hands the association to the target itself (server
  * role, <linux/lbnl_srv.h>: ASSOC_EXPORT / ASSOC_IMPORT / ASSOC_RELEASE,
  * driven by the agents).
