@@ -125,13 +125,12 @@ static void lbnl_import_take_listener(struct net *net, struct lbnl_listener *l,
 {
 	struct sock *sk = l->sk, *sel;
 	struct sctp_sock *sp;
+	u32 hash;
 
 	if (sk->sk_reuseport) {
+		hash = lbnl_sctp_hashfn(net, l->laddr->v4.sin_port, paddr);
 		rcu_read_lock();
-		sel = reuseport_select_sock(sk, lbnl_sctp_hashfn(net,
-							l->laddr->v4.sin_port,
-							paddr),
-					    NULL, 0);
+		sel = reuseport_select_sock(sk, hash, NULL, 0);
 		if (sel && sel != sk && refcount_inc_not_zero(&sel->sk_refcnt)) {
 			sock_put(sk);
 			sk = sel;
