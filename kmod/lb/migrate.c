@@ -50,7 +50,8 @@
  * backlog: netif_rx() drops what is past net.core.netdev_max_backlog (1000)
  * once softirqs fall behind, and a buffer may hold several thousand. A
  * copy that cannot be re-injected (its device gone, or dropped on the way
- * in) is counted in drops.migrate_flush. A migration refers to its association by
+ * in) is counted in drops.migrate_flush; in a namespace being dismantled
+ * none is: they are freed. A migration refers to its association by
  * key (peer address and port), never by pointer: an entry that expires or
  * is deleted meanwhile is simply not found at commit time.
  *
@@ -184,6 +185,10 @@ static void lbnl_migrate_flush(struct lbnl_net *ln, struct sk_buff_head *q)
 	while ((skb = __skb_dequeue(q))) {
 		if (++n % LBNL_MIGRATE_FLUSH_BATCH == 0)
 			cond_resched();
+		if (!check_net(ln->net)) {
+			kfree_skb(skb);
+			continue;
+		}
 		dev = dev_get_by_index(ln->net, skb->skb_iif);
 		if (!dev) {
 			kfree_skb(skb);
