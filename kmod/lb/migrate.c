@@ -46,9 +46,11 @@
  * Buffered copies are sent by re-injecting them where they came in: the
  * LB's hook forwards them along the entry as it stands after the switch.
  * They go through the receive path directly (netif_receive_skb() with
- * bottom halves off, yielding between batches), not through the per-CPU
- * backlog: netif_rx() drops what is past net.core.netdev_max_backlog (1000)
- * once softirqs fall behind, and a buffer may hold several thousand. A
+ * bottom halves off), not through the per-CPU backlog: netif_rx() drops
+ * what is past net.core.netdev_max_backlog (1000) once softirqs fall
+ * behind, and a buffer may hold several thousand. On their way out they
+ * may still meet that backlog (a veth queues to it): before each copy the
+ * flush waits for it to be below half its limit (2 s at most in all). A
  * copy that cannot be re-injected (its device gone, or dropped on the way
  * in) is counted in drops.migrate_flush; in a namespace being dismantled
  * none is: they are freed. A migration refers to its association by
@@ -170,6 +172,20 @@ static struct lbnl_conn *lbnl_migrate_conn(struct lbnl_migration *m)
 
 /* Copies re-injected between two chances for others to run. */
 #define LBNL_MIGRATE_FLUSH_BATCH	64
+/* The longest a flush waits for the backlog to drain, in 1 ms steps. */
+#define LBNL_MIGRATE_FLUSH_WAITS	2000
+
+/* Is this CPU's backlog at half netdev_max_backlog or more? */
+static bool lbnl_backlog_busy(void)
+{
+	bool busy;
+
+	local_bh_disable();
+	busy = skb_queue_len_lockless(&this_cpu_ptr(&softnet_data)->input_pkt_queue) >=
+	       READ_ONCE(netdev_max_backlog) / 2;
+	local_bh_enable();
+	return busy;
+}
 
 /*
  * Re-inject the copies where they came in, in order; process context. A
@@ -180,11 +196,15 @@ static void lbnl_migrate_flush(struct lbnl_net *ln, struct sk_buff_head *q)
 {
 	struct net_device *dev;
 	struct sk_buff *skb;
-	unsigned int n = 0;
+	unsigned int n = 0, waits = 0;
 
 	while ((skb = __skb_dequeue(q))) {
 		if (++n % LBNL_MIGRATE_FLUSH_BATCH == 0)
 			cond_resched();
+		while (waits < LBNL_MIGRATE_FLUSH_WAITS && lbnl_backlog_busy()) {
+			usleep_range(1000, 1100);
+			waits++;
+		}
 		if (!check_net(ln->net)) {
 			kfree_skb(skb);
 			continue;
