@@ -201,13 +201,13 @@ static void lbnl_migrate_flush(struct lbnl_net *ln, struct sk_buff_head *q)
 	while ((skb = __skb_dequeue(q))) {
 		if (++n % LBNL_MIGRATE_FLUSH_BATCH == 0)
 			cond_resched();
-		while (waits < LBNL_MIGRATE_FLUSH_WAITS && lbnl_backlog_busy()) {
-			usleep_range(1000, 1100);
-			waits++;
-		}
 		if (!check_net(ln->net)) {
 			kfree_skb(skb);
 			continue;
+		}
+		while (waits < LBNL_MIGRATE_FLUSH_WAITS && lbnl_backlog_busy()) {
+			usleep_range(1000, 1100);
+			waits++;
 		}
 		dev = dev_get_by_index(ln->net, skb->skb_iif);
 		if (!dev) {
