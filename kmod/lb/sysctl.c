@@ -49,8 +49,8 @@ static struct lbnl_settings lbnl_seed __read_mostly = {
 	.timeout_sctp_closed = 10,
 	.max_vips = 16384,
 	.max_dests = 256,
-	.migrate_buffer_bytes = 256 << 20,
-	.migrate_buffer_share = 2 << 20,
+	.migrate_buffer_bytes = 1 << 30,
+	.migrate_buffer_share = 8 << 20,
 	.migrate_timeout_ms = 5000,
 };
 
@@ -96,10 +96,10 @@ MODULE_PARM_DESC(max_dests,
 		 "Maximum number of dests per VIP (256); only the initial value of sysctl net.lbnl.max_dests in each new namespace");
 module_param_named(migrate_buffer_bytes, lbnl_seed.migrate_buffer_bytes, uint, 0444);
 MODULE_PARM_DESC(migrate_buffer_bytes,
-		 "Bytes (skb truesize) all migrations of a namespace may buffer (268435456); only the initial value of sysctl net.lbnl.migrate_buffer_bytes in each new namespace");
+		 "Bytes (skb truesize) all migrations of a namespace may buffer (1073741824); only the initial value of sysctl net.lbnl.migrate_buffer_bytes in each new namespace");
 module_param_named(migrate_buffer_share, lbnl_seed.migrate_buffer_share, uint, 0444);
 MODULE_PARM_DESC(migrate_buffer_share,
-		 "Bytes one migration may buffer, reserved when it opens; beyond, it is aborted (2097152); only the initial value of sysctl net.lbnl.migrate_buffer_share in each new namespace");
+		 "Bytes one migration may buffer, reserved when it opens; beyond, it is aborted (8388608); only the initial value of sysctl net.lbnl.migrate_buffer_share in each new namespace");
 module_param_named(migrate_timeout_ms, lbnl_seed.migrate_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(migrate_timeout_ms,
 		 "Deadline of a migration, ms, unless the request sets one (5000); only the initial value of sysctl net.lbnl.migrate_timeout_ms in each new namespace");

@@ -24,9 +24,10 @@
 #                 COUNT SCTP packets of one DATA chunk each, SIZE bytes with
 #                 the IPv4 header, verification tag VTAG, from SRC (any
 #                 address: IP_HDRINCL) to DST, TSNs far from any real
-#                 association's and a wrong CRC32c, so that an SCTP stack
-#                 they reach discards them silently (no SACK, no ABORT)
-#                 while raw sockets still see them ("crc-bad").
+#                 association's and a wrong CRC32c (a constant, not
+#                 computed: fast), so that an SCTP stack they reach
+#                 discards them silently (no SACK, no ABORT) and counts
+#                 them (SctpChecksumErrors in /proc/net/sctp/snmp).
 #   big-df SRC DST PORT SPORT COUNT SIZE
 #                 COUNT UDP packets of SIZE bytes (IP header included) with
 #                 DF, from SRC to DST over an IP_HDRINCL raw socket (the
@@ -195,13 +196,13 @@ def sctp_data(src, dst, port, sport, vtag, count, size):
                      socket.inet_aton(src), socket.inet_aton(dst))
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-    hdr = struct.pack('!HHII', int(sport), int(port), int(vtag), 0)
+    # a constant wrong CRC32c (right with odds of 2^-32)
+    hdr = struct.pack('!HHII', int(sport), int(port), int(vtag), 0x5a5a5a5a)
     for i in range(count):
         # DATA, B and E flags: TSN, stream 0, SSN, PPID 0
         data = struct.pack('!BBHIHHI', 0, 3, 16 + len(payload),
                            0x80000000 + i, 0, i & 0xffff, 0) + payload
-        crc = crc32c(hdr + data) ^ 0x5a5a5a5a
-        s.sendto(ip + hdr[:8] + struct.pack('<I', crc) + data, (dst, 0))
+        s.sendto(ip + hdr + data, (dst, 0))
     print('sent %d' % count)
     return 0
 
