@@ -301,6 +301,49 @@ run_refusals()
 	stop_echo_servers
 }
 
+# The target's listener is an SO_REUSEPORT group of two sctp_echo: each
+# import must sign its cookie with the member the stack hands it to (the
+# group's hash of the peer's address and port), not with the first one.
+# NASSOC associations: with two members about half hash to the second.
+run_reuseport()
+{
+	local i n
+
+	RET=0
+	route_to $SVC4 $SRV1_IP4
+	start_echo "$NS_SRV1" stream $SVC4
+	check_err $? "echo server did not start"
+	for i in 1 2; do
+		ip netns exec "$NS_SRV2" "$dir/sctp_echo" -s stream -p $PORT \
+			-a $SVC4 -c "$tmp/count.reuse$i" -q -R &
+		defer kill $!
+	done
+	busywait 10000 sh -c "[ \$(ip netns exec $NS_SRV2 cat /proc/net/sctp/eps | awk -v p=$PORT '\$6 == p' | wc -l) -eq 2 ]"
+	check_err $? "srv2: two listeners in a reuseport group did not start"
+	rm -f "$tmp/ready" "$tmp/stop"
+	nsx "$NS_PEER" "$dir/sctp_peer" -c $SVC4 -p $PORT -n $NASSOC -S 4 \
+		-i 40 $PEER_RTO -r "$tmp/ready" --stop-file "$tmp/stop" \
+		-o "$tmp/reuseport.json" > /dev/null &
+	local peer=$!
+	busywait 30000 test -e "$tmp/ready"
+	check_err $? "peer associations not ready"
+	transplant "$NS_SRV1" "$NS_SRV2" $SVC4 $SRV2_IP4
+	check_err $? "transplant to a reuseport group failed"
+	n=$(count_assocs "$NS_SRV2")
+	[ "$n" -eq "$NASSOC" ]
+	check_err $? "srv2 has $n associations, expected $NASSOC"
+	busywait 20000 sh -c "awk '\$2 > 0 { n++ } END { exit n != 2 }' '$tmp/count.reuse1' '$tmp/count.reuse2'"
+	check_err $? "not both members of the group serve associations: $(cat "$tmp/count.reuse1" "$tmp/count.reuse2")"
+	touch "$tmp/stop"
+	wait $peer
+	check_err $? "peer: $(cat "$tmp/reuseport.json")"
+	peer_ok "$tmp/reuseport.json"
+	check_err $? "peer summary: $(cat "$tmp/reuseport.json")"
+	log_test "transplant to an SO_REUSEPORT group of listeners"
+	stop_echo_servers
+	rm -f "$tmp/count.reuse1" "$tmp/count.reuse2"
+}
+
 # 20 transplants back and forth on one association.
 run_back_and_forth()
 {
@@ -336,7 +379,7 @@ run_back_and_forth()
 }
 
 # CASES: which parts to run (all by default), to debug one part alone.
-CASES=${CASES:-"v4-one-to-many v4-one-to-one v6-one-to-many v6-one-to-one sctp_test rollback refusals back_and_forth"}
+CASES=${CASES:-"v4-one-to-many v4-one-to-one v6-one-to-many v6-one-to-one sctp_test rollback refusals back_and_forth reuseport"}
 
 transplant_setup || exit $ksft_fail
 for c in $CASES; do
@@ -349,6 +392,7 @@ for c in $CASES; do
 	rollback)       run_rollback ;;
 	refusals)       run_refusals ;;
 	back_and_forth) run_back_and_forth ;;
+	reuseport)      run_reuseport ;;
 	*) echo "unknown case $c"; exit $ksft_fail ;;
 	esac
 done

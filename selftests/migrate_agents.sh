@@ -474,14 +474,15 @@ case_overflow()
 	local old drops
 
 	RET=0
-	old=$(nsn "$NS_LB" sysctl -n net.lbnl.migrate_buffer)
-	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_buffer=4
+	# A few packets' truesize.
+	old=$(nsn "$NS_LB" sysctl -n net.lbnl.migrate_buffer_share)
+	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_buffer_share=6000
 	stalled_migration
 	busywait 5000 none_open
 	check_err $? "the full buffer did not close the migration"
 	agent_signal "$TI" CONT
 	rolled_back "buffer overflow"
-	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_buffer="$old"
+	nsn "$NS_LB" sysctl -qw net.lbnl.migrate_buffer_share="$old"
 	drops=$(lb -j stats | jq '.global.drops.migrate_full')
 	[ "$drops" -gt 0 ]
 	check_err $? "no migrate_full drop counted"

@@ -147,6 +147,9 @@ static const struct refusal {
 	  EINVAL, "the association is not established", "-" },
 	{ "MIGRATE_OPEN", "lbnl", "MIGRATE_START",
 	  EBUSY, "a migration of this association is already open", "-" },
+	{ "MIGRATE_NO_ROOM", "lbnl", "MIGRATE_START",
+	  ENOBUFS, "the namespace's migration buffer is all reserved (sysctl net.lbnl.migrate_buffer_bytes, migrate_buffer_share)",
+	  "-" },
 	{ "MIGRATE_NO_TARGET", "lbnl", "MIGRATE_START",
 	  EINVAL, "no other dest takes new flows", "-" },
 	{ "MIGRATE_SAME_TARGET", "lbnl", "MIGRATE_START",
@@ -286,7 +289,7 @@ static const struct refusal {
 	{ "POLICY_RANGE", "core", "an enum or bounded integer out of its range",
 	  ERANGE, "integer out of range", "that attribute" },
 	{ "ADMIN_PERM", "core",
-	  "lbnl: every change, MIGRATE_GET; lbnl_srv: every command (GENL_ADMIN_PERM)",
+	  "lbnl and lbnl_srv: every command, reads too (GENL_ADMIN_PERM)",
 	  EPERM, NULL, "-" },
 };
 

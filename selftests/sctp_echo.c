@@ -78,6 +78,7 @@ struct conn {
 static struct {
 	bool stream;
 	bool quiet;
+	bool reuseport;
 	unsigned int port;
 	unsigned int ostreams;
 	unsigned int max_instreams;
@@ -102,7 +103,8 @@ static void usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 		"usage: sctp_echo [-s seqpacket|stream] -p PORT -a ADDR [-a ADDR...]\n"
-		"                 [-i OSTREAMS] [-I MAXINSTREAMS] [-c COUNTFILE] [-q]\n");
+		"                 [-i OSTREAMS] [-I MAXINSTREAMS] [-c COUNTFILE] [-q] [-R]\n"
+		"  -R  SO_REUSEPORT: join the other listeners on ADDR and PORT\n");
 	exit(rc);
 }
 
@@ -420,6 +422,10 @@ static int setup_socket(void)
 	}
 	if (sc_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0)
 		sc_log("SO_REUSEADDR: %s", strerror(errno));
+	if (g.reuseport && sc_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0) {
+		sc_log("SO_REUSEPORT: %s", strerror(errno));
+		goto fail;
+	}
 	if (sc_set_initmsg(fd, g.ostreams, g.max_instreams) < 0) {
 		sc_log("SCTP_INITMSG: %s", strerror(errno));
 		goto fail;
@@ -500,7 +506,7 @@ int main(int argc, char **argv)
 	sc_prog = "sctp_echo";
 	g.ostreams = 16;
 	g.max_instreams = MAX_INSTREAMS;
-	while ((opt = getopt(argc, argv, "s:p:a:i:I:c:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:p:a:i:I:c:qRh")) != -1) {
 		switch (opt) {
 		case 's':
 			if (!strcmp(optarg, "stream"))
@@ -543,6 +549,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			g.quiet = true;
+			break;
+		case 'R':
+			g.reuseport = true;
 			break;
 		case 'h':
 			usage(0);

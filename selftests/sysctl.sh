@@ -31,10 +31,10 @@ LBNL_SRV_KO=${LBNL_SRV_KO:-$top/kmod/srv/lbnl_srv.ko}
 LB_SYSCTLS="conn_max expire_nodest_conn gc_interval_ms timeout_tcp
 	timeout_tcp_syn timeout_tcp_fin timeout_tcp_close timeout_udp
 	timeout_sctp timeout_sctp_init timeout_sctp_closed max_vips max_dests
-	migrate_buffer migrate_buffer_total migrate_timeout_ms reply_check
+	migrate_buffer_bytes migrate_buffer_share migrate_timeout_ms reply_check
 	timeout_unconfirmed unconfirmed_max"
 SRV_SYSCTLS="export_settle_ms release_grace_ms"
-LIMITS="conn_max max_vips max_dests migrate_buffer_total unconfirmed_max"
+LIMITS="conn_max max_vips max_dests migrate_buffer_bytes unconfirmed_max"
 
 M_MAX_VIPS="too many VIPs in this namespace (sysctl net.lbnl.max_vips)"
 
@@ -219,7 +219,7 @@ try_writes >"$tmp/taken" <<-EOF
 	migrate_timeout_ms 600000
 	conn_max 0
 	max_dests 0
-	migrate_buffer 0
+	migrate_buffer_share 0
 	conn_max 4294967295
 EOF
 check_err $? "writes in A failed to run"

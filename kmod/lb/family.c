@@ -399,6 +399,30 @@ out:
 	return err ?: skb->len;
 }
 
+/*
+ * Who may do what. Every command, reads too, needs CAP_NET_ADMIN, as
+ * IPVS's do: the VIPs and dests are the site's configuration, the
+ * connection entries and their stats name every client's address and port
+ * (and the SCTP vtags, with which anyone on the path could inject into or
+ * abort an association), the events carry the same. So GENL_ADMIN_PERM
+ * everywhere, the changes' own flag: CAP_NET_ADMIN in the initial user
+ * namespace, which the process and the socket's opener must both have. A
+ * namespace owned by an unprivileged user namespace is thus read as it is
+ * changed: by the host's administrator only (GENL_UNS_ADMIN_PERM for reads
+ * alone would let its owner see what it may not change, and the module's
+ * limits are the host's).
+ *
+ * The events group: genetlink checks a multicast group's flags when a
+ * socket joins it (genl_bind(); in 6.1 since the stable backport of 6.7's
+ * "genetlink: add CAP_NET_ADMIN test for multicast bind", which Debian's
+ * 6.1 has: the build needs its flag), and it has one such check
+ * only: GENL_MCAST_CAP_NET_ADMIN, CAP_NET_ADMIN in the user namespace that
+ * owns the network namespace. In an initial-user-namespace network
+ * namespace (the LB's, always in practice) that is the same as the
+ * commands'; in another, its owner could listen to changes it may not make
+ * or read: a difference genetlink leaves no way to close.
+ */
+
 /* The policy of a command, and (one style for all) its highest attribute. */
 #define LBNL_VIP_CMD	.policy = lbnl_vip_cmd_policy, \
 			.maxattr = ARRAY_SIZE(lbnl_vip_cmd_policy) - 1
@@ -437,6 +461,7 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.dumpit = lbnl_nl_vip_dump,
 		LBNL_VIP_CMD,
 		.internal_flags = LBNL_NL_F_VIP,
+		.flags = GENL_ADMIN_PERM,	/* reads: see above */
 	},
 	{
 		.cmd = LBNL_CMD_DEST_NEW,
@@ -466,6 +491,7 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.dumpit = lbnl_nl_dest_dump,
 		LBNL_DEST_CMD,
 		.internal_flags = LBNL_NL_F_DEST,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		/* No policy: any attribute is refused. */
@@ -479,7 +505,7 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.start = lbnl_nl_dump_start,
 		.dumpit = lbnl_nl_conn_dump,
 		LBNL_CONN_CMD,
-		.flags = GENL_ADMIN_PERM,	/* shows SCTP vtags */
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = LBNL_CMD_CONN_DEL,
@@ -503,6 +529,7 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.start = lbnl_nl_dump_start,
 		.dumpit = lbnl_nl_stats_dump,
 		LBNL_VIP_CMD,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = LBNL_CMD_BYPASS_ACTIVE,
@@ -536,12 +563,15 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.cmd = LBNL_CMD_MIGRATE_GET,
 		.dumpit = lbnl_nl_migrate_dump,
 		LBNL_MIGRATE_CMD,
-		.flags = GENL_ADMIN_PERM,	/* shows vtags */
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
 static const struct genl_multicast_group lbnl_mcgrps[] = {
-	[LBNL_MCGRP_EVENTS_IDX] = { .name = LBNL_MCGRP_EVENTS },
+	[LBNL_MCGRP_EVENTS_IDX] = {
+		.name = LBNL_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 struct genl_family lbnl_genl_family __ro_after_init = {

@@ -215,8 +215,11 @@ struct lbnl_sctp_conn {
  * struct lbnl_migration - an open migration
  * @list: entry in &lbnl_net.migrations
  * @rcu: deferred free
- * @lock: protects @queue, @closed, @overflow, @buffered_max
+ * @lock: protects @queue, @bytes, @closed, @overflow, @buffered_max
  * @queue: copies of the peer's DATA packets, in arrival order
+ * @bytes: their truesize
+ * @share: the bytes @queue may hold, reserved in
+ *	&lbnl_net.migrate_reserved
  * @vip: the association's VIP
  * @source: the dest it leaves (referenced)
  * @target: the dest it goes to (referenced)
@@ -236,6 +239,8 @@ struct lbnl_migration {
 	struct rcu_head rcu;
 	spinlock_t lock;	/* the queue and flags, against the packet path */
 	struct sk_buff_head queue;
+	unsigned int bytes;
+	unsigned int share;
 	struct lbnl_vip *vip;
 	struct lbnl_dest *source;
 	struct lbnl_dest *target;
@@ -287,8 +292,10 @@ struct lbnl_pkt {
  * @timeout_sctp_closed: of closed or aborted SCTP associations, s
  * @max_vips: most VIPs in the namespace
  * @max_dests: most dests of one VIP
- * @migrate_buffer: packets one migration may hold
- * @migrate_buffer_total: packets all the namespace's migrations may hold
+ * @migrate_buffer_bytes: bytes (skb truesize) all the namespace's
+ *	migrations may hold
+ * @migrate_buffer_share: bytes one migration may hold: reserved from
+ *	@migrate_buffer_bytes when it opens
  * @migrate_timeout_ms: a migration's deadline unless its request sets one
  * @timeout_unconfirmed: idle timeout of unconfirmed entries, s
  * @unconfirmed_max: most unconfirmed entries of one VIP
@@ -311,8 +318,8 @@ struct lbnl_settings {
 	unsigned int timeout_sctp_closed;
 	unsigned int max_vips;
 	unsigned int max_dests;
-	unsigned int migrate_buffer;
-	unsigned int migrate_buffer_total;
+	unsigned int migrate_buffer_bytes;
+	unsigned int migrate_buffer_share;
 	unsigned int migrate_timeout_ms;
 	unsigned int timeout_unconfirmed;
 	unsigned int unconfirmed_max;
@@ -338,7 +345,7 @@ struct lbnl_settings {
  * @gc: expires idle entries
  * @gc_flags: LBNL_GC_* requests to @gc
  * @migrations: open migrations (LB role), oldest first
- * @migrate_buffered: packets the migrations hold
+ * @migrate_reserved: bytes the open migrations have reserved, under @lock
  * @migrate_id: number of the last migration opened
  * @hooks_registered: the LB role's netfilter hooks are in place
  * @evict_hint: the key of the VIP whose new flows last had to evict (see
@@ -363,7 +370,7 @@ struct lbnl_net {
 	struct delayed_work gc;
 	unsigned long gc_flags;
 	struct list_head migrations;
-	atomic_t migrate_buffered;
+	unsigned long migrate_reserved;
 	u32 migrate_id;
 	bool hooks_registered;
 	struct {

@@ -10,8 +10,7 @@
  *    source, so that it can answer, drain and be exported (its SACKs ride
  *    on the peer's DATA packets; holding those would keep the source from
  *    ever quiescing), and a copy of each packet that carries DATA is kept
- *    in the migration's buffer, in order (bounded: migrate_buffer per
- *    migration, migrate_buffer_total per namespace);
+ *    in the migration's buffer, in order (bounded in bytes, see below);
  *  - the source exports the association and hands it to the target itself
  *    (server role, driven by the agents), then says so;
  *  - COMMIT makes the entry name the target and sends the buffer to it: the
@@ -24,9 +23,37 @@
  *    sends the buffer to the source instead: the same reasoning, whatever
  *    the source had withheld before it resumed.
  *
- * Buffered copies are sent by re-injecting them where they came in
- * (netif_rx on their device): the LB's hook forwards them along the entry
- * as it stands after the switch. A migration refers to its association by
+ * The buffer is bounded in bytes, each copy counting its skb truesize (the
+ * memory it pins): the namespace has net.lbnl.migrate_buffer_bytes, and
+ * each migration reserves net.lbnl.migrate_buffer_share of it when it
+ * opens, its limit. What one association buffers thus never takes what
+ * another one was promised: a migration that would hold more than its
+ * share overflows alone, and one that finds the budget all reserved is
+ * not opened (MIGRATE_START says so; a dest in maint opens those that fit).
+ *
+ * Copies are kept only of packets from the association's own address (its
+ * entry's key). The packet path finds an SCTP entry by vtag and port
+ * alone, so that a multi-homed peer's other addresses reach the same
+ * dest; but a vtag is 32 bits anyone on the path has seen, and copies of
+ * packets from any address would let a spoofer fill the migration's
+ * buffer (or, before shares, the namespace's) and abort it. Packets with
+ * the right tag from another address are passed on as usual, to the
+ * entry's dest (the source until the commit), uncopied: a spoofed one is
+ * then the source's to discard, as without a migration, and a multi-homed
+ * peer's DATA from a second address, if the source withholds it, reaches
+ * the target by the peer's retransmission, as with no LB in front.
+ *
+ * Buffered copies are sent by re-injecting them where they came in: the
+ * LB's hook forwards them along the entry as it stands after the switch.
+ * They go through the receive path directly (netif_receive_skb() with
+ * bottom halves off), not through the per-CPU backlog: netif_rx() drops
+ * what is past net.core.netdev_max_backlog (1000) once softirqs fall
+ * behind, and a buffer may hold several thousand. On their way out they
+ * may still meet that backlog (a veth queues to it): before each copy the
+ * flush waits for it to be below half its limit (2 s at most in all). A
+ * copy that cannot be re-injected (its device gone, or dropped on the way
+ * in) is counted in drops.migrate_flush; in a namespace being dismantled
+ * none is: they are freed. A migration refers to its association by
  * key (peer address and port), never by pointer: an entry that expires or
  * is deleted meanwhile is simply not found at commit time.
  *
@@ -67,13 +94,14 @@ int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
 
 	if (!m || !(pkt->chunks & BIT(SCTP_CID_DATA)))
 		return 0;
+	/* Only the association's own address: see the top of this file. */
+	if (!nf_inet_addr_cmp(&pkt->saddr, &m->peer))
+		return 0;
 
 	spin_lock(&m->lock);
 	if (m->closed || m->overflow)
 		goto out;
-	if (skb_queue_len(&m->queue) >= READ_ONCE(ln->settings.migrate_buffer) ||
-	    atomic_read(&ln->migrate_buffered) >=
-	    READ_ONCE(ln->settings.migrate_buffer_total)) {
+	if (m->bytes + skb->truesize > m->share) {
 		m->overflow = true;
 		reason = LBNL_DROP_MIGRATE_FULL;
 		goto out;
@@ -86,7 +114,7 @@ int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
 	}
 	/* No device reference held: the flush looks it up by skb_iif. */
 	__skb_queue_tail(&m->queue, copy);
-	atomic_inc(&ln->migrate_buffered);
+	m->bytes += copy->truesize;
 	m->buffered_max = max(m->buffered_max, skb_queue_len(&m->queue));
 out:
 	spin_unlock(&m->lock);
@@ -142,25 +170,56 @@ static struct lbnl_conn *lbnl_migrate_conn(struct lbnl_migration *m)
 	return NULL;
 }
 
+/* Copies re-injected between two chances for others to run. */
+#define LBNL_MIGRATE_FLUSH_BATCH	64
+/* The longest a flush waits for the backlog to drain, in 1 ms steps. */
+#define LBNL_MIGRATE_FLUSH_WAITS	2000
+
+/* Is this CPU's backlog at half netdev_max_backlog or more? */
+static bool lbnl_backlog_busy(void)
+{
+	bool busy;
+
+	local_bh_disable();
+	busy = skb_queue_len_lockless(&this_cpu_ptr(&softnet_data)->input_pkt_queue) >=
+	       READ_ONCE(netdev_max_backlog) / 2;
+	local_bh_enable();
+	return busy;
+}
+
 /*
  * Re-inject the copies where they came in, in order; process context. A
- * copy whose device went away meanwhile is dropped: the peer retransmits.
+ * copy whose device went away meanwhile, or that the receive path drops,
+ * is counted (the peer retransmits it).
  */
 static void lbnl_migrate_flush(struct lbnl_net *ln, struct sk_buff_head *q)
 {
 	struct net_device *dev;
 	struct sk_buff *skb;
+	unsigned int n = 0, waits = 0;
 
 	while ((skb = __skb_dequeue(q))) {
-		atomic_dec(&ln->migrate_buffered);
-		dev = dev_get_by_index(ln->net, skb->skb_iif);
-		if (!dev) {
+		if (++n % LBNL_MIGRATE_FLUSH_BATCH == 0)
+			cond_resched();
+		if (!check_net(ln->net)) {
 			kfree_skb(skb);
 			continue;
 		}
+		while (waits < LBNL_MIGRATE_FLUSH_WAITS && lbnl_backlog_busy()) {
+			usleep_range(1000, 1100);
+			waits++;
+		}
+		dev = dev_get_by_index(ln->net, skb->skb_iif);
+		if (!dev) {
+			kfree_skb(skb);
+			lbnl_stats_drop(ln, LBNL_DROP_MIGRATE_FLUSH);
+			continue;
+		}
 		skb->dev = dev;
+		/* As the packet came in: the receive path, in softirq context. */
 		local_bh_disable();
-		netif_rx(skb);
+		if (netif_receive_skb(skb) == NET_RX_DROP)
+			lbnl_stats_drop(ln, LBNL_DROP_MIGRATE_FLUSH);
 		local_bh_enable();
 		dev_put(dev);
 	}
@@ -202,6 +261,7 @@ void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
 	rcu_read_unlock();
 
 	lbnl_migrate_flush(ln, &q);
+	ln->migrate_reserved -= m->share;
 	list_del(&m->list);
 	lbnl_notify_migration(ln, commit ? LBNL_CMD_MIGRATE_COMMIT :
 					 LBNL_CMD_MIGRATE_ABORT, m, reason);
@@ -221,7 +281,8 @@ void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
  * Call under RCU: so it does not announce the migration; the caller does,
  * once out of the RCU section (lbnl_notify_migration()).
  *
- * Return: the migration, or %NULL if memory is short.
+ * Return: the migration, ERR_PTR(-ENOBUFS) if the namespace's buffer
+ * budget cannot spare a share, or ERR_PTR(-ENOMEM).
  */
 struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
 					 struct lbnl_vip *vip,
@@ -229,12 +290,19 @@ struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
 					 struct lbnl_dest *target,
 					 unsigned int timeout_ms)
 {
+	unsigned int share = READ_ONCE(ln->settings.migrate_buffer_share);
 	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
 	struct lbnl_migration *m;
 
+	lockdep_assert_held(&ln->lock);
+	if (ln->migrate_reserved + share >
+	    READ_ONCE(ln->settings.migrate_buffer_bytes))
+		return ERR_PTR(-ENOBUFS);
 	m = kzalloc(sizeof(*m), GFP_ATOMIC);
 	if (!m)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
+	ln->migrate_reserved += share;
+	m->share = share;
 	spin_lock_init(&m->lock);
 	__skb_queue_head_init(&m->queue);
 	m->vip = vip;
@@ -313,6 +381,7 @@ void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
 		    now - c->created < vip->migrate_after)
 			continue;
 		target = lbnl_migrate_pick(vip, c, dest);
+		/* Those the buffer budget cannot take stay: see the top. */
 		if (target)
 			lbnl_migrate_open(ln, vip, c, target,
 					  READ_ONCE(ln->settings.migrate_timeout_ms));
@@ -385,6 +454,6 @@ void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip)
 void lbnl_migrate_net_init(struct lbnl_net *ln)
 {
 	INIT_LIST_HEAD(&ln->migrations);
-	atomic_set(&ln->migrate_buffered, 0);
+	ln->migrate_reserved = 0;
 	ln->migrate_id = 0;
 }

@@ -181,8 +181,11 @@ int lbnl_nl_migrate_start(struct sk_buff *skb, struct genl_info *info)
 	}
 	m = lbnl_migrate_open(req->ln, vip, c, target, timeout_ms);
 	rcu_read_unlock();
-	if (!m)
-		return -ENOMEM;
+	if (PTR_ERR_OR_ZERO(m) == -ENOBUFS)
+		NL_SET_ERR_MSG(info->extack,
+			       "the namespace's migration buffer is all reserved (sysctl net.lbnl.migrate_buffer_bytes, migrate_buffer_share)");
+	if (IS_ERR(m))
+		return PTR_ERR(m);
 	lbnl_notify_migration(req->ln, LBNL_CMD_MIGRATE_START, m, NULL);
 	return lbnl_migrate_reply(info, m);
 

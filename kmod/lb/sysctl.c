@@ -19,7 +19,7 @@
  * request's range; a write outside is refused (-EINVAL, as what is not a
  * number: the kernel's unsigned handlers answer so) and the value stays.
  * The limits (conn_max, unconfirmed_max, max_vips, max_dests,
- * migrate_buffer_total) have no range, 0 refusing every addition, except
+ * migrate_buffer_bytes) have no range, 0 refusing every addition, except
  * in a namespace owned by a user namespace other than the initial one (one
  * an unprivileged user may create): there they may be lowered, and raised
  * again up to the module parameter, not beyond.
@@ -49,8 +49,8 @@ static struct lbnl_settings lbnl_seed __read_mostly = {
 	.timeout_sctp_closed = 10,
 	.max_vips = 16384,
 	.max_dests = 256,
-	.migrate_buffer = 4096,
-	.migrate_buffer_total = 65536,
+	.migrate_buffer_bytes = 1 << 30,
+	.migrate_buffer_share = 8 << 20,
 	.migrate_timeout_ms = 5000,
 	.timeout_unconfirmed = 10,
 	.unconfirmed_max = 65536,
@@ -97,12 +97,12 @@ MODULE_PARM_DESC(max_vips,
 module_param_named(max_dests, lbnl_seed.max_dests, uint, 0444);
 MODULE_PARM_DESC(max_dests,
 		 "Maximum number of dests per VIP (256); only the initial value of sysctl net.lbnl.max_dests in each new namespace");
-module_param_named(migrate_buffer, lbnl_seed.migrate_buffer, uint, 0444);
-MODULE_PARM_DESC(migrate_buffer,
-		 "Packets a migration may buffer; beyond, it is aborted (4096); only the initial value of sysctl net.lbnl.migrate_buffer in each new namespace");
-module_param_named(migrate_buffer_total, lbnl_seed.migrate_buffer_total, uint, 0444);
-MODULE_PARM_DESC(migrate_buffer_total,
-		 "Packets all migrations of a namespace may buffer (65536); only the initial value of sysctl net.lbnl.migrate_buffer_total in each new namespace");
+module_param_named(migrate_buffer_bytes, lbnl_seed.migrate_buffer_bytes, uint, 0444);
+MODULE_PARM_DESC(migrate_buffer_bytes,
+		 "Bytes (skb truesize) all migrations of a namespace may buffer (1073741824); only the initial value of sysctl net.lbnl.migrate_buffer_bytes in each new namespace");
+module_param_named(migrate_buffer_share, lbnl_seed.migrate_buffer_share, uint, 0444);
+MODULE_PARM_DESC(migrate_buffer_share,
+		 "Bytes one migration may buffer, reserved when it opens; beyond, it is aborted (8388608); only the initial value of sysctl net.lbnl.migrate_buffer_share in each new namespace");
 module_param_named(migrate_timeout_ms, lbnl_seed.migrate_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(migrate_timeout_ms,
 		 "Deadline of a migration, ms, unless the request sets one (5000); only the initial value of sysctl net.lbnl.migrate_timeout_ms in each new namespace");
@@ -181,8 +181,8 @@ static const struct ctl_table lbnl_sysctl_template[] = {
 	LBNL_SYSCTL_TIMEOUT(timeout_sctp_closed),
 	LBNL_SYSCTL_LIMIT(max_vips),
 	LBNL_SYSCTL_LIMIT(max_dests),
-	LBNL_SYSCTL(migrate_buffer, proc_douintvec_minmax, NULL, NULL),
-	LBNL_SYSCTL_LIMIT(migrate_buffer_total),
+	LBNL_SYSCTL_LIMIT(migrate_buffer_bytes),
+	LBNL_SYSCTL(migrate_buffer_share, proc_douintvec_minmax, NULL, NULL),
 	LBNL_SYSCTL(migrate_timeout_ms, proc_douintvec_minmax,
 		    &lbnl_migrate_timeout_min, &lbnl_migrate_timeout_max),
 	LBNL_SYSCTL_TIMEOUT(timeout_unconfirmed),

@@ -17,6 +17,14 @@
  * then a HOLD silence drops inbound packets with our vtag (but the cookie)
  * and every outbound packet of the association, which swallows the
  * COOKIE-ACK and any ABORT a refused import would send the peer.
+ *
+ * The listener is the one the stack will hand the cookie to: the first
+ * endpoint bound to the address and port, or, if that one is in an
+ * SO_REUSEPORT group, the member the group selects for the peer's address
+ * and port, by the same hash as sctp_rcv() (a group's listeners each have
+ * their own secret key: a cookie signed with another member's is
+ * discarded). A group with a BPF selector is not asked: the import then
+ * fails if its choice differs, the way nothing else goes wrong.
  */
 
 #include <crypto/hash.h>
@@ -31,6 +39,7 @@
 #include <net/route.h>
 #include <net/sctp/checksum.h>
 #include <net/sctp/sctp.h>
+#include <net/sock_reuseport.h>
 
 #include "srv.h"
 
@@ -44,6 +53,7 @@
 /* What the import needs to know of the local listener. */
 struct lbnl_listener {
 	const union sctp_addr *laddr;
+	struct sock *sk;	/* the first that covers @laddr, held */
 	bool found;
 	u8 secret_key[SCTP_SECRET_SIZE];
 	char hmac_alg[CRYPTO_MAX_ALG_NAME];
@@ -69,14 +79,12 @@ static int lbnl_import_match_listener(struct sctp_endpoint *ep, void *p)
 	struct lbnl_listener *l = p;
 	struct sock *sk = ep->base.sk;
 	struct sctp_sockaddr_entry *a;
-	struct sctp_sock *sp;
 	bool covers = false;
 
 	if (ep->base.bind_addr.port != ntohs(l->laddr->v4.sin_port))
 		return 0;
 
 	lock_sock(sk);
-	sp = sctp_sk(sk);
 	if (ep->base.dead || !sctp_sstate(sk, LISTENING))
 		goto out;
 	rcu_read_lock();
@@ -84,19 +92,67 @@ static int lbnl_import_match_listener(struct sctp_endpoint *ep, void *p)
 		if (lbnl_bound_addr_covers(sk, &a->a, l->laddr))
 			covers = true;
 	rcu_read_unlock();
-	if (!covers)
-		goto out;
-
-	l->found = true;
-	memcpy(l->secret_key, ep->secret_key, sizeof(l->secret_key));
-	if (sp->hmac)
-		strscpy(l->hmac_alg, crypto_shash_alg_name(sp->hmac),
-			sizeof(l->hmac_alg));
-	l->max_ostreams = sp->initmsg.sinit_num_ostreams;
-	l->max_instreams = sp->initmsg.sinit_max_instreams;
+	if (covers) {
+		sock_hold(sk);
+		l->sk = sk;
+	}
 out:
 	release_sock(sk);
-	return l->found;
+	return covers;
+}
+
+/* sctp_rcv()'s hash of a packet from @paddr to @lport (net/sctp/input.c). */
+static u32 lbnl_sctp_hashfn(const struct net *net, __be16 lport,
+			    const union sctp_addr *paddr)
+{
+	u32 addr;
+
+	if (paddr->sa.sa_family == AF_INET6)
+		addr = jhash(&paddr->v6.sin6_addr, 16, 0);
+	else
+		addr = (__force u32)paddr->v4.sin_addr.s_addr;
+	return jhash_3words(addr, ((__force u32)paddr->v4.sin_port) << 16 |
+			    (__force u32)lport, net_hash_mix(net), 0);
+}
+
+/*
+ * The listener the stack gives a packet from @paddr: @l->sk, or the member
+ * of its SO_REUSEPORT group the hash selects; what the cookie needs of it.
+ * Drops the reference on @l->sk.
+ */
+static void lbnl_import_take_listener(struct net *net, struct lbnl_listener *l,
+				      const union sctp_addr *paddr)
+{
+	struct sock *sk = l->sk, *sel;
+	struct sctp_sock *sp;
+	u32 hash;
+
+	if (sk->sk_reuseport) {
+		hash = lbnl_sctp_hashfn(net, l->laddr->v4.sin_port, paddr);
+		rcu_read_lock();
+		sel = reuseport_select_sock(sk, hash, NULL, 0);
+		if (sel && sel != sk && refcount_inc_not_zero(&sel->sk_refcnt)) {
+			sock_put(sk);
+			sk = sel;
+		}
+		rcu_read_unlock();
+	}
+
+	lock_sock(sk);
+	sp = sctp_sk(sk);
+	if (!sp->ep->base.dead && sctp_sstate(sk, LISTENING)) {
+		l->found = true;
+		memcpy(l->secret_key, sp->ep->secret_key,
+		       sizeof(l->secret_key));
+		if (sp->hmac)
+			strscpy(l->hmac_alg, crypto_shash_alg_name(sp->hmac),
+				sizeof(l->hmac_alg));
+		l->max_ostreams = sp->initmsg.sinit_num_ostreams;
+		l->max_instreams = sp->initmsg.sinit_max_instreams;
+	}
+	release_sock(sk);
+	sock_put(sk);
+	l->sk = NULL;
 }
 
 static bool lbnl_addr_is_local(struct net *net, const union sctp_addr *a)
@@ -397,6 +453,8 @@ static int lbnl_import_check(struct net *net, const struct lbnl_assoc_state *s,
 
 	l->laddr = &s->laddr;
 	sctp_for_each_endpoint(lbnl_import_match_listener, net, &pos, l);
+	if (l->sk)
+		lbnl_import_take_listener(net, l, &s->paddr);
 	if (!l->found) {
 		*reason = "no SCTP listener on that address and port here";
 		return -ECONNREFUSED;

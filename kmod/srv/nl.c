@@ -6,7 +6,8 @@
  *
  * Every command needs CAP_NET_ADMIN: each either changes an association
  * or shows its verification tags (with which anyone on the path could
- * inject into or abort it).
+ * inject into or abort it); so does joining the events group, which
+ * names the same associations.
  */
 
 #include <linux/slab.h>
@@ -93,8 +94,12 @@ static const struct genl_ops lbnl_srv_genl_ops[] = {
 	},
 };
 
+/* Joining it needs CAP_NET_ADMIN too (see lbnl's family.c). */
 static const struct genl_multicast_group lbnl_srv_mcgrps[] = {
-	[LBNL_SRV_MCGRP_EVENTS_IDX] = { .name = LBNL_SRV_MCGRP_EVENTS },
+	[LBNL_SRV_MCGRP_EVENTS_IDX] = {
+		.name = LBNL_SRV_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 struct genl_family lbnl_srv_genl_family __ro_after_init = {

@@ -20,6 +20,14 @@
 #   sctp-send ADDR PORT SPORT good|bad
 #                 one SCTP INIT to ADDR:PORT from SPORT over a raw socket,
 #                 with its CRC32c right or wrong.
+#   sctp-data SRC DST PORT SPORT VTAG COUNT SIZE
+#                 COUNT SCTP packets of one DATA chunk each, SIZE bytes with
+#                 the IPv4 header, verification tag VTAG, from SRC (any
+#                 address: IP_HDRINCL) to DST, TSNs far from any real
+#                 association's and a wrong CRC32c (a constant, not
+#                 computed: fast), so that an SCTP stack they reach
+#                 discards them silently (no SACK, no ABORT) and counts
+#                 them (SctpChecksumErrors in /proc/net/sctp/snmp).
 #   big-df SRC DST PORT SPORT COUNT SIZE
 #                 COUNT UDP packets of SIZE bytes (IP header included) with
 #                 DF, from SRC to DST over an IP_HDRINCL raw socket (the
@@ -197,6 +205,24 @@ def sctp_send(addr, port, sport, how):
     return 0
 
 
+def sctp_data(src, dst, port, sport, vtag, count, size):
+    count, size = int(count), int(size)
+    payload = b'd' * max(4, (size - 20 - 12 - 16) & ~3)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 0, 0, 0, 64, 132, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    # a constant wrong CRC32c (right with odds of 2^-32)
+    hdr = struct.pack('!HHII', int(sport), int(port), int(vtag), 0x5a5a5a5a)
+    for i in range(count):
+        # DATA, B and E flags: TSN, stream 0, SSN, PPID 0
+        data = struct.pack('!BBHIHHI', 0, 3, 16 + len(payload),
+                           0x80000000 + i, 0, i & 0xffff, 0) + payload
+        s.sendto(ip + hdr + data, (dst, 0))
+    print('sent %d' % count)
+    return 0
+
+
 def big_df(src, dst, port, sport, count, size):
     count, size = int(count), int(size)
     payload = b'x' * (size - 28)
@@ -352,6 +378,7 @@ def main():
         'ttl-send': ttl_send,
         'sctp-watch': sctp_watch,
         'sctp-send': sctp_send,
+        'sctp-data': sctp_data,
         'big-df': big_df,
         'spoof': spoof,
         'udp-listen': udp_listen,

@@ -24,8 +24,10 @@ static const struct {
 	int err;
 	const char *text;
 } messages[] = {
-	{ ANY_OP, EPERM, "permission denied (need CAP_NET_ADMIN)" },
-	{ ANY_OP, EACCES, "permission denied (need CAP_NET_ADMIN)" },
+	{ ANY_OP, EPERM,
+	  "permission denied: lbnl needs CAP_NET_ADMIN, to read as to change" },
+	{ ANY_OP, EACCES,
+	  "permission denied: lbnl needs CAP_NET_ADMIN, to read as to change" },
 	{ VIP_OPS | OP(DEST_ADD) | OP(CONN_GET) | OP(CONN_FLUSH) |
 	  OP(STATS_GET), ENOENT, "VIP not found" },
 	{ OP(CONN_DEL), ENOENT, "VIP or connection not found" },

@@ -223,6 +223,8 @@ static void test_names(void)
 	      "ttl_exceeded");
 	CHECK(!lbnl_value(&lbnl_drop_reason_names, "bad_checksum", &v) &&
 	      v == LBNL_DROP_BAD_CHECKSUM, "bad_checksum");
+	CHECK(!lbnl_value(&lbnl_drop_reason_names, "migrate_flush", &v) &&
+	      v == LBNL_DROP_MIGRATE_FLUSH, "migrate_flush");
 	CHECK(lbnl_migrate_state_names.count == __LBNL_MIGRATE_STATE_MAX,
 	      "a name for every migration state");
 	CHECK(!strcmp(lbnl_name(&lbnl_migrate_state_names,

@@ -4,8 +4,9 @@
  *
  * Family "lbnl" (LBNL_GENL_NAME), version LBNL_GENL_VERSION, available in
  * every network namespace; each namespace has its own independent
- * configuration. Every command that changes state needs CAP_NET_ADMIN
- * (GENL_ADMIN_PERM). Attributes are validated strictly: unknown attributes,
+ * configuration. Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM),
+ * reads too, as IPVS's: the connections and counters name every client.
+ * Attributes are validated strictly: unknown attributes,
  * wrong lengths and trailing garbage are refused, and every refusal carries
  * an extended ack message naming the problem (and, where it applies, the
  * offending attribute).
@@ -84,11 +85,11 @@
  *
  * Events
  * ------
- * Multicast group "events" (LBNL_MCGRP_EVENTS), which any process of the
- * namespace may join: events carry configuration and addresses, never
- * verification tags (with a vtag, anyone on the path could inject into or
- * abort an association; LBNL_CMD_CONN_GET and LBNL_CMD_MIGRATE_GET, which
- * show them, are admin-only). Every successful change is
+ * Multicast group "events" (LBNL_MCGRP_EVENTS): joining it needs
+ * CAP_NET_ADMIN in the user namespace that owns the network namespace
+ * (GENL_MCAST_CAP_NET_ADMIN). Events carry configuration and addresses,
+ * never verification tags (with a vtag, anyone on the path could inject
+ * into or abort an association). Every successful change is
  * announced with the command that made it (VIP_NEW, VIP_SET, VIP_DEL,
  * DEST_NEW, DEST_SET, DEST_DEL) and the object's state after the change, in
  * the same layout as the GET replies (for a DEL, the state just before it).
@@ -340,6 +341,9 @@ enum lbnl_drop_reason {
 	LBNL_DROP_SPOOFED_REPLY,/* nat: from a dest's address, but not the */
 				/* way the LB reaches that dest (interface, */
 				/* link-layer source): net.lbnl.reply_check */
+	LBNL_DROP_MIGRATE_FLUSH,	/* a migration's buffered copy could */
+				/* not be re-injected (device gone, or */
+				/* dropped on the way in) */
 
 	__LBNL_DROP_MAX
 };
@@ -383,9 +387,11 @@ enum lbnl_stats_attr {
  * -------------------------------------------
  * The LB holds the only record of which dest serves an association (its
  * connection entry); a migration moves it. While a migration is open the
- * LB buffers the peer's packets that carry DATA (bounded: migrate_buffer
- * packets per migration, migrate_buffer_total per namespace, module
- * parameters) and still passes the others to the source, so that it can
+ * LB buffers the peer's packets that carry DATA, from the association's
+ * own address only (bounded in bytes: each migration reserves
+ * migrate_buffer_share of the namespace's migrate_buffer_bytes, sysctls;
+ * MIGRATE_START fails with ENOBUFS when the budget is all reserved) and
+ * still passes the others to the source, so that it can
  * drain; the source hands the association to the target itself (server
  * role, <linux/lbnl_srv.h>: ASSOC_EXPORT / ASSOC_IMPORT / ASSOC_RELEASE,
  * driven by the agents).

@@ -7,7 +7,8 @@
  * an lbnl VIP (the LB role is lbnl.ko, family "lbnl", <linux/lbnl.h>; a
  * host may run both). Available in every network namespace, each with its
  * own state. Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM): they
- * either change an association or show its verification tags. Validation
+ * either change an association or show its verification tags; joining the
+ * events group needs it too (GENL_MCAST_CAP_NET_ADMIN). Validation
  * is strict, as in the "lbnl" family: unknown attributes, wrong lengths and
  * trailing garbage are refused, and every refusal carries an extended ack
  * message naming the problem and, where it applies, the attribute.
