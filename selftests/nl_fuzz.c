@@ -59,6 +59,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -1446,16 +1447,27 @@ struct req {
 	int nreplies;
 	bool dump_open;
 	const uint8_t *bytes;	/* what was sent */
+	char desc[96];		/* its mutations */
 };
 
 #define MAX_INFLIGHT 16
 static struct req inflight[MAX_INFLIGHT];
 static int ninflight;
 
+/* Refusals without an extended ack message: (command, errno), an example. */
+struct nomsg {
+	uint8_t cmd;
+	int err;
+	unsigned long n;
+	char example[96];
+};
+
 /* Statistics. */
 struct stats {
+	struct nomsg nomsg[48];
+	int nnomsg;
 	unsigned long msgs, mutated, acked, replies, dumps, dump_parts,
-		      dump_intr, eperm, noreply, nomsg, events;
+		      dump_intr, eperm, noreply, events;
 	unsigned long errno_count[140];
 	unsigned long nomsg_by_cmd[32];
 	unsigned long ok_by_cmd[32], refused_by_cmd[32];
@@ -1582,6 +1594,12 @@ static void got_msg(struct sock *s, const struct nlmsghdr *h, uint32_t sync_seq,
 	r->nreplies++;
 	if (r->nterm)
 		fail("%s: reply after the answer", where);
+	if (r->fam < 0) {
+		/* to another family (nlctrl...): its business */
+		if (h->nlmsg_flags & NLM_F_MULTI)
+			r->dump_open = true;
+		return;
+	}
 	if (h->nlmsg_flags & NLM_F_MULTI) {
 		r->dump_open = true;
 		if (h->nlmsg_flags & NLM_F_DUMP_INTR && r->fam >= 0)
@@ -1658,6 +1676,29 @@ static void mark_processed(const uint8_t *buf, int len)
 	}
 }
 
+/*
+ * A refusal without a message. The generic netlink core's own refusals
+ * (EPERM, EOPNOTSUPP: no such command or no dumpit/doit) have none.
+ */
+static void note_nomsg(struct stats *s, const struct req *r)
+{
+	int i;
+
+	if (r->err == -EPERM || r->err == -EOPNOTSUPP)
+		return;
+	s->nomsg_by_cmd[r->cmd]++;
+	for (i = 0; i < s->nnomsg; i++)
+		if (s->nomsg[i].cmd == r->cmd && s->nomsg[i].err == r->err) {
+			s->nomsg[i].n++;
+			return;
+		}
+	if (s->nnomsg == 48)
+		return;
+	s->nomsg[s->nnomsg] = (struct nomsg){ r->cmd, r->err, 1, "" };
+	snprintf(s->nomsg[s->nnomsg].example, 96, "%s", r->desc);
+	s->nnomsg++;
+}
+
 /* Judge the answers to the requests in flight; then forget them. */
 static void judge(void)
 {
@@ -1698,7 +1739,7 @@ static void judge(void)
 
 			st[r->fam].errno_count[e < 139 ? e : 139]++;
 			if (r->err && !r->has_msg && r->cmd < 32)
-				st[r->fam].nomsg_by_cmd[r->cmd]++;
+				note_nomsg(&st[r->fam], r);
 			if (r->err == -EPERM)
 				st[r->fam].eperm++;
 			if (r->cmd < 32) {
@@ -1755,6 +1796,8 @@ static struct req *track(const uint8_t *buf, int fam, const struct cmd *c,
 	r->fam = fam_of_type(h->nlmsg_type);
 	r->cmd = h->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN ? g->cmd : 0;
 	r->dump = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	if (m)
+		snprintf(r->desc, sizeof(r->desc), "%s", m->desc);
 	if (r->fam >= 0) {
 		const struct cmd *rc = find_cmd(r->fam, r->cmd);
 		bool hdr_ok = h->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN &&
@@ -1825,13 +1868,16 @@ static uint16_t random_flags(bool dump)
 }
 
 /* Byte-level damage to a serialized message of @len bytes; the new length. */
-static int mutate_raw(uint8_t *buf, int len, struct mut *m)
+static int mutate_raw(uint8_t *buf, int len, struct mut *m, bool no_flips)
 {
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 	struct genlmsghdr *g = NLMSG_DATA(h);
-	int k, i, base = NLMSG_HDRLEN + GENL_HDRLEN;
+	int k, i, base = NLMSG_HDRLEN + GENL_HDRLEN, what;
 
-	switch (rnd(9)) {
+	what = rnd(9);
+	if (no_flips && what == 3)
+		what = 0;
+	switch (what) {
 	case 0:		/* truncated: nlmsg_len follows */
 		k = rnd(len);
 		h->nlmsg_len = k;
@@ -1873,7 +1919,10 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m)
 		k = rnd(4);
 		h->nlmsg_type = k == 0 ? fams[FAM_LB].id : k == 1 ?
 				fams[FAM_SRV].id : k == 2 ? GENL_ID_CTRL :
-				(uint16_t)rnd(0x10000);
+				/* control types, or no family (never
+				 * another family's commands) */
+				(uint16_t)(rnd(2) ? rnd(NLMSG_MIN_TYPE) :
+					   0x4000 + rnd(0xc000));
 		mdesc(m, "type %u", h->nlmsg_type);
 		m->raw = true;
 		return len;
@@ -1890,13 +1939,38 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m)
 		mdesc(m, "header only (%d)", k);
 		m->raw = true;
 		return k;
-	default:	/* a byte of a header field */
-		buf[rnd(base)] ^= (uint8_t)rnd64();
+	default:	/* a byte of a header field, nlmsg_type's aside */
+		k = rnd(base - 2);
+		buf[k < 4 ? k : k + 2] ^= (uint8_t)rnd64();
 		mdesc(m, "header byte");
 		m->raw = true;
 		return len;
 	}
 	return len;
+}
+
+/*
+ * An EXPORT waits up to its TIMEOUT_MS for the association to be quiet: a
+ * legitimate wait of up to 10 minutes. Keep the accepted ones short (the
+ * refused ones, above the maximum, stay as they are).
+ */
+static void clamp_export_wait(struct na *top)
+{
+	uint32_t v;
+	int i;
+
+	for (i = 0; i < top->nk; i++) {
+		struct na *a = top->k[i];
+
+		if ((a->type & NLA_TYPE_MASK) != LBNL_SRV_A_TIMEOUT_MS ||
+		    a->nest || a->len != 4)
+			continue;
+		memcpy(&v, a->d, 4);
+		if (v > 2000 && v <= LBNL_SRV_EXPORT_TIMEOUT_MAX_MS) {
+			v = 2000;
+			memcpy(a->d, &v, 4);
+		}
+	}
 }
 
 /* Build, mutate and queue one request of family @fam into sendbufs[@slot]. */
@@ -1976,12 +2050,16 @@ static int make_request(int fam, int slot, bool *mutated, struct mut *m)
 		}
 		*mutated = true;
 	}
+	if (fam == FAM_SRV)
+		clamp_export_wait(top);
 	len = build_msg(buf, MSG_MAX - 64, fams[fam].id, flags, cmdno, top);
 	if (cmdno != c->cmd || nm > 1)
 		m->must_fail = false;	/* the policy is the other one's, or
 					 * a later mutation may undo it */
+	/* (no bit flips in an EXPORT: they could make a long wait of it) */
 	if (chance(nm ? 12 : 0))
-		len = mutate_raw(buf, len, m);
+		len = mutate_raw(buf, len, m, fam == FAM_SRV &&
+				 cmdno == LBNL_SRV_CMD_ASSOC_EXPORT);
 	if (!m->desc[0])
 		snprintf(m->desc, sizeof(m->desc), "valid");
 	return len;
@@ -2760,17 +2838,11 @@ static void summary(int f)
 		printf(" %s %lu/%lu", c[i].name, s->ok_by_cmd[c[i].cmd],
 		       s->refused_by_cmd[c[i].cmd]);
 	printf("\n");
-	n = 0;
-	for (i = 0; i < 32; i++)
-		n += s->nomsg_by_cmd[i] > 0;
-	if (n) {
-		printf("# %s refusals without an extack message, by command:",
-		       fams[f].name);
-		for (i = 0; i < 32; i++)
-			if (s->nomsg_by_cmd[i])
-				printf(" %d:%lu", i, s->nomsg_by_cmd[i]);
-		printf("\n");
-	}
+	for (i = 0; i < s->nnomsg; i++)
+		printf("# %s refused without an extack message: cmd %u %s x%lu, e.g. %s\n",
+		       fams[f].name, s->nomsg[i].cmd,
+		       strerrorname_np(-s->nomsg[i].err) ?: "?", s->nomsg[i].n,
+		       s->nomsg[i].example);
 }
 
 static void fuzz_family(int f)
@@ -2997,6 +3069,20 @@ static int unpriv_main(uid_t uid, bool want[NFAM])
 	return nfail ? 1 : 0;
 }
 
+/* A crash of the fuzzer itself: where (addr2line -e nl_fuzz +OFFSET). */
+static void on_crash(int sig)
+{
+	void *bt[64];
+	int n = backtrace(bt, 64);
+	static const char m[] = "# nl_fuzz crashed; backtrace:\n";
+
+	if (write(STDOUT_FILENO, m, sizeof(m) - 1) < 0)
+		_exit(2);
+	backtrace_symbols_fd(bt, n, STDOUT_FILENO);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -3046,6 +3132,9 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGABRT, on_crash);
 	printf("# seed %llu\n", (unsigned long long)seed);
 	rng_state = seed;
 
