@@ -22,6 +22,7 @@
  *   -v        one line per failure with the request in hex (default: the
  *             first 20)
  *   -F        only flush this namespace's lbnl state (for the tests)
+ *   -G        only generate the requests, send nothing (tests the fuzzer)
  *
  * First valid messages make real state: VIPs (IPv4 and IPv6; tcp, udp,
  * sctp; nat and tun, bypass auto on some), dests, one VIP with many dests
@@ -1664,12 +1665,13 @@ static void mark_processed(const uint8_t *buf, int len)
 		struct req *r;
 		int ml;
 
-		if (h->nlmsg_len < NLMSG_HDRLEN || (int)h->nlmsg_len > len - off)
+		if (h->nlmsg_len < NLMSG_HDRLEN ||
+		    h->nlmsg_len > (uint32_t)(len - off))
 			return;
 		r = req_of(h->nlmsg_seq);
 		if (r)
 			r->processed = true;
-		ml = NLMSG_ALIGN(h->nlmsg_len);
+		ml = (int)NLMSG_ALIGN(h->nlmsg_len);
 		if (ml > len - off)
 			ml = len - off;
 		off += ml;
@@ -3066,6 +3068,8 @@ static int unpriv_main(uid_t uid, bool want[NFAM])
 		nfail++;
 	}
 	/* clean up: the namespace goes with the child, the sockets with us */
+	free(before.buf);
+	free(after.buf);
 	return nfail ? 1 : 0;
 }
 
@@ -3092,13 +3096,13 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	bool want[NFAM] = { true, true }, flush_only = false;
+	bool want[NFAM] = { true, true }, flush_only = false, gen_only = false;
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
 	const char *peer = NULL;
 	long uid = -1;
 	int opt, f;
 
-	while ((opt = getopt(argc, argv, "s:n:f:p:U:vF")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:f:p:U:vFG")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -3126,6 +3130,9 @@ int main(int argc, char **argv)
 		case 'F':
 			flush_only = true;
 			break;
+		case 'G':
+			gen_only = true;
+			break;
 		default:
 			usage();
 		}
@@ -3138,6 +3145,21 @@ int main(int argc, char **argv)
 	printf("# seed %llu\n", (unsigned long long)seed);
 	rng_state = seed;
 
+	if (gen_only) {
+		/* the fuzzer's own test: build COUNT requests, send none */
+		bool mutated;
+		struct mut m;
+		unsigned long i;
+
+		fams[FAM_LB].id = 0x7000;
+		fams[FAM_SRV].id = 0x7001;
+		for (f = 0; f < NFAM; f++)
+			for (i = 0; want[f] && i < count; i++) {
+				memset(&m, 0, sizeof(m));
+				make_request(f, 0, &mutated, &m);
+			}
+		return 0;
+	}
 	if (uid >= 0) {
 		int rc;
 
