@@ -229,6 +229,7 @@ run_mode()
 	sed 's/^#* *//; s/^/# /' "$tmp/out" | grep -v '^# $'
 	echo "# $mode: nl_fuzz exit $rc in $((t1 - t0)) s"
 	if [ $rc = 4 ]; then
+		defer_run_from "$ndefer"
 		log_test_skip "nl_fuzz $mode" "$(tail -n1 "$tmp/out")"
 		return
 	fi
@@ -250,12 +251,13 @@ run_mode()
 	[ $((slab1 - SLAB0)) -le "$SLAB_SLACK_KB" ]
 	check_err $? "Slab grew by $((slab1 - SLAB0)) kB (> $SLAB_SLACK_KB)"
 
-	reload_modules
-	check_err $? "modules did not unload and load again"
+	# (before the rmmod, so that the backtraces name lbnl's functions)
 	leak=$(kmemleak_lbnl)
 	[ -z "$leak" ]
 	check_err $? "kmemleak: $(echo "$leak" | head -n 3 | tr '\n' ' ')"
 	[ -n "$leak" ] && echo "$leak" | sed 's/^/# /'
+	reload_modules
+	check_err $? "modules did not unload and load again"
 	bad=$(dmesg_bad)
 	[ -z "$bad" ]
 	check_err $? "kernel log: $(echo "$bad" | head -n1)"
