@@ -2885,11 +2885,27 @@ static void summary(int f)
 		       s->nomsg[i].example);
 }
 
+/* Where the time goes, besides the fuzzed requests. */
+enum { T_DUMPS, T_TRAFFIC, T_CONNECT, T_EXPORT, T_SETUP, NT };
+static const char * const t_names[NT] = { "interrupted dumps",
+	"peer traffic", "SCTP connects", "export/release/import",
+	"state restored" };
+static uint64_t t_us[NT];
+
+#define TIMED(i, stmt) do {				\
+	uint64_t t0_ = now_us();			\
+	stmt;						\
+	t_us[i] += now_us() - t0_;			\
+} while (0)
+
 static void fuzz_family(int f)
 {
 	unsigned long sent0 = st[f].msgs;
 	unsigned long last_restore = 0;
+	uint64_t t0 = now_us();
+	int i;
 
+	memset(t_us, 0, sizeof(t_us));
 	while (st[f].msgs - sent0 < count) {
 		int n = 1 + (chance(30) ? rnd(6) : 0);
 		unsigned long done = st[f].msgs - sent0;
@@ -2897,22 +2913,29 @@ static void fuzz_family(int f)
 		if (fuzz_round(f, n, n > 1 && chance(50)))
 			break;
 		if (rnd(200) == 0)
-			dumps_interrupted(f);
+			TIMED(T_DUMPS, dumps_interrupted(f));
 		if (f == FAM_LB && rnd(50) == 0)
-			peer_traffic();
+			TIMED(T_TRAFFIC, peer_traffic());
 		if (f == FAM_SRV && !unpriv && rnd(100) == 0) {
-			sctp_connect(rnd(2));
+			TIMED(T_CONNECT, sctp_connect(rnd(2)));
 			if (chance(30))
-				srv_export_one(&S);
+				TIMED(T_EXPORT, srv_export_one(&S));
 		}
 		/* real state back now and then (FLUSH, VIP_DEL...) */
 		if (f == FAM_LB && !unpriv && done - last_restore > 1500) {
 			last_restore = done;
-			setup_lb(&S);
+			TIMED(T_SETUP, setup_lb(&S));
 		}
 		if (nfail > 1000)
 			break;
 	}
+	printf("# %s: %llu ms in all;", fams[f].name,
+	       (unsigned long long)(now_us() - t0) / 1000);
+	for (i = 0; i < NT; i++)
+		if (t_us[i])
+			printf(" %s %llu ms", t_names[i],
+			       (unsigned long long)t_us[i] / 1000);
+	printf("\n");
 }
 
 static int open_main(void)
@@ -2957,6 +2980,7 @@ static void lo_up(void)
 /* Root: state for the fuzz (lbnl VIPs and dests, SCTP associations). */
 static void make_state(struct sock *s, bool want[NFAM])
 {
+	uint64_t t0 = now_us();
 	int i;
 
 	if (want[FAM_LB] && fams[FAM_LB].id && setup_lb(s))
@@ -2970,6 +2994,8 @@ static void make_state(struct sock *s, bool want[NFAM])
 		printf("# %d SCTP associations over loopback%s\n", nassocs,
 		       exported_len ? ", one exported" : "");
 	}
+	printf("# state made in %llu ms\n",
+	       (unsigned long long)(now_us() - t0) / 1000);
 }
 
 static int run_fuzz(bool want[NFAM])
