@@ -129,10 +129,31 @@ static bool verbose;
 static unsigned long nfail;
 static const char *cur_what = "";	/* what the current request is */
 
+/* Failures by kind (their format), for the summary. */
+static struct {
+	const char *fmt;
+	unsigned long n;
+} kinds[48];
+
+static void fail_kinds(void)
+{
+	int i;
+
+	for (i = 0; i < 48 && kinds[i].fmt; i++)
+		printf("# failures: %lu x \"%s\"\n", kinds[i].n, kinds[i].fmt);
+}
+
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
+	int i;
 
+	for (i = 0; i < 48; i++)
+		if (!kinds[i].fmt || kinds[i].fmt == fmt) {
+			kinds[i].fmt = fmt;
+			kinds[i].n++;
+			break;
+		}
 	nfail++;
 	if (!verbose && nfail > MAX_FAILS_SHOWN) {
 		if (nfail == MAX_FAILS_SHOWN + 1)
@@ -3059,6 +3080,7 @@ static int child_main(uid_t uid, int to_parent, int from_parent, bool want[NFAM]
 		printf("# %s in the user namespace: %lu EPERM; reads answered: %lu ok\n",
 		       fams[fd].name, st[fd].eperm, st[fd].errno_count[0]);
 	}
+	fail_kinds();
 	printf("# child: %lu failures\n", nfail);
 	fflush(stdout);
 	return nfail ? 1 : 0;
@@ -3239,6 +3261,7 @@ int main(int argc, char **argv)
 		sock_close(&S);
 		sock_close(&EV);
 		rc = unpriv_main((uid_t)uid, want);
+		fail_kinds();
 		printf("# %lu failures\n", nfail);
 		return rc;
 	}
@@ -3258,6 +3281,7 @@ int main(int argc, char **argv)
 	run_fuzz(want);
 	if (want[FAM_LB] && fams[FAM_LB].id)
 		check_consistency(&S);
+	fail_kinds();
 	printf("# %lu failures\n", nfail);
 	return nfail ? 1 : 0;
 }
