@@ -738,9 +738,23 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 				put_assoc_key(top);
 			break;
 		case LBNL_SRV_CMD_ASSOC_EXPORT:
-			put_assoc_key(top);
-			if (chance(70))
-				na_u32(top, LBNL_SRV_A_TIMEOUT_MS, rnd(300));
+			/*
+			 * An EXPORT of a real association waits (50 ms
+			 * before it counts as settled, or the timeout): few
+			 * of them, and short waits, keep the fuzz fast.
+			 */
+			if (chance(35)) {
+				put_assoc_key(top);
+			} else {
+				int save = nassocs;
+
+				nassocs = 0;
+				put_assoc_key(top);
+				nassocs = save;
+			}
+			if (chance(90))
+				na_u32(top, LBNL_SRV_A_TIMEOUT_MS,
+				       chance(50) ? rnd(20) : rnd(100));
 			break;
 		case LBNL_SRV_CMD_ASSOC_IMPORT:
 			if (exported_len && chance(80)) {
@@ -1996,8 +2010,8 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m, bool no_flips)
 
 /*
  * An EXPORT waits up to its TIMEOUT_MS for the association to be quiet: a
- * legitimate wait of up to 10 minutes. Keep the accepted ones short (the
- * refused ones, above the maximum, stay as they are).
+ * legitimate wait of up to 10 minutes. Keep the accepted ones short, 100
+ * ms (the refused ones, above the maximum, stay as they are).
  */
 static void clamp_export_wait(struct na *top)
 {
@@ -2011,8 +2025,8 @@ static void clamp_export_wait(struct na *top)
 		    a->nest || a->len != 4)
 			continue;
 		memcpy(&v, a->d, 4);
-		if (v > 2000 && v <= LBNL_SRV_EXPORT_TIMEOUT_MAX_MS) {
-			v = 2000;
+		if (v > 100 && v <= LBNL_SRV_EXPORT_TIMEOUT_MAX_MS) {
+			v = 100;
 			memcpy(a->d, &v, 4);
 		}
 	}
