@@ -1819,9 +1819,12 @@ static uint64_t now_us(void)
 /* Send the sync (NLMSG_NOOP + NLM_F_ACK: acked with 0) and drain. */
 static int sync_and_drain(struct sock *s)
 {
+	static uint32_t sync_seq;
 	struct nlmsghdr h = {
 		.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP,
-		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = seq_next++,
+		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		/* apart from the requests' (and from what a cut makes) */
+		.nlmsg_seq = 0xf0000000 | (++sync_seq & 0x0fffffff),
 	};
 	int err;
 
@@ -1934,8 +1937,8 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m, bool no_flips)
 	int k, i, base = NLMSG_HDRLEN + GENL_HDRLEN, what;
 
 	what = rnd(9);
-	if (no_flips && what == 3)
-		what = 0;
+	if (no_flips && what <= 3)
+		what = 4;	/* no flips or cuts: the TIMEOUT stays */
 	switch (what) {
 	case 0:		/* truncated: nlmsg_len follows */
 		k = rnd(len);
@@ -1970,12 +1973,17 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m, bool no_flips)
 			g->version = rnd(256);
 		else
 			g->cmd = rnd(2) ? (uint8_t)rnd(256) : (uint8_t)(10 + rnd(5));
+		if (h->nlmsg_type == fams[FAM_SRV].id &&
+		    g->cmd == LBNL_SRV_CMD_ASSOC_EXPORT && !no_flips)
+			g->cmd = 200;	/* an EXPORT without a short TIMEOUT */
 		mdesc(m, "genl hdr cmd %u version %u reserved %u", g->cmd,
 		      g->version, g->reserved);
 		m->raw = true;
 		return len;
 	case 5:		/* the other family, or no family */
 		k = rnd(4);
+		if (k == 1 && g->cmd == LBNL_SRV_CMD_ASSOC_EXPORT)
+			k = 2;	/* an EXPORT without a short TIMEOUT */
 		h->nlmsg_type = k == 0 ? fams[FAM_LB].id : k == 1 ?
 				fams[FAM_SRV].id : k == 2 ? GENL_ID_CTRL :
 				/* control types, or no family (never
@@ -1998,9 +2006,9 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m, bool no_flips)
 		mdesc(m, "header only (%d)", k);
 		m->raw = true;
 		return k;
-	default:	/* a byte of a header field, nlmsg_type's aside */
-		k = rnd(base - 2);
-		buf[k < 4 ? k : k + 2] ^= (uint8_t)rnd64();
+	default:	/* a byte of nlmsg_len, flags, pid or the genl header */
+		k = rnd(base - 6);
+		buf[k < 4 ? k : k < 6 ? k + 2 : k + 6] ^= (uint8_t)rnd64();
 		mdesc(m, "header byte");
 		m->raw = true;
 		return len;
@@ -2015,6 +2023,7 @@ static int mutate_raw(uint8_t *buf, int len, struct mut *m, bool no_flips)
  */
 static void clamp_export_wait(struct na *top)
 {
+	bool found = false;
 	uint32_t v;
 	int i;
 
@@ -2029,7 +2038,11 @@ static void clamp_export_wait(struct na *top)
 			v = 100;
 			memcpy(a->d, &v, 4);
 		}
+		found = true;
 	}
+	/* none: the default, 5 s (srv_export_one() tries that one) */
+	if (!found)
+		na_u32(top, LBNL_SRV_A_TIMEOUT_MS, rnd(100));
 }
 
 /* Build, mutate and queue one request of family @fam into sendbufs[@slot]. */
@@ -2109,7 +2122,7 @@ static int make_request(int fam, int slot, bool *mutated, struct mut *m)
 		}
 		*mutated = true;
 	}
-	if (fam == FAM_SRV)
+	if (fam == FAM_SRV && cmdno == LBNL_SRV_CMD_ASSOC_EXPORT)
 		clamp_export_wait(top);
 	len = build_msg(buf, MSG_MAX - 64, fams[fam].id, flags, cmdno, top);
 	if (cmdno != c->cmd || nm > 1)
@@ -2449,7 +2462,8 @@ static void srv_export_one(struct sock *s)
 		tree_reset();
 		top = na_nest(NULL, 0);
 		assoc_key_nest(top, &k);
-		na_u32(top, LBNL_SRV_A_TIMEOUT_MS, 500);
+		if (chance(50))		/* else the default, 5 s */
+			na_u32(top, LBNL_SRV_A_TIMEOUT_MS, 500);
 		err = do_req(s, FAM_SRV, LBNL_SRV_CMD_ASSOC_EXPORT,
 			     NLM_F_REQUEST | NLM_F_ACK, top, keep_export, NULL);
 		if (err)
