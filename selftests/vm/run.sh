@@ -17,7 +17,7 @@
 # Environment: KVER (kernel to boot; default: the one lbnl.ko is built for,
 # else the newest 6.1), LBNL_KO (LB module, default kmod/lb/lbnl.ko),
 # LBNL_SRV_KO (server-role module, default kmod/srv/lbnl_srv.ko),
-# VM_MEM (2G), VM_SMP (2), VM_TIMEOUT (seconds for the whole run, 2400),
+# VM_MEM (2G), VM_SMP (2), VM_TIMEOUT (seconds for the whole run, 3600),
 # VM_APPEND (extra kernel parameters), LBNL_TEST_TIMEOUT (per test; default
 # timeout= in selftests/settings), V=1 (verbose).
 #
@@ -57,7 +57,7 @@ srv_ko=$(realpath -m "$srv_ko")
 cli=${LBNL:-$vm_top/tools/lbnl/lbnl}
 mem=${VM_MEM:-2G}
 smp=${VM_SMP:-2}
-vm_timeout=${VM_TIMEOUT:-2400}
+vm_timeout=${VM_TIMEOUT:-3600}
 log=$vm_build/last-run.log
 
 command -v qemu-system-x86_64 >/dev/null ||
