@@ -230,13 +230,13 @@ static int listen_on(const struct lbnl_endpoint *ep)
 		s6->sin6_port = htons(ep->port);
 		sl = sizeof(*s6);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)	/* [::] takes IPv4 too */
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 256))
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024))
 		goto fail;
 	return fd;
 fail:
@@ -297,19 +297,22 @@ static int accept_loop(int lfd, struct lbnl_ctl_gate *gate)
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		int fd;
 
+		int i;
+
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != EAGAIN &&
-			    errno != ECONNABORTED) {
-				lbnl_log(LOG_ERR, "accept: %s",
-					  strerror(errno));
-				usleep(100 * 1000);	/* EMFILE and the like */
-			}
-			continue;
+		/* All that wait (a flood must not fill the backlog). */
+		for (i = 0; i < 256; i++) {
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			lbnl_ctl_gate_add(gate, fd);
 		}
-		lbnl_ctl_gate_add(gate, fd);
+		if (fd < 0 && errno != EINTR && errno != EAGAIN &&
+		    errno != ECONNABORTED) {
+			lbnl_log(LOG_ERR, "accept: %s", strerror(errno));
+			usleep(100 * 1000);	/* EMFILE and the like */
+		}
 	}
 	return 0;
 }
