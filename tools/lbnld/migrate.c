@@ -864,11 +864,13 @@ void lbnld_migrator_free(struct lbnld_migrator *mig)
 	if (!mig)
 		return;
 	pthread_mutex_lock(&mig->lock);
-	if (mig->busy) {
+	/* The handshake thread, once started, runs as long as the process. */
+	if (mig->busy || mig->gate) {
 		pthread_mutex_unlock(&mig->lock);
 		return;
 	}
 	pthread_mutex_unlock(&mig->lock);
+	lbnl_ctl_tls_put(mig->tls);
 	free(mig->seen);
 	free(mig);
 }
