@@ -606,14 +606,20 @@ case_attacks()
 	log_test "control connections without TLS, without a certificate, with an unknown CA's, expired, wrong-role or other-dest certificates refused and logged"
 }
 
-# only_on ADDR: new associations go to ADDR (of S1, S2) only.
-only_on()
+# peer_on ADDR: one association, on ADDR (of S1, S2): the other dest takes
+# no new flow while it is made. Sets VTAG FROM PEER.
+peer_on()
 {
 	local other=$S1
 
 	[ "$1" = "$S1" ] && other=$S2
-	lb dest set $KEY proto sctp "$(dp_key "$other" $PORT)" weight 0 &&
-		lb dest set $KEY proto sctp "$(dp_key "$1" $PORT)" weight 1
+	lb dest set $KEY proto sctp "$(dp_key "$other" $PORT)" weight 0
+	peer_start 1
+	check_err $? "peer not ready"
+	lb dest set $KEY proto sctp "$(dp_key "$other" $PORT)" weight 1
+	read -r VTAG FROM PEER < <(entries)
+	[ "$FROM" = "$1" ]
+	check_err $? "the association is on $FROM, not $1"
 }
 
 case_identity()
@@ -625,10 +631,7 @@ case_identity()
 	check_err $? "agent with srv3's certificate did not start"
 
 	# Export for srv1: lbnld does not ask it.
-	only_on "$S1"
-	peer_start 1
-	check_err $? "peer not ready"
-	read -r VTAG FROM PEER < <(entries)
+	peer_on "$S1"
 	one_migration "$S2"
 	check_err $? "start failed"
 	rolled_back "export by srv3's certificate"
@@ -639,10 +642,7 @@ case_identity()
 	sed 's/^/# lbnld: /' "$tmp/id.line"
 
 	# Import for srv1: the source agent (srv2) does not send it the state.
-	only_on "$S2"
-	peer_start 1
-	check_err $? "peer not ready"
-	read -r VTAG FROM PEER < <(entries)
+	peer_on "$S2"
 	one_migration "$S1"
 	check_err $? "start failed"
 	rolled_back "import by srv3's certificate"
@@ -653,8 +653,6 @@ case_identity()
 	check_err $? "srv2's agent did not refuse the target: $(grep -F "$PEER" "$tmp/agent.srv2.log" | tail -n 3)"
 	sed 's/^/# agent srv2: /' "$tmp/id.line"
 
-	lb dest set $KEY proto sctp "$(dp_key "$S1" $PORT)" weight 1
-	lb dest set $KEY proto sctp "$(dp_key "$S2" $PORT)" weight 1
 	agent_signal 1 KILL
 	agent_start 1
 	check_err $? "srv1's agent did not restart"

@@ -28,6 +28,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
@@ -1185,6 +1186,15 @@ int lbnl_ctl_tls_load(const char *ca, const char *cert, const char *key,
 		goto fail;
 	}
 	EVP_PKEY_free(pk);
+	/*
+	 * Seed OpenSSL's random generator now, at the start: getrandom()
+	 * may wait for the kernel's (a fresh VM) and that wait must not
+	 * fall on the first migrations' deadlines.
+	 */
+	if (RAND_bytes((unsigned char *)why, 16) != 1) {
+		snprintf(err, errlen, "OpenSSL: no random generator");
+		goto fail;
+	}
 	x = SSL_CTX_get0_certificate(t->ctx);
 	ident_of(x, &t->me);
 	if (!t->me.role) {
