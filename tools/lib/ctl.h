@@ -41,6 +41,14 @@
  *     certificate names the source dest of that session: a host with a
  *     certificate for srv3 cannot import (or release) on srv1 in srv1's
  *     name, nor push a state to a host that is not the target.
+ * Not checked: that a MIGRATE's association is on an address the source
+ * agent's certificate names. Only an LB certificate can send a MIGRATE,
+ * the kernel exports only an association this host has, and a tun VIP's
+ * associations are on the VIP's address, which no agent certificate
+ * names. Nor can a target know that the LB chose the TRANSFER's source:
+ * an agent's certificate can offer a TRANSFER to another agent in its own
+ * name (logged with it); the LB's table, the only authority on where an
+ * association's traffic goes, is not changed by it.
  * What an attacker on the server network can do now: drop or delay
  * connections (a migration then rolls back at its deadline), see who
  * talks to whom and how much; not read a state, not forge, replay or
