@@ -739,7 +739,7 @@ case_flood()
 	rm -f "$tmp/watch" "$tmp/watch.stop"
 	thread_watch "$pid" "$tmp/watch" &
 	wpid=$!
-	nsn "$NS_SRV3" "$PROBE" "$SRV1_IP4:7342" flood 1000 1000 12 \
+	nsn "$NS_SRV3" "$PROBE" "$SRV1_IP4:7342" flood 1000 1000 15 \
 		> "$tmp/flood.out" 2>&1 &
 	fpid=$!
 	sleep 1

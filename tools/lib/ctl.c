@@ -1521,9 +1521,15 @@ int lbnl_ctl_send_raw(struct lbnl_ctl_conn *c, const void *buf, size_t len,
 
 struct pend {
 	struct lbnl_ctl_conn *c;
-	int64_t deadline;
+	int64_t hello_deadline;		/* for the first bytes */
+	int64_t deadline;		/* for the whole handshake */
 	short events;
 };
+
+static uint64_t pend_read(const struct pend *p)
+{
+	return BIO_number_read(SSL_get_rbio(p->c->ssl));
+}
 
 struct lbnl_ctl_gate {
 	pthread_mutex_t lock;
@@ -1555,29 +1561,53 @@ static void pend_drop(struct lbnl_ctl_gate *g, unsigned int i,
 	g->n_pend--;
 }
 
-/* Make room for a connection from a, then add c. */
-static void pend_add(struct lbnl_ctl_gate *g, struct lbnl_ctl_conn *c)
+/*
+ * The one to drop to make room: of those from a (NULL: of all), the one
+ * that made the least progress (bytes read), the oldest of those.
+ */
+static unsigned int pend_victim(struct lbnl_ctl_gate *g,
+				const struct lbnl_addr *a)
 {
-	unsigned int i, same = 0, oldest_same = 0;
+	unsigned int i, v = g->n_pend;
+	uint64_t least = 0;
 
 	for (i = 0; i < g->n_pend; i++) {
-		if (!lbnl_addr_equal(&g->pend[i].c->peer_addr.addr,
-				     &c->peer_addr.addr))
+		uint64_t r;
+
+		if (a && !lbnl_addr_equal(&g->pend[i].c->peer_addr.addr, a))
 			continue;
-		if (!same++)
-			oldest_same = i;
+		r = pend_read(&g->pend[i]);
+		if (v == g->n_pend || r < least) {
+			v = i;
+			least = r;
+		}
 	}
+	return v;
+}
+
+/* Make room for c (drop what must go), then add it. */
+static void pend_add(struct lbnl_ctl_gate *g, struct lbnl_ctl_conn *c)
+{
+	unsigned int i, same = 0;
+	int64_t now = now_ms();
+
+	for (i = 0; i < g->n_pend; i++)
+		if (lbnl_addr_equal(&g->pend[i].c->peer_addr.addr,
+				    &c->peer_addr.addr))
+			same++;
 	if (same >= LBNL_CTL_PREAUTH_PER_ADDR) {
 		g->dropped++;
-		pend_drop(g, oldest_same, "too many handshakes from its "
-			  "address");
+		pend_drop(g, pend_victim(g, &c->peer_addr.addr),
+			  "too many handshakes from its address");
 	} else if (g->n_pend == LBNL_CTL_PREAUTH_MAX) {
 		g->dropped++;
-		pend_drop(g, 0, "too many handshakes at once");
+		pend_drop(g, pend_victim(g, NULL),
+			  "too many handshakes at once");
 	}
 	g->pend[g->n_pend++] = (struct pend){
 		.c = c,
-		.deadline = now_ms() + LBNL_CTL_HANDSHAKE_MS,
+		.hello_deadline = now + LBNL_CTL_HELLO_MS,
+		.deadline = now + LBNL_CTL_HANDSHAKE_MS,
 		.events = POLLIN,
 	};
 }
@@ -1590,8 +1620,7 @@ static bool pend_step(struct lbnl_ctl_gate *g, unsigned int i)
 	int r = handshake_step(c, &p->events);
 
 	if (r == -EAGAIN) {
-		if (BIO_number_read(SSL_get_rbio(c->ssl)) <=
-		    LBNL_CTL_PREAUTH_BYTES)
+		if (pend_read(p) <= LBNL_CTL_PREAUTH_BYTES)
 			return false;
 		g->too_big++;
 		lbnl_log(LOG_WARNING, "control connection from %s rejected: "
@@ -1651,12 +1680,17 @@ static void *gate_main(void *arg)
 
 		now = now_ms();
 		for (i = 0; i < g->n_pend;) {
-			if (g->pend[i].deadline > now) {
+			struct pend *p = &g->pend[i];
+
+			if (p->deadline <= now) {
+				g->timed_out++;
+				pend_drop(g, i, "handshake timed out");
+			} else if (p->hello_deadline <= now && !pend_read(p)) {
+				g->timed_out++;
+				pend_drop(g, i, "nothing sent");
+			} else {
 				i++;
-				continue;
 			}
-			g->timed_out++;
-			pend_drop(g, i, "handshake timed out");
 		}
 		if ((g->dropped || g->timed_out || g->too_big) &&
 		    now - g->last_summary >= 10000) {
@@ -1666,10 +1700,11 @@ static void *gate_main(void *arg)
 			g->total[2] += g->too_big;
 			pthread_mutex_unlock(&g->lock);
 			lbnl_log(LOG_WARNING, "unauthenticated control "
-				  "connections: %lu timed out (%d ms), %lu "
-				  "dropped (more than %d at once, or %d from "
-				  "one address), %lu too big",
+				  "connections: %lu timed out (%d ms, %d ms "
+				  "idle), %lu dropped (more than %d at once, "
+				  "or %d from one address), %lu too big",
 				  g->timed_out, LBNL_CTL_HANDSHAKE_MS,
+				  LBNL_CTL_HELLO_MS,
 				  g->dropped, LBNL_CTL_PREAUTH_MAX,
 				  LBNL_CTL_PREAUTH_PER_ADDR, g->too_big);
 			g->dropped = g->timed_out = g->too_big = 0;
@@ -1689,6 +1724,9 @@ static void *gate_main(void *arg)
 			pfd[i].revents = 0;
 			if (g->pend[i].deadline < next)
 				next = g->pend[i].deadline;
+			if (g->pend[i].hello_deadline < next &&
+			    g->pend[i].hello_deadline > now)
+				next = g->pend[i].hello_deadline;
 		}
 		pfd[i].fd = g->efd;
 		pfd[i].events = POLLIN;

@@ -69,7 +69,7 @@ expect 1 '' "not the key of" -f $(ident srv1 lb) -l 127.0.0.1:0
 prog=$agent
 
 # Unauthenticated connections cost no thread and bounded memory: 1000
-# idle and 1000 slow ones (a byte every 250 ms) for 8 s; meanwhile a real
+# idle and 1000 slow ones (a byte every 250 ms) for 14 s; meanwhile a real
 # session (an LB's MIGRATE for an association that does not exist here:
 # the agent answers a failed RESULT) completes.
 probe=$here/lbnl-ctl-probe
@@ -112,10 +112,10 @@ if [ -x "$probe" ]; then
 			not_ok "the agent did not log '$what'"
 	done
 
-	"$probe" "127.0.0.1:$port" flood 1000 1000 8 >"$tmp/flood" 2>&1 &
+	"$probe" "127.0.0.1:$port" flood 1000 1000 14 >"$tmp/flood" 2>&1 &
 	fpid=$!
 	maxt=0 maxr=0 session=
-	for i in $(seq 30); do
+	for i in $(seq 50); do
 		sleep 0.25
 		t=$(awk '/^Threads:/ { print $2 }' "/proc/$apid/status")
 		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$apid/status")
