@@ -73,7 +73,7 @@ monitor_start()
 }
 
 dp_setup || { echo "# set-up failed"; exit $ksft_fail; }
-psk_make
+certs_make || { echo "# certificates: openssl failed"; exit $ksft_fail; }
 agent_start 1 && agent_start 2 || { echo "# agents did not start"; exit $ksft_fail; }
 app_servers $PORT $VIP count 1 2
 lbnld_start || { echo "# lbnld did not start"; exit $ksft_fail; }

@@ -41,7 +41,7 @@ agents_require
 use_family 4
 PEER_EXTRA=--app-counter
 dp_setup || { echo "demo: FAILED: set-up"; exit 1; }
-psk_make
+certs_make || bad "certificates"
 for i in 1 2 3; do
 	agent_start $i || bad "agent on srv$i"
 done

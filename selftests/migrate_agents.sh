@@ -41,8 +41,21 @@
 #              back, nothing lost
 #   lbnld      lbnld restarted in the middle: the source agent brings its
 #              result to the new lbnld, which commits from the LB's table
-#   attacks    forged, unauthenticated and replayed control messages are
-#              rejected and logged by an agent and by lbnld
+#   attacks    control connections without TLS, without a certificate,
+#              with one of an unknown CA, an expired one, one of the wrong
+#              role, and one of another dest are refused and logged by an
+#              agent and by lbnld (lbnl-ctl-probe); then a migration works
+#   identity   srv1's agent replaced by one holding srv3's (valid)
+#              certificate: lbnld does not let it export for srv1, the
+#              source agent srv2 does not let it import for srv1: both
+#              migrations roll back, refused and logged
+#   capture    the control traffic of a migration (captured at srv1 and
+#              srv2) does not hold the association's vtag in clear (as
+#              binary, decimal or hex); the same search finds it in the
+#              SCTP capture at the peer
+#   flood      1000 idle and 1000 slow-sending connections to srv1's agent
+#              (from srv3) while maint migrations run: all commit; the
+#              agent's thread count and RSS stay bounded
 #   auth       an association with SCTP AUTH is refused with its reason
 #              and keeps working on the source
 #
@@ -55,7 +68,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/sctp_capture.sh"
 
 CASES=${CASES:-maint maint6 nat nat6 transport darn nolisten srckilled tgtkilled \
-deadline overflow lbnld attacks auth}
+deadline overflow lbnld attacks identity capture flood auth}
 NASSOC=${NASSOC:-20}
 PORT_UNAWARE=3870
 PORT_AUTH=3871
@@ -160,10 +173,16 @@ all_moved()
 
 case_maint()
 {
+	RET=0
+	case_maint_run
+	log_test "IPv${FAM:-4}: dest in maint, lbnld and the agents move its associations, the peer sees nothing"
+}
+
+case_maint_run()
+{
 	: "${FAM:=4}"
 	local n=${N:-$NASSOC} from to total base ends pcap=$tmp/maint$FAM.pcap
 
-	RET=0
 	busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT &&
 		busywait 10000 dp_listening "$NS_SRV2" sctp:$PORT
 	check_err $? "the lbnl-echo servers of $KEY are not listening"
@@ -195,7 +214,6 @@ case_maint()
 		sed 's/^/# lbnld: /'
 	lb dest set $KEY proto sctp "$(dp_key "$from" $PORT)" state active
 	lb vip set $KEY proto sctp migrate-after 0
-	log_test "IPv$FAM: dest in maint, lbnld and the agents move its associations, the peer sees nothing"
 }
 
 case_maint6()
@@ -507,26 +525,76 @@ case_lbnld()
 	log_test "lbnld restarted mid-migration: the new one commits from the LB's table"
 }
 
+# probe NS TO MODE [NAME] [ARGS]: lbnl-ctl-probe from NS to TO, with NAME's
+# certificate (none for plain and nocert), output in $tmp/probe.out.
+probe()
+{
+	local ns=$1 to=$2 mode=$3 who=${4:-}
+
+	shift 4
+	# shellcheck disable=SC2046
+	nsn "$ns" "$PROBE" $([ -n "$who" ] && cert_args "$who") "$to" "$mode" \
+		"$@" > "$tmp/probe.out" 2>&1
+}
+
 case_attacks()
 {
-	local a
+	local a what
 
 	RET=0
 	peer_start 1
 	check_err $? "peer not ready"
-	for a in forge noauth replay; do
-		nsn "$NS_LB" "$PROBE" -k "$PSK" "$SRV1_IP4:7342" $a \
-			> "$tmp/probe.$a" 2>&1
-		check_err $? "agent, $a: $(cat "$tmp/probe.$a")"
-		nsn "$NS_SRV1" "$PROBE" -k "$PSK" "$LB_SRV_IP4:7341" $a \
-			> "$tmp/probe.lbnld.$a" 2>&1
-		check_err $? "lbnld, $a: $(cat "$tmp/probe.lbnld.$a")"
+	# Certificates an attacker may hold: another CA's, an expired one.
+	"$MKCERT" ca "$CERTS/alien" &&
+		"$MKCERT" cert "$CERTS/alien" lb lb 1 &&
+		"$MKCERT" cert "$CERTS/alien" srv1 agent 1 "$SRV1_IP4" &&
+		"$MKCERT" cert "$CERTS" oldlb lb -1 &&
+		"$MKCERT" cert "$CERTS" oldsrv1 agent -1 "$SRV1_IP4"
+	check_err $? "attackers' certificates"
+	cp "$CERTS/alien/lb.pem" "$CERTS/alienlb.pem"
+	cp "$CERTS/alien/lb.key" "$CERTS/alienlb.key"
+	cp "$CERTS/alien/srv1.pem" "$CERTS/aliensrv1.pem"
+	cp "$CERTS/alien/srv1.key" "$CERTS/aliensrv1.key"
+	# At the agent: each must fail or be refused, nothing done.
+	for a in "plain -" "nocert -" "attack alienlb" "attack oldlb" \
+		 "attack srv3" "attack srv3 --type transfer --source $SRV1_IP4 --target $SRV1_IP4" \
+		 "attack srv3 --type transfer --source $SRV3_IP4 --target $SRV3_IP4" \
+		 "attack lb --type transfer --source $SRV2_IP4 --target $SRV1_IP4"; do
+		# shellcheck disable=SC2086
+		set -- $a
+		[ "$2" = - ] && set -- "$1" ""
+		probe "$NS_LB" "$SRV1_IP4:7342" "$@"
+		check_err $? "agent, $a: $(cat "$tmp/probe.out")"
+		echo "# agent, $a: $(tail -n 1 "$tmp/probe.out")"
 	done
-	grep -qi "rejected" "$tmp/agent.srv1.log"
-	check_err $? "the agent logged no rejection"
-	grep -qi "rejected" "$tmp/lbnld.log"
-	check_err $? "lbnld logged no rejection"
-	grep -i "rejected" "$tmp/agent.srv1.log" | tail -n 3 | sed 's/^/# agent: /'
+	# At lbnld: the same, and an LB's certificate sending a RESULT.
+	for a in "plain -" "nocert -" "attack aliensrv1 --type result" \
+		 "attack oldsrv1 --type result" "attack lb --type result"; do
+		# shellcheck disable=SC2086
+		set -- $a
+		[ "$2" = - ] && set -- "$1" ""
+		probe "$NS_SRV1" "$LB_SRV_IP4:7341" "$@"
+		check_err $? "lbnld, $a: $(cat "$tmp/probe.out")"
+		echo "# lbnld, $a: $(tail -n 1 "$tmp/probe.out")"
+	done
+	for what in "certificate has expired" "unable to get local issuer" \
+		    "peer did not return a certificate" \
+		    "a migrate needs an LB's certificate" \
+		    "does not name the source dest $SRV1_IP4" \
+		    "target dest $SRV3_IP4 is not this host's" \
+		    "a transfer needs an agent's certificate"; do
+		grep -q "$what" "$tmp/agent.srv1.log"
+		check_err $? "the agent did not log '$what'"
+	done
+	for what in "certificate has expired" "unable to get local issuer" \
+		    "peer did not return a certificate"; do
+		grep -q "$what" "$tmp/lbnld.log"
+		check_err $? "lbnld did not log '$what'"
+	done
+	grep -E "rejected|refused" "$tmp/agent.srv1.log" | tail -n 4 |
+		sed 's/^/# agent: /'
+	grep -E "rejected|refused" "$tmp/lbnld.log" | tail -n 3 |
+		sed 's/^/# lbnld: /'
 	# Still serving.
 	read -r VTAG FROM PEER < <(entries)
 	target_of "$FROM"
@@ -536,7 +604,166 @@ case_attacks()
 	check_err $? "a migration after the attacks failed: $(entries)"
 	peer_stop
 	check_err $? "peer: $(cat "$tmp/peer.json")"
-	log_test "forged, unauthenticated, replayed control messages rejected and logged"
+	log_test "control connections without TLS, without a certificate, with an unknown CA's, expired, wrong-role or other-dest certificates refused and logged"
+}
+
+# peer_on ADDR: one association, on ADDR (of S1, S2): the other dest takes
+# no new flow while it is made. Sets VTAG FROM PEER.
+peer_on()
+{
+	local other=$S1
+
+	[ "$1" = "$S1" ] && other=$S2
+	lb dest set $KEY proto sctp "$(dp_key "$other" $PORT)" weight 0
+	peer_start 1
+	check_err $? "peer not ready"
+	lb dest set $KEY proto sctp "$(dp_key "$other" $PORT)" weight 1
+	read -r VTAG FROM PEER < <(entries)
+	[ "$FROM" = "$1" ]
+	check_err $? "the association is on $FROM, not $1"
+}
+
+case_identity()
+{
+	RET=0
+	# srv1's agent holds srv3's certificate: valid, for another dest.
+	agent_signal 1 KILL
+	agent_start 1 srv3
+	check_err $? "agent with srv3's certificate did not start"
+
+	# Export for srv1: lbnld does not ask it.
+	peer_on "$S1"
+	one_migration "$S2"
+	check_err $? "start failed"
+	rolled_back "export by srv3's certificate"
+	grep -E "migration [0-9]+ .*$PEER.*aborted after" "$tmp/lbnld.log" |
+		tail -n 1 > "$tmp/id.line"
+	grep -q "its certificate does not name the source dest $S1" "$tmp/id.line"
+	check_err $? "lbnld: not refused for the certificate: $(cat "$tmp/id.line")"
+	sed 's/^/# lbnld: /' "$tmp/id.line"
+
+	# Import for srv1: the source agent (srv2) does not send it the state.
+	peer_on "$S2"
+	one_migration "$S1"
+	check_err $? "start failed"
+	rolled_back "import by srv3's certificate"
+	grep -F "$PEER" "$tmp/agent.srv2.log" |
+		grep "its certificate does not name the target dest $S1" |
+		tail -n 1 > "$tmp/id.line"
+	[ -s "$tmp/id.line" ]
+	check_err $? "srv2's agent did not refuse the target: $(grep -F "$PEER" "$tmp/agent.srv2.log" | tail -n 3)"
+	sed 's/^/# agent srv2: /' "$tmp/id.line"
+
+	agent_signal 1 KILL
+	agent_start 1
+	check_err $? "srv1's agent did not restart"
+	log_test "a valid certificate for srv3 cannot export or import for srv1"
+}
+
+# in_pcap PCAP VTAG: the vtag's bytes (binary either order, decimal, hex)
+# are somewhere in the file.
+in_pcap()
+{
+	python3 - "$1" "$2" <<-'PY'
+		import struct, sys
+		data = open(sys.argv[1], "rb").read()
+		v = int(sys.argv[2], 0)
+		pats = [struct.pack(">I", v), struct.pack("<I", v),
+			str(v).encode(), b"%08x" % v, b"%x" % v, b"%08X" % v]
+		sys.exit(0 if any(p in data for p in pats) else 1)
+	PY
+}
+
+case_capture()
+{
+	local c1=$tmp/ctl.srv1.pcap c2=$tmp/ctl.srv2.pcap pd=$tmp/data.pcap
+
+	RET=0
+	peer_start 1
+	check_err $? "peer not ready"
+	read -r VTAG FROM PEER < <(entries)
+	target_of "$FROM"
+	CAPTURE_FILTER="tcp port 7341 or tcp port 7342" \
+		capture_start "$NS_SRV1" eth0 "$c1"
+	CAPTURE_FILTER="tcp port 7341 or tcp port 7342" \
+		capture_start "$NS_SRV2" eth0 "$c2"
+	capture_start "$NS_PEER" eth0 "$pd"
+	one_migration "$TO"
+	check_err $? "start failed"
+	busywait 10000 none_open
+	[ "$(entries | awk -v v="$VTAG" '$1 == v { print $2 }')" = "$TO" ]
+	check_err $? "entry not on the target: $(entries)"
+	sleep 0.3
+	capture_stop "$c1"
+	capture_stop "$c2"
+	capture_stop "$pd"
+	peer_stop
+	check_err $? "peer: $(cat "$tmp/peer.json")"
+	# The search works: the peer's SCTP packets carry the vtag.
+	in_pcap "$pd" "$VTAG"
+	check_err $? "vtag $VTAG not found in the SCTP capture (search broken?)"
+	# There was control traffic, and none of it shows the vtag.
+	[ "$(stat -c %s "$c1")" -gt 2000 ] && [ "$(stat -c %s "$c2")" -gt 2000 ]
+	check_err $? "no control traffic captured: $(stat -c %s "$c1" "$c2")"
+	in_pcap "$c1" "$VTAG"
+	check_fail $? "vtag $VTAG in clear in srv1's control traffic"
+	in_pcap "$c2" "$VTAG"
+	check_fail $? "vtag $VTAG in clear in srv2's control traffic"
+	echo "# vtag $VTAG: in the SCTP capture, not in $(stat -c %s "$c1") + $(stat -c %s "$c2") bytes of control traffic"
+	log_test "a migration's control traffic does not show the vtag in clear"
+}
+
+# thread_watch PID FILE: the max of Threads and VmRSS (kB) of PID into FILE,
+# every 200 ms, until FILE.stop exists.
+thread_watch()
+{
+	local pid=$1 f=$2 t r mt=0 mr=0
+
+	while [ ! -e "$f.stop" ]; do
+		t=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		[ "${t:-0}" -gt "$mt" ] && mt=$t
+		[ "${r:-0}" -gt "$mr" ] && mr=$r
+		echo "$mt $mr" > "$f"
+		sleep 0.2
+	done
+}
+
+case_flood()
+{
+	local pid fpid wpid mt mr t0 r0 ci ui cs us
+
+	RET=0
+	pid=${AGENT_PID[1]}
+	t0=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")
+	r0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+	rm -f "$tmp/watch" "$tmp/watch.stop"
+	thread_watch "$pid" "$tmp/watch" &
+	wpid=$!
+	nsn "$NS_SRV3" "$PROBE" "$SRV1_IP4:7342" flood 1000 1000 15 \
+		> "$tmp/flood.out" 2>&1 &
+	fpid=$!
+	sleep 1
+	N=6 FAM=4 case_maint_run
+	wait $fpid
+	check_err $? "flood: $(cat "$tmp/flood.out")"
+	# Every connection that reached the agent was closed by it.
+	read -r ci ui cs us < <(sed -nE 's/.*closed ([0-9]+) of ([0-9]+) idle and ([0-9]+) of ([0-9]+) slow.*/\1 \2 \3 \4/p' "$tmp/flood.out")
+	[ "${ui:-0}" -ge 900 ] && [ "${us:-0}" -ge 900 ] &&
+		[ "$ci" = "$ui" ] && [ "$cs" = "$us" ]
+	check_err $? "flood: not all closed: $(tail -n 1 "$tmp/flood.out")"
+	touch "$tmp/watch.stop"
+	wait $wpid
+	read -r mt mr < "$tmp/watch"
+	echo "# $(tail -n 1 "$tmp/flood.out")"
+	echo "# srv1's agent: $t0 threads, $r0 kB before; at most $mt threads, $mr kB during"
+	[ "$mt" -le 16 ]
+	check_err $? "srv1's agent reached $mt threads"
+	[ "$mr" -le $((r0 + 32768)) ]
+	check_err $? "srv1's agent reached $mr kB (from $r0)"
+	grep "unauthenticated control connections" "$tmp/agent.srv1.log" |
+		tail -n 1 | sed 's/^/# agent: /'
+	log_test "1000 idle and 1000 slow connections to an agent while migrations run: all commit, threads and memory bounded"
 }
 
 # SCTP AUTH negotiated (net.sctp.auth_enable on both sides when the sockets
@@ -576,7 +803,7 @@ if ! dp_setup; then
 	echo "# set-up failed"
 	exit $ksft_fail
 fi
-psk_make
+certs_make || { echo "# certificates: openssl failed"; exit $ksft_fail; }
 for i in 1 2 3; do
 	agent_start $i || { echo "# agent srv$i did not start"; exit $ksft_fail; }
 done

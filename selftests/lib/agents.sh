@@ -2,12 +2,17 @@
 # shellcheck shell=bash
 #
 # agents.sh: the migration's control plane for the tests, bench and demo:
-# lbnl-agent on servers, lbnld on the LB, the cluster's pre-shared key, the
-# migration-aware echo app (lbnl-echo). Source after topo.sh,
-# dataplane.sh and migrate.sh; $tmp must name a scratch directory.
+# lbnl-agent on servers, lbnld on the LB, the cluster's CA and each host's
+# key and certificate, the migration-aware echo app (lbnl-echo). Source
+# after topo.sh, dataplane.sh and migrate.sh; $tmp must name a scratch
+# directory.
 #
-#   psk_make                 a fresh key in $PSK (0600)
-#   agent_start I            lbnl-agent in srvI, log $tmp/agent.srvI.log
+#   certs_make               a fresh CA in $CERTS, a certificate for the LB
+#                            (lb: lbnl:lb) and each server (srvI:
+#                            lbnl:agent naming SRVI_IP4 and SRVI_IP6)
+#   cert_args NAME           "-A CA -C NAME.pem -k NAME.key" for NAME's
+#   agent_start I [NAME]     lbnl-agent in srvI (with NAME's certificate,
+#                            default srvI's), log $tmp/agent.srvI.log
 #   agent_signal I SIG       a signal to srvI's agent (KILL: wait for it)
 #   lbnld_start              lbnld in the LB, log $tmp/lbnld.log
 #   lbnld_kill               kill -9 lbnld
@@ -19,14 +24,16 @@ AGENT=${AGENT:-$dp_top/tools/agent/lbnl-agent}
 LBNLD=${LBNLD:-$dp_top/tools/lbnld/lbnld}
 ECHO_APP=${ECHO_APP:-$dp_top/tools/echo/lbnl-echo}
 PROBE=${PROBE:-$dp_top/tools/tests/lbnl-ctl-probe}
-PSK=$tmp/psk
+MKCERT=${MKCERT:-$dp_top/tools/tests/mkcert.sh}
+CERTS=$tmp/certs
 declare -A AGENT_PID
 
 agents_require()
 {
 	local p
 
-	for p in "$AGENT" "$LBNLD" "$ECHO_APP" "$PROBE"; do
+	require_cmd openssl
+	for p in "$AGENT" "$LBNLD" "$ECHO_APP" "$PROBE" "$MKCERT"; do
 		if [ ! -x "$p" ]; then
 			echo "SKIP: $p not built"
 			exit $ksft_skip
@@ -34,16 +41,31 @@ agents_require()
 	done
 }
 
-psk_make()
+certs_make()
 {
-	(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$PSK")
+	local i a4 a6
+
+	"$MKCERT" ca "$CERTS" &&
+		"$MKCERT" cert "$CERTS" lb lb 1 || return 1
+	for i in 1 2 3; do
+		a4=SRV${i}_IP4
+		a6=SRV${i}_IP6
+		"$MKCERT" cert "$CERTS" "srv$i" agent 1 "${!a4}" "${!a6}" ||
+			return 1
+	done
+}
+
+cert_args()
+{
+	echo -A "$CERTS/ca.pem" -C "$CERTS/$1.pem" -k "$CERTS/$1.key"
 }
 
 agent_start()
 {
-	local i=$1 ns=${NS_SRVS[$1 - 1]}
+	local i=$1 ns=${NS_SRVS[$1 - 1]} who=${2:-srv$1}
 
-	ip netns exec "$ns" "$AGENT" -f -v -k "$PSK" \
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" "$AGENT" -f -v $(cert_args "$who") \
 		-a "$tmp/apps.srv$i.sock" </dev/null \
 		>>"$tmp/agent.srv$i.log" 2>&1 &
 	AGENT_PID[$i]=$!
@@ -70,7 +92,9 @@ lbnld_start()
 		# nothing exports the table), the agents on the dests' addresses
 		table 100
 		driver table
-		key-file $PSK
+		key-file $CERTS/lb.key
+		cert-file $CERTS/lb.pem
+		ca-file $CERTS/ca.pem
 	CONF
 	ip netns exec "$NS_LB" "$LBNLD" -f -v -c "$tmp/lbnld.conf" \
 		</dev/null >>"$tmp/lbnld.log" 2>&1 &

@@ -23,7 +23,7 @@ packages=(
 	# the VM
 	qemu-system-x86 busybox-static cpio gzip
 	# CLI and tests
-	libnl-3-dev libnl-genl-3-dev libsodium-dev libjansson-dev
+	libnl-3-dev libnl-genl-3-dev libssl-dev openssl libjansson-dev
 	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark python3
 	lksctp-tools libsctp-dev bird2 ipvsadm
 	# make -C tools check: test_names.sh

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lbnl-agent: the server side of live SCTP migration. Its configuration,
- * log, the sessions it serves (one thread per control connection) and the
+ * log, the sessions it serves (one thread per authenticated control
+ * connection, at most AGENT_SESSIONS_MAX; the handshakes before run on
+ * one thread, ctl.h's gate) and the
  * two roles of a session: source (MIGRATE from lbnld) and target
  * (TRANSFER from a source agent).
  */
@@ -18,13 +20,12 @@
 #include "objects.h"
 
 #define AGENT_CONF_PATH		"/etc/lbnl/agent.conf"
-#define AGENT_KEY_PATH		"/etc/lbnl/key"
+#define AGENT_SESSIONS_MAX	256	/* authenticated connections at once */
 #define AGENT_APP_SOCKET	"/run/lbnl-agent/apps.sock"
 #define AGENT_EXPORT_TIMEOUT_MS	2000
 
 /* Timings of the protocol (ms). */
-#define AGENT_HELLO_TIMEOUT_MS	5000	/* a new connection's HELLO */
-#define AGENT_FIRST_MSG_MS	10000	/* its first message */
+#define AGENT_FIRST_MSG_MS	10000	/* an authenticated conn's first msg */
 #define AGENT_MARGIN_MS		100	/* kept from a deadline for replies */
 #define AGENT_FINISH_WAIT_MS	3000	/* the target's FINISH echo */
 #define AGENT_RETRY_MS		200	/* reconnecting to lbnld, a target */
@@ -33,6 +34,8 @@
 
 struct agent_conf {
 	struct lbnl_endpoint listen;
+	char ca_file[256];
+	char cert_file[256];
 	char key_file[256];
 	char name[LBNL_CTL_NAME_MAX];
 	char app_socket[256];
@@ -42,15 +45,20 @@ struct agent_conf {
 };
 
 extern struct agent_conf agent_conf;
-extern struct lbnl_ctl_key agent_key;
+extern struct lbnl_ctl_tls *agent_tls;
 /* Set by SIGTERM/SIGINT: no new sessions; waits give up sooner. */
 extern volatile int agent_stopping;
 
 /* Milliseconds of a monotonic clock. */
 int64_t agent_now(void);
 
-/* session.c: serve one accepted control connection (a thread's body). */
-void agent_serve(int fd);
+/*
+ * session.c: a session slot for an authenticated connection (false: all
+ * AGENT_SESSIONS_MAX taken), then serve it (a thread's body: frees the
+ * slot and closes c).
+ */
+bool agent_session_claim(void);
+void agent_serve(struct lbnl_ctl_conn *c);
 /* Sessions running now (for the shutdown). */
 int agent_sessions_running(void);
 void agent_sessions_wait(int timeout_ms);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lbnl-agent: options, configuration file, the listening socket and the
- * accept loop (one thread per control connection), the shutdown.
+ * lbnl-agent: options, configuration file, the TLS identity, the
+ * listening socket and the accept loop (handshakes on ctl.h's gate
+ * thread, then one thread per authenticated connection), the shutdown.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,12 +23,12 @@
 #include "util.h"
 
 struct agent_conf agent_conf;
-struct lbnl_ctl_key agent_key;
+struct lbnl_ctl_tls *agent_tls;
 volatile int agent_stopping;
 
 static const char usage_text[] =
-	"Usage: lbnl-agent [-f] [-v] [-c CONF] [-k KEYFILE] [-l ADDR[:PORT]]\n"
-	"                  [-n NAME] [-a APP_SOCKET]\n"
+	"Usage: lbnl-agent [-f] [-v] [-c CONF] [-A CAFILE] [-C CERTFILE]\n"
+	"                  [-k KEYFILE] [-l ADDR[:PORT]] [-n NAME] [-a APP_SOCKET]\n"
 	"       lbnl-agent -h|--help|-V|--version\n"
 	"\n"
 	"The server side of lbnl's live SCTP migration: exports an association\n"
@@ -35,7 +36,14 @@ static const char usage_text[] =
 	"\n"
 	"  -c, --config FILE      configuration (default " AGENT_CONF_PATH
 	", optional)\n"
-	"  -k, --key-file FILE    pre-shared key (default " AGENT_KEY_PATH ")\n"
+	"  -A, --ca-file FILE     the cluster's CA certificate\n"
+	"                         (default " LBNL_CTL_CA_FILE ")\n"
+	"  -C, --cert-file FILE   this host's certificate (role lbnl:agent,\n"
+	"                         its dests' addresses; default\n"
+	"                         " LBNL_CTL_CERT_FILE ")\n"
+	"  -k, --key-file FILE    this host's private key (mode 600, owned by\n"
+	"                         the user running it or root; default\n"
+	"                         " LBNL_CTL_KEY_FILE ")\n"
 	"  -l, --listen ADDR[:PORT]  control address (default [::]:7342)\n"
 	"  -n, --name NAME        this host's name in the peers' logs\n"
 	"                         (default: the host name)\n"
@@ -113,7 +121,7 @@ static int read_conf(const char *path, bool must_exist, unsigned int set)
 	while (fgets(line, sizeof(line), f)) {
 		static const char *const kws[] = {
 			"listen", "key-file", "name", "app-socket",
-			"export-timeout-ms",
+			"export-timeout-ms", "ca-file", "cert-file",
 		};
 		unsigned int i;
 		char *hash = strchr(line, '#');
@@ -174,6 +182,16 @@ static int read_conf(const char *path, bool must_exist, unsigned int set)
 			    agent_conf.export_timeout_ms > 60000)
 				what = "not a number from 1 to 60000";
 			break;
+		case 5:
+			if (copy_value(agent_conf.ca_file,
+				       sizeof(agent_conf.ca_file), val))
+				what = "too long";
+			break;
+		case 6:
+			if (copy_value(agent_conf.cert_file,
+				       sizeof(agent_conf.cert_file), val))
+				what = "too long";
+			break;
 		}
 		if (what) {
 			fprintf(stderr, "lbnl-agent: %s:%d: %s '%s': %s\n",
@@ -212,13 +230,13 @@ static int listen_on(const struct lbnl_endpoint *ep)
 		s6->sin6_port = htons(ep->port);
 		sl = sizeof(*s6);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)	/* [::] takes IPv4 too */
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 256))
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024))
 		goto fail;
 	return fd;
 fail:
@@ -231,8 +249,40 @@ fail:
 
 static void *session_thread(void *arg)
 {
-	agent_serve((int)(intptr_t)arg);
+	agent_serve(arg);
 	return NULL;
+}
+
+/* The gate authenticated c: a thread for it, if a slot is free. */
+static void on_authenticated(struct lbnl_ctl_conn *c, void *arg)
+{
+	static int64_t last_log;
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	(void)arg;
+	if (agent_stopping || !agent_session_claim()) {
+		if (agent_now() - last_log >= 10000) {
+			lbnl_log(LOG_WARNING, "%s: closed: %s", lbnl_ctl_peer(c),
+				  agent_stopping ? "stopping" :
+				  "too many sessions at once");
+			last_log = agent_now();
+		}
+		lbnl_ctl_close(c);
+		return;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	err = pthread_create(&t, &attr, session_thread, c);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		lbnl_log(LOG_ERR, "no thread for a connection: %s",
+			  strerror(err));
+		/* agent_serve() frees the slot: serve it here, briefly. */
+		agent_serve(c);
+	}
 }
 
 static void on_signal(int sig)
@@ -241,39 +291,29 @@ static void on_signal(int sig)
 	agent_stopping = 1;
 }
 
-static int accept_loop(int lfd)
+static int accept_loop(int lfd, struct lbnl_ctl_gate *gate)
 {
-	pthread_attr_t attr;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 512 * 1024);
 	while (!agent_stopping) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-		pthread_t t;
-		int fd, err;
+		int fd;
+
+		int i;
 
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EINTR && errno != EAGAIN &&
-			    errno != ECONNABORTED) {
-				lbnl_log(LOG_ERR, "accept: %s",
-					  strerror(errno));
-				usleep(100 * 1000);	/* EMFILE and the like */
-			}
-			continue;
+		/* All that wait (a flood must not fill the backlog). */
+		for (i = 0; i < 256; i++) {
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			lbnl_ctl_gate_add(gate, fd);
 		}
-		err = pthread_create(&t, &attr, session_thread,
-				     (void *)(intptr_t)fd);
-		if (err) {
-			lbnl_log(LOG_ERR, "no thread for a connection: %s",
-				  strerror(err));
-			close(fd);
+		if (fd < 0 && errno != EINTR && errno != EAGAIN &&
+		    errno != ECONNABORTED) {
+			lbnl_log(LOG_ERR, "accept: %s", strerror(errno));
+			usleep(100 * 1000);	/* EMFILE and the like */
 		}
 	}
-	pthread_attr_destroy(&attr);
 	return 0;
 }
 
@@ -282,6 +322,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "ca-file", required_argument, NULL, 'A' },
+		{ "cert-file", required_argument, NULL, 'C' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "app-socket", required_argument, NULL, 'a' },
@@ -296,18 +338,23 @@ int main(int argc, char **argv)
 	unsigned int set = 0;	/* bits as read_conf()'s keywords */
 	char err[512], buf[LBNL_ADDRPORTSTRLEN];
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct lbnl_ctl_gate *gate;
 	int c, lfd;
 
 	parse_listen("[::]", &agent_conf.listen);
 	snprintf(agent_conf.key_file, sizeof(agent_conf.key_file), "%s",
-		 AGENT_KEY_PATH);
+		 LBNL_CTL_KEY_FILE);
+	snprintf(agent_conf.cert_file, sizeof(agent_conf.cert_file), "%s",
+		 LBNL_CTL_CERT_FILE);
+	snprintf(agent_conf.ca_file, sizeof(agent_conf.ca_file), "%s",
+		 LBNL_CTL_CA_FILE);
 	snprintf(agent_conf.app_socket, sizeof(agent_conf.app_socket), "%s",
 		 AGENT_APP_SOCKET);
 	agent_conf.export_timeout_ms = AGENT_EXPORT_TIMEOUT_MS;
 	if (gethostname(agent_conf.name, sizeof(agent_conf.name) - 1))
 		strcpy(agent_conf.name, "agent");
 
-	while ((c = getopt_long(argc, argv, "+c:k:l:n:a:fvhV", longopts,
+	while ((c = getopt_long(argc, argv, "+c:k:A:C:l:n:a:fvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -319,6 +366,18 @@ int main(int argc, char **argv)
 				       sizeof(agent_conf.key_file), optarg))
 				goto usage_long;
 			set |= 1U << 1;
+			break;
+		case 'A':
+			if (copy_value(agent_conf.ca_file,
+				       sizeof(agent_conf.ca_file), optarg))
+				goto usage_long;
+			set |= 1U << 5;
+			break;
+		case 'C':
+			if (copy_value(agent_conf.cert_file,
+				       sizeof(agent_conf.cert_file), optarg))
+				goto usage_long;
+			set |= 1U << 6;
 			break;
 		case 'l':
 			if (parse_listen(optarg, &agent_conf.listen)) {
@@ -365,9 +424,21 @@ int main(int argc, char **argv)
 	}
 	if (read_conf(conf_path, conf_given, set))
 		return 1;
-	if (lbnl_ctl_key_load(agent_conf.key_file, &agent_key, err,
+	if (lbnl_ctl_tls_load(agent_conf.ca_file, agent_conf.cert_file,
+			      agent_conf.key_file, &agent_tls, err,
 			      sizeof(err))) {
 		fprintf(stderr, "lbnl-agent: %s\n", err);
+		return 1;
+	}
+	if (lbnl_ctl_tls_expired(agent_tls)) {
+		fprintf(stderr, "lbnl-agent: %s: the certificate has expired\n",
+			agent_conf.cert_file);
+		return 1;
+	}
+	if (lbnl_ctl_tls_role(agent_tls) != LBNL_CTL_ROLE_AGENT) {
+		fprintf(stderr, "lbnl-agent: %s: not an agent's certificate "
+			"(its subjectAltName URI must be lbnl:agent)\n",
+			agent_conf.cert_file);
 		return 1;
 	}
 
@@ -387,11 +458,18 @@ int main(int argc, char **argv)
 		lbnl_log(LOG_WARNING, "applications' socket %s: %s (every "
 			  "association moves transport-only)",
 			  agent_conf.app_socket, err);
-	lbnl_log(LOG_INFO, "lbnl-agent %s (%s) listening on %s",
+	c = lbnl_ctl_gate_start(agent_tls, on_authenticated, NULL, &gate);
+	if (c) {
+		lbnl_log(LOG_ERR, "cannot start the handshake thread: %s",
+			  strerror(-c));
+		return 1;
+	}
+	lbnl_log(LOG_INFO, "lbnl-agent %s (%s) listening on %s as %s",
 		  LBNL_VERSION, agent_conf.name,
-		  agent_endpoint_str(&agent_conf.listen, buf, sizeof(buf)));
+		  agent_endpoint_str(&agent_conf.listen, buf, sizeof(buf)),
+		  lbnl_ctl_tls_desc(agent_tls, err, sizeof(err)));
 
-	accept_loop(lfd);
+	accept_loop(lfd, gate);
 	close(lfd);
 	c = agent_sessions_running();
 	if (c)

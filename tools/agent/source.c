@@ -149,6 +149,32 @@ static void result_msg(const struct source *s, int status,
 	r->target_agent = s->mig->target_agent;
 }
 
+/*
+ * Connect to the target agent: its certificate must be an agent's naming
+ * the target dest (the state goes to the host the LB chose, nowhere else).
+ */
+static int connect_target(struct source *s, int timeout_ms,
+			  struct lbnl_ctl_conn **cp, char *err, size_t errlen)
+{
+	char a[LBNL_ADDRSTRLEN];
+	int ret;
+
+	ret = lbnl_ctl_connect(&s->mig->target_agent, agent_tls,
+			       LBNL_CTL_ROLE_AGENT, timeout_ms, cp, err,
+			       errlen);
+	if (ret)
+		return ret;
+	if (lbnl_ctl_peer_names(*cp, &s->mig->target.addr))
+		return 0;
+	snprintf(err, errlen, "%s: its certificate does not name the target "
+		 "dest %s: not sent", lbnl_ctl_peer(*cp),
+		 lbnl_format_addr(&s->mig->target.addr, a, sizeof(a)));
+	lbnl_log(LOG_WARNING, "%s: %s", s->desc, err);
+	lbnl_ctl_close(*cp);
+	*cp = NULL;
+	return -EACCES;
+}
+
 /* Wait on c for the DECISION of this session: 1 commit, 0 abort, <0. */
 static int recv_decision(struct source *s, struct lbnl_ctl_conn *c,
 			 int timeout_ms)
@@ -219,9 +245,9 @@ static int result_and_decision(struct source *s, int status,
 			return -1;
 		if (tries++)
 			usleep(AGENT_RETRY_MS * 1000);
-		ret = lbnl_ctl_connect(&s->lbnld_addr, &agent_key,
-				       LBNL_CTL_ROLE_AGENT, agent_conf.name,
-				       2000, &c, err, sizeof(err));
+		ret = lbnl_ctl_connect(&s->lbnld_addr, agent_tls,
+				       LBNL_CTL_ROLE_LBNLD, 2000, &c, err,
+				       sizeof(err));
 		if (!ret) {
 			ret = lbnl_ctl_send(c, &r, 2000);
 			if (!ret)
@@ -267,11 +293,7 @@ static bool finish_target(struct source *s, bool commit, int retry_ms)
 				break;
 			if (tries)
 				usleep(AGENT_RETRY_MS * 1000);
-			ret = lbnl_ctl_connect(&s->mig->target_agent,
-					       &agent_key,
-					       LBNL_CTL_ROLE_AGENT,
-					       agent_conf.name, 2000, &c, err,
-					       sizeof(err));
+			ret = connect_target(s, 2000, &c, err, sizeof(err));
 			tries++;
 			if (ret)
 				continue;
@@ -457,8 +479,12 @@ static void run(struct source *s)
 	memset(&xfer, 0, sizeof(xfer));
 	xfer.type = LBNL_CTL_TRANSFER;
 	xfer.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_ASSOC |
-		LBNL_CTL_HAS_STATE | LBNL_CTL_HAS_DEADLINE;
+		LBNL_CTL_HAS_STATE | LBNL_CTL_HAS_DEADLINE |
+		LBNL_CTL_HAS_SOURCE | LBNL_CTL_HAS_TARGET;
 	xfer.session = m->session;
+	xfer.source = m->source;
+	xfer.target = m->target;
+	xfer.target_agent = m->target_agent;
 	xfer.assoc = s->tkey;
 	xfer.state = state_json(&st, &xfer.state_len);
 	lbu_assoc_state_free(&st);
@@ -476,9 +502,7 @@ static void run(struct source *s)
 	/* To the target; its ACK says whether it imported. */
 	lbnl_log(LOG_DEBUG, "%s: exported, to the target agent", s->desc);
 	t = agent_now();
-	ret = lbnl_ctl_connect(&m->target_agent, &agent_key,
-			       LBNL_CTL_ROLE_AGENT, agent_conf.name, left(s),
-			       &s->target, err, sizeof(err));
+	ret = connect_target(s, left(s), &s->target, err, sizeof(err));
 	if (ret) {
 		lbnl_ctl_msg_free(&xfer);
 		fail(s, ret, "target agent: %s", err);

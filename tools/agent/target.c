@@ -9,7 +9,9 @@
  *
  * A FINISH may also come on a new connection (the source lost the first):
  * the sessions waiting for one are kept in a table for that, and such a
- * FINISH for a session still importing waits for the import to end. If
+ * FINISH for a session still importing waits for the import to end; it
+ * is taken only from an agent whose certificate names the session's
+ * source dest (ctl.h: no other host may release or keep it). If
  * the connection closes without a FINISH, the copy is kept (the LB may
  * have committed) and a warning logged.
  */
@@ -35,6 +37,7 @@ enum tstate {
 struct tsess {
 	uint64_t id;
 	struct lbnl_assoc_key key;
+	struct lbnl_addr source;	/* the source dest */
 	enum tstate state;
 	bool owned;		/* its thread still holds it */
 	int64_t expires;	/* orphaned (no connection): forgotten then */
@@ -166,6 +169,7 @@ void agent_target(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 	}
 	ts->id = m->session;
 	ts->key = m->assoc;
+	ts->source = m->source.addr;
 	ts->owned = true;
 	pthread_mutex_lock(&lock);
 	if (find(m->session)) {
@@ -334,6 +338,17 @@ void agent_target_finish(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m)
 		pthread_mutex_unlock(&lock);
 		lbnl_log(LOG_INFO, "%s: nothing imported here for it", desc);
 		echo_finish(c, m->session, m->commit, 0, "no copy here");
+		return;
+	}
+	if (!lbnl_ctl_peer_names(c, &ts->source)) {
+		char a[LBNL_ADDRSTRLEN];
+
+		pthread_mutex_unlock(&lock);
+		snprintf(reason, sizeof(reason), "its certificate does not "
+			 "name the session's source dest %s",
+			 lbnl_format_addr(&ts->source, a, sizeof(a)));
+		lbnl_log(LOG_WARNING, "%s: refused: %s", desc, reason);
+		echo_finish(c, m->session, m->commit, -EPERM, reason);
 		return;
 	}
 	ts->state = T_DONE;

@@ -12,7 +12,10 @@
  *	hook-timeout 10		seconds
  *	self-dev lo		device of the "self" route
  *	log syslog		or stderr
- *	key-file /etc/lbnl/key	the cluster's pre-shared key (ctl.h)
+ *	key-file /etc/lbnl/key.pem	this LB's TLS private key (ctl.h);
+ *				none: migrations are not driven
+ *	cert-file /etc/lbnl/cert.pem	its certificate (role lbnl:lb)
+ *	ca-file /etc/lbnl/ca.pem	the cluster's CA
  *	agent-port 7342		where the agents listen, by default
  *	agent 203.0.113.11 10.0.0.11:7342	the agent of one dest
  *	listen [::]:7341	where agents send RESULTs
@@ -35,7 +38,7 @@
 enum key {
 	KEY_TABLE, KEY_PROTOCOL, KEY_DRIVER, KEY_HOOK, KEY_HOOK_TIMEOUT,
 	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
-	KEY_LISTEN, KEY_MARGIN, NKEYS
+	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -51,6 +54,8 @@ static const char *const keywords[NKEYS] = {
 	[KEY_AGENT] = "agent",
 	[KEY_LISTEN] = "listen",
 	[KEY_MARGIN] = "migrate-timeout-margin-ms",
+	[KEY_CERT_FILE] = "cert-file",
+	[KEY_CA_FILE] = "ca-file",
 };
 
 struct parser {
@@ -93,6 +98,8 @@ void lbnld_conf_defaults(struct lbnld_conf *c)
 	c->listen.addr.family = AF_INET6;	/* [::]: both families */
 	c->listen.port = LBNL_CTL_LBNLD_PORT;
 	c->margin_ms = LBNLD_DEFAULT_MARGIN_MS;
+	snprintf(c->cert_file, sizeof(c->cert_file), "%s", LBNL_CTL_CERT_FILE);
+	snprintf(c->ca_file, sizeof(c->ca_file), "%s", LBNL_CTL_CA_FILE);
 }
 
 /* A number in [min, max]; what is refused is said by the caller. */
@@ -162,15 +169,15 @@ static int parse_self_dev(struct parser *p, const char *v,
 	return 0;
 }
 
-static int parse_key_file(struct parser *p, const char *v,
-			  struct lbnld_conf *c)
+static int parse_path(struct parser *p, const char *key, const char *v,
+		      char *dst, size_t size)
 {
 	if (v[0] != '/')
-		return fail(p, "invalid key-file '%s': an absolute path is needed",
-			    v);
-	if (strlen(v) >= sizeof(c->key_file))
-		return fail(p, "invalid key-file: path too long");
-	snprintf(c->key_file, sizeof(c->key_file), "%s", v);
+		return fail(p, "invalid %s '%s': an absolute path is needed",
+			    key, v);
+	if (strlen(v) >= size)
+		return fail(p, "invalid %s: path too long", key);
+	snprintf(dst, size, "%s", v);
 	return 0;
 }
 
@@ -259,7 +266,14 @@ static int parse_value(struct parser *p, enum key key, const char *v,
 		c->log = b ? LBNLD_LOG_SYSLOG : LBNLD_LOG_STDERR;
 		return 0;
 	case KEY_KEY_FILE:
-		return parse_key_file(p, v, c);
+		return parse_path(p, "key-file", v, c->key_file,
+				  sizeof(c->key_file));
+	case KEY_CERT_FILE:
+		return parse_path(p, "cert-file", v, c->cert_file,
+				  sizeof(c->cert_file));
+	case KEY_CA_FILE:
+		return parse_path(p, "ca-file", v, c->ca_file,
+				  sizeof(c->ca_file));
 	case KEY_AGENT_PORT:
 		if (!number_in(v, 1, 65535, &n))
 			return fail(p, "invalid agent-port '%s': a number from 1 to 65535",

@@ -5,7 +5,7 @@
  * address tenants) and confirms each bypass to the module; drives the live
  * SCTP migrations the module opens (migrate.c: the agents do the work).
  *
- *	lbnld [-f] [-v] [-c FILE] [-k KEYFILE] [-t]
+ *	lbnld [-f] [-v] [-c FILE] [-k KEYFILE] [-C CERTFILE] [-A CAFILE] [-t]
  *
  * One event loop (poll): the module's events, the generic netlink
  * controller's (the module unloaded), signals (signalfd), the control
@@ -58,6 +58,8 @@ struct daemon {
 	const char *conf_path;
 	bool conf_required;		/* -c given: the file must exist */
 	const char *key_path;		/* -k: over key-file */
+	const char *cert_path;		/* -C: over cert-file */
+	const char *ca_path;		/* -A: over ca-file */
 	bool foreground;
 	bool verbose;
 	struct lbnl_nl *events;		/* joined to the events group */
@@ -131,33 +133,52 @@ static int use_conf(struct daemon *dm, const struct lbnld_conf *c)
 	return 0;
 }
 
-/* -k over key-file. */
+/* -k, -C, -A over key-file, cert-file, ca-file. */
 static void apply_key_option(const struct daemon *dm, struct lbnld_conf *c)
 {
 	if (dm->key_path)
 		snprintf(c->key_file, sizeof(c->key_file), "%s", dm->key_path);
+	if (dm->cert_path)
+		snprintf(c->cert_file, sizeof(c->cert_file), "%s",
+			 dm->cert_path);
+	if (dm->ca_path)
+		snprintf(c->ca_file, sizeof(c->ca_file), "%s", dm->ca_path);
 }
 
 /*
- * The migrations' part of c: the key, the listening socket. Without a
- * key lbnld drives no migration (and says so, once per migration).
+ * The migrations' part of c: the TLS identity, the listening socket.
+ * Without a key lbnld drives no migration (and says so, once per
+ * migration).
  */
 static void use_migration_conf(struct daemon *dm, const struct lbnld_conf *c)
 {
-	struct lbnl_ctl_key key;
 	char err[PATH_MAX + 128], text[LBNL_ADDRPORTSTRLEN];
+	struct lbnl_ctl_tls *tls = NULL;
 	bool has_key = false;
 
-	if (!c->key_file[0])
+	if (!c->key_file[0]) {
 		lbnl_log(LOG_NOTICE, "no key-file: migrations are not driven (the module rolls them back at their deadlines)");
-	else if (lbnl_ctl_key_load(c->key_file, &key, err, sizeof(err)))
+	} else if (lbnl_ctl_tls_load(c->ca_file, c->cert_file, c->key_file,
+				     &tls, err, sizeof(err))) {
 		lbnl_log(LOG_ERR, "%s: migrations are not driven (the module rolls them back at their deadlines)",
 			  err);
-	else
+	} else if (lbnl_ctl_tls_expired(tls)) {
+		lbnl_log(LOG_ERR, "%s: the certificate has expired: migrations are not driven",
+			  c->cert_file);
+		lbnl_ctl_tls_put(tls);
+		tls = NULL;
+	} else if (lbnl_ctl_tls_role(tls) != LBNL_CTL_ROLE_LBNLD) {
+		lbnl_log(LOG_ERR, "%s: not an LB's certificate (its subjectAltName URI must be lbnl:lb): migrations are not driven",
+			  c->cert_file);
+		lbnl_ctl_tls_put(tls);
+		tls = NULL;
+	} else {
 		has_key = true;
-	lbnld_migrator_configure(dm->mig, c, has_key ? &key : NULL);
-	if (has_key)
-		explicit_bzero(&key, sizeof(key));
+		lbnl_log(LOG_INFO, "TLS identity %s",
+			  lbnl_ctl_tls_desc(tls, err, sizeof(err)));
+	}
+	lbnld_migrator_configure(dm->mig, c, tls);
+	lbnl_ctl_tls_put(tls);
 	lbnld_endpoint_text(&c->listen, text, sizeof(text));
 	if (dm->listen_fd >= 0 && (!has_key ||
 	    !lbnl_addr_equal(&dm->listening.addr, &c->listen.addr) ||
@@ -467,7 +488,7 @@ static void print_help(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: lbnld [-f] [-v] [-c FILE] [-t]\n"
-		"       lbnld [-f] [-v] [-c FILE] [-k KEYFILE]\n"
+		"       lbnld [-f] [-v] [-c FILE] [-k KEYFILE] [-C CERTFILE] [-A CAFILE]\n"
 		"\n"
 		"Keeps the router's routes to the VIPs of the lbnl module in line with\n"
 		"their bypass state, and confirms each bypass to the module. Drives the\n"
@@ -478,8 +499,12 @@ static void print_help(FILE *fp)
 		"                      without it, the defaults)\n"
 		"  -f, --foreground    do not become a daemon; log to stderr unless\n"
 		"                      configured otherwise\n"
-		"  -k, --key-file FILE the cluster's pre-shared key (over key-file);\n"
+		"  -k, --key-file FILE this LB's TLS private key (over key-file);\n"
 		"                      without one, no migration is driven\n"
+		"  -C, --cert-file FILE its certificate, role lbnl:lb (over\n"
+		"                      cert-file; default " LBNL_CTL_CERT_FILE ")\n"
+		"  -A, --ca-file FILE  the cluster's CA (over ca-file; default\n"
+		"                      " LBNL_CTL_CA_FILE ")\n"
 		"  -t, --test-config   check the configuration file, then exit\n"
 		"  -v, --verbose       also log every event and reconciliation\n"
 		"  -h, --help          print this help\n"
@@ -534,6 +559,8 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "key-file", required_argument, NULL, 'k' },
+		{ "cert-file", required_argument, NULL, 'C' },
+		{ "ca-file", required_argument, NULL, 'A' },
 		{ "test-config", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -544,7 +571,7 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 
 	dm->conf_path = LBNLD_CONF_PATH;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:fk:tvhV", longopts,
+	while ((c = getopt_long(argc, argv, "+c:fk:C:A:tvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -556,6 +583,12 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 			break;
 		case 'k':
 			dm->key_path = optarg;
+			break;
+		case 'C':
+			dm->cert_path = optarg;
+			break;
+		case 'A':
+			dm->ca_path = optarg;
 			break;
 		case 't':
 			*test = true;
@@ -571,7 +604,8 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 			       LBNL_VERSION, LBNL_GENL_NAME, LBNL_GENL_VERSION);
 			exit(EXIT_OK);
 		default:
-			if (optopt == 'c' || optopt == 'k')
+			if (optopt == 'c' || optopt == 'k' || optopt == 'C' ||
+			    optopt == 'A')
 				fprintf(stderr, "Error: option '-%c' needs a file\n",
 					optopt);
 			else if (optopt)

@@ -60,6 +60,8 @@ struct lbnld_conf {
 	enum lbnld_log_to log;
 	/* Migrations (migrate.c) */
 	char key_file[PATH_MAX];	/* "": none, no migration driven */
+	char cert_file[PATH_MAX];	/* this LB's certificate (lbnl:lb) */
+	char ca_file[PATH_MAX];		/* the cluster's CA */
 	uint16_t agent_port;
 	struct lbnld_agent agents[LBNLD_MAX_AGENTS];
 	size_t n_agents;
@@ -238,7 +240,7 @@ void lbnld_watch_close(struct lbnld_watch *w);
 
 /* Migrations (migrate.c) ------------------------------------------------- */
 
-struct lbnl_ctl_key;
+struct lbnl_ctl_tls;
 
 /*
  * What a migration needs of the module, per thread: open() gives a handle
@@ -272,12 +274,13 @@ int lbnld_migrator_new(const struct lbnld_mig_ops *ops,
 /* Stops nothing: sessions still running are abandoned. */
 void lbnld_migrator_free(struct lbnld_migrator *m);
 /*
- * The configuration new sessions use, and the key (NULL: no key-file:
- * each new migration is logged as not driven).
+ * The configuration new sessions use, and the TLS identity (NULL: no
+ * key-file: each new migration is logged as not driven). The migrator
+ * takes its own reference.
  */
 void lbnld_migrator_configure(struct lbnld_migrator *m,
 			      const struct lbnld_conf *c,
-			      const struct lbnl_ctl_key *key);
+			      struct lbnl_ctl_tls *tls);
 /*
  * The migrations open now (a dump): a session starts for each one not seen
  * before; with initial, they are only marked seen (a previous lbnld may
@@ -289,7 +292,10 @@ void lbnld_migrator_update(struct lbnld_migrator *m,
 /* A MIGRATE_COMMIT or MIGRATE_ABORT event. */
 void lbnld_migrator_event(struct lbnld_migrator *m,
 			  const struct lbnl_event *ev);
-/* A connection accept() gave on the listening socket (owned after). */
+/*
+ * A connection accept() gave on the listening socket (owned after): to
+ * the handshake thread, then a thread of its own if authenticated.
+ */
 void lbnld_migrator_accept(struct lbnld_migrator *m, int fd);
 /* Sessions and listener connections running now. */
 unsigned int lbnld_migrator_busy(struct lbnld_migrator *m);

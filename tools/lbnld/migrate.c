@@ -11,6 +11,14 @@
  * this lbnld is still running for it, the two agree: the first to decide
  * (under the session's lock) decides for both.
  *
+ * Every connection is TLS with this LB's certificate (ctl.h): lbnld sends
+ * a MIGRATE only to an agent whose certificate names the migration's
+ * source dest, and answers a RESULT only from an agent whose certificate
+ * names the source dest of the migration it is about, so no other agent
+ * can commit or abort it. Connections to the listening port are
+ * authenticated by ctl.h's gate (one thread for every handshake, bounded)
+ * before any thread is spent on them; at most INCOMING_MAX at once.
+ *
  * The main loop calls in from one thread (update, event, accept,
  * configure); the sessions and listener connections run detached.
  */
@@ -29,7 +37,8 @@
 #include "names.h"
 #include "util.h"
 
-#define LISTEN_TIMEOUT_MS	5000	/* HELLO and RESULT of a connection */
+#define LISTEN_TIMEOUT_MS	5000	/* the RESULT of a connection */
+#define INCOMING_MAX		64	/* authenticated listener conns */
 #define DECISION_TIMEOUT_MS	2000	/* to send the DECISION */
 #define THREAD_STACK		(256 * 1024)
 #define SEEN_KEEP_MS		60000	/* a seen id kept after it closed */
@@ -42,7 +51,7 @@ struct session {
 	struct lbnl_migrate m;		/* as dumped */
 	uint64_t t0;			/* ms, when the session started */
 	/* A snapshot of what it needs of the configuration. */
-	struct lbnl_ctl_key key;
+	struct lbnl_ctl_tls *tls;	/* a reference */
 	struct lbnl_endpoint source_agent, target_agent;
 	bool nat;			/* the VIP's mode (preflight) */
 	uint32_t margin_ms;
@@ -68,11 +77,12 @@ struct lbnld_migrator {
 	pthread_mutex_t lock;		/* sessions, busy */
 	struct session *sessions;
 	unsigned int busy;
+	unsigned int incoming;		/* listener connections */
 	uint64_t next_session;
+	struct lbnl_ctl_gate *gate;	/* made at the first identity */
 	/* Main loop only. */
 	struct lbnld_conf conf;
-	struct lbnl_ctl_key key;
-	bool has_key;
+	struct lbnl_ctl_tls *tls;	/* NULL: no key-file */
 	struct seen *seen;
 	size_t n_seen, cap_seen;
 	uint64_t gen;			/* dumps seen */
@@ -281,6 +291,8 @@ static void session_end(struct session *s)
 	}
 	s->done = true;
 	mig->busy--;
+	lbnl_ctl_tls_put(s->tls);
+	s->tls = NULL;
 	session_unref_locked(s);
 	pthread_mutex_unlock(&mig->lock);
 }
@@ -330,7 +342,7 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 		      struct lbnl_ctl_conn **cp, char *why, size_t whylen)
 {
 	struct lbnl_ctl_msg msg = { .type = LBNL_CTL_MIGRATE };
-	char err[256], at[LBNL_ADDRPORTSTRLEN];
+	char err[256], at[LBNL_ADDRPORTSTRLEN], src[LBNL_ADDRSTRLEN];
 	struct lbnl_ctl_conn *c = NULL;
 	struct lbnl_endpoint local;
 	uint64_t t = mono_ms();
@@ -338,12 +350,20 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 
 	lbnld_endpoint_text(&s->source_agent, at, sizeof(at));
 	err[0] = '\0';
-	ret = lbnl_ctl_connect(&s->source_agent, &s->key, LBNL_CTL_ROLE_LBNLD,
-			       "lbnld", remaining(deadline), &c, err,
-			       sizeof(err));
+	ret = lbnl_ctl_connect(&s->source_agent, s->tls, LBNL_CTL_ROLE_AGENT,
+			       remaining(deadline), &c, err, sizeof(err));
 	if (ret) {
 		snprintf(why, whylen, "source agent: %s",
 			 err[0] ? err : strerror(-ret));
+		return false;
+	}
+	/* The vtags go only to the host of the source dest. */
+	if (!lbnl_ctl_peer_names(c, &s->m.source.addr)) {
+		snprintf(why, whylen, "source agent %s: its certificate does not name the source dest %s: not asked",
+			 lbnl_ctl_peer(c),
+			 lbnl_format_addr(&s->m.source.addr, src,
+					  sizeof(src)));
+		lbnl_ctl_close(c);
 		return false;
 	}
 	lbnl_log(LOG_DEBUG, "%s: connected to the source agent %s in %llu ms",
@@ -351,8 +371,10 @@ static bool run_agent(struct session *s, const char *name, uint64_t deadline,
 		  (unsigned long long)(mono_ms() - t));
 	msg.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_VIP |
 		  LBNL_CTL_HAS_ASSOC | LBNL_CTL_HAS_TARGET |
-		  LBNL_CTL_HAS_DEADLINE | LBNL_CTL_HAS_REPLY_PORT;
+		  LBNL_CTL_HAS_DEADLINE | LBNL_CTL_HAS_REPLY_PORT |
+		  LBNL_CTL_HAS_SOURCE;
 	msg.session = s->id;
+	msg.source = s->m.source;
 	msg.vip = s->m.vip;
 	msg.vtag = s->m.vtag;
 	lbnld_assoc_local(&s->m, s->nat, &local);
@@ -541,7 +563,7 @@ static void session_start(struct lbnld_migrator *mig,
 	s->mig = mig;
 	s->m = *m;
 	s->t0 = mono_ms();
-	s->key = mig->key;
+	s->tls = lbnl_ctl_tls_get(mig->tls);
 	s->margin_ms = mig->conf.margin_ms;
 	s->reply_port = mig->conf.listen.port;
 	lbnld_agent_of(&mig->conf, &m->source.addr, &s->source_agent);
@@ -566,16 +588,50 @@ static void session_start(struct lbnld_migrator *mig,
 
 /* The listener ------------------------------------------------------------ */
 
-struct incoming {
-	struct lbnld_migrator *mig;
-	int fd;
-	struct lbnl_ctl_key key;
-};
-
 /*
  * A RESULT from an agent that lost its session's connection: decide from
  * the module's table (agreeing with a session still running here).
  */
+/*
+ * May the agent of c send a RESULT for vip + vtag? Only the host of the
+ * source dest of its open migration (or of this lbnld's session). With
+ * neither, nothing is open to commit or abort: the table answers.
+ */
+static bool result_authorised(struct lbnld_migrator *mig, void *h,
+			      struct lbnl_ctl_conn *c,
+			      const struct lbnl_ctl_msg *r, char *why,
+			      size_t whylen)
+{
+	char text[LBNL_ADDRSTRLEN];
+	struct lbnl_migrate open;
+	struct lbnl_addr source;
+	struct session *s;
+	bool known = false;
+
+	if (lbnl_ctl_peer_role(c) != LBNL_CTL_ROLE_AGENT) {
+		snprintf(why, whylen, "a RESULT needs an agent's certificate (lbnl:agent)");
+		return false;
+	}
+	s = session_get(mig, &r->vip, r->vtag);
+	if (s) {
+		source = s->m.source.addr;
+		known = true;
+		session_put(s);
+	} else if (!mig->ops->find(h, &r->vip, r->vtag, &open)) {
+		if (!(open.has & LBNL_MIGRATE_HAS_SOURCE)) {
+			snprintf(why, whylen, "the module did not say the migration's source dest");
+			return false;
+		}
+		source = open.source.addr;
+		known = true;
+	}
+	if (!known || lbnl_ctl_peer_names(c, &source))
+		return true;
+	snprintf(why, whylen, "its certificate does not name the source dest %s",
+		 lbnl_format_addr(&source, text, sizeof(text)));
+	return false;
+}
+
 static bool answer_result(struct lbnld_migrator *mig, void *h,
 			  const struct lbnl_ctl_msg *r, char *how,
 			  size_t howlen)
@@ -607,49 +663,29 @@ static bool answer_result(struct lbnld_migrator *mig, void *h,
 		      howlen);
 }
 
+struct incoming {
+	struct lbnld_migrator *mig;
+	struct lbnl_ctl_conn *c;
+};
+
 static void *incoming_main(void *arg)
 {
 	struct incoming *in = arg;
 	struct lbnld_migrator *mig = in->mig;
 	const struct lbnld_mig_ops *ops = mig->ops;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
 	struct lbnl_ctl_msg msg = { 0 };
-	struct lbnl_ctl_conn *c = NULL;
-	struct lbnl_endpoint from = { 0 };
-	char err[256] = "", who[LBNL_ADDRPORTSTRLEN] = "?", vip[128];
-	char how[512], target[LBNL_ADDRPORTSTRLEN];
+	struct lbnl_ctl_conn *c = in->c;
+	char vip[128], how[512], target[LBNL_ADDRPORTSTRLEN];
 	void *h = NULL;
 	bool commit;
 	int ret;
 
-	if (!getpeername(in->fd, (struct sockaddr *)&ss, &sslen)) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			lbnl_addr_from_raw(&from.addr, &sin->sin_addr, 4);
-			from.port = ntohs(sin->sin_port);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-			lbnl_addr_from_raw(&from.addr, &sin6->sin6_addr, 16);
-			from.port = ntohs(sin6->sin6_port);
-		}
-		lbnld_endpoint_text(&from, who, sizeof(who));
-	}
-	ret = lbnl_ctl_accept(in->fd, &in->key, LBNL_CTL_ROLE_LBNLD, "lbnld",
-			      LISTEN_TIMEOUT_MS, &c, err, sizeof(err));
-	if (ret) {
-		lbnl_log(LOG_WARNING, "control connection from %s rejected: %s",
-			  who, err[0] ? err : strerror(-ret));
-		goto out;
-	}
 	ret = lbnl_ctl_recv(c, &msg, LISTEN_TIMEOUT_MS);
 	if (ret) {
-		lbnl_log(ret == -EBADMSG || ret == -EPROTONOSUPPORT ?
-			  LOG_WARNING : LOG_NOTICE,
+		lbnl_log(ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
+			  ret == -EPROTO ? LOG_WARNING : LOG_NOTICE,
 			  "control connection from %s: %s: closed, nothing done",
-			  who, lbnl_ctl_error(c));
+			  lbnl_ctl_peer(c), lbnl_ctl_error(c));
 		goto out;
 	}
 	if (msg.type != LBNL_CTL_RESULT) {
@@ -676,6 +712,22 @@ static void *incoming_main(void *arg)
 			  lbnl_ctl_peer(c), strerror(-ret));
 		goto out;
 	}
+	if (!result_authorised(mig, h, c, &msg, how, sizeof(how))) {
+		struct lbnl_ctl_msg no = {
+			.type = LBNL_CTL_REFUSED,
+			.has = LBNL_CTL_HAS_STATUS | LBNL_CTL_HAS_SESSION,
+			.status = -EPERM,
+			.session = msg.session,
+		};
+
+		ops->close(h);
+		snprintf(no.reason, sizeof(no.reason), "%.100s", how);
+		lbnl_log(LOG_WARNING, "RESULT of session %llu (%s vtag 0x%08x) from %s refused: %s",
+			  (unsigned long long)msg.session, vip, msg.vtag,
+			  lbnl_ctl_peer(c), how);
+		lbnl_ctl_send(c, &no, DECISION_TIMEOUT_MS);
+		goto out;
+	}
 	commit = answer_result(mig, h, &msg, how, sizeof(how));
 	ops->close(h);
 	send_decision(c, vip, msg.session, commit);
@@ -685,46 +737,61 @@ static void *incoming_main(void *arg)
 		  lbnl_ctl_peer(c), commit ? "commit" : "abort", how);
 out:
 	lbnl_ctl_msg_free(&msg);
-	/* Once lbnl_ctl_accept() is called, the fd is its (closed or not). */
-	if (c)
-		lbnl_ctl_close(c);
+	lbnl_ctl_close(c);
 	pthread_mutex_lock(&mig->lock);
 	mig->busy--;
+	mig->incoming--;
 	pthread_mutex_unlock(&mig->lock);
 	free(in);
 	return NULL;
 }
 
-void lbnld_migrator_accept(struct lbnld_migrator *mig, int fd)
+/* The gate authenticated c (its thread): one thread for it, bounded. */
+static void incoming_start(struct lbnl_ctl_conn *c, void *arg)
 {
+	struct lbnld_migrator *mig = arg;
 	struct incoming *in;
+	bool full;
 	int err;
 
-	if (!mig->has_key) {
-		close(fd);
+	pthread_mutex_lock(&mig->lock);
+	full = mig->incoming >= INCOMING_MAX;
+	if (!full) {
+		mig->busy++;
+		mig->incoming++;
+	}
+	pthread_mutex_unlock(&mig->lock);
+	if (full) {
+		lbnl_log(LOG_WARNING, "control connection from %s: closed: more than %d at once",
+			  lbnl_ctl_peer(c), INCOMING_MAX);
+		lbnl_ctl_close(c);
 		return;
 	}
 	in = calloc(1, sizeof(*in));
-	if (!in) {
+	if (in) {
+		in->mig = mig;
+		in->c = c;
+	}
+	err = in ? spawn(incoming_main, in) : -ENOMEM;
+	if (!err)
+		return;
+	lbnl_log(LOG_ERR, "control connection: cannot start a thread: %s",
+		  strerror(-err));
+	pthread_mutex_lock(&mig->lock);
+	mig->busy--;
+	mig->incoming--;
+	pthread_mutex_unlock(&mig->lock);
+	lbnl_ctl_close(c);
+	free(in);
+}
+
+void lbnld_migrator_accept(struct lbnld_migrator *mig, int fd)
+{
+	if (!mig->tls || !mig->gate) {
 		close(fd);
 		return;
 	}
-	in->mig = mig;
-	in->fd = fd;
-	in->key = mig->key;
-	pthread_mutex_lock(&mig->lock);
-	mig->busy++;
-	pthread_mutex_unlock(&mig->lock);
-	err = spawn(incoming_main, in);
-	if (err) {
-		lbnl_log(LOG_ERR, "control connection: cannot start a thread: %s",
-			  strerror(-err));
-		pthread_mutex_lock(&mig->lock);
-		mig->busy--;
-		pthread_mutex_unlock(&mig->lock);
-		close(fd);
-		free(in);
-	}
+	lbnl_ctl_gate_add(mig->gate, fd);
 }
 
 int lbnld_listen_open(const struct lbnld_conf *c, char *err, size_t errlen)
@@ -797,25 +864,36 @@ void lbnld_migrator_free(struct lbnld_migrator *mig)
 	if (!mig)
 		return;
 	pthread_mutex_lock(&mig->lock);
-	if (mig->busy) {
+	/* The handshake thread, once started, runs as long as the process. */
+	if (mig->busy || mig->gate) {
 		pthread_mutex_unlock(&mig->lock);
 		return;
 	}
 	pthread_mutex_unlock(&mig->lock);
+	lbnl_ctl_tls_put(mig->tls);
 	free(mig->seen);
 	free(mig);
 }
 
 void lbnld_migrator_configure(struct lbnld_migrator *mig,
 			      const struct lbnld_conf *c,
-			      const struct lbnl_ctl_key *key)
+			      struct lbnl_ctl_tls *tls)
 {
+	int err;
+
 	mig->conf = *c;
-	mig->has_key = key != NULL;
-	if (key)
-		mig->key = *key;
-	else
-		memset(&mig->key, 0, sizeof(mig->key));
+	lbnl_ctl_tls_put(mig->tls);
+	mig->tls = lbnl_ctl_tls_get(tls);
+	if (!tls)
+		return;
+	if (mig->gate) {
+		lbnl_ctl_gate_set_tls(mig->gate, tls);
+		return;
+	}
+	err = lbnl_ctl_gate_start(tls, incoming_start, mig, &mig->gate);
+	if (err)
+		lbnl_log(LOG_ERR, "cannot start the handshake thread (%s): agents' RESULTs are not taken",
+			  strerror(-err));
 }
 
 unsigned int lbnld_migrator_busy(struct lbnld_migrator *mig)
@@ -869,7 +947,7 @@ void lbnld_migrator_update(struct lbnld_migrator *mig,
 		if (initial) {
 			lbnl_log(LOG_NOTICE, "%s: open already at start: left to its source agent or its deadline",
 				  name);
-		} else if (!mig->has_key) {
+		} else if (!mig->tls) {
 			lbnl_log(LOG_WARNING, "%s: not driven: no key-file (the module rolls it back at its deadline)",
 				  name);
 		} else {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The lbnl control protocol (ctl.h): pre-shared keys, the HELLO exchange,
- * per-direction keys, framing, TLV encoding and decoding of the messages,
- * MACs and sequence numbers. Blocking sockets, every wait bounded by
+ * The lbnl control protocol (ctl.h): TLS 1.3 identities (OpenSSL), the
+ * handshakes, framing, TLV encoding and decoding of the messages, and the
+ * pre-authentication gate. Non-blocking sockets, every wait bounded by
  * poll() with the caller's timeout.
  *
  * TLV values, integers in network byte order:
@@ -26,9 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 
 #include "ctl.h"
+#include "log.h"
 
 /* TLV types of the version 1 messages. */
 enum lbnl_ctl_tlv {
@@ -45,16 +52,12 @@ enum lbnl_ctl_tlv {
 	LBNL_CTL_T_COMMIT,		/* u8, 0 or 1 */
 	LBNL_CTL_T_STATE,		/* JSON text */
 	LBNL_CTL_T_BLOB,		/* bytes */
-	LBNL_CTL_T_NONCE = 32,		/* HELLO: 32 bytes */
-	LBNL_CTL_T_ROLE,		/* HELLO: u8 */
-	LBNL_CTL_T_NAME,		/* HELLO: string */
+	LBNL_CTL_T_SOURCE,		/* endpoint */
 };
 
-#define MAC_LEN		crypto_auth_hmacsha256_BYTES
-#define NONCE_LEN	32
-#define HDR_LEN		12		/* version .. seq */
+#define HDR_LEN		4		/* version .. reserved */
 #define TLV_HDR_LEN	8
-#define MIN_FRAME	(HDR_LEN + MAC_LEN)
+#define MIN_FRAME	HDR_LEN
 #define ERR_MAX		384
 #define PEER_MAX	(LBNL_ADDRPORTSTRLEN + LBNL_CTL_NAME_MAX + 16)
 
@@ -62,9 +65,11 @@ enum lbnl_ctl_tlv {
 static const unsigned int required[__LBNL_CTL_TYPE_MAX] = {
 	[LBNL_CTL_MIGRATE] = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_VIP |
 			     LBNL_CTL_HAS_ASSOC | LBNL_CTL_HAS_TARGET |
+			     LBNL_CTL_HAS_SOURCE |
 			     LBNL_CTL_HAS_DEADLINE | LBNL_CTL_HAS_REPLY_PORT,
 	[LBNL_CTL_TRANSFER] = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_ASSOC |
-			      LBNL_CTL_HAS_STATE | LBNL_CTL_HAS_DEADLINE,
+			      LBNL_CTL_HAS_STATE | LBNL_CTL_HAS_DEADLINE |
+			      LBNL_CTL_HAS_SOURCE | LBNL_CTL_HAS_TARGET,
 	[LBNL_CTL_TRANSFER_ACK] = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_STATUS,
 	[LBNL_CTL_RESULT] = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_STATUS |
 			    LBNL_CTL_HAS_VIP | LBNL_CTL_HAS_ASSOC |
@@ -76,17 +81,29 @@ static const unsigned int required[__LBNL_CTL_TYPE_MAX] = {
 
 static const char *const has_names[] = {
 	"session", "status", "vip", "assoc", "target", "deadline",
-	"reply port", "commit", "state", "blob",
+	"reply port", "commit", "state", "blob", "source",
+};
+
+/* What a certificate says (its subjectAltName, its CN). */
+struct ident {
+	enum lbnl_ctl_role role;
+	unsigned int n_addrs;
+	struct lbnl_addr addrs[LBNL_CTL_MAX_NAMES];
+	char cn[LBNL_CTL_NAME_MAX];
+};
+
+struct lbnl_ctl_tls {
+	SSL_CTX *ctx;
+	struct ident me;
+	int refs;			/* atomic */
 };
 
 struct lbnl_ctl_conn {
 	int fd;
+	SSL *ssl;
 	bool broken;
 	bool server;
-	unsigned char k_send[crypto_auth_hmacsha256_KEYBYTES];
-	unsigned char k_recv[crypto_auth_hmacsha256_KEYBYTES];
-	uint64_t send_seq;
-	uint64_t recv_seq;
+	struct ident peer_id;
 	struct lbnl_endpoint peer_addr;
 	char peer[PEER_MAX];
 	char err[ERR_MAX];
@@ -464,6 +481,9 @@ static int encode_msg(struct lbnl_ctl_conn *c, const struct lbnl_ctl_msg *m,
 				   &m->target_agent.addr,
 				   m->target_agent.port, 0);
 	}
+	if (m->has & LBNL_CTL_HAS_SOURCE)
+		ok &= tlv_endpoint(b, LBNL_CTL_T_SOURCE, &m->source.addr,
+				   m->source.port, 0);
 	if (m->has & LBNL_CTL_HAS_DEADLINE)
 		tlv_u32(b, LBNL_CTL_T_DEADLINE, m->deadline_ms);
 	if (m->has & LBNL_CTL_HAS_REPLY_PORT)
@@ -575,6 +595,13 @@ static int decode_msg(struct lbnl_ctl_conn *c, const unsigned char *p,
 				goto bad_len;
 			target_agent_seen = true;
 			break;
+		case LBNL_CTL_T_SOURCE:
+			n = dec_endpoint(v, vlen, &m->source.addr,
+					 &m->source.port, &second);
+			if (!n || n != vlen)
+				goto bad_len;
+			m->has |= LBNL_CTL_HAS_SOURCE;
+			break;
 		case LBNL_CTL_T_DEADLINE:
 			if (vlen != 4)
 				goto bad_len;
@@ -637,7 +664,7 @@ twice:
 	return 0;
 }
 
-/* Sockets ---------------------------------------------------------------- */
+/* Sockets and TLS --------------------------------------------------------- */
 
 /* Wait until fd is ready for events: 0, -ETIMEDOUT or -errno. */
 static int wait_ready(int fd, short events, int64_t deadline)
@@ -653,26 +680,83 @@ static int wait_ready(int fd, short events, int64_t deadline)
 	return r ? 0 : -ETIMEDOUT;
 }
 
+/* OpenSSL's reason for the last failure, verify result first. */
+static void tls_why(SSL *ssl, char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+	const char *r;
+
+	if (v != X509_V_OK) {
+		snprintf(buf, len, "certificate verify failed: %s",
+			 X509_verify_cert_error_string(v));
+		return;
+	}
+	r = e ? ERR_reason_error_string(e) : NULL;
+	if (r)
+		snprintf(buf, len, "%s", r);
+	else if (e)
+		snprintf(buf, len, "OpenSSL error %lx", e);
+	else
+		snprintf(buf, len, "protocol error");
+}
+
+/*
+ * After an SSL call returned ret <= 0: wait for what it wants (0: call it
+ * again), or the error: -ETIMEDOUT, -ECONNRESET (closed), -EPROTO (c->err
+ * says what TLS said), -errno.
+ */
+static int tls_wait(struct lbnl_ctl_conn *c, int ret, int64_t deadline)
+{
+	char why[200];
+	int e = SSL_get_error(c->ssl, ret);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return wait_ready(c->fd, POLLIN, deadline);
+	case SSL_ERROR_WANT_WRITE:
+		return wait_ready(c->fd, POLLOUT, deadline);
+	case SSL_ERROR_ZERO_RETURN:
+		return -ECONNRESET;
+	case SSL_ERROR_SSL:
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			return -ECONNRESET;
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (!ERR_peek_error() && (!errno || errno == EPIPE ||
+					  errno == ECONNRESET))
+			return -ECONNRESET;
+		if (!ERR_peek_error())
+			return errno ? -errno : -ECONNRESET;
+		break;
+	default:
+		break;
+	}
+	tls_why(c->ssl, why, sizeof(why));
+	set_err(c, "TLS: %s", why);
+	return -EPROTO;
+}
+
 /* Write all of buf by the deadline. */
 static int write_all(struct lbnl_ctl_conn *c, const unsigned char *buf,
 		     size_t len, int64_t deadline)
 {
-	size_t done = 0;
+	while (len) {
+		size_t n = 0;
+		int r;
 
-	while (done < len) {
-		ssize_t n;
-		int r = wait_ready(c->fd, POLLOUT, deadline);
-
+		ERR_clear_error();
+		errno = 0;
+		r = SSL_write_ex(c->ssl, buf, len, &n);
+		if (r > 0) {
+			buf += n;
+			len -= n;
+			continue;
+		}
+		r = tls_wait(c, r, deadline);
 		if (r)
 			return r;
-		n = send(c->fd, buf + done, len - done,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return errno == EPIPE ? -ECONNRESET : -errno;
-		}
-		done += n;
 	}
 	return 0;
 }
@@ -682,20 +766,19 @@ static int read_some(struct lbnl_ctl_conn *c, unsigned char *buf,
 		     size_t len, size_t *got, int64_t deadline)
 {
 	while (*got < len) {
-		ssize_t n;
-		int r = wait_ready(c->fd, POLLIN, deadline);
+		size_t n = 0;
+		int r;
 
+		ERR_clear_error();
+		errno = 0;
+		r = SSL_read_ex(c->ssl, buf + *got, len - *got, &n);
+		if (r > 0) {
+			*got += n;
+			continue;
+		}
+		r = tls_wait(c, r, deadline);
 		if (r)
 			return r;
-		n = recv(c->fd, buf + *got, len - *got, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		if (!n)
-			return -ECONNRESET;
-		*got += n;
 	}
 	return 0;
 }
@@ -709,23 +792,39 @@ static void rx_reset(struct lbnl_ctl_conn *c)
 	c->rx_got = 0;
 }
 
+/* The error of a failed read, unless tls_wait() said it already. */
+static void read_err(struct lbnl_ctl_conn *c, int err, const char *what)
+{
+	if (err == -EPROTO)
+		return;
+	if (err == -ECONNRESET)
+		set_err(c, "%s", what);
+	else if (err != -ETIMEDOUT)
+		set_err(c, "recv: %s", strerror(-err));
+}
+
 /*
  * Read one whole frame (after the length field) into c->rx_body, checking
  * the length and the version. A timeout keeps what was read.
  */
 static int read_frame(struct lbnl_ctl_conn *c, int64_t deadline)
 {
+	char what[96];
 	int err;
 
 	if (c->rx_hdr_got < 4) {
 		err = read_some(c, c->rx_hdr, 4, &c->rx_hdr_got, deadline);
-		if (err == -ECONNRESET && c->rx_hdr_got)
-			set_err(c, "truncated frame (closed after %zu bytes)",
-				c->rx_hdr_got);
-		else if (err == -ECONNRESET)
-			set_err(c, "connection closed");
-		if (err)
+		if (err) {
+			if (c->rx_hdr_got)
+				snprintf(what, sizeof(what), "truncated frame "
+					 "(closed after %zu bytes)",
+					 c->rx_hdr_got);
+			else
+				snprintf(what, sizeof(what),
+					 "connection closed");
+			read_err(c, err, what);
 			return err;
+		}
 		c->rx_len = get_u32(c->rx_hdr);
 		if (c->rx_len > LBNL_CTL_MAX_FRAME) {
 			set_err(c, "frame too long (%zu bytes, at most %u)",
@@ -745,11 +844,12 @@ static int read_frame(struct lbnl_ctl_conn *c, int64_t deadline)
 		c->rx_got = 0;
 	}
 	err = read_some(c, c->rx_body, c->rx_len, &c->rx_got, deadline);
-	if (err == -ECONNRESET)
-		set_err(c, "truncated frame (%zu of %zu bytes, then closed)",
-			c->rx_got, c->rx_len);
-	if (err)
+	if (err) {
+		snprintf(what, sizeof(what), "truncated frame (%zu of %zu "
+			 "bytes, then closed)", c->rx_got, c->rx_len);
+		read_err(c, err, what);
 		return err;
+	}
 	if (c->rx_body[0] != LBNL_CTL_VERSION) {
 		set_err(c, "version %u not supported (this is %u)",
 			c->rx_body[0], LBNL_CTL_VERSION);
@@ -759,26 +859,14 @@ static int read_frame(struct lbnl_ctl_conn *c, int64_t deadline)
 }
 
 /* Build a frame around b's TLVs (b starts with room for the header). */
-static int finish_frame(struct buf *b, uint8_t type, uint64_t seq,
-			const unsigned char *key)
+static int finish_frame(struct buf *b, uint8_t type)
 {
-	unsigned char *mac;
-
-	mac = buf_room(b, MAC_LEN);
-	if (!mac)
-		return -ENOMEM;
 	if (b->len - 4 > LBNL_CTL_MAX_FRAME)
 		return -EMSGSIZE;
 	put_u32(b->data, (uint32_t)(b->len - 4));
 	b->data[4] = LBNL_CTL_VERSION;
 	b->data[5] = type;
 	put_u16(b->data + 6, 0);
-	put_u64(b->data + 8, seq);
-	if (key)
-		crypto_auth_hmacsha256(mac, b->data + 4, b->len - 4 - MAC_LEN,
-				       key);
-	else
-		memset(mac, 0, MAC_LEN);
 	return 0;
 }
 
@@ -796,32 +884,23 @@ static int send_frame(struct lbnl_ctl_conn *c, struct buf *b,
 		set_err(c, "timed out sending");
 	else if (err == -ECONNRESET)
 		set_err(c, "connection closed");
-	else if (err)
+	else if (err && err != -EPROTO)
 		set_err(c, "send: %s", strerror(-err));
 	if (err)
 		c->broken = true;
 	return err;
 }
 
-int lbnl_ctl_send(struct lbnl_ctl_conn *c, const struct lbnl_ctl_msg *m,
-		  int timeout_ms)
+static int build_and_send(struct lbnl_ctl_conn *c, const struct lbnl_ctl_msg *m,
+			  int timeout_ms)
 {
 	struct buf b = { 0 };
 	int err;
 
-	if (c->broken) {
-		set_err(c, "connection unusable after an error");
-		return -ENOTCONN;
-	}
-	err = check_fields(c, m, true);
-	if (err)
-		return err;
 	buf_room(&b, 4 + HDR_LEN);
 	err = encode_msg(c, m, &b);
 	if (!err)
-		err = b.failed ? -ENOMEM : finish_frame(&b, m->type,
-							c->send_seq + 1,
-							c->k_send);
+		err = b.failed ? -ENOMEM : finish_frame(&b, m->type);
 	if (err == -EMSGSIZE)
 		set_err(c, "send: %s message too long (%zu bytes)",
 			lbnl_ctl_type_name(m->type), b.len);
@@ -831,8 +910,22 @@ int lbnl_ctl_send(struct lbnl_ctl_conn *c, const struct lbnl_ctl_msg *m,
 		free(b.data);
 		return err;
 	}
-	c->send_seq++;
 	return send_frame(c, &b, deadline_of(timeout_ms));
+}
+
+int lbnl_ctl_send(struct lbnl_ctl_conn *c, const struct lbnl_ctl_msg *m,
+		  int timeout_ms)
+{
+	int err;
+
+	if (c->broken) {
+		set_err(c, "connection unusable after an error");
+		return -ENOTCONN;
+	}
+	err = check_fields(c, m, true);
+	if (err)
+		return err;
+	return build_and_send(c, m, timeout_ms);
 }
 
 /*
@@ -844,28 +937,12 @@ int lbnl_ctl_test_send_unchecked(struct lbnl_ctl_conn *c,
 int lbnl_ctl_test_send_unchecked(struct lbnl_ctl_conn *c,
 				 const struct lbnl_ctl_msg *m, int timeout_ms)
 {
-	struct buf b = { 0 };
-	int err;
-
-	buf_room(&b, 4 + HDR_LEN);
-	err = encode_msg(c, m, &b);
-	if (!err)
-		err = b.failed ? -ENOMEM : finish_frame(&b, m->type,
-							++c->send_seq,
-							c->k_send);
-	if (err) {
-		free(b.data);
-		return err;
-	}
-	return send_frame(c, &b, deadline_of(timeout_ms));
+	return build_and_send(c, m, timeout_ms);
 }
 
 int lbnl_ctl_recv(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m,
 		  int timeout_ms)
 {
-	unsigned char *body;
-	uint64_t seq;
-	size_t len;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -880,33 +957,14 @@ int lbnl_ctl_recv(struct lbnl_ctl_conn *c, struct lbnl_ctl_msg *m,
 	}
 	if (err)
 		goto broken;
-	body = c->rx_body;
-	len = c->rx_len;
-	seq = get_u64(body + 4);
-	if (crypto_auth_hmacsha256_verify(body + len - MAC_LEN, body,
-					  len - MAC_LEN, c->k_recv)) {
-		set_err(c, "bad MAC (forged, or another key) on a %s frame",
-			lbnl_ctl_type_name(body[1]));
-		err = -EBADMSG;
-		goto broken;
-	}
-	if (seq != c->recv_seq + 1) {
-		set_err(c, "frame %llu: expected sequence %llu "
-			"(replayed or reordered)", (unsigned long long)seq,
-			(unsigned long long)(c->recv_seq + 1));
-		err = -EBADMSG;
-		goto broken;
-	}
-	c->recv_seq = seq;
-	m->type = body[1];
-	if (m->type == LBNL_CTL_HELLO || m->type >= __LBNL_CTL_TYPE_MAX ||
-	    !m->type) {
+	m->type = c->rx_body[1];
+	if (m->type <= LBNL_CTL_HELLO || m->type >= __LBNL_CTL_TYPE_MAX) {
 		set_err(c, "unexpected %s message",
 			lbnl_ctl_type_name(m->type));
 		err = -EBADMSG;
 		goto broken;
 	}
-	err = decode_msg(c, body + HDR_LEN, len - HDR_LEN - MAC_LEN, m);
+	err = decode_msg(c, c->rx_body + HDR_LEN, c->rx_len - HDR_LEN, m);
 	if (err) {
 		lbnl_ctl_msg_free(m);
 		goto broken;
@@ -920,214 +978,282 @@ broken:
 	return err;
 }
 
-/* Keys and the HELLO exchange -------------------------------------------- */
+/* Identities -------------------------------------------------------------- */
 
-int lbnl_ctl_key_load(const char *path, struct lbnl_ctl_key *key,
-		      char *err, size_t errlen)
+const char *lbnl_ctl_role_name(enum lbnl_ctl_role r)
 {
-	char text[2 * LBNL_CTL_KEY_MAX + 8];
+	switch (r) {
+	case LBNL_CTL_ROLE_LBNLD:
+		return "lb";
+	case LBNL_CTL_ROLE_AGENT:
+		return "agent";
+	default:
+		return "no role";
+	}
+}
+
+/* What x says: its role (SAN URI), addresses (SAN IP), CN. */
+static void ident_of(X509 *x, struct ident *id)
+{
+	GENERAL_NAMES *gens;
+	bool lb = false, agent = false;
+	int i, n;
+
+	memset(id, 0, sizeof(*id));
+	if (!x)
+		return;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+				      NID_commonName, id->cn,
+				      sizeof(id->cn)) < 0)
+		id->cn[0] = '\0';
+	for (i = 0; id->cn[i]; i++)
+		if ((unsigned char)id->cn[i] < 0x20 || id->cn[i] == 0x7f)
+			id->cn[i] = '?';
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	n = gens ? sk_GENERAL_NAME_num(gens) : 0;
+	for (i = 0; i < n; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *d;
+		int len;
+
+		if (g->type == GEN_IPADD) {
+			struct lbnl_addr *a;
+
+			len = ASN1_STRING_length(g->d.iPAddress);
+			d = ASN1_STRING_get0_data(g->d.iPAddress);
+			if ((len != 4 && len != 16) ||
+			    id->n_addrs == LBNL_CTL_MAX_NAMES)
+				continue;
+			a = &id->addrs[id->n_addrs++];
+			memset(a, 0, sizeof(*a));
+			a->family = len == 4 ? AF_INET : AF_INET6;
+			memcpy(a->raw, d, len);
+		} else if (g->type == GEN_URI) {
+			len = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+			d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+			if (len == 7 && !memcmp(d, "lbnl:lb", 7))
+				lb = true;
+			else if (len == 10 && !memcmp(d, "lbnl:agent", 10))
+				agent = true;
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	/* Both, or neither: no role (refused). */
+	if (lb != agent)
+		id->role = lb ? LBNL_CTL_ROLE_LBNLD : LBNL_CTL_ROLE_AGENT;
+}
+
+static bool ident_names(const struct ident *id, const struct lbnl_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < id->n_addrs; i++)
+		if (lbnl_addr_equal(&id->addrs[i], a))
+			return true;
+	return false;
+}
+
+static const char *ident_desc(const struct ident *id, char *buf, size_t len)
+{
+	size_t n;
+	unsigned int i;
+
+	n = snprintf(buf, len, "lbnl:%s %s", lbnl_ctl_role_name(id->role),
+		     id->cn[0] ? id->cn : "(no CN)");
+	for (i = 0; i < id->n_addrs && n < len; i++) {
+		char a[LBNL_ADDRSTRLEN];
+
+		lbnl_format_addr(&id->addrs[i], a, sizeof(a));
+		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : " (", a);
+	}
+	if (id->n_addrs && n < len)
+		snprintf(buf + n, len - n, ")");
+	return buf;
+}
+
+static int no_passphrase(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return 0;
+}
+
+/* The private key of path, if its file is the owner's only. */
+static EVP_PKEY *load_key(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *pk = NULL;
 	struct stat st;
-	size_t n = 0, end;
-	ssize_t r;
+	FILE *f;
 	int fd;
 
-	memset(key, 0, sizeof(*key));
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "%s: libsodium failed to initialise",
-			 path);
-		return -1;
-	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
-		goto fail;
+		close(fd);
+		return NULL;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by this "
+			 "process's (uid %u) or root (chown it)", path,
+			 (unsigned int)st.st_uid, (unsigned int)geteuid());
+		close(fd);
+		return NULL;
 	}
 	if (st.st_mode & 077) {
 		snprintf(err, errlen, "%s: readable by others than its owner "
 			 "(mode %03o; chmod 600 it)", path,
 			 (unsigned int)(st.st_mode & 0777));
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	ERR_clear_error();
+	pk = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+	fclose(f);
+	if (!pk) {
+		char why[200];
+
+		tls_why(NULL, why, sizeof(why));
+		snprintf(err, errlen, "%s: no private key (PEM, not "
+			 "encrypted): %s", path, why);
+	}
+	return pk;
+}
+
+int lbnl_ctl_tls_load(const char *ca, const char *cert, const char *key,
+		      struct lbnl_ctl_tls **out, char *err, size_t errlen)
+{
+	struct lbnl_ctl_tls *t;
+	char why[200];
+	EVP_PKEY *pk;
+	X509 *x;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "no memory");
+		return -1;
+	}
+	t->refs = 1;
+	ERR_clear_error();
+	t->ctx = SSL_CTX_new(TLS_method());
+	if (!t->ctx) {
+		snprintf(err, errlen, "OpenSSL: cannot make a TLS context");
+		free(t);
+		return -1;
+	}
+	SSL_CTX_set_min_proto_version(t->ctx, TLS1_3_VERSION);
+	SSL_CTX_set_max_proto_version(t->ctx, TLS1_3_VERSION);
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(t->ctx, 0);
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_max_cert_list(t->ctx, LBNL_CTL_PREAUTH_BYTES);
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER |
+			   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(t->ctx, 4);
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (SSL_CTX_load_verify_locations(t->ctx, ca, NULL) != 1) {
+		tls_why(NULL, why, sizeof(why));
+		snprintf(err, errlen, "%s: no CA certificate: %s", ca, why);
 		goto fail;
 	}
-	while (n < sizeof(text) &&
-	       (r = read(fd, text + n, sizeof(text) - n)) > 0)
-		n += r;
-	close(fd);
-	fd = -1;
-	end = n;
-	while (end && (text[end - 1] == '\n' || text[end - 1] == '\r' ||
-		       text[end - 1] == ' ' || text[end - 1] == '\t'))
-		end--;
-	if (n == sizeof(text) || end > 2 * LBNL_CTL_KEY_MAX) {
-		snprintf(err, errlen, "%s: key too long (at most %d hex "
-			 "digits)", path, 2 * LBNL_CTL_KEY_MAX);
+	if (SSL_CTX_use_certificate_chain_file(t->ctx, cert) != 1) {
+		tls_why(NULL, why, sizeof(why));
+		snprintf(err, errlen, "%s: no certificate: %s", cert, why);
 		goto fail;
 	}
-	if (sodium_hex2bin(key->bytes, sizeof(key->bytes), text, end, NULL,
-			   &key->len, NULL) || key->len * 2 != end) {
-		snprintf(err, errlen, "%s: not one line of hex digits", path);
+	pk = load_key(key, err, errlen);
+	if (!pk)
+		goto fail;
+	if (SSL_CTX_use_PrivateKey(t->ctx, pk) != 1 ||
+	    SSL_CTX_check_private_key(t->ctx) != 1) {
+		EVP_PKEY_free(pk);
+		snprintf(err, errlen, "%s: not the key of %s", key, cert);
 		goto fail;
 	}
-	if (key->len < LBNL_CTL_KEY_MIN) {
-		snprintf(err, errlen, "%s: key too short (%zu bytes, at least "
-			 "%d: %d hex digits)", path, key->len,
-			 LBNL_CTL_KEY_MIN, 2 * LBNL_CTL_KEY_MIN);
+	EVP_PKEY_free(pk);
+	/*
+	 * Seed OpenSSL's random generator now, at the start: getrandom()
+	 * may wait for the kernel's (a fresh VM) and that wait must not
+	 * fall on the first migrations' deadlines.
+	 */
+	if (RAND_bytes((unsigned char *)why, 16) != 1) {
+		snprintf(err, errlen, "OpenSSL: no random generator");
 		goto fail;
 	}
-	sodium_memzero(text, sizeof(text));
+	x = SSL_CTX_get0_certificate(t->ctx);
+	ident_of(x, &t->me);
+	if (!t->me.role) {
+		snprintf(err, errlen, "%s: the certificate names no role (one "
+			 "subjectAltName URI: lbnl:lb or lbnl:agent)", cert);
+		goto fail;
+	}
+	*out = t;
 	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
-	sodium_memzero(text, sizeof(text));
-	sodium_memzero(key, sizeof(key->bytes));
-	key->len = 0;
+	SSL_CTX_free(t->ctx);
+	free(t);
 	return -1;
 }
 
-static void derive(unsigned char *out, const struct lbnl_ctl_key *psk,
-		   const char *label, const unsigned char *nonce_c,
-		   const unsigned char *nonce_s)
+struct lbnl_ctl_tls *lbnl_ctl_tls_get(struct lbnl_ctl_tls *t)
 {
-	crypto_auth_hmacsha256_state st;
-
-	crypto_auth_hmacsha256_init(&st, psk->bytes, psk->len);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)label,
-				      strlen(label));
-	crypto_auth_hmacsha256_update(&st, nonce_c, NONCE_LEN);
-	crypto_auth_hmacsha256_update(&st, nonce_s, NONCE_LEN);
-	crypto_auth_hmacsha256_final(&st, out);
-	sodium_memzero(&st, sizeof(st));
+	if (t)
+		__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	return t;
 }
 
-static const char *role_name(uint8_t role)
+void lbnl_ctl_tls_put(struct lbnl_ctl_tls *t)
 {
-	switch (role) {
-	case LBNL_CTL_ROLE_LBNLD:
-		return "lbnld";
-	case LBNL_CTL_ROLE_AGENT:
-		return "agent";
-	case LBNL_CTL_ROLE_TOOL:
-		return "tool";
-	}
-	return "unknown";
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t);
 }
 
-/* Parse the other side's HELLO (already read into c->rx_body). */
-static int parse_hello(struct lbnl_ctl_conn *c, unsigned char *nonce)
+bool lbnl_ctl_tls_expired(const struct lbnl_ctl_tls *t)
 {
-	const unsigned char *p = c->rx_body + HDR_LEN;
-	size_t len = c->rx_len - HDR_LEN - MAC_LEN;
-	char name[LBNL_CTL_NAME_MAX] = "";
-	bool got_nonce = false;
-	int role = -1;
-	char addr[LBNL_ADDRPORTSTRLEN];
+	X509 *x = SSL_CTX_get0_certificate(t->ctx);
 
-	if (c->rx_body[1] != LBNL_CTL_HELLO) {
-		set_err(c, "no HELLO (got a %s frame first)",
-			lbnl_ctl_type_name(c->rx_body[1]));
-		return -EBADMSG;
-	}
-	if (get_u64(c->rx_body + 4)) {
-		set_err(c, "HELLO with sequence %llu, not 0",
-			(unsigned long long)get_u64(c->rx_body + 4));
-		return -EBADMSG;
-	}
-	while (len) {
-		uint16_t type;
-		uint32_t vlen;
-
-		if (len < TLV_HDR_LEN)
-			goto bad;
-		type = get_u16(p);
-		vlen = get_u32(p + 4);
-		if (vlen > len - TLV_HDR_LEN)
-			goto bad;
-		if (type == LBNL_CTL_T_NONCE) {
-			if (vlen != NONCE_LEN)
-				goto bad;
-			memcpy(nonce, p + TLV_HDR_LEN, NONCE_LEN);
-			got_nonce = true;
-		} else if (type == LBNL_CTL_T_ROLE) {
-			if (vlen != 1)
-				goto bad;
-			role = p[TLV_HDR_LEN];
-		} else if (type == LBNL_CTL_T_NAME) {
-			size_t i;
-
-			if (vlen >= sizeof(name))
-				goto bad;
-			memcpy(name, p + TLV_HDR_LEN, vlen);
-			name[vlen] = '\0';
-			for (i = 0; i < vlen; i++)
-				if ((unsigned char)name[i] < 0x20 ||
-				    name[i] == 0x7f)
-					name[i] = '?';
-		}
-		p += TLV_HDR_LEN + vlen;
-		len -= TLV_HDR_LEN + vlen;
-	}
-	if (!got_nonce || role < 0) {
-		set_err(c, "HELLO without %s", got_nonce ? "role" : "nonce");
-		return -EBADMSG;
-	}
-	lbnl_format_addr_port(&c->peer_addr.addr, c->peer_addr.port, addr,
-			      sizeof(addr));
-	snprintf(c->peer, sizeof(c->peer), "%s (%s%s%s)", addr,
-		 role_name(role), name[0] ? " " : "", name);
-	return 0;
-bad:
-	set_err(c, "malformed HELLO");
-	return -EBADMSG;
+	return X509_cmp_current_time(X509_get0_notAfter(x)) <= 0;
 }
 
-static int handshake(struct lbnl_ctl_conn *c, const struct lbnl_ctl_key *key,
-		     enum lbnl_ctl_role role, const char *name,
-		     int64_t deadline)
+enum lbnl_ctl_role lbnl_ctl_tls_role(const struct lbnl_ctl_tls *t)
 {
-	unsigned char mine[NONCE_LEN], theirs[NONCE_LEN];
-	struct buf b = { 0 };
-	int err;
-
-	randombytes_buf(mine, sizeof(mine));
-	buf_room(&b, 4 + HDR_LEN);
-	tlv_put(&b, LBNL_CTL_T_NONCE, mine, sizeof(mine));
-	tlv_u8(&b, LBNL_CTL_T_ROLE, role);
-	tlv_str(&b, LBNL_CTL_T_NAME, name ? name : "", LBNL_CTL_NAME_MAX);
-	err = b.failed ? -ENOMEM : finish_frame(&b, LBNL_CTL_HELLO, 0, NULL);
-	if (err) {
-		free(b.data);
-		set_err(c, "no memory");
-		return err;
-	}
-	err = send_frame(c, &b, deadline);
-	if (err)
-		return err;
-	err = read_frame(c, deadline);
-	if (err == -ETIMEDOUT)
-		set_err(c, "timed out waiting for HELLO");
-	if (!err)
-		err = parse_hello(c, theirs);
-	rx_reset(c);
-	if (err)
-		return err;
-	if (c->server) {
-		derive(c->k_recv, key, "lbnl-ctl-1 c2s", theirs, mine);
-		derive(c->k_send, key, "lbnl-ctl-1 s2c", theirs, mine);
-	} else {
-		derive(c->k_send, key, "lbnl-ctl-1 c2s", mine, theirs);
-		derive(c->k_recv, key, "lbnl-ctl-1 s2c", mine, theirs);
-	}
-	return 0;
+	return t->me.role;
 }
+
+bool lbnl_ctl_tls_names(const struct lbnl_ctl_tls *t,
+			const struct lbnl_addr *a)
+{
+	return ident_names(&t->me, a);
+}
+
+const char *lbnl_ctl_tls_desc(const struct lbnl_ctl_tls *t, char *buf,
+			      size_t len)
+{
+	return ident_desc(&t->me, buf, len);
+}
+
+/* Connections ------------------------------------------------------------- */
 
 static struct lbnl_ctl_conn *conn_new(int fd, const struct sockaddr_storage
-				      *peer)
+				      *peer, struct lbnl_ctl_tls *tls,
+				      bool server)
 {
 	struct lbnl_ctl_conn *c = calloc(1, sizeof(*c));
 	int one = 1;
@@ -1135,39 +1261,109 @@ static struct lbnl_ctl_conn *conn_new(int fd, const struct sockaddr_storage
 	if (!c)
 		return NULL;
 	c->fd = fd;
+	c->server = server;
 	endpoint_from_sockaddr(peer, &c->peer_addr);
 	lbnl_format_addr_port(&c->peer_addr.addr, c->peer_addr.port, c->peer,
 			      sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	c->ssl = SSL_new(tls->ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
+		SSL_free(c->ssl);
+		free(c);
+		return NULL;
+	}
+	if (server)
+		SSL_set_accept_state(c->ssl);
+	else
+		SSL_set_connect_state(c->ssl);
 	return c;
 }
 
-static int finish_open(struct lbnl_ctl_conn *c,
-		       const struct lbnl_ctl_key *key, enum lbnl_ctl_role role,
-		       const char *name, int64_t deadline,
-		       struct lbnl_ctl_conn **out, char *err, size_t errlen)
+/* The handshake is done: who the peer is. 0, or -EACCES with c->err. */
+static int handshake_done(struct lbnl_ctl_conn *c, enum lbnl_ctl_role want)
 {
-	int ret;
+	char addr[LBNL_ADDRPORTSTRLEN];
+	X509 *x = SSL_get0_peer_certificate(c->ssl);
 
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "libsodium failed to initialise");
-		lbnl_ctl_close(c);
-		return -EIO;
+	ident_of(x, &c->peer_id);
+	lbnl_format_addr_port(&c->peer_addr.addr, c->peer_addr.port, addr,
+			      sizeof(addr));
+	snprintf(c->peer, sizeof(c->peer), "%s (%s%s%s)", addr,
+		 lbnl_ctl_role_name(c->peer_id.role),
+		 c->peer_id.cn[0] ? " " : "", c->peer_id.cn);
+	if (!x) {
+		set_err(c, "TLS: no certificate");
+		return -EACCES;
 	}
-	ret = handshake(c, key, role, name, deadline);
-	if (ret) {
-		snprintf(err, errlen, "%s", c->err);
-		lbnl_ctl_close(c);
-		return ret;
+	if (!c->peer_id.role) {
+		set_err(c, "certificate names no role (lbnl:lb or "
+			"lbnl:agent)");
+		return -EACCES;
 	}
-	c->err[0] = '\0';
-	*out = c;
+	if (want && c->peer_id.role != want) {
+		set_err(c, "certificate of an %s, not of an %s",
+			lbnl_ctl_role_name(c->peer_id.role),
+			lbnl_ctl_role_name(want));
+		return -EACCES;
+	}
 	return 0;
 }
 
-int lbnl_ctl_connect(const struct lbnl_endpoint *to,
-		     const struct lbnl_ctl_key *key, enum lbnl_ctl_role role,
-		     const char *name, int timeout_ms,
+/*
+ * One step of the handshake: 0 done, -EAGAIN with *events to wait for,
+ * else the error (c->err set).
+ */
+static int handshake_step(struct lbnl_ctl_conn *c, short *events)
+{
+	char why[200];
+	int r, e;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_do_handshake(c->ssl);
+	if (r == 1)
+		return 0;
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ) {
+		*events = POLLIN;
+		return -EAGAIN;
+	}
+	if (e == SSL_ERROR_WANT_WRITE) {
+		*events = POLLOUT;
+		return -EAGAIN;
+	}
+	if (((e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) &&
+	     !ERR_peek_error()) || ERR_GET_REASON(ERR_peek_last_error()) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		set_err(c, "TLS handshake: connection closed");
+		return -ECONNRESET;
+	}
+	tls_why(c->ssl, why, sizeof(why));
+	set_err(c, "TLS handshake: %s", why);
+	return -EPROTO;
+}
+
+static int handshake(struct lbnl_ctl_conn *c, enum lbnl_ctl_role want,
+		     int64_t deadline)
+{
+	short events = 0;
+	int r;
+
+	while ((r = handshake_step(c, &events)) == -EAGAIN) {
+		r = wait_ready(c->fd, events, deadline);
+		if (r == -ETIMEDOUT) {
+			set_err(c, "TLS handshake timed out");
+			return r;
+		}
+		if (r)
+			return r;
+	}
+	return r ? r : handshake_done(c, want);
+}
+
+int lbnl_ctl_connect(const struct lbnl_endpoint *to, struct lbnl_ctl_tls *tls,
+		     enum lbnl_ctl_role want, int timeout_ms,
 		     struct lbnl_ctl_conn **out, char *err, size_t errlen)
 {
 	int64_t deadline = deadline_of(timeout_ms);
@@ -1204,38 +1400,62 @@ int lbnl_ctl_connect(const struct lbnl_endpoint *to,
 		r = -so;
 		goto fail;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	c = conn_new(fd, &ss);
+	c = conn_new(fd, &ss, tls, false);
 	if (!c) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	return finish_open(c, key, role, name, deadline, out, err, errlen);
+	r = handshake(c, want, deadline);
+	if (r) {
+		snprintf(err, errlen, "%s", c->err);
+		lbnl_ctl_close(c);
+		return r;
+	}
+	c->err[0] = '\0';
+	*out = c;
+	return 0;
 fail:
 	close(fd);
 	snprintf(err, errlen, "connect %s: %s", addr, strerror(-r));
 	return r;
 }
 
-int lbnl_ctl_accept(int fd, const struct lbnl_ctl_key *key,
-		    enum lbnl_ctl_role role, const char *name, int timeout_ms,
+int lbnl_ctl_accept(int fd, struct lbnl_ctl_tls *tls, int timeout_ms,
 		    struct lbnl_ctl_conn **out, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 	struct lbnl_ctl_conn *c;
+	int r;
 
 	*out = NULL;
 	getpeername(fd, (struct sockaddr *)&ss, &sl);
-	c = conn_new(fd, &ss);
+	c = conn_new(fd, &ss, tls, true);
 	if (!c) {
 		close(fd);
 		snprintf(err, errlen, "accept: no memory");
 		return -ENOMEM;
 	}
-	c->server = true;
-	return finish_open(c, key, role, name, deadline_of(timeout_ms), out,
-			   err, errlen);
+	r = handshake(c, LBNL_CTL_ROLE_NONE, deadline_of(timeout_ms));
+	if (r) {
+		snprintf(err, errlen, "%s", c->err);
+		lbnl_ctl_close(c);
+		return r;
+	}
+	c->err[0] = '\0';
+	*out = c;
+	return 0;
+}
+
+enum lbnl_ctl_role lbnl_ctl_peer_role(const struct lbnl_ctl_conn *c)
+{
+	return c->peer_id.role;
+}
+
+bool lbnl_ctl_peer_names(const struct lbnl_ctl_conn *c,
+			 const struct lbnl_addr *a)
+{
+	return ident_names(&c->peer_id, a);
 }
 
 const char *lbnl_ctl_error(const struct lbnl_ctl_conn *c)
@@ -1262,12 +1482,18 @@ void lbnl_ctl_close(struct lbnl_ctl_conn *c)
 {
 	if (!c)
 		return;
+	if (c->ssl) {
+		/* A close_notify if it goes at once; no waiting. */
+		if (SSL_is_init_finished(c->ssl) && !c->broken) {
+			ERR_clear_error();
+			SSL_shutdown(c->ssl);
+		}
+		SSL_free(c->ssl);
+	}
 	if (c->fd >= 0)
 		close(c->fd);
 	rx_reset(c);
 	free(c->last);
-	sodium_memzero(c->k_send, sizeof(c->k_send));
-	sodium_memzero(c->k_recv, sizeof(c->k_recv));
 	free(c);
 }
 
@@ -1286,7 +1512,321 @@ int lbnl_ctl_send_raw(struct lbnl_ctl_conn *c, const void *buf, size_t len,
 {
 	int err = write_all(c, buf, len, deadline_of(timeout_ms));
 
-	if (err)
+	if (err && err != -EPROTO)
 		set_err(c, "send: %s", strerror(-err));
 	return err;
+}
+
+/* The pre-authentication gate --------------------------------------------- */
+
+struct pend {
+	struct lbnl_ctl_conn *c;
+	int64_t hello_deadline;		/* for the first bytes */
+	int64_t deadline;		/* for the whole handshake */
+	short events;
+};
+
+static uint64_t pend_read(const struct pend *p)
+{
+	return BIO_number_read(SSL_get_rbio(p->c->ssl));
+}
+
+struct lbnl_ctl_gate {
+	pthread_mutex_t lock;
+	int efd;			/* wakes the thread */
+	struct lbnl_ctl_tls *tls;	/* under lock */
+	int in[LBNL_CTL_PREAUTH_MAX];	/* accepted, not taken yet */
+	unsigned int n_in;
+	unsigned int n_pend_shown;	/* n_pend, under lock */
+	lbnl_ctl_gate_fn fn;
+	void *arg;
+	/* The thread's own. */
+	struct pend pend[LBNL_CTL_PREAUTH_MAX];
+	unsigned int n_pend;
+	unsigned long dropped, timed_out, too_big;
+	int64_t last_summary;
+	/* Totals, under lock. */
+	unsigned long total[3];
+	unsigned long shown[3];		/* totals with the current counts */
+};
+
+static void pend_drop(struct lbnl_ctl_gate *g, unsigned int i,
+		      const char *why)
+{
+	lbnl_log(LOG_DEBUG, "control connection from %s dropped before "
+		  "authentication: %s", g->pend[i].c->peer, why);
+	lbnl_ctl_close(g->pend[i].c);
+	memmove(&g->pend[i], &g->pend[i + 1],
+		(g->n_pend - i - 1) * sizeof(g->pend[0]));
+	g->n_pend--;
+}
+
+/*
+ * The one to drop to make room: of those from a (NULL: of all), the one
+ * that made the least progress (bytes read), the oldest of those.
+ */
+static unsigned int pend_victim(struct lbnl_ctl_gate *g,
+				const struct lbnl_addr *a)
+{
+	unsigned int i, v = g->n_pend;
+	uint64_t least = 0;
+
+	for (i = 0; i < g->n_pend; i++) {
+		uint64_t r;
+
+		if (a && !lbnl_addr_equal(&g->pend[i].c->peer_addr.addr, a))
+			continue;
+		r = pend_read(&g->pend[i]);
+		if (v == g->n_pend || r < least) {
+			v = i;
+			least = r;
+		}
+	}
+	return v;
+}
+
+/* Make room for c (drop what must go), then add it. */
+static void pend_add(struct lbnl_ctl_gate *g, struct lbnl_ctl_conn *c)
+{
+	unsigned int i, same = 0;
+	int64_t now = now_ms();
+
+	for (i = 0; i < g->n_pend; i++)
+		if (lbnl_addr_equal(&g->pend[i].c->peer_addr.addr,
+				    &c->peer_addr.addr))
+			same++;
+	if (same >= LBNL_CTL_PREAUTH_PER_ADDR) {
+		g->dropped++;
+		pend_drop(g, pend_victim(g, &c->peer_addr.addr),
+			  "too many handshakes from its address");
+	} else if (g->n_pend == LBNL_CTL_PREAUTH_MAX) {
+		g->dropped++;
+		pend_drop(g, pend_victim(g, NULL),
+			  "too many handshakes at once");
+	}
+	g->pend[g->n_pend++] = (struct pend){
+		.c = c,
+		.hello_deadline = now + LBNL_CTL_HELLO_MS,
+		.deadline = now + LBNL_CTL_HANDSHAKE_MS,
+		.events = POLLIN,
+	};
+}
+
+/* Step pend[i]: true if it left the list. */
+static bool pend_step(struct lbnl_ctl_gate *g, unsigned int i)
+{
+	struct pend *p = &g->pend[i];
+	struct lbnl_ctl_conn *c = p->c;
+	int r = handshake_step(c, &p->events);
+
+	if (r == -EAGAIN) {
+		if (pend_read(p) <= LBNL_CTL_PREAUTH_BYTES)
+			return false;
+		g->too_big++;
+		lbnl_log(LOG_WARNING, "control connection from %s rejected: "
+			  "more than %d bytes before authenticating", c->peer,
+			  LBNL_CTL_PREAUTH_BYTES);
+		pend_drop(g, i, "too big");
+		return true;
+	}
+	if (!r)
+		r = handshake_done(c, LBNL_CTL_ROLE_NONE);
+	memmove(&g->pend[i], &g->pend[i + 1],
+		(g->n_pend - i - 1) * sizeof(g->pend[0]));
+	g->n_pend--;
+	if (r) {
+		lbnl_log(r == -ECONNRESET ? LOG_DEBUG : LOG_WARNING,
+			  "control connection rejected: %s", c->err);
+		lbnl_ctl_close(c);
+		return true;
+	}
+	c->err[0] = '\0';
+	g->fn(c, g->arg);
+	return true;
+}
+
+static void *gate_main(void *arg)
+{
+	struct lbnl_ctl_gate *g = arg;
+	struct pollfd pfd[LBNL_CTL_PREAUTH_MAX + 1];
+	int in[LBNL_CTL_PREAUTH_MAX];
+	struct lbnl_ctl_tls *tls;
+	unsigned int i, n_in;
+	int64_t now, next;
+	uint64_t junk;
+
+	for (;;) {
+		pthread_mutex_lock(&g->lock);
+		n_in = g->n_in;
+		memcpy(in, g->in, n_in * sizeof(in[0]));
+		g->n_in = 0;
+		tls = lbnl_ctl_tls_get(g->tls);
+		pthread_mutex_unlock(&g->lock);
+		for (i = 0; i < n_in; i++) {
+			struct sockaddr_storage ss = { 0 };
+			socklen_t sl = sizeof(ss);
+			struct lbnl_ctl_conn *c;
+
+			getpeername(in[i], (struct sockaddr *)&ss, &sl);
+			c = tls ? conn_new(in[i], &ss, tls, true) : NULL;
+			if (!c) {
+				close(in[i]);
+				continue;
+			}
+			pend_add(g, c);
+			pend_step(g, g->n_pend - 1);
+		}
+		lbnl_ctl_tls_put(tls);
+
+		now = now_ms();
+		for (i = 0; i < g->n_pend;) {
+			struct pend *p = &g->pend[i];
+
+			if (p->deadline <= now) {
+				g->timed_out++;
+				pend_drop(g, i, "handshake timed out");
+			} else if (p->hello_deadline <= now && !pend_read(p)) {
+				g->timed_out++;
+				pend_drop(g, i, "nothing sent");
+			} else {
+				i++;
+			}
+		}
+		if ((g->dropped || g->timed_out || g->too_big) &&
+		    now - g->last_summary >= 10000) {
+			pthread_mutex_lock(&g->lock);
+			g->total[0] += g->timed_out;
+			g->total[1] += g->dropped;
+			g->total[2] += g->too_big;
+			pthread_mutex_unlock(&g->lock);
+			lbnl_log(LOG_WARNING, "unauthenticated control "
+				  "connections: %lu timed out (%d ms, %d ms "
+				  "idle), %lu dropped (more than %d at once, "
+				  "or %d from one address), %lu too big",
+				  g->timed_out, LBNL_CTL_HANDSHAKE_MS,
+				  LBNL_CTL_HELLO_MS,
+				  g->dropped, LBNL_CTL_PREAUTH_MAX,
+				  LBNL_CTL_PREAUTH_PER_ADDR, g->too_big);
+			g->dropped = g->timed_out = g->too_big = 0;
+			g->last_summary = now;
+		}
+		pthread_mutex_lock(&g->lock);
+		g->n_pend_shown = g->n_pend;
+		g->shown[0] = g->total[0] + g->timed_out;
+		g->shown[1] = g->total[1] + g->dropped;
+		g->shown[2] = g->total[2] + g->too_big;
+		pthread_mutex_unlock(&g->lock);
+
+		next = now + 60000;
+		for (i = 0; i < g->n_pend; i++) {
+			pfd[i].fd = g->pend[i].c->fd;
+			pfd[i].events = g->pend[i].events;
+			pfd[i].revents = 0;
+			if (g->pend[i].deadline < next)
+				next = g->pend[i].deadline;
+			if (g->pend[i].hello_deadline < next &&
+			    g->pend[i].hello_deadline > now)
+				next = g->pend[i].hello_deadline;
+		}
+		pfd[i].fd = g->efd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+		if (poll(pfd, g->n_pend + 1, (int)(next - now) + 1) < 0 &&
+		    errno != EINTR)
+			usleep(10000);
+		if (pfd[g->n_pend].revents & POLLIN)
+			while (read(g->efd, &junk, sizeof(junk)) > 0)
+				;
+		/* From the last: a step removes only its own entry. */
+		for (i = g->n_pend; i-- > 0;)
+			if (pfd[i].revents)
+				pend_step(g, i);
+	}
+	return NULL;
+}
+
+int lbnl_ctl_gate_start(struct lbnl_ctl_tls *tls, lbnl_ctl_gate_fn fn,
+			void *arg, struct lbnl_ctl_gate **out)
+{
+	struct lbnl_ctl_gate *g = calloc(1, sizeof(*g));
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	*out = NULL;
+	if (!g)
+		return -ENOMEM;
+	g->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (g->efd < 0) {
+		err = -errno;
+		free(g);
+		return err;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	g->tls = lbnl_ctl_tls_get(tls);
+	g->fn = fn;
+	g->arg = arg;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	err = pthread_create(&t, &attr, gate_main, g);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		lbnl_ctl_tls_put(g->tls);
+		close(g->efd);
+		free(g);
+		return -err;
+	}
+	*out = g;
+	return 0;
+}
+
+void lbnl_ctl_gate_add(struct lbnl_ctl_gate *g, int fd)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->n_in == LBNL_CTL_PREAUTH_MAX) {
+		/* The thread is behind: the oldest not even started goes. */
+		close(g->in[0]);
+		g->total[1]++;
+		memmove(&g->in[0], &g->in[1],
+			(g->n_in - 1) * sizeof(g->in[0]));
+		g->n_in--;
+	}
+	g->in[g->n_in++] = fd;
+	pthread_mutex_unlock(&g->lock);
+	if (write(g->efd, &one, sizeof(one)) < 0)
+		return;	/* the counter is full: the thread wakes anyway */
+}
+
+void lbnl_ctl_gate_set_tls(struct lbnl_ctl_gate *g, struct lbnl_ctl_tls *t)
+{
+	struct lbnl_ctl_tls *old;
+
+	pthread_mutex_lock(&g->lock);
+	old = g->tls;
+	g->tls = lbnl_ctl_tls_get(t);
+	pthread_mutex_unlock(&g->lock);
+	lbnl_ctl_tls_put(old);
+}
+
+unsigned int lbnl_ctl_gate_pending(struct lbnl_ctl_gate *g)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&g->lock);
+	n = g->n_pend_shown + g->n_in;
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+void lbnl_ctl_gate_stats(struct lbnl_ctl_gate *g, unsigned long *timed_out,
+			 unsigned long *dropped, unsigned long *too_big)
+{
+	pthread_mutex_lock(&g->lock);
+	*timed_out = g->shown[0];
+	*dropped = g->shown[1];
+	*too_big = g->shown[2];
+	pthread_mutex_unlock(&g->lock);
 }

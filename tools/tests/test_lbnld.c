@@ -12,6 +12,7 @@
  * Prints one line per failure; exit status 0 if all passed.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -991,6 +992,9 @@ static int fm_find(void *h, const struct lbu_vip_key *vip, uint32_t vtag,
 		m->vip = *vip;
 		m->vtag = vtag;
 		m->target = fm.open_target;
+		m->source = ep(SRC, 3868);
+		m->has = LBNL_MIGRATE_HAS_VTAG | LBNL_MIGRATE_HAS_SOURCE |
+			 LBNL_MIGRATE_HAS_TARGET;
 		err = 0;
 	}
 	pthread_mutex_unlock(&fm.lock);
@@ -1035,12 +1039,38 @@ static void fm_reset(void)
 	pthread_mutex_unlock(&fm.lock);
 }
 
-static struct lbnl_ctl_key test_key(unsigned char fill)
-{
-	struct lbnl_ctl_key k = { .len = 32 };
+/* Test certificates (mkcert.sh, next to this program). */
+static char cert_dir[] = "/tmp/test_lbnld.XXXXXX";
+static char mkcert[512];
 
-	memset(k.bytes, fill, k.len);
-	return k;
+static struct lbnl_ctl_tls *test_tls(const char *sub, const char *name)
+{
+	char ca[300], cert[300], key[300], err[512];
+	struct lbnl_ctl_tls *t = NULL;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", cert_dir);
+	snprintf(cert, sizeof(cert), "%s%s/%s.pem", cert_dir, sub, name);
+	snprintf(key, sizeof(key), "%s%s/%s.key", cert_dir, sub, name);
+	if (lbnl_ctl_tls_load(ca, cert, key, &t, err, sizeof(err)))
+		CHECK(0, "test certificate %s: %s", name, err);
+	return t;
+}
+
+static int make_certs(const char *argv0)
+{
+	char self[512], cmd[8192];
+
+	snprintf(self, sizeof(self), "%s", argv0);
+	snprintf(mkcert, sizeof(mkcert), "%s/mkcert.sh", dirname(self));
+	if (!mkdtemp(cert_dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "%1$s ca %2$s && %1$s cert %2$s lb lb 1 && "
+		 "%1$s cert %2$s src agent 1 " SRC " && "
+		 "%1$s cert %2$s tgt agent 1 " TGT " && "
+		 "%1$s ca %2$s/other && %1$s cert %2$s/other src agent 1 " SRC,
+		 mkcert, cert_dir);
+	return system(cmd) ? -1 : 0;
 }
 
 /* A source agent: what it does with a MIGRATE. */
@@ -1050,7 +1080,7 @@ static struct {
 	int fd;				/* listening */
 	uint16_t port;
 	enum agent_act act;
-	struct lbnl_ctl_key key;
+	struct lbnl_ctl_tls *tls;
 	pthread_t thread;
 	/* What it saw. */
 	struct lbnl_ctl_msg migrate;
@@ -1066,8 +1096,8 @@ static void *fake_agent(void *arg)
 
 	(void)arg;
 	fd = accept(fa.fd, NULL, NULL);
-	if (fd < 0 || lbnl_ctl_accept(fd, &fa.key, LBNL_CTL_ROLE_AGENT,
-				      "fake", 2000, &c, err, sizeof(err)))
+	if (fd < 0 || lbnl_ctl_accept(fd, fa.tls, 2000, &c, err,
+				      sizeof(err)))
 		return NULL;
 	if (lbnl_ctl_recv(c, &fa.migrate, 2000) ||
 	    fa.migrate.type != LBNL_CTL_MIGRATE)
@@ -1173,7 +1203,7 @@ static void run_session(struct lbnld_migrator *mig, uint32_t id,
 }
 
 /* An agent's RESULT to lbnld's port: the DECISION (-1: none). */
-static int send_result(uint16_t port, const struct lbnl_ctl_key *key,
+static int send_result(uint16_t port, struct lbnl_ctl_tls *tls,
 		       bool ok, const char *target)
 {
 	struct lbnl_ctl_msg r = { .type = LBNL_CTL_RESULT }, d = { 0 };
@@ -1183,8 +1213,8 @@ static int send_result(uint16_t port, const struct lbnl_ctl_key *key,
 	char err[256];
 	int ret = -1;
 
-	if (lbnl_ctl_connect(&to, key, LBNL_CTL_ROLE_AGENT, "fake", 2000, &c,
-			     err, sizeof(err)))
+	if (lbnl_ctl_connect(&to, tls, LBNL_CTL_ROLE_LBNLD, 2000, &c, err,
+			     sizeof(err)))
 		return -1;
 	r.has = LBNL_CTL_HAS_SESSION | LBNL_CTL_HAS_STATUS | LBNL_CTL_HAS_VIP |
 		LBNL_CTL_HAS_ASSOC | LBNL_CTL_HAS_TARGET;
@@ -1207,7 +1237,7 @@ static int send_result(uint16_t port, const struct lbnl_ctl_key *key,
 
 struct result_arg {
 	uint16_t port;
-	struct lbnl_ctl_key key;
+	struct lbnl_ctl_tls *tls;
 	bool ok;
 	const char *target;
 	int decision;
@@ -1217,7 +1247,7 @@ static void *result_thread(void *arg)
 {
 	struct result_arg *a = arg;
 
-	a->decision = send_result(a->port, &a->key, a->ok, a->target);
+	a->decision = send_result(a->port, a->tls, a->ok, a->target);
 	return NULL;
 }
 
@@ -1234,13 +1264,14 @@ static int ask_listener(struct lbnld_migrator *mig, int lfd,
 	if (fd >= 0)
 		lbnld_migrator_accept(mig, fd);
 	pthread_join(t, NULL);
+	usleep(50000);	/* the gate's log of a refused handshake */
 	wait_idle(mig);
 	*log = capture_end();
 	return a->decision;
 }
 
 static void test_sessions(struct lbnld_migrator *mig, struct lbnld_conf *conf,
-			  const struct lbnl_ctl_key *key)
+			  struct lbnl_ctl_tls *key)
 {
 	const char *log;
 
@@ -1371,9 +1402,11 @@ static void test_sessions(struct lbnld_migrator *mig, struct lbnld_conf *conf,
 }
 
 static void test_listener(struct lbnld_migrator *mig, int lfd, uint16_t port,
-			  const struct lbnl_ctl_key *key)
+			  struct lbnl_ctl_tls *agent_src,
+			  struct lbnl_ctl_tls *agent_tgt,
+			  struct lbnl_ctl_tls *alien)
 {
-	struct result_arg a = { .port = port, .key = *key, .ok = true,
+	struct result_arg a = { .port = port, .tls = agent_src, .ok = true,
 				.target = TGT };
 	struct lbnl_migrate m;
 	const char *log;
@@ -1409,14 +1442,22 @@ static void test_listener(struct lbnld_migrator *mig, int lfd, uint16_t port,
 	      "listener, other target: decision %d open %d, %s", d, fm.open,
 	      log);
 	a.target = TGT;
-	/* Another key: rejected, logged, nothing done. */
+	/* A certificate of another CA: rejected, logged, nothing done. */
 	fm_reset();
-	a.key = test_key(0x99);
+	a.tls = alien;
 	d = ask_listener(mig, lfd, &a, &log);
 	CHECK(d == -1 && fm.open && !fm.commits && !fm.aborts &&
-	      strstr(log, "127.0.0.1"),
-	      "listener, another key: decision %d, %s", d, log);
-	a.key = *key;
+	      strstr(log, "127.0.0.1") &&
+	      strstr(log, "unable to get local issuer certificate"),
+	      "listener, another CA: decision %d, %s", d, log);
+	/* The agent of another dest (the target's): refused, nothing done. */
+	fm_reset();
+	a.tls = agent_tgt;
+	d = ask_listener(mig, lfd, &a, &log);
+	CHECK(d == -1 && fm.open && !fm.commits && !fm.aborts &&
+	      strstr(log, "refused: its certificate does not name the source dest " SRC),
+	      "listener, another dest's agent: decision %d, %s", d, log);
+	a.tls = agent_src;
 
 	/*
 	 * A session waits for a silent agent; the agent's RESULT reaches
@@ -1452,7 +1493,7 @@ static void test_listener(struct lbnld_migrator *mig, int lfd, uint16_t port,
 
 /* Many sessions at once, each with its own thread. */
 static void test_many(struct lbnld_migrator *mig, struct lbnld_conf *conf,
-		      const struct lbnl_ctl_key *key)
+		      struct lbnl_ctl_tls *key)
 {
 	struct lbnl_migrate m[150];
 	const char *log;
@@ -1498,19 +1539,24 @@ static void test_assoc_local(void)
 
 static void test_migrations(void)
 {
-	struct lbnl_ctl_key key = test_key(0x42);
+	struct lbnl_ctl_tls *key = test_tls("", "lb");
+	struct lbnl_ctl_tls *src = test_tls("", "src");
+	struct lbnl_ctl_tls *tgt = test_tls("", "tgt");
+	struct lbnl_ctl_tls *alien = test_tls("/other", "src");
 	struct lbnld_migrator *mig;
 	struct lbnld_conf conf;
 	uint16_t lport;
 	int lfd;
 
+	if (!key || !src || !tgt || !alien)
+		return;
 	fa.fd = listen_loopback(&fa.port);
 	lfd = listen_loopback(&lport);
 	if (fa.fd < 0 || lfd < 0 || lbnld_migrator_new(&fake_module, &mig)) {
 		CHECK(0, "cannot listen on 127.0.0.1");
 		return;
 	}
-	fa.key = key;
+	fa.tls = src;
 	lbnld_conf_defaults(&conf);
 	conf.agents[0].dest = ep(SRC, 0).addr;
 	conf.agents[0].addr = ep("127.0.0.1", 0).addr;
@@ -1518,21 +1564,42 @@ static void test_migrations(void)
 	conf.n_agents = 1;
 	conf.listen = ep("127.0.0.1", lport);
 	test_assoc_local();
-	lbnld_migrator_configure(mig, &conf, &key);
-	test_sessions(mig, &conf, &key);
-	test_listener(mig, lfd, lport, &key);
-	test_many(mig, &conf, &key);
+	lbnld_migrator_configure(mig, &conf, key);
+	test_sessions(mig, &conf, key);
+	{
+		/* The source's agent has the certificate of another dest. */
+		const char *log;
+
+		fm_reset();
+		fa.tls = tgt;
+		agent_start(AGENT_OK);
+		run_session(mig, 30, 3000, &log);
+		pthread_join(fa.thread, NULL);
+		CHECK(fm.aborts == 1 && !fa.got_migrate &&
+		      strstr(log, "its certificate does not name the source dest " SRC ": not asked"),
+		      "agent of another dest: abort %d, migrate %d, log %s",
+		      fm.aborts, fa.got_migrate, log);
+		fa.tls = src;
+	}
+	test_listener(mig, lfd, lport, src, tgt, alien);
+	test_many(mig, &conf, key);
 	lbnl_ctl_msg_free(&fa.migrate);
 	close(fa.fd);
 	close(lfd);
 	lbnld_migrator_free(mig);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct lbnl_nl *rtnl;
+	char cmd[600];
 
+	(void)argc;
 	lbnl_log_init("lbnld", false, false);
+	if (make_certs(argv[0])) {
+		printf("test_lbnld: %s failed\n", mkcert);
+		return 1;
+	}
 	test_conf();
 	test_decisions();
 	test_diff();
@@ -1547,6 +1614,9 @@ int main(void)
 		test_reconcile(rtnl);
 		lbnl_nl_close(rtnl);
 	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cert_dir);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
 	printf("test_lbnld: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

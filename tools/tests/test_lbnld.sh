@@ -56,7 +56,7 @@ if command -v groff >/dev/null; then
 	text=$(groff -man -Tascii -P-c -P-b -P-u -P-o "$page" 2>/dev/null)
 	for word in --config --foreground --test-config --verbose --help \
 			--version table protocol driver hook hook-timeout \
-			self-dev log SIGHUP SIGTERM "next hop keep" \
+			self-dev log key-file cert-file ca-file SIGHUP SIGTERM "next hop keep" \
 			"kernel table 100" learn bypass unbypass self withdraw; do
 		grep -q -- "$word" <<<"$text" && ok ||
 			not_ok "lbnld.8 does not mention '$word'"
