@@ -3,7 +3,7 @@
 #
 # debug-kernel.sh [--dir]: build (or reuse) the debug kernel of the VM's
 # debug lane and print its build directory (the KDIR to build lbnl.ko
-# against; its vmlinux is what the VM boots, through the PVH entry point).
+# against; the VM boots its bzImage).
 #
 # The source is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz,
 # the same release as the stock kernel the VM boots otherwise). The config

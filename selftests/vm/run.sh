@@ -22,7 +22,7 @@
 # timeout= in selftests/settings), V=1 (verbose).
 #
 # LBNL_DEBUG_KDIR (make KERNEL=debug sets it): the build directory of the
-# debug kernel (debug-kernel.sh --dir). The VM boots its vmlinux instead of
+# debug kernel (debug-kernel.sh --dir). The VM boots its bzImage instead of
 # a /boot kernel (KVER is ignored), with an initramfs without modules (all
 # built in); the modules must be built against it. Everything is slower
 # under KASAN and lockdep: VM_TIMEOUT and the per-test timeout are
@@ -147,8 +147,9 @@ fi
 
 if [ -n "$debug_kdir" ]; then
 	initrd=$(bash "$vm_top/selftests/vm/mkinitramfs.sh" --no-modules "$kver")
-	kimage=$debug_kdir/vmlinux
-	[ "${VM_PVH:-1}" = 1 ] || kimage=$debug_kdir/arch/x86/boot/bzImage
+	# Its bzImage: booted through the PVH entry point (its vmlinux),
+	# this KASAN kernel resets at once (qemu exits after 0 s, silent).
+	kimage=$debug_kdir/arch/x86/boot/bzImage
 else
 	initrd=$(bash "$vm_top/selftests/vm/mkinitramfs.sh" "$kver")
 	kimage=$(vm_kernel_image "$kver")
