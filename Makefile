@@ -15,6 +15,11 @@
 #                       the table of refusals (selftests/refusals.h) against
 #                       the modules' extack messages
 #   make bench, fuzz    the benchmark / fuzz suites in the VM
+#   KERNEL=debug        with test, run-tests, fuzz, bench, demo, vm-shell:
+#                       boot the debug kernel (KASAN, lockdep, kmemleak,
+#                       UBSAN...; built once per machine by
+#                       selftests/vm/debug-kernel.sh) with the modules
+#                       built against it in .build/debug-kmod/
 #   make install        modules to /lib/modules/KVER/extra, depmod, tools
 #   make dkms-install   register the modules with DKMS (dkms-uninstall)
 #   make uninstall, clean, distclean
@@ -38,6 +43,17 @@ endif
 BUILD      := $(CURDIR)/.build
 KSFT_INC   := $(BUILD)/kselftest
 CHECKPATCH := $(BUILD)/linux-src/scripts/checkpatch.pl
+
+# KERNEL=debug: the debug lane. The modules are built from a copy of the
+# sources (kmod/ keeps the stock kernel's build).
+ifeq ($(KERNEL),debug)
+DEBUG_KMOD := $(BUILD)/debug-kmod
+LBNL_KO    ?= $(DEBUG_KMOD)/kmod/lb/lbnl.ko
+LBNL_SRV_KO ?= $(DEBUG_KMOD)/kmod/srv/lbnl_srv.ko
+VM_DEBUG   := debug-module
+else ifneq ($(KERNEL),)
+$(error KERNEL=$(KERNEL): only KERNEL=debug is known)
+endif
 LBNL_KO    ?= $(CURDIR)/kmod/lb/lbnl.ko
 LBNL_SRV_KO ?= $(CURDIR)/kmod/srv/lbnl_srv.ko
 MODULES    := kmod/lb/lbnl.ko kmod/srv/lbnl_srv.ko
@@ -54,11 +70,13 @@ OUR_DIAG := ^($(CURDIR)/)?(kmod|include)/[^:]+:[0-9]+(:[0-9]+)?: (warning|error)
 
 # T=a,b or T="a b": only these tests.
 VM_ARGS = $(if $(T),--tests "$(T)")
-VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO)
+VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO) \
+	  $(if $(VM_DEBUG),LBNL_DEBUG_KDIR=$$(bash $(VM)/debug-kernel.sh --dir))
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
-	run-tests dkms-install dkms-uninstall dkms-clean-src
+	run-tests dkms-install dkms-uninstall dkms-clean-src debug-kernel \
+	debug-module
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
 # needs and says why it skipped the tests; "make test" always has them.
@@ -98,22 +116,39 @@ test: deps
 	$(MAKE) -C tools check
 	$(MAKE) run-tests
 
-run-tests:
+run-tests: $(VM_DEBUG)
 	$(VM_ENV) bash $(VM)/run.sh --suite tests $(VM_ARGS)
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(VM_DEBUG)
 	$(VM_ENV) bash $(VM)/run.sh --demo
+
+# The debug kernel (cached outside the clone, built once per machine) and
+# lbnl.ko, lbnl_srv.ko built against it from a copy of the sources in
+# .build/debug-kmod/ (timestamps kept: the build there is incremental).
+debug-kernel:
+	bash $(VM)/debug-kernel.sh
+
+debug-module: debug-kernel
+	@mkdir -p $(DEBUG_KMOD)
+	@find Kbuild kmod include -type f \( -name '*.[ch]' -o -name Kbuild \
+		-o -name Makefile \) ! -name '*.mod.c' | \
+		while read -r f; do \
+			mkdir -p $(DEBUG_KMOD)/$$(dirname $$f) && \
+			cp -p --update $$f $(DEBUG_KMOD)/$$f || exit; \
+		done
+	$(MAKE) -C $$(bash $(VM)/debug-kernel.sh --dir) M=$(DEBUG_KMOD) modules
 
 bench fuzz: deps
 	@if $(MAKE) -s --no-print-directory -C selftests list-$@ >/dev/null 2>&1; then \
-		$(MAKE) all && $(VM_ENV) bash $(VM)/run.sh --suite $@ $(VM_ARGS); \
+		$(MAKE) all $(VM_DEBUG) && \
+		$(VM_ENV) bash $(VM)/run.sh --suite $@ $(VM_ARGS); \
 	else \
 		echo "No $@ suite yet (selftests/Makefile has no list-$@ target)."; \
 	fi
 
 # An interactive shell in the VM, for debugging.
-vm-shell: all
+vm-shell: all $(VM_DEBUG)
 	$(VM_ENV) bash $(VM)/run.sh --shell
 
 check: deps

@@ -28,6 +28,9 @@ packages=(
 	lksctp-tools libsctp-dev bird2 ipvsadm
 	# make -C tools check: test_names.sh
 	universal-ctags
+	# the debug kernel (KERNEL=debug: debug-kernel.sh builds it from
+	# linux-source-6.1)
+	flex bison bc libelf-dev libssl-dev
 )
 
 missing=()

@@ -1,25 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh KVER: build (or reuse) the test VM's initramfs for kernel
-# KVER and print its path. It holds busybox-static, the modules needed to
-# reach the host root (virtio_pci, 9pnet_virtio, 9p, overlay and their
-# dependencies, in load order) and selftests/vm/init as /init. Cached in
-# .build/vm/ and rebuilt when any input changes.
+# mkinitramfs.sh [--no-modules] KVER: build (or reuse) the test VM's
+# initramfs for kernel KVER and print its path. It holds busybox-static,
+# the modules needed to reach the host root (virtio_pci, 9pnet_virtio, 9p,
+# overlay and their dependencies, in load order) and selftests/vm/init as
+# /init. Cached in .build/vm/ and rebuilt when any input changes.
+# --no-modules: none (a kernel with all that built in, the debug kernel).
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kver=${1:?usage: mkinitramfs.sh KVER}
-busybox=/bin/busybox
 wanted=(virtio_pci 9pnet_virtio 9p overlay)
+if [ "${1:-}" = --no-modules ]; then
+	wanted=()
+	shift
+fi
+kver=${1:?usage: mkinitramfs.sh [--no-modules] KVER}
+busybox=/bin/busybox
 
 [ -x "$busybox" ] || vm_die "$busybox missing (make deps)"
 ! ldd "$busybox" >/dev/null 2>&1 ||
 	vm_die "$busybox is not static (apt-get install busybox-static)"
 
 # Module files in load order, each once.
-mods=$(for m in "${wanted[@]}"; do
+mods=$(for m in ${wanted[@]+"${wanted[@]}"}; do
 	modprobe -S "$kver" --show-depends "$m" ||
 		vm_die "modprobe -S $kver --show-depends $m failed"
 done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
@@ -46,6 +51,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,modules,lower,rw,newroot}
 mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 cp "$busybox" "$root/bin/busybox"
+: >"$root/modules.list"
 install -m 0755 "$vm_top/selftests/vm/init" "$root/init"
 for m in $mods; do
 	name=$(basename "$m")

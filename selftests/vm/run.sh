@@ -21,6 +21,13 @@
 # VM_APPEND (extra kernel parameters), LBNL_TEST_TIMEOUT (per test; default
 # timeout= in selftests/settings), V=1 (verbose).
 #
+# LBNL_DEBUG_KDIR (make KERNEL=debug sets it): the build directory of the
+# debug kernel (debug-kernel.sh --dir). The VM boots its bzImage instead of
+# a /boot kernel (KVER is ignored), with an initramfs without modules (all
+# built in); the modules must be built against it. Everything is slower
+# under KASAN and lockdep: VM_TIMEOUT and the per-test timeout are
+# multiplied by LBNL_TIMEOUT_SCALE (default 4 on the debug kernel, else 1).
+#
 # The console goes to the terminal and to .build/vm/last-run.log. The exit
 # status is the one the VM reports ("LBNL-VM-EXIT: <rc>" on the console);
 # no report (panic, crash, timeout) is a failure.
@@ -57,7 +64,16 @@ srv_ko=$(realpath -m "$srv_ko")
 cli=${LBNL:-$vm_top/tools/lbnl/lbnl}
 mem=${VM_MEM:-2G}
 smp=${VM_SMP:-2}
-vm_timeout=${VM_TIMEOUT:-3600}
+debug_kdir=${LBNL_DEBUG_KDIR:-}
+if [ -n "$debug_kdir" ]; then
+	[ -s "$debug_kdir/vmlinux" ] && [ -f "$debug_kdir/.lbnl-built" ] ||
+		vm_die "no debug kernel in $debug_kdir (selftests/vm/debug-kernel.sh)"
+	debug_kdir=$(realpath "$debug_kdir")
+	tscale=${LBNL_TIMEOUT_SCALE:-4}
+else
+	tscale=${LBNL_TIMEOUT_SCALE:-1}
+fi
+vm_timeout=${VM_TIMEOUT:-$((3600 * tscale))}
 log=$vm_build/last-run.log
 
 command -v qemu-system-x86_64 >/dev/null ||
@@ -120,13 +136,24 @@ if [ -f "$srv_ko" ] && [ -n "$modver" ] &&
 	[ "$(modinfo -F vermagic "$srv_ko" | awk '{print $1}')" != "$modver" ]; then
 	vm_die "$srv_ko and $ko are built for different kernels"
 fi
-kver=$(vm_pick_kernel "${KVER:-$modver}")
+if [ -n "$debug_kdir" ]; then
+	kver=$(cat "$debug_kdir/include/config/kernel.release")
+else
+	kver=$(vm_pick_kernel "${KVER:-$modver}")
+fi
 if [ -n "$modver" ] && [ "$modver" != "$kver" ]; then
-	vm_die "$ko is built for $modver but the VM boots $kver (set KDIR or KVER)"
+	vm_die "$ko is built for $modver but the VM boots $kver (set KDIR or KVER${debug_kdir:+; make KERNEL=debug builds it})"
 fi
 
-initrd=$(bash "$vm_top/selftests/vm/mkinitramfs.sh" "$kver")
-kimage=$(vm_kernel_image "$kver")
+if [ -n "$debug_kdir" ]; then
+	initrd=$(bash "$vm_top/selftests/vm/mkinitramfs.sh" --no-modules "$kver")
+	# Its bzImage: booted through the PVH entry point (its vmlinux),
+	# this KASAN kernel resets at once (qemu exits after 0 s, silent).
+	kimage=$debug_kdir/arch/x86/boot/bzImage
+else
+	initrd=$(bash "$vm_top/selftests/vm/mkinitramfs.sh" "$kver")
+	kimage=$(vm_kernel_image "$kver")
+fi
 
 # The VM sees the host's files (its /tmp too, through the writable overlay),
 # except under /run and /dev (its own there): bring a module from such a
@@ -159,6 +186,8 @@ q()
 	echo "TESTS_LIST=$(q "$rundir/tests.list")"
 	[ -z "${LBNL_TEST_TIMEOUT:-}" ] ||
 		echo "LBNL_TEST_TIMEOUT=$(q "$LBNL_TEST_TIMEOUT")"
+	echo "LBNL_TIMEOUT_SCALE=$(q "$tscale")"
+	echo "LBNL_DEBUG_KDIR=$(q "$debug_kdir")"
 } >"$rundir/job"
 
 loglevel=4

@@ -11,12 +11,15 @@
 #   TESTS_LIST  file with one test per line, relative to selftests/
 #   V           1 = verbose (full dmesg after every test)
 #   LBNL_TEST_TIMEOUT  overrides timeout= from selftests/settings
+#   LBNL_TIMEOUT_SCALE multiplies the per-test timeout (the debug kernel)
 #
 # For each test: mark the kernel log, insmod both modules (one VM plays the
 # LB and the servers), run the test from selftests/ with a timeout and its
 # output indented as "# " lines, kill what it left running, delete leftover
 # namespaces, rmmod both, and fail the test if a module does not unload or
-# the kernel logged a warning, a BUG, a leak...
+# the kernel logged a warning, a BUG, a leak... On a kernel with kmemleak
+# (the debug kernel) a scan runs after each test, and what it finds fails
+# the test.
 # Prints KTAP, then "N passed, N failed, N skipped". Exit 0 if none failed.
 #
 # With --demo: load the modules, run selftests/demo.sh, same checks after it.
@@ -43,8 +46,13 @@ if [ -r "$sdir/settings" ]; then
 	timeout=${t:-$timeout}
 fi
 timeout=${LBNL_TEST_TIMEOUT:-$timeout}
+timeout=$((timeout * ${LBNL_TIMEOUT_SCALE:-1}))
 
-bad_re='WARNING:|BUG:|Oops|refcount|leak|UBSAN|KASAN|general protection fault|Call Trace|unreferenced object'
+# Lockdep and the RCU checks report as "WARNING: possible circular locking
+# dependency", "WARNING: suspicious RCU usage"; KASAN as "BUG: KASAN: ...";
+# DEBUG_ATOMIC_SLEEP as "BUG: sleeping function called from invalid
+# context"; debugobjects (DEBUG_OBJECTS_RCU_HEAD) as "ODEBUG: ...".
+bad_re='WARNING:|BUG:|Oops|refcount|leak|UBSAN|KASAN|general protection fault|Call Trace|unreferenced object|ODEBUG:|possible circular|possible recursive|suspicious RCU|INFO: task .* blocked|detected stall|soft lockup|hard LOCKUP'
 benign_re='loading out-of-tree module taints kernel|module verification failed'
 
 indent()
@@ -155,8 +163,30 @@ delete_netns()
 	ip -all netns delete
 }
 
+# kmemleak (the debug kernel): what a scan finds after a test, modules
+# unloaded, fails it. It only reports objects older than 5 s: the last
+# test waits that long first, so that nothing goes unscanned.
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w "$kmemleak" ] || kmemleak=
+
+kmemleak_scan()
+{
+	local leaks n
+
+	[ -n "$kmemleak" ] || return 0
+	echo scan >"$kmemleak" 2>/dev/null || return 0
+	leaks=$(cat "$kmemleak")
+	echo clear >"$kmemleak"
+	[ -n "$leaks" ] || return 0
+	n=$(echo "$leaks" | grep -c '^unreferenced object')
+	echo "# kmemleak: $n unreferenced objects:"
+	echo "$leaks" | head -n 60 | indent
+	post_why="${post_why:+$post_why, }kmemleak: $n unreferenced objects"
+	return 1
+}
+
 # After a test (or the demo): clean up, unload, check the kernel log.
-# Prints why it failed, if it did.
+# Prints why it failed, if it did. LAST=1: the last one.
 post_why=
 post_checks()
 {
@@ -167,6 +197,10 @@ post_checks()
 	kill_strays
 	delete_netns
 	unload_modules || ret=1
+	if [ -n "$kmemleak" ]; then
+		[ "${LAST:-0}" = 1 ] && sleep 5
+		kmemleak_scan || ret=1
+	fi
 	bad=$(dmesg_since_mark | grep -E "$bad_re" | grep -vE "$benign_re")
 	if [ -n "$bad" ]; then
 		echo "# kernel log has warnings or errors:"
@@ -200,7 +234,7 @@ run_demo()
 	tail -s 0.1 --pid=$pid -n +1 -f "$work/demo.out"
 	wait $pid
 	rc=$?
-	post_checks || rc=1
+	LAST=1 post_checks || rc=1
 	[ "$verbose" = 1 ] && dmesg_tail
 	return $rc
 }
@@ -209,7 +243,7 @@ n=0 passed=0 failed=0 skipped=0
 
 run_one()
 {
-	local t=$1 rc=0 why= start end secs cmd out pid
+	local t=$1 last=$2 rc=0 why= start end secs cmd out pid
 
 	n=$((n + 1))
 	echo "# selftests: lbnl: $t"
@@ -253,7 +287,7 @@ run_one()
 	elif [ -z "$why" ] && [ "$rc" != 0 ] && [ "$rc" != 4 ]; then
 		why="exit=$rc"
 	fi
-	if ! post_checks; then
+	if ! LAST=$last post_checks; then
 		why=${why:+$why, }$post_why
 		[ "$rc" = 0 ] || [ "$rc" = 4 ] && rc=1
 	fi
@@ -274,6 +308,12 @@ run_one()
 	[ "$verbose" = 1 ] && dmesg_tail
 }
 
+# What kmemleak suspects from before (boot) is not the tests'.
+if [ -n "$kmemleak" ]; then
+	echo scan >"$kmemleak" 2>/dev/null
+	echo clear >"$kmemleak"
+fi
+
 if [ "${1:-}" = --demo ]; then
 	run_demo
 	exit
@@ -287,8 +327,10 @@ done <"${TESTS_LIST:?}"
 
 echo "TAP version 13"
 echo "1..${#tests[@]}"
+i=0
 for t in "${tests[@]}"; do
-	run_one "$t"
+	i=$((i + 1))
+	run_one "$t" $((i == ${#tests[@]}))
 done
 echo "# Totals: pass:$passed fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -34,6 +34,13 @@ if [ -z "$job" ] || ! . "$job" || ! cd "$LBNL_TOP"; then
 fi
 set +a
 export LBNL_VM=1
+
+# The debug kernel has no /lib/modules on the host: its modules_install
+# (modules.builtin: modprobe of a built-in module succeeds) from the cache.
+if [ -n "${LBNL_DEBUG_KDIR:-}" ]; then
+	kv=$(uname -r)
+	ln -sfn "$LBNL_DEBUG_KDIR/modroot/lib/modules/$kv" "/lib/modules/$kv"
+fi
 export PATH=$LBNL_TOP/tools/lbnl:$PATH
 
 [ "${V:-0}" = 1 ] && echo "vm-init: kernel $(uname -r), mode $VM_MODE," \
