@@ -70,6 +70,14 @@ static void lbnl_count_conn(struct lbnl_pcpu_counters *c,
 	u64_stats_update_end(syncp);
 }
 
+static void lbnl_count_evicted(struct lbnl_pcpu_counters *c,
+			       struct u64_stats_sync *syncp)
+{
+	u64_stats_update_begin(syncp);
+	u64_stats_inc(&c->evicted);
+	u64_stats_update_end(syncp);
+}
+
 /* A packet (@out: a reply) of a flow of @vip to @dest, everywhere. */
 static void lbnl_stats_packet(struct lbnl_net *ln, struct lbnl_vip *vip,
 			      struct lbnl_dest *dest, bool out,
@@ -123,15 +131,9 @@ void lbnl_stats_evicted(struct lbnl_net *ln, struct lbnl_vip *vip,
 	struct lbnl_obj_stats *v = this_cpu_ptr(vip->stats);
 	struct lbnl_obj_stats *d = this_cpu_ptr(dest->stats);
 
-	u64_stats_update_begin(&n->syncp);
-	u64_stats_inc(&n->c.evicted);
-	u64_stats_update_end(&n->syncp);
-	u64_stats_update_begin(&v->syncp);
-	u64_stats_inc(&v->c.evicted);
-	u64_stats_update_end(&v->syncp);
-	u64_stats_update_begin(&d->syncp);
-	u64_stats_inc(&d->c.evicted);
-	u64_stats_update_end(&d->syncp);
+	lbnl_count_evicted(&n->c, &n->syncp);
+	lbnl_count_evicted(&v->c, &v->syncp);
+	lbnl_count_evicted(&d->c, &d->syncp);
 }
 
 /**
