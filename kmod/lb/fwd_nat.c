@@ -4,7 +4,10 @@
  * port (DNAT) and goes back to the stack, which routes, decrements the TTL
  * and answers "frag needed" exactly as for any forwarded packet; a dest's
  * reply gets the VIP's address and port back (SNAT), so the dests must
- * route their replies through the LB.
+ * route their replies through the LB. ICMP errors about these flows are
+ * translated both ways, and a reply too big for the way to the peer is
+ * answered to the dest (icmp.c); a dest's fragments are reassembled first
+ * (defrag.c).
  *
  * Each protocol rewrites its own packets (&lbnl_proto.nat, as IPVS's
  * *_dnat_handler and *_snat_handler): TCP and UDP checksums are updated
@@ -112,12 +115,58 @@ int lbnl_nat_xmit(struct net *net, struct sk_buff *skb,
  * @pkt: the parsed packet
  * @vip: the VIP the dest serves
  *
+ * A reply too big for the way to the peer is answered "fragmentation
+ * needed" here, to the dest, quoting what it sent (see icmp.c).
+ *
  * Return: 0, or the LBNL_DROP_* reason to drop it.
  */
 int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 		 const struct lbnl_vip *vip)
 {
-	return lbnl_rewrite(skb, pkt, true, &vip->addr, vip->port);
+	unsigned int mtu;
+	int reason;
+
+	reason = lbnl_rewrite(skb, pkt, true, &vip->addr, vip->port);
+	if (reason)
+		return reason;
+	mtu = lbnl_reply_too_big(skb, pkt);
+	if (likely(!mtu))
+		return 0;
+	/* Undone, so that the error quotes the dest's own packet. */
+	reason = lbnl_rewrite(skb, pkt, true, &pkt->saddr, pkt->sport);
+	if (reason)
+		return reason;
+	lbnl_reply_too_big_send(skb, pkt, mtu);
+	return LBNL_DROP_TOO_BIG;
+}
+
+/**
+ * lbnl_nat_icmp_xmit() - an ICMP error to the VIP goes to the flow's dest
+ * @net: the namespace
+ * @skb: the error, network header at skb->data
+ * @pkt: the parsed error (see icmp.c)
+ * @dest: the flow's dest
+ *
+ * Return: 0, or the LBNL_DROP_* reason to drop it.
+ */
+int lbnl_nat_icmp_xmit(struct net *net, struct sk_buff *skb,
+		       const struct lbnl_pkt *pkt, const struct lbnl_dest *dest)
+{
+	return lbnl_icmp_nat(skb, pkt, true, &dest->addr, dest->port);
+}
+
+/**
+ * lbnl_nat_icmp_out() - an ICMP error from a dest's side comes from the VIP
+ * @skb: the error, network header at skb->data
+ * @pkt: the parsed error (see icmp.c)
+ * @vip: the VIP of the quoted packet's dest
+ *
+ * Return: 0, or the LBNL_DROP_* reason to drop it.
+ */
+int lbnl_nat_icmp_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		      const struct lbnl_vip *vip)
+{
+	return lbnl_icmp_nat(skb, pkt, false, &vip->addr, vip->port);
 }
 
 const struct lbnl_fwd lbnl_fwd_nat = {
@@ -127,4 +176,6 @@ const struct lbnl_fwd lbnl_fwd_nat = {
 	.verdict = NF_ACCEPT,
 	.xmit = lbnl_nat_xmit,
 	.out = lbnl_nat_out,
+	.icmp_xmit = lbnl_nat_icmp_xmit,
+	.icmp_out = lbnl_nat_icmp_out,
 };

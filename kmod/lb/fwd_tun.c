@@ -227,4 +227,6 @@ const struct lbnl_fwd lbnl_fwd_tun = {
 	.bypass = true,
 	.verdict = NF_STOLEN,
 	.xmit = lbnl_tun_xmit,
+	/* The dest owns the VIP: an error to it goes as any of its packets. */
+	.icmp_xmit = lbnl_tun_xmit,
 };

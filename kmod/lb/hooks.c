@@ -13,7 +13,9 @@
  * Fragments for a VIP are dropped (and counted): a fragment without ports
  * cannot be matched to a flow without reassembly, and reassembly is what an
  * L4 balancer in the path of every packet should not do. Peers use PMTU
- * discovery; tun VIPs answer "fragmentation needed" themselves.
+ * discovery: ICMP errors about the VIPs' flows are translated both ways
+ * (icmp.c), and tun VIPs answer "fragmentation needed" themselves. A nat
+ * dest's fragments are reassembled and then translated (defrag.c).
  */
 
 #include <linux/ip.h>
@@ -262,8 +264,6 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 	struct lbnl_vip *vip;
 	int reason;
 
-	if (pkt->fragment || lbnl_peek_ports(skb, pkt))
-		return NF_ACCEPT;
 	/*
 	 * The dest's (address, port) may serve several VIPs: the one with
 	 * this flow's entry wins, else the first (a reply to a flow the LB
@@ -313,6 +313,39 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * A fragment not for a VIP: one from a nat dest's address is reassembled
+ * (defrag.c), then translated as a whole like any reply.
+ */
+static unsigned int lbnl_out_fragment(struct lbnl_net *ln,
+				      const struct nf_hook_state *state,
+				      struct sk_buff *skb, struct lbnl_pkt *pkt)
+{
+	int err;
+
+	if (!lbnl_dest_addr_nat(ln, &pkt->saddr, pkt->family))
+		return NF_ACCEPT;
+	/* Only the dest's own fragments take reassembly memory. */
+	if (!lbnl_reply_path_ok(ln, skb, pkt))
+		return lbnl_drop(ln, LBNL_DROP_SPOOFED_REPLY);
+	err = lbnl_defrag(state->net, skb, pkt->family);
+	if (err == -EINPROGRESS)
+		return NF_STOLEN;
+	if (err)
+		return lbnl_drop(ln, LBNL_DROP_REASM);
+
+	err = lbnl_parse_l3(skb, state->pf, pkt);
+	if (err == 1)
+		return NF_ACCEPT;
+	if (err)
+		return lbnl_drop(ln, err);
+	if (pkt->fragment)	/* an IPv6 atomic fragment */
+		return lbnl_drop(ln, LBNL_DROP_REASM);
+	if (lbnl_peek_ports(skb, pkt))
+		return lbnl_drop(ln, LBNL_DROP_TRUNCATED);
+	return lbnl_out(ln, skb, pkt);
+}
+
 static unsigned int lbnl_hook(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
@@ -322,8 +355,8 @@ static unsigned int lbnl_hook(void *priv, struct sk_buff *skb,
 	int reason;
 
 	reason = lbnl_parse_l3(skb, state->pf, &pkt);
-	if (reason == 1)
-		return NF_ACCEPT;
+	if (reason == 1)	/* not a balanced protocol: ICMP errors? */
+		return lbnl_icmp(ln, state->net, skb, &pkt);
 	if (reason) {
 		/* Unparsable extension headers: ours if sent to a VIP. */
 		if (lbnl_vip_addr_known(ln, &pkt.daddr, pkt.family, 0))
@@ -334,7 +367,7 @@ static unsigned int lbnl_hook(void *priv, struct sk_buff *skb,
 	if (pkt.fragment) {
 		if (lbnl_vip_addr_known(ln, &pkt.daddr, pkt.family, pkt.proto))
 			return lbnl_drop(ln, LBNL_DROP_FRAGMENT);
-		return lbnl_out(ln, skb, &pkt);
+		return lbnl_out_fragment(ln, state, skb, &pkt);
 	}
 	if (lbnl_peek_ports(skb, &pkt)) {
 		if (lbnl_vip_addr_known(ln, &pkt.daddr, pkt.family, pkt.proto))

@@ -61,6 +61,8 @@ struct lbnl_migration;
  * @list: entry in &lbnl_vip.dests (RCU, written under &lbnl_net.lock)
  * @hnode: entry in &lbnl_net.dest_hash, by (address, port, protocol): the
  *	NAT return path finds the VIP of a reply there
+ * @anode: entry in &lbnl_net.dest_addr_hash, by address: a fragment (no
+ *	ports) from a dest's address is reassembled (defrag.c)
  * @rcu: deferred free
  * @vip: the VIP it belongs to (outlives the dest's entries)
  * @stats: per-CPU counters
@@ -74,6 +76,7 @@ struct lbnl_migration;
 struct lbnl_dest {
 	struct list_head list;
 	struct hlist_node hnode;
+	struct hlist_node anode;
 	struct rcu_head rcu;
 	struct lbnl_vip *vip;
 	struct lbnl_obj_stats __percpu *stats;
@@ -268,6 +271,8 @@ struct lbnl_pkt {
 	u8 tcp_flags;
 	bool fragment;
 	unsigned int l4off;
+	unsigned int inner_off;		/* ICMP error: the quoted IP header */
+	unsigned int inner_l4off;	/* and its L4 header */
 	u32 vtag;
 	u32 init_tag;
 	u32 chunks;	/* BIT(chunk type) for the types below 32 */
@@ -339,6 +344,7 @@ struct lbnl_settings {
  * @settings: the namespace's settings (sysctls net.lbnl.*)
  * @sysctl_hdr: their registration in the namespace
  * @dest_hash: every dest by (address, port, protocol)
+ * @dest_addr_hash: every dest by address
  * @stats: per-CPU counters of the LB role
  * @conn_count: connection entries in the namespace (capped by conn_max)
  * @conn_locks: striped locks for unlinking and re-keying entries
@@ -358,6 +364,7 @@ struct lbnl_net {
 	struct list_head vips;
 	struct hlist_head vip_hash[1 << LBNL_VIP_HASH_BITS];
 	struct hlist_head dest_hash[1 << LBNL_DEST_HASH_BITS];
+	struct hlist_head dest_addr_hash[1 << LBNL_DEST_HASH_BITS];
 	u32 hash_seed;
 	u32 vip_count;
 	u32 gen;
@@ -451,6 +458,8 @@ struct lbnl_vip *lbnl_vip_lookup(struct lbnl_net *ln,
 				 u8 proto, __be16 port);
 bool lbnl_vip_addr_known(struct lbnl_net *ln, const union nf_inet_addr *addr,
 			 u8 family, u8 proto);
+bool lbnl_dest_addr_nat(struct lbnl_net *ln, const union nf_inet_addr *addr,
+			u8 family);
 struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
 				       const union nf_inet_addr *addr,
 				       u8 family, u8 proto, __be16 port,
@@ -512,6 +521,19 @@ void lbnl_hooks_put(struct lbnl_net *ln);
 /* reply_check.c */
 bool lbnl_reply_path_ok(struct lbnl_net *ln, const struct sk_buff *skb,
 			const struct lbnl_pkt *pkt);
+
+/* icmp.c */
+unsigned int lbnl_icmp(struct lbnl_net *ln, struct net *net,
+		       struct sk_buff *skb, struct lbnl_pkt *pkt);
+int lbnl_icmp_nat(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		  bool to_dest, const union nf_inet_addr *addr, __be16 port);
+unsigned int lbnl_reply_too_big(struct sk_buff *skb,
+				const struct lbnl_pkt *pkt);
+void lbnl_reply_too_big_send(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+			     unsigned int mtu);
+
+/* defrag.c */
+int lbnl_defrag(struct net *net, struct sk_buff *skb, u8 family);
 
 /* stats.c */
 int lbnl_stats_net_init(struct lbnl_net *ln);

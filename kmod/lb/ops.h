@@ -38,6 +38,11 @@ struct lbnl_vip;
  *	LBNL_DROP_* reason to drop it
  * @out: @nat: rewrite a dest's reply to come from the VIP. Return: 0, or
  *	the LBNL_DROP_* reason to drop it
+ * @icmp_xmit: forward an ICMP error about a flow of the VIP (pkt->inner_off
+ *	and inner_l4off say where the quoted packet is) to the flow's @dest;
+ *	%NULL: dropped. Return and verdict as @xmit
+ * @icmp_out: @nat: rewrite an ICMP error from a dest's side about a peer's
+ *	packet to come from the VIP. Return as @out
  */
 struct lbnl_fwd {
 	const char *name;
@@ -49,6 +54,11 @@ struct lbnl_fwd {
 		    const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
 	int (*out)(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 		   const struct lbnl_vip *vip);
+	int (*icmp_xmit)(struct net *net, struct sk_buff *skb,
+			 const struct lbnl_pkt *pkt,
+			 const struct lbnl_dest *dest);
+	int (*icmp_out)(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+			const struct lbnl_vip *vip);
 };
 
 /* Does a packet without an entry start a flow, or is it mid-flow? */
@@ -226,6 +236,10 @@ int lbnl_nat_xmit(struct net *net, struct sk_buff *skb,
 		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
 int lbnl_nat_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
 		 const struct lbnl_vip *vip);
+int lbnl_nat_icmp_xmit(struct net *net, struct sk_buff *skb,
+		       const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
+int lbnl_nat_icmp_out(struct sk_buff *skb, const struct lbnl_pkt *pkt,
+		      const struct lbnl_vip *vip);
 int lbnl_tun_xmit(struct net *net, struct sk_buff *skb,
 		  const struct lbnl_pkt *pkt, const struct lbnl_dest *dest);
 void lbnl_nat_mangle(struct sk_buff *skb, const struct lbnl_pkt *pkt,

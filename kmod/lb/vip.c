@@ -27,6 +27,8 @@ void lbnl_net_init_vips(struct lbnl_net *ln)
 		INIT_HLIST_HEAD(&ln->vip_hash[i]);
 	for (i = 0; i < ARRAY_SIZE(ln->dest_hash); i++)
 		INIT_HLIST_HEAD(&ln->dest_hash[i]);
+	for (i = 0; i < ARRAY_SIZE(ln->dest_addr_hash); i++)
+		INIT_HLIST_HEAD(&ln->dest_addr_hash[i]);
 	ln->hash_seed = get_random_u32();
 	ln->gen = 1;
 }
@@ -68,6 +70,14 @@ static u32 lbnl_dest_hash(const struct lbnl_net *ln,
 			    (__force u32)port | (u32)proto << 16,
 			    ln->hash_seed) &
 	       (ARRAY_SIZE(ln->dest_hash) - 1);
+}
+
+/* And by address alone: a fragment's key. */
+static u32 lbnl_dest_addr_hash(const struct lbnl_net *ln,
+			       const union nf_inet_addr *addr)
+{
+	return jhash2(addr->all, ARRAY_SIZE(addr->all), ln->hash_seed) &
+	       (ARRAY_SIZE(ln->dest_addr_hash) - 1);
 }
 
 static bool lbnl_vip_match(const struct lbnl_vip *vip,
@@ -148,6 +158,31 @@ bool lbnl_vip_addr_known(struct lbnl_net *ln, const union nf_inet_addr *addr,
 	hlist_for_each_entry_rcu(vip, head, hnode)
 		if ((!proto || vip->proto == proto) && vip->family == family &&
 		    nf_inet_addr_cmp(&vip->addr, addr))
+			return true;
+	return false;
+}
+
+/**
+ * lbnl_dest_addr_nat() - is an address a nat dest's, whatever the port?
+ * @ln: the namespace's state
+ * @addr: the address
+ * @family: AF_INET or AF_INET6
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: true if a dest of a VIP of a &lbnl_fwd.nat mode has it.
+ */
+bool lbnl_dest_addr_nat(struct lbnl_net *ln, const union nf_inet_addr *addr,
+			u8 family)
+{
+	struct hlist_head *head = &ln->dest_addr_hash[lbnl_dest_addr_hash(ln,
+									  addr)];
+	struct lbnl_dest *dest;
+
+	hlist_for_each_entry_rcu(dest, head, anode)
+		if (dest->vip->family == family &&
+		    lbnl_fwd_get(READ_ONCE(dest->vip->mode))->nat &&
+		    nf_inet_addr_cmp(&dest->addr, addr))
 			return true;
 	return false;
 }
@@ -478,6 +513,9 @@ struct lbnl_dest *lbnl_dest_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 			   &ln->dest_hash[lbnl_dest_hash(ln, &dest->addr,
 							 dest->port,
 							 vip->proto)]);
+	hlist_add_head_rcu(&dest->anode,
+			   &ln->dest_addr_hash[lbnl_dest_addr_hash(ln,
+								   &dest->addr)]);
 	vip->dest_count++;
 	lbnl_dest_apply(ln, dest, conf);
 	return dest;
@@ -501,6 +539,7 @@ void lbnl_dest_destroy(struct lbnl_net *ln, struct lbnl_vip *vip,
 	WRITE_ONCE(dest->dead, true);
 	list_del_rcu(&dest->list);
 	hlist_del_rcu(&dest->hnode);
+	hlist_del_rcu(&dest->anode);
 	vip->dest_count--;
 	lbnl_net_bump_gen(ln);
 	lbnl_sched_rebuild(ln, vip);

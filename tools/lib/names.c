@@ -148,11 +148,13 @@ static const struct lbnl_name drop_reasons[] = {
 	{ LBNL_DROP_BAD_CHECKSUM, "bad_checksum" },
 	{ LBNL_DROP_SPOOFED_REPLY, "spoofed_reply" },
 	{ LBNL_DROP_MIGRATE_FLUSH, "migrate_flush" },
+	{ LBNL_DROP_ICMP_NO_CONN, "icmp_no_conn" },
+	{ LBNL_DROP_REASM, "reasm" },
 };
 TABLE(lbnl_drop_reason_names, drop_reasons,
       "{truncated|bad_header|bad_chunk|fragment|exthdr|no_dest|conn_limit|"
       "dest_gone|nomem|too_big|no_route|xmit|migrate_full|ttl_exceeded|"
-      "bad_checksum|spoofed_reply|migrate_flush}");
+      "bad_checksum|spoofed_reply|migrate_flush|icmp_no_conn|reasm}");
 
 static const struct lbnl_name migrate_states[] = {
 	{ LBNL_MIGRATE_BUFFERING, "buffering" },

@@ -225,6 +225,9 @@ static void test_names(void)
 	      v == LBNL_DROP_BAD_CHECKSUM, "bad_checksum");
 	CHECK(!lbnl_value(&lbnl_drop_reason_names, "migrate_flush", &v) &&
 	      v == LBNL_DROP_MIGRATE_FLUSH, "migrate_flush");
+	CHECK(!lbnl_value(&lbnl_drop_reason_names, "reasm", &v) &&
+	      v == LBNL_DROP_REASM && LBNL_DROP_REASM == LBNL_DROP_MAX,
+	      "reasm, the last reason");
 	CHECK(lbnl_migrate_state_names.count == __LBNL_MIGRATE_STATE_MAX,
 	      "a name for every migration state");
 	CHECK(!strcmp(lbnl_name(&lbnl_migrate_state_names,

@@ -328,7 +328,8 @@ enum lbnl_drop_reason {
 	LBNL_DROP_CONN_LIMIT,	/* connection table full: new flow refused */
 	LBNL_DROP_DEST_GONE,	/* flow of a deleted dest (expire_nodest_conn=0) */
 	LBNL_DROP_NOMEM,	/* allocation failed */
-	LBNL_DROP_TOO_BIG,	/* too big for the tunnel: ICMP sent back */
+	LBNL_DROP_TOO_BIG,	/* too big for the tunnel, or a nat reply too */
+				/* big for the way to the peer: ICMP sent back */
 	LBNL_DROP_NO_ROUTE,	/* no route to the dest */
 	LBNL_DROP_XMIT,		/* the dest could not be sent to */
 	LBNL_DROP_MIGRATE_FULL,	/* a migration's buffer was full: that copy */
@@ -337,13 +338,18 @@ enum lbnl_drop_reason {
 	LBNL_DROP_TTL_EXCEEDED,	/* tun: TTL / hop limit would reach 0: ICMP */
 				/* time exceeded sent back */
 	LBNL_DROP_BAD_CHECKSUM,	/* nat: bad SCTP CRC32c on a packet whose */
-				/* port is rewritten */
+				/* port is rewritten, bad ICMP checksum on */
+				/* an error translated */
 	LBNL_DROP_SPOOFED_REPLY,/* nat: from a dest's address, but not the */
 				/* way the LB reaches that dest (interface, */
 				/* link-layer source): net.lbnl.reply_check */
 	LBNL_DROP_MIGRATE_FLUSH,	/* a migration's buffered copy could */
 				/* not be re-injected (device gone, or */
 				/* dropped on the way in) */
+	LBNL_DROP_ICMP_NO_CONN,	/* ICMP error to a VIP about a flow without */
+				/* an entry, or quoting no ports */
+	LBNL_DROP_REASM,	/* nat: a dest's fragment the kernel could */
+				/* not reassemble */
 
 	__LBNL_DROP_MAX
 };
