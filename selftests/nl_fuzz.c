@@ -1784,6 +1784,17 @@ static void judge(void)
 			     where);
 		if (r->must_fail && r->nterm && !r->err)
 			fail("%s: invalid request accepted", where);
+		/*
+		 * The policies are checked before any handler runs and refuse
+		 * with EINVAL or ERANGE: another errno (EEXIST, ENOENT, ...)
+		 * means a handler saw what the policy should have refused.
+		 * Only a dump can be refused earlier, by the core: EBUSY while
+		 * the socket's previous dump runs (netlink_dump_start()).
+		 */
+		if (r->must_fail && r->nterm && r->err && r->err != -EINVAL &&
+		    r->err != -ERANGE && !(r->dump && r->err == -EBUSY))
+			fail("%s: invalid request refused by a handler (error %d), not by the policy",
+			     where, r->err);
 		if (r->must_fail && !r->nterm && r->nreplies)
 			fail("%s: invalid request answered", where);
 		if (r->nterm) {
