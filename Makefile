@@ -20,7 +20,8 @@
 #                       UBSAN...; built once per machine by
 #                       selftests/vm/debug-kernel.sh) with the modules
 #                       built against it in .build/debug-kmod/
-#   make install        modules to /lib/modules/KVER/extra, depmod, tools
+#   make install        modules to /lib/modules/KVER/extra, depmod, tools,
+#                       the bash completion of lbnl to BASHCOMPDIR
 #   make dkms-install   register the modules with DKMS (dkms-uninstall)
 #   make uninstall, clean, distclean
 #
@@ -57,6 +58,7 @@ endif
 LBNL_KO    ?= $(CURDIR)/kmod/lb/lbnl.ko
 LBNL_SRV_KO ?= $(CURDIR)/kmod/srv/lbnl_srv.ko
 MODULES    := kmod/lb/lbnl.ko kmod/srv/lbnl_srv.ko
+BASHCOMPDIR ?= /usr/share/bash-completion/completions
 VM         := $(CURDIR)/selftests/vm
 export KSFT_INC
 
@@ -187,6 +189,7 @@ install: module tools
 	done
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	$(MAKE) -C tools install
+	install -D -m 0644 tools/completion/lbnl $(DESTDIR)$(BASHCOMPDIR)/lbnl
 
 # DKMS from the module sources only (dkms add . would copy the whole tree,
 # .build/ and .git/ included).
@@ -214,7 +217,8 @@ dkms-clean-src:
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko \
-		$(DESTDIR)/lib/modules/$(KVER)/extra/lbnl_srv.ko
+		$(DESTDIR)/lib/modules/$(KVER)/extra/lbnl_srv.ko \
+		$(DESTDIR)$(BASHCOMPDIR)/lbnl
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	@if $(MAKE) -s -C tools -n uninstall >/dev/null 2>&1; then \
 		$(MAKE) -C tools uninstall; fi
