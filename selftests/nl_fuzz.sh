@@ -91,6 +91,10 @@ cache_objects()
 	done
 }
 
+# A KASAN kernel (the debug lane) quarantines freed objects.
+KASAN=
+grep -qw kasan_report /proc/kallsyms 2>/dev/null && KASAN=1
+
 caches_empty()
 {
 	! cache_objects | awk '$2 != 0 { bad = 1 } END { exit !bad }'
@@ -245,8 +249,15 @@ run_mode()
 	defer_run_from "$ndefer"
 	busywait 10000 caches_empty > /dev/null
 	objs=$(cache_objects | tr '\n' ' ')
-	caches_empty
-	check_err $? "module caches not empty after the flush: $objs"
+	if [ -n "$KASAN" ]; then
+		# KASAN's quarantine keeps freed objects counted for a while:
+		# kmemleak and the caches' destruction at unload (which
+		# drains the quarantine and reports what is left) check.
+		echo "# $mode: KASAN: cache counts not checked ($objs)"
+	else
+		caches_empty
+		check_err $? "module caches not empty after the flush: $objs"
+	fi
 	busywait 10000 slab_back > /dev/null
 	slab1=$(slab_kb)
 	echo "# $mode: Slab ${SLAB0} kB before, ${slab1} kB after the flush; caches: ${objs:-merged or absent}"
