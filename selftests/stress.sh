@@ -35,7 +35,8 @@
 #
 # Environment: STRESS_S (seconds of churn, 60; times LBNL_TIMEOUT_SCALE on
 # the debug kernel, where a round takes about 4 times as long: its run of
-# this test churned 3 rounds in 60 s), STRESS_PPS (rate of each server's
+# this test churned 3 rounds in 60 s; the connections' 1 s timeout scales
+# too: there none completed in 1 s), STRESS_PPS (rate of each server's
 # reply-path senders, 500 packets/s).
 
 dir=$(dirname "$(readlink -f "$0")")
@@ -224,7 +225,8 @@ for a in $DP_NAT4 $DP_NAT6 $DP_TUN4 $DP_TUN6; do
 	for p in tcp sctp; do
 		ip netns exec "$NS_PEER" "$FLOWGEN" connect -d "$a" \
 			-p "$(port_of $p "$(mode_of "$a")")" -P $p -c 2 -T $T \
-			-t 1000 -j > "$tmp/conn.$p.$n" 2>/dev/null &
+			-t $((1000 * ${LBNL_TIMEOUT_SCALE:-1})) -j \
+			> "$tmp/conn.$p.$n" 2>/dev/null &
 		pids+=($!)
 		defer kill $!
 	done
