@@ -257,33 +257,20 @@ static unsigned int lbnl_in(struct lbnl_net *ln, struct net *net,
 static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 			     struct lbnl_pkt *pkt)
 {
-	struct lbnl_dest *dest = NULL, *first = NULL;
 	const struct lbnl_fwd *fwd;
-	struct lbnl_conn *c = NULL;
 	unsigned int len = skb->len;
+	struct lbnl_dest *dest;
+	struct lbnl_conn *c;
 	struct lbnl_vip *vip;
 	int reason;
 
-	/*
-	 * The dest's (address, port) may serve several VIPs: the one with
-	 * this flow's entry wins, else the first (a reply to a flow the LB
-	 * lost track of still needs the VIP's address).
-	 */
-	while ((dest = lbnl_dest_lookup_nat(ln, &pkt->saddr, pkt->family,
-					    pkt->proto, pkt->sport, dest))) {
-		if (!first)
-			first = dest;
-		c = lbnl_conn_lookup(dest->vip, &pkt->daddr, pkt->dport);
-		if (c && c->dest == dest)
-			break;
-		c = NULL;
-	}
-	if (!first)
+	dest = lbnl_dest_for_reply(ln, &pkt->saddr, pkt->family, pkt->proto,
+				   pkt->sport, &pkt->daddr, pkt->dport, &c);
+	if (!dest)
 		return NF_ACCEPT;
 	/* A dest's address is only a claim: see reply_check.c. */
 	if (!lbnl_reply_path_ok(ln, skb, pkt))
 		return lbnl_drop(ln, LBNL_DROP_SPOOFED_REPLY);
-	dest = c ? c->dest : first;
 	vip = dest->vip;
 
 	reason = lbnl_parse_l4(skb, pkt);
@@ -300,7 +287,7 @@ static unsigned int lbnl_out(struct lbnl_net *ln, struct sk_buff *skb,
 			pkt->pp->reply(ln, vip, c, pkt);
 	}
 	/*
-	 * lbnl_dest_lookup_nat() found only dests of &lbnl_fwd.nat modes,
+	 * lbnl_dest_for_reply() found only dests of &lbnl_fwd.nat modes,
 	 * but a VIP_SET may have changed the mode since.
 	 */
 	fwd = lbnl_fwd_get(READ_ONCE(vip->mode));

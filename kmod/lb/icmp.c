@@ -228,36 +228,27 @@ static unsigned int lbnl_icmp_in(struct lbnl_net *ln, struct net *net,
 }
 
 /*
- * An error from a nat dest's side (@q: a packet from a peer to the dest).
- * As lbnl_out() in hooks.c: the dest with this flow's entry, else the first
- * at that address and port.
+ * An error from a nat dest's side (@q: a packet from a peer to the dest),
+ * for the dest lbnl_dest_for_reply() finds, as a reply.
  */
 static unsigned int lbnl_icmp_out(struct lbnl_net *ln, struct sk_buff *skb,
 				  struct lbnl_pkt *pkt,
 				  const struct lbnl_pkt *q)
 {
-	struct lbnl_dest *dest = NULL, *first = NULL;
 	unsigned int len = skb->len;
 	const struct lbnl_fwd *fwd;
-	struct lbnl_conn *c = NULL;
+	struct lbnl_dest *dest;
+	struct lbnl_conn *c;
 	int reason;
 
-	while ((dest = lbnl_dest_lookup_nat(ln, &q->daddr, q->family,
-					    q->proto, q->dport, dest))) {
-		if (!first)
-			first = dest;
-		c = lbnl_conn_lookup(dest->vip, &q->saddr, q->sport);
-		if (c && c->dest == dest)
-			break;
-		c = NULL;
-	}
-	if (!first)
+	dest = lbnl_dest_for_reply(ln, &q->daddr, q->family, q->proto,
+				   q->dport, &q->saddr, q->sport, &c);
+	if (!dest)
 		return NF_ACCEPT;
 	if (!lbnl_reply_path_ok(ln, skb, pkt)) {
 		lbnl_stats_drop(ln, LBNL_DROP_SPOOFED_REPLY);
 		return NF_DROP;
 	}
-	dest = c ? c->dest : first;
 	fwd = lbnl_fwd_get(READ_ONCE(dest->vip->mode));
 	if (unlikely(!fwd->icmp_out))
 		return NF_ACCEPT;

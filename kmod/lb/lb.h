@@ -460,10 +460,11 @@ bool lbnl_vip_addr_known(struct lbnl_net *ln, const union nf_inet_addr *addr,
 			 u8 family, u8 proto);
 bool lbnl_dest_addr_nat(struct lbnl_net *ln, const union nf_inet_addr *addr,
 			u8 family);
-struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
-				       const union nf_inet_addr *addr,
-				       u8 family, u8 proto, __be16 port,
-				       struct lbnl_dest *from);
+struct lbnl_dest *lbnl_dest_for_reply(struct lbnl_net *ln,
+				      const union nf_inet_addr *addr,
+				      u8 family, u8 proto, __be16 port,
+				      const union nf_inet_addr *peer,
+				      __be16 pport, struct lbnl_conn **conn);
 
 /* sched.c */
 /* Does a dest get new flows (and count as active for the bypass)? */

@@ -200,10 +200,10 @@ bool lbnl_dest_addr_nat(struct lbnl_net *ln, const union nf_inet_addr *addr,
  *
  * Return: a dest, or %NULL.
  */
-struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
-				       const union nf_inet_addr *addr,
-				       u8 family, u8 proto, __be16 port,
-				       struct lbnl_dest *from)
+static struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
+					      const union nf_inet_addr *addr,
+					      u8 family, u8 proto, __be16 port,
+					      struct lbnl_dest *from)
 {
 	struct hlist_head *head;
 	struct lbnl_dest *dest;
@@ -223,6 +223,49 @@ struct lbnl_dest *lbnl_dest_lookup_nat(struct lbnl_net *ln,
 		    nf_inet_addr_cmp(&dest->addr, addr))
 			return dest;
 	return NULL;
+}
+
+/**
+ * lbnl_dest_for_reply() - the nat dest a packet from its side answers for
+ * @ln: the namespace's state
+ * @addr: the dest's address
+ * @family: AF_INET or AF_INET6
+ * @proto: IPPROTO_*
+ * @port: the dest's port, network order
+ * @peer: the flow's peer address
+ * @pport: the flow's peer port, network order
+ * @conn: the flow's entry, or %NULL if it has none
+ *
+ * The dest's (address, port) may serve several VIPs: the one with this
+ * flow's entry wins, else the first (a reply to a flow the LB lost track
+ * of still needs the VIP's address). The reply path (hooks.c) and ICMP
+ * errors from a dest's side (icmp.c) find their dest here.
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: the dest, or %NULL if no nat dest has that address and port.
+ */
+struct lbnl_dest *lbnl_dest_for_reply(struct lbnl_net *ln,
+				      const union nf_inet_addr *addr,
+				      u8 family, u8 proto, __be16 port,
+				      const union nf_inet_addr *peer,
+				      __be16 pport, struct lbnl_conn **conn)
+{
+	struct lbnl_dest *dest = NULL, *first = NULL;
+	struct lbnl_conn *c;
+
+	*conn = NULL;
+	while ((dest = lbnl_dest_lookup_nat(ln, addr, family, proto, port,
+					    dest))) {
+		if (!first)
+			first = dest;
+		c = lbnl_conn_lookup(dest->vip, peer, pport);
+		if (c && c->dest == dest) {
+			*conn = c;
+			return dest;
+		}
+	}
+	return first;
 }
 
 /**
