@@ -55,14 +55,7 @@ LEAK_VIP=192.0.2.9
 
 require_cmd python3 nsenter jq
 require_module sctp ipip ip6_tunnel
-if [ ! -x "$LBNL" ]; then
-	echo "SKIP: lbnl CLI not found at $LBNL"
-	exit $ksft_skip
-fi
-if [ ! -d /sys/module/lbnl ]; then
-	echo "SKIP: module lbnl not loaded"
-	exit $ksft_skip
-fi
+dp_require_lbnl
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
 

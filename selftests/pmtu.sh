@@ -48,14 +48,7 @@ FAR_IP4=198.51.100.200
 FAR_IP6=2001:db8:1::200
 
 require_cmd python3 nsenter jq
-if [ ! -x "$LBNL" ]; then
-	echo "SKIP: lbnl CLI not found at $LBNL"
-	exit $ksft_skip
-fi
-if [ ! -d /sys/module/lbnl ]; then
-	echo "SKIP: module lbnl not loaded"
-	exit $ksft_skip
-fi
+dp_require_lbnl
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
 

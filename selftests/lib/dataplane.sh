@@ -71,6 +71,19 @@ dp_key()
 	esac
 }
 
+# dp_require_lbnl: skip unless the lbnl CLI is built and the module loaded.
+dp_require_lbnl()
+{
+	if [ ! -x "$LBNL" ]; then
+		echo "SKIP: lbnl CLI not found at $LBNL"
+		exit $ksft_skip
+	fi
+	if [ ! -d /sys/module/lbnl ]; then
+		echo "SKIP: module lbnl not loaded"
+		exit $ksft_skip
+	fi
+}
+
 # dp_require: skip unless the load balancer under test and the tools are
 # there. Loads the tunnel and SCTP modules.
 dp_require()
@@ -83,14 +96,7 @@ dp_require()
 	fi
 	case $DP_IMPL in
 	lbnl)
-		if [ ! -x "$LBNL" ]; then
-			echo "SKIP: lbnl CLI not found at $LBNL"
-			exit $ksft_skip
-		fi
-		if [ ! -d /sys/module/lbnl ]; then
-			echo "SKIP: module lbnl not loaded"
-			exit $ksft_skip
-		fi
+		dp_require_lbnl
 		;;
 	ipvs)
 		require_cmd ipvsadm

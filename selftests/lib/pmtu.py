@@ -29,9 +29,8 @@ import sys
 import threading
 import time
 
-
-def fam(addr):
-    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+# hardening.py (same directory): checksums and raw IP headers
+from hardening import csum16, fam, ip_wrap, l4_csum
 
 
 def serve(addr, port, ready):
@@ -120,15 +119,6 @@ def refused(dst, port, timeout):
     return 1
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
 def icmp_unreach(src, dst, qsport, qdport, outer_src=None):
     f = fam(dst)
     a, b = socket.inet_pton(f, dst), socket.inet_pton(f, src)
@@ -136,10 +126,10 @@ def icmp_unreach(src, dst, qsport, qdport, outer_src=None):
     if f == socket.AF_INET:
         qip = struct.pack('!BBHHHBBH', 0x45, 0, 20 + len(udp), 1, 0, 64,
                           socket.IPPROTO_UDP, 0) + a + b
-        qip = qip[:10] + struct.pack('!H', csum(qip)) + qip[12:]
+        qip = qip[:10] + struct.pack('!H', csum16(qip)) + qip[12:]
         # type 3 code 3: port unreachable
         body = struct.pack('!BBHI', 3, 3, 0, 0) + qip + udp
-        body = body[:2] + struct.pack('!H', csum(body)) + body[4:]
+        body = body[:2] + struct.pack('!H', csum16(body)) + body[4:]
         proto = socket.IPPROTO_ICMP
     else:
         qip = struct.pack('!IHBB', 6 << 28, len(udp), socket.IPPROTO_UDP,
@@ -148,25 +138,17 @@ def icmp_unreach(src, dst, qsport, qdport, outer_src=None):
         body = struct.pack('!BBHI', 1, 4, 0, 0) + qip + udp
         proto = socket.IPPROTO_ICMPV6
         if outer_src:
-            pseudo = socket.inet_pton(f, outer_src) + \
-                socket.inet_pton(f, dst) + \
-                struct.pack('!IxxxB', len(body), proto)
-            body = body[:2] + struct.pack('!H', csum(pseudo + body)) + \
-                body[4:]
+            c = l4_csum(outer_src, dst, proto, body)
+            body = body[:2] + struct.pack('!H', c) + body[4:]
     if not outer_src:
         # the kernel fills the ICMPv6 checksum in
         s = socket.socket(f, socket.SOCK_RAW, proto)
         s.sendto(body, (dst, 0))
         return 0
-    o = socket.inet_pton(f, outer_src)
-    if f == socket.AF_INET:
-        hdr = struct.pack('!BBHHHBBH', 0x45, 0, 0, 0, 0, 64, proto, 0)
-    else:
-        hdr = struct.pack('!IHBB', 6 << 28, len(body), proto, 64)
     s = socket.socket(f, socket.SOCK_RAW, socket.IPPROTO_RAW)
     if f == socket.AF_INET:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-    s.sendto(hdr + o + socket.inet_pton(f, dst) + body, (dst, 0))
+    s.sendto(ip_wrap(outer_src, dst, proto, body), (dst, 0))
     return 0
 
 
