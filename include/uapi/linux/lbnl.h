@@ -45,6 +45,26 @@
  * LBNL_CMD_FLUSH     no attributes: delete every VIP (and dest) of the
  *                    namespace. Used by "lbnl restore" and by tests.
  *
+ * Routable SCTP tags
+ * ------------------
+ * A server running lbnl_srv.ko with a tag key and a server id (see
+ * <linux/lbnl_srv.h>) chooses the verification tags of its SCTP
+ * associations so that they name it: tag = P_key(server id << 20 | 20
+ * random bits), P_key a keyed permutation of the 32-bit values. An LB of
+ * the same key decodes the id from any packet of the association, and a
+ * packet that finds no entry (after a restart, on another LB, from a
+ * multi-homed peer's other address) goes to the VIP's dest of that
+ * LBNL_A_DEST_TAG_ID, whatever its state, instead of the scheduler's
+ * choice. Without a key, or for ids no dest of the VIP has, the scheduler
+ * decides as before (the stateful path).
+ * LBNL_CMD_TAG_SET   [LBNL_A_TAG: KEY]. Sets the namespace's key
+ *                    (LBNL_TAG_KEY_LEN bytes). It is never read back.
+ * LBNL_CMD_TAG_DEL   no attributes: forget the key.
+ * LBNL_CMD_TAG_GET   doit -> [LBNL_A_TAG: FINGERPRINT, ROUTED] (ENOENT
+ *                    without a key): a fingerprint of the key, the same on
+ *                    every host of that key, to compare LBs and servers,
+ *                    and the packets routed by their tag so far.
+ *
  * Single-address tenants (bypass)
  * ------------------------------
  * A VIP with bypass auto (mode tun only) whose number of active dests (state
@@ -131,6 +151,9 @@ enum lbnl_cmd {
 	LBNL_CMD_MIGRATE_COMMIT,
 	LBNL_CMD_MIGRATE_ABORT,
 	LBNL_CMD_MIGRATE_GET,
+	LBNL_CMD_TAG_SET,
+	LBNL_CMD_TAG_DEL,
+	LBNL_CMD_TAG_GET,
 
 	__LBNL_CMD_MAX
 };
@@ -147,6 +170,7 @@ enum lbnl_attr {
 	LBNL_A_CONN,		/* nest, enum lbnl_conn_attr */
 	LBNL_A_STATS,		/* nest, enum lbnl_stats_attr */
 	LBNL_A_MIGRATE,		/* nest, enum lbnl_migrate_attr */
+	LBNL_A_TAG,		/* nest, enum lbnl_tag_attr */
 
 	__LBNL_A_MAX
 };
@@ -238,12 +262,35 @@ enum lbnl_dest_state {
 
 #define LBNL_DEST_WEIGHT_MAX	65535
 
+/*
+ * Routable SCTP tags (LBNL_A_TAG here, LBNL_SRV_A_TAG in <linux/lbnl_srv.h>):
+ * a tag carries a server id of LBNL_TAG_ID_BITS bits (1..LBNL_TAG_ID_MAX),
+ * the rest random, under a key of LBNL_TAG_KEY_LEN bytes.
+ */
+#define LBNL_TAG_KEY_LEN	16
+#define LBNL_TAG_ID_BITS	12
+#define LBNL_TAG_ID_MAX		((1 << LBNL_TAG_ID_BITS) - 1)
+
+enum lbnl_tag_attr {
+	LBNL_A_TAG_UNSPEC,
+	LBNL_A_TAG_KEY,			/* binary, LBNL_TAG_KEY_LEN, write-only */
+	LBNL_A_TAG_FINGERPRINT,		/* u32, read-only */
+	LBNL_A_TAG_ROUTED,		/* u64, packets routed by tag, r/o */
+	LBNL_A_TAG_PAD,
+
+	__LBNL_A_TAG_MAX
+};
+
+#define LBNL_A_TAG_MAX (__LBNL_A_TAG_MAX - 1)
+
 enum lbnl_dest_attr {
 	LBNL_A_DEST_UNSPEC,
 	LBNL_A_DEST_ADDR,		/* binary, 4 or 16 bytes, network order */
 	LBNL_A_DEST_PORT,		/* u16, host order; 0/absent = VIP port */
 	LBNL_A_DEST_WEIGHT,		/* u32, 0..LBNL_DEST_WEIGHT_MAX */
 	LBNL_A_DEST_STATE,		/* u8, enum lbnl_dest_state */
+	LBNL_A_DEST_TAG_ID,		/* u16, 0..LBNL_TAG_ID_MAX: the server */
+					/* id its SCTP tags name; 0: none */
 
 	__LBNL_A_DEST_MAX
 };

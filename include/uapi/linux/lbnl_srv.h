@@ -47,6 +47,26 @@
  *	without a packet reaching the peer; the silence stays for a grace
  *	period.
  *
+ * Routable SCTP tags
+ * ------------------
+ * With a key and a server id, the SCTP associations of the namespace get
+ * verification tags that name this server to any LB of the same key (see
+ * "Routable SCTP tags" in <linux/lbnl.h>): the module hooks the tag choice
+ * of the SCTP stack (a kretprobe on sctp_generate_tag()). Tags chosen
+ * before the key was set, or while the hook is not installed, are the
+ * stack's own random ones: those associations keep the LB's stateful path.
+ * LBNL_SRV_CMD_TAG_SET
+ *	[LBNL_SRV_A_TAG: KEY, SERVER_ID (1..LBNL_TAG_ID_MAX)]. EOPNOTSUPP
+ *	(with a message) if the hook could not be installed.
+ * LBNL_SRV_CMD_TAG_DEL
+ *	no attributes: the stack chooses random tags again.
+ * LBNL_SRV_CMD_TAG_GET
+ *	doit -> [LBNL_SRV_A_TAG: SERVER_ID, FINGERPRINT, HOOK, CHOSEN,
+ *	MISSED] (ENOENT without a key): the key's fingerprint (as the LB's
+ *	LBNL_A_TAG_FINGERPRINT), whether the hook is installed, the tags
+ *	chosen in this namespace and the choices the hook missed (host-wide:
+ *	more concurrent choices than it had instances for).
+ *
  * Events
  * ------
  * Multicast group "events" (LBNL_SRV_MCGRP_EVENTS), which any process of
@@ -69,6 +89,9 @@ enum lbnl_srv_cmd {
 	LBNL_SRV_CMD_ASSOC_IMPORT,
 	LBNL_SRV_CMD_ASSOC_RESUME,
 	LBNL_SRV_CMD_ASSOC_RELEASE,
+	LBNL_SRV_CMD_TAG_SET,
+	LBNL_SRV_CMD_TAG_DEL,
+	LBNL_SRV_CMD_TAG_GET,
 
 	__LBNL_SRV_CMD_MAX
 };
@@ -81,11 +104,34 @@ enum lbnl_srv_attr {
 	LBNL_SRV_A_ASSOC,	/* nest, enum lbnl_assoc_attr */
 	/* u32, ms, how long a command may wait: 0..LBNL_SRV_EXPORT_TIMEOUT_MAX_MS */
 	LBNL_SRV_A_TIMEOUT_MS,
+	LBNL_SRV_A_TAG,		/* nest, enum lbnl_srv_tag_attr */
 
 	__LBNL_SRV_A_MAX
 };
 
 #define LBNL_SRV_A_MAX (__LBNL_SRV_A_MAX - 1)
+
+/* The tag format, as in <linux/lbnl.h> (which a server need not include). */
+#ifndef LBNL_TAG_KEY_LEN
+#define LBNL_TAG_KEY_LEN	16
+#define LBNL_TAG_ID_BITS	12
+#define LBNL_TAG_ID_MAX		((1 << LBNL_TAG_ID_BITS) - 1)
+#endif
+
+enum lbnl_srv_tag_attr {
+	LBNL_SRV_A_TAG_UNSPEC,
+	LBNL_SRV_A_TAG_KEY,		/* binary, LBNL_TAG_KEY_LEN, write-only */
+	LBNL_SRV_A_TAG_SERVER_ID,	/* u16, 1..LBNL_TAG_ID_MAX */
+	LBNL_SRV_A_TAG_FINGERPRINT,	/* u32, read-only */
+	LBNL_SRV_A_TAG_HOOK,		/* u8, 1: the hook is installed, r/o */
+	LBNL_SRV_A_TAG_CHOSEN,		/* u64, tags chosen, read-only */
+	LBNL_SRV_A_TAG_MISSED,		/* u64, choices missed, read-only */
+	LBNL_SRV_A_TAG_PAD,
+
+	__LBNL_SRV_A_TAG_MAX
+};
+
+#define LBNL_SRV_A_TAG_MAX (__LBNL_SRV_A_TAG_MAX - 1)
 
 /* Largest LBNL_SRV_A_TIMEOUT_MS an ASSOC_EXPORT takes: 10 minutes. */
 #define LBNL_SRV_EXPORT_TIMEOUT_MAX_MS	600000
