@@ -102,6 +102,17 @@ static const struct refusal {
 	{ "MAX_DESTS", "lbnl", "DEST_NEW",
 	  ENOSPC, "too many dests for this VIP (sysctl net.lbnl.max_dests)",
 	  "-" },
+	{ "DEST_TAG_ID_TAKEN", "lbnl", "DEST_NEW, DEST_SET",
+	  EEXIST, "another dest of this VIP has that tag id",
+	  "LBNL_A_DEST_TAG_ID" },
+
+	/* ---- lbnl: routable SCTP tags (kmod/lb/tag_nl.c) ---- */
+	{ "TAG_NEST", "lbnl", "TAG_SET",
+	  EINVAL, "the tag nest is missing", "missing LBNL_A_TAG" },
+	{ "TAG_KEY_MISSING", "lbnl", "TAG_SET",
+	  EINVAL, "the tag key is missing", "missing LBNL_A_TAG_KEY" },
+	{ "TAG_NO_KEY", "lbnl", "TAG_GET",
+	  ENOENT, "no tag key is set", "-" },
 
 	/* ---- lbnl: bypass (kmod/lb/netlink.c) ---- */
 	{ "BYPASS_KEY_ONLY", "lbnl", "BYPASS_ACTIVE",

@@ -20,7 +20,8 @@ int lbnl_nl_bypass_active(struct sk_buff *skb, struct genl_info *info)
 	struct lbnl_nl_req *req = lbnl_nl_req(info);
 	int err;
 
-	if (req->dtb[LBNL_A_DEST_WEIGHT] || req->dtb[LBNL_A_DEST_STATE]) {
+	if (req->dtb[LBNL_A_DEST_WEIGHT] || req->dtb[LBNL_A_DEST_STATE] ||
+	    req->dtb[LBNL_A_DEST_TAG_ID]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_DEST],
 				    "only the dest's address and port belong here");
 		return -EINVAL;

@@ -9,8 +9,9 @@
 
 #include "nl.h"
 
-/* Update @conf from the attributes given. */
-static int lbnl_parse_dest_conf(struct nlattr **tb,
+/* Update @conf of @dest (%NULL: a new one) of @vip from the attributes. */
+static int lbnl_parse_dest_conf(struct nlattr **tb, struct lbnl_vip *vip,
+				const struct lbnl_dest *dest,
 				struct lbnl_dest_conf *conf,
 				struct netlink_ext_ack *extack)
 {
@@ -26,6 +27,16 @@ static int lbnl_parse_dest_conf(struct nlattr **tb,
 	}
 	if (tb[LBNL_A_DEST_STATE])
 		conf->state = nla_get_u8(tb[LBNL_A_DEST_STATE]);
+	if (tb[LBNL_A_DEST_TAG_ID]) {
+		u16 id = nla_get_u16(tb[LBNL_A_DEST_TAG_ID]);
+		int err = id ? lbnl_tag_id_check(vip, dest, id, extack) : 0;
+
+		if (err) {
+			NL_SET_BAD_ATTR(extack, tb[LBNL_A_DEST_TAG_ID]);
+			return err;
+		}
+		conf->tag_id = id;
+	}
 	return 0;
 }
 
@@ -57,7 +68,7 @@ int lbnl_nl_dest_new(struct sk_buff *skb, struct genl_info *info)
 			       "too many dests for this VIP (sysctl net.lbnl.max_dests)");
 		return -ENOSPC;
 	}
-	err = lbnl_parse_dest_conf(req->dtb, &conf, info->extack);
+	err = lbnl_parse_dest_conf(req->dtb, vip, NULL, &conf, info->extack);
 	if (err)
 		return err;
 	dest = lbnl_dest_create(req->ln, vip, &req->dkey, &conf);
@@ -82,11 +93,13 @@ int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 	struct lbnl_dest_conf conf = {
 		.weight = dest->weight,
 		.state = dest->state,
+		.tag_id = dest->tag_id,
 	};
 	u8 was = dest->state;
 	int err;
 
-	err = lbnl_parse_dest_conf(req->dtb, &conf, info->extack);
+	err = lbnl_parse_dest_conf(req->dtb, req->vip, dest, &conf,
+				   info->extack);
 	if (err)
 		return err;
 	lbnl_dest_apply(req->ln, dest, &conf);

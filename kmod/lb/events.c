@@ -117,7 +117,7 @@ int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full)
  * @type: the nest's type (LBNL_A_DEST, LBNL_A_VIP_BYPASS_DEST)
  * @vip: the dest's VIP
  * @dest: the dest
- * @full: also its weight and state
+ * @full: also its weight, state and tag id
  *
  * Return: 0 or -EMSGSIZE.
  */
@@ -133,7 +133,9 @@ int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
 		nla_put_u16(skb, LBNL_A_DEST_PORT, ntohs(dest->port)) ||
 		(full &&
 		 (nla_put_u32(skb, LBNL_A_DEST_WEIGHT, dest->weight) ||
-		  nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state))));
+		  nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state) ||
+		  (dest->tag_id &&
+		   nla_put_u16(skb, LBNL_A_DEST_TAG_ID, dest->tag_id)))));
 }
 
 /**

@@ -49,6 +49,19 @@ const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_PORT] = { .type = NLA_U16 },
 	[LBNL_A_DEST_WEIGHT] = { .type = NLA_U32 },
 	[LBNL_A_DEST_STATE] = NLA_POLICY_MAX(NLA_U8, LBNL_DEST_STATE_MAX),
+	[LBNL_A_DEST_TAG_ID] = NLA_POLICY_MAX(NLA_U16, LBNL_TAG_ID_MAX),
+};
+
+const struct nla_policy lbnl_tag_policy[LBNL_A_TAG_MAX + 1] = {
+	[LBNL_A_TAG_KEY] = NLA_POLICY_EXACT_LEN(LBNL_TAG_KEY_LEN),
+	[LBNL_A_TAG_FINGERPRINT] = LBNL_READ_ONLY,
+	[LBNL_A_TAG_ROUTED] = LBNL_READ_ONLY,
+	[LBNL_A_TAG_PAD] = { .type = NLA_REJECT },
+};
+
+/* Tag commands: a tag nest (TAG_SET) or nothing. */
+static const struct nla_policy lbnl_tag_cmd_policy[LBNL_A_TAG + 1] = {
+	[LBNL_A_TAG] = NLA_POLICY_NESTED(lbnl_tag_policy),
 };
 
 /* VIP commands take a VIP nest and nothing else. */
@@ -432,6 +445,8 @@ out:
 			.maxattr = ARRAY_SIZE(lbnl_conn_cmd_policy) - 1
 #define LBNL_MIGRATE_CMD .policy = lbnl_migrate_cmd_policy, \
 			.maxattr = ARRAY_SIZE(lbnl_migrate_cmd_policy) - 1
+#define LBNL_TAG_CMD	.policy = lbnl_tag_cmd_policy, \
+			.maxattr = ARRAY_SIZE(lbnl_tag_cmd_policy) - 1
 
 static const struct genl_ops lbnl_genl_ops[] = {
 	{
@@ -563,6 +578,27 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.cmd = LBNL_CMD_MIGRATE_GET,
 		.dumpit = lbnl_nl_migrate_dump,
 		LBNL_MIGRATE_CMD,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_TAG_SET,
+		.doit = lbnl_nl_tag_set,
+		LBNL_TAG_CMD,
+		.internal_flags = LBNL_NL_F_LOCK,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_TAG_DEL,
+		.doit = lbnl_nl_tag_del,
+		LBNL_TAG_CMD,
+		.internal_flags = LBNL_NL_F_LOCK,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_TAG_GET,
+		.doit = lbnl_nl_tag_get,
+		LBNL_TAG_CMD,
+		.internal_flags = LBNL_NL_F_LOCK,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -182,6 +182,13 @@ static struct lbnl_dest *lbnl_schedule(struct lbnl_net *ln,
 	dest = lbnl_bypass_dest(vip, kind == LBNL_NEW_PICKUP, &stateless);
 	if (stateless)
 		return dest;
+	/* What the packet names itself beats the bypass's pin (tag.c). */
+	if (kind != LBNL_NEW_FLOW && pkt->pp->route) {
+		struct lbnl_dest *named = pkt->pp->route(ln, vip, pkt);
+
+		if (named)
+			dest = named;
+	}
 	if (!dest)
 		dest = lbnl_sched_pick(vip, pkt, kind == LBNL_NEW_FLOW);
 	if (!dest || READ_ONCE(dest->dead)) {

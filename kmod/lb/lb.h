@@ -50,6 +50,7 @@ struct lbnl_obj_stats {
 struct lbnl_net_stats {
 	struct lbnl_pcpu_counters c;
 	u64_stats_t drops[__LBNL_DROP_MAX];
+	u64_stats_t tag_routed;
 	struct u64_stats_sync syncp;
 };
 
@@ -72,6 +73,7 @@ struct lbnl_migration;
  * @weight: scheduling weight, 0..LBNL_DEST_WEIGHT_MAX
  * @state: enum lbnl_dest_state
  * @dead: deleted from the configuration; its entries are on their way out
+ * @tag_id: the server id its SCTP tags name (tag.c), 0: none
  */
 struct lbnl_dest {
 	struct list_head list;
@@ -86,6 +88,7 @@ struct lbnl_dest {
 	u16 weight;
 	u8 state;
 	bool dead;
+	u16 tag_id;
 };
 
 /**
@@ -117,6 +120,7 @@ struct lbnl_dest {
  * @active_dests: number of dests taking new flows
  * @bypass_dest: the single dest (SINGLE) or the former one (MULTI); holds a
  *	reference
+ * @tag_map: its dests by the server id their SCTP tags name (tag.c)
  * @changed_ms: time of the last bypass transition, ms of CLOCK_REALTIME
  */
 struct lbnl_vip {
@@ -145,6 +149,7 @@ struct lbnl_vip {
 	u32 dest_count;
 	u32 active_dests;
 	struct lbnl_dest __rcu *bypass_dest;
+	struct lbnl_tag_map __rcu *tag_map;
 	u64 changed_ms;
 };
 
@@ -354,6 +359,7 @@ struct lbnl_settings {
  * @migrate_reserved: bytes the open migrations have reserved, under @lock
  * @migrate_id: number of the last migration opened
  * @hooks_registered: the LB role's netfilter hooks are in place
+ * @tag_key: the key of routable SCTP tags (tag.c), or %NULL
  * @evict_hint: the key of the VIP whose new flows last had to evict (see
  *	conn.c): where a full namespace finds unconfirmed entries to evict
  *	when the new flow's own VIP has none. Written and read without a
@@ -380,6 +386,7 @@ struct lbnl_net {
 	unsigned long migrate_reserved;
 	u32 migrate_id;
 	bool hooks_registered;
+	struct lbnl_tag_key __rcu *tag_key;
 	struct {
 		union nf_inet_addr addr;
 		__be16 port;
@@ -415,6 +422,7 @@ struct lbnl_vip_conf {
 struct lbnl_dest_conf {
 	u16 weight;
 	u8 state;
+	u16 tag_id;
 };
 
 /* main.c */
@@ -465,6 +473,20 @@ struct lbnl_dest *lbnl_dest_for_reply(struct lbnl_net *ln,
 				      u8 family, u8 proto, __be16 port,
 				      const union nf_inet_addr *peer,
 				      __be16 pport, struct lbnl_conn **conn);
+
+/* tag.c */
+struct lbnl_tag_key;
+struct lbnl_tag_map;
+void lbnl_tag_map_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
+void lbnl_tag_map_free(struct lbnl_vip *vip);
+int lbnl_tag_id_check(struct lbnl_vip *vip, const struct lbnl_dest *dest,
+		      u16 id, struct netlink_ext_ack *extack);
+struct lbnl_dest *lbnl_tag_route(struct lbnl_net *ln, struct lbnl_vip *vip,
+				 const struct lbnl_pkt *pkt);
+int lbnl_tag_key_set(struct lbnl_net *ln, const u8 *bytes);
+void lbnl_tag_key_del(struct lbnl_net *ln);
+bool lbnl_tag_key_info(struct lbnl_net *ln, u32 *fingerprint, u64 *routed);
+void lbnl_tag_net_exit(struct lbnl_net *ln);
 
 /* sched.c */
 /* Does a dest get new flows (and count as active for the bypass)? */

@@ -52,6 +52,7 @@ static void __net_exit lbnl_net_exit(struct net *net)
 	/* The VIPs' deferred frees use @ln: let them finish. */
 	rcu_barrier();
 	flush_workqueue(lbnl_wq);
+	lbnl_tag_net_exit(ln);
 	lbnl_stats_net_exit(ln);
 }
 

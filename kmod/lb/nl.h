@@ -112,6 +112,7 @@ typedef int (*lbnl_dump_vip_fn)(struct sk_buff *skb,
 extern struct genl_family lbnl_genl_family;
 extern const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1];
 extern const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1];
+extern const struct nla_policy lbnl_tag_policy[LBNL_A_TAG_MAX + 1];
 int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
 		      u8 *family);
 int lbnl_nl_dump_start(struct netlink_callback *cb);
@@ -174,5 +175,10 @@ int lbnl_nl_migrate_start(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_migrate_commit(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_migrate_abort(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
+/* tag_nl.c */
+int lbnl_nl_tag_set(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_tag_del(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_tag_get(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _LBNL_NL_H */

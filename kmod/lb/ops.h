@@ -94,6 +94,9 @@ enum lbnl_new_kind {
  * @reply_matches: optional (the ports decide if %NULL): is a packet from the
  *	dest, with @c's ports, @c's? If not it changes nothing on @c
  * @reply: optional: a packet from the dest matched @c
+ * @route: optional: the dest a packet from the peer without an entry, not
+ *	the first of its flow, names by itself (SCTP: its routable tag, see
+ *	tag.c), whatever the dest's state; %NULL: the scheduler decides
  * @hash: the flow hash a deterministic scheduler selects a dest by: of what
  *	identifies the flow on every LB (@init: the packet starts the flow)
  * @nat: rewrite a packet's source (@src) or destination address and port to
@@ -119,6 +122,8 @@ struct lbnl_proto {
 	bool (*reply_matches)(struct lbnl_conn *c, const struct lbnl_pkt *pkt);
 	void (*reply)(struct lbnl_net *ln, struct lbnl_vip *vip,
 		      struct lbnl_conn *c, const struct lbnl_pkt *pkt);
+	struct lbnl_dest *(*route)(struct lbnl_net *ln, struct lbnl_vip *vip,
+				   const struct lbnl_pkt *pkt);
 	u32 (*hash)(const struct lbnl_pkt *pkt, bool init);
 	int (*nat)(struct sk_buff *skb, const struct lbnl_pkt *pkt, bool src,
 		   const union nf_inet_addr *addr, __be16 port);

@@ -368,6 +368,7 @@ const struct lbnl_proto lbnl_proto_sctp = {
 	.conn_new = lbnl_sctp_conn_new,
 	.reply_matches = lbnl_sctp_reply_matches,
 	.reply = lbnl_sctp_reply,
+	.route = lbnl_tag_route,
 	.hash = lbnl_sctp_hash,
 	.nat = lbnl_sctp_nat,
 };

@@ -422,6 +422,7 @@ static void lbnl_vip_free_work(struct work_struct *work)
 
 	lbnl_conn_vip_destroy(vip->ln, vip);
 	lbnl_sched_free(vip);
+	lbnl_tag_map_free(vip);
 	free_percpu(vip->stats);
 	kfree(vip);
 	atomic_dec(&lbnl_vips_live);
@@ -508,8 +509,11 @@ void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 	WRITE_ONCE(dest->weight, conf->weight);
 	WRITE_ONCE(dest->state, conf->state);
 	lbnl_net_bump_gen(ln);
-	if (dest->vip)
-		lbnl_sched_rebuild(ln, dest->vip);
+	if (dest->tag_id != conf->tag_id) {
+		dest->tag_id = conf->tag_id;
+		lbnl_tag_map_rebuild(ln, dest->vip);
+	}
+	lbnl_sched_rebuild(ln, dest->vip);
 }
 
 /**
@@ -586,6 +590,8 @@ void lbnl_dest_destroy(struct lbnl_net *ln, struct lbnl_vip *vip,
 	vip->dest_count--;
 	lbnl_net_bump_gen(ln);
 	lbnl_sched_rebuild(ln, vip);
+	if (dest->tag_id)
+		lbnl_tag_map_rebuild(ln, vip);
 	if (atomic_read(&vip->conn_count))
 		lbnl_conn_kick_gc(ln);
 	lbnl_dest_put(dest);

@@ -275,14 +275,15 @@ int parse_vip_options(int argc, char **argv, struct lbu_vip *vip)
 	return 0;
 }
 
-enum { DEST_WEIGHT, DEST_STATE, DEST_NOPTS };
+enum { DEST_WEIGHT, DEST_STATE, DEST_TAG_ID, DEST_NOPTS };
 
 static const struct option_spec dest_specs[DEST_NOPTS] = {
 	[DEST_WEIGHT] = { "weight", LBNL_DEST_HAS_WEIGHT, NULL },
 	[DEST_STATE] = { "state", LBNL_DEST_HAS_STATE, &lbnl_state_names },
+	[DEST_TAG_ID] = { "tag-id", LBNL_DEST_HAS_TAG_ID, NULL },
 };
 
-/* [weight W] [state S] */
+/* [weight W] [state S] [tag-id ID] */
 int parse_dest_options(int argc, char **argv, struct lbu_dest *dest)
 {
 	uint32_t v[DEST_NOPTS] = { 0 };
@@ -291,5 +292,9 @@ int parse_dest_options(int argc, char **argv, struct lbu_dest *dest)
 		return EXIT_USAGE;
 	dest->weight = v[DEST_WEIGHT];
 	dest->state = (uint8_t)v[DEST_STATE];
+	if (v[DEST_TAG_ID] > LBNL_TAG_ID_MAX)
+		return usage_error("invalid tag-id '%u', expected a number from 0 (none) to %u",
+				   v[DEST_TAG_ID], LBNL_TAG_ID_MAX);
+	dest->tag_id = (uint16_t)v[DEST_TAG_ID];
 	return 0;
 }

@@ -5,7 +5,7 @@
 #include "json_print.h"
 #include "lbnl.h"
 
-#define DEST_OPTION_ARGS "[weight W]\n[state {active|maint|drain}]"
+#define DEST_OPTION_ARGS "[weight W]\n[state {active|maint|drain}] [tag-id ID]"
 
 static int parse_dest_add(int argc, char **argv, struct request *req)
 {
@@ -86,7 +86,7 @@ const struct cmd dest_cmds[] = {
 	  "Add a dest to a VIP (default: weight 1, state active, the VIP's port)",
 	  NULL, parse_dest_add },
 	{ "set", DEST_KEY_ARGS " " DEST_OPTION_ARGS,
-	  "Change the weight or state of a dest",
+	  "Change the weight, state or tag id of a dest",
 	  NULL, parse_dest_set },
 	{ "del", DEST_KEY_ARGS, "Delete a dest", NULL, parse_dest_del },
 	{ "show", "[VIP:PORT proto {tcp|udp|sctp}]",

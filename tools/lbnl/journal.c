@@ -211,6 +211,11 @@ static int apply_dest_change(struct journal *j, struct lbnl_nl *nl,
 	if (created(j, &req->dest.vip))
 		return request_apply(nl, req);
 	err = lbnl_dest_get(nl, &req->dest, &old);
+	if (!err && !(old.has & LBNL_DEST_HAS_TAG_ID)) {
+		/* The kernel omits a tag id of 0: the inverse sets it. */
+		old.has |= LBNL_DEST_HAS_TAG_ID;
+		old.tag_id = 0;
+	}
 	if (!err)
 		err = reserve(j, 1);
 	if (!err)

@@ -66,6 +66,8 @@ void print_dest(const struct lbu_dest *dest)
 	if (dest->has & LBNL_DEST_HAS_STATE)
 		print_name("state", " state %s", &lbnl_state_names,
 			   dest->state);
+	if (dest->has & LBNL_DEST_HAS_TAG_ID)
+		print_uint(PRINT_ANY, "tag_id", " tag-id %u", dest->tag_id);
 }
 
 /* "LADDR:LPORT peer PADDR:PPORT"; JSON local_addr, local_port, ... */

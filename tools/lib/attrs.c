@@ -53,6 +53,7 @@ static const struct nla_policy dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_PORT] = { .type = NLA_U16 },
 	[LBNL_A_DEST_WEIGHT] = { .type = NLA_U32 },
 	[LBNL_A_DEST_STATE] = { .type = NLA_U8 },
+	[LBNL_A_DEST_TAG_ID] = { .type = NLA_U16 },
 };
 
 static const struct nla_policy assoc_policy[LBNL_A_ASSOC_MAX + 1] = {
@@ -216,6 +217,9 @@ int lbu_put_dest(struct nl_msg *msg, const struct lbu_dest *dest,
 		return -ENOMEM;
 	if (!key_only && (dest->has & LBNL_DEST_HAS_STATE) &&
 	    nla_put_u8(msg, LBNL_A_DEST_STATE, dest->state))
+		return -ENOMEM;
+	if (!key_only && (dest->has & LBNL_DEST_HAS_TAG_ID) &&
+	    nla_put_u16(msg, LBNL_A_DEST_TAG_ID, dest->tag_id))
 		return -ENOMEM;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -672,6 +676,10 @@ static int parse_dest(struct nlattr *nest, struct lbu_dest *dest)
 	if (tb[LBNL_A_DEST_STATE]) {
 		dest->has |= LBNL_DEST_HAS_STATE;
 		dest->state = nla_get_u8(tb[LBNL_A_DEST_STATE]);
+	}
+	if (tb[LBNL_A_DEST_TAG_ID]) {
+		dest->has |= LBNL_DEST_HAS_TAG_ID;
+		dest->tag_id = nla_get_u16(tb[LBNL_A_DEST_TAG_ID]);
 	}
 	return 0;
 }

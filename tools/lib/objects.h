@@ -58,6 +58,7 @@ struct lbu_vip {
 enum {
 	LBNL_DEST_HAS_WEIGHT	= 1U << 0,
 	LBNL_DEST_HAS_STATE	= 1U << 1,
+	LBNL_DEST_HAS_TAG_ID	= 1U << 2,
 };
 
 /*
@@ -71,6 +72,7 @@ struct lbu_dest {
 	unsigned int has;		/* LBNL_DEST_HAS_* */
 	uint32_t weight;
 	uint8_t state;			/* enum lbnl_dest_state */
+	uint16_t tag_id;		/* routable SCTP tags' server id */
 };
 
 struct lbnl_vip_list {
