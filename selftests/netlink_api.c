@@ -2408,6 +2408,271 @@ TEST_F(lbnl, limit_max_dests)
 }
 
 /* ---------------------------------------------------------------------- */
+/* routable SCTP tags */
+
+/* TAG_GET: the fingerprint and routed count; no key attribute, ever. */
+static int tag_get(struct lbnl_ctx *c, __u32 *fp, __u64 *routed, bool *has_key)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1], *nt[LBNL_A_TAG_MAX + 1];
+	struct nlattr *attrs;
+	struct nl_reply r;
+	struct nl_msg m;
+	int err, rem;
+
+	msg_init(c, &m, LBNL_CMD_TAG_GET);
+	err = lbnl_do(c, &m, &r);
+	if (!err) {
+		attrs = genl_attrs((struct nlmsghdr *)r.data, &rem);
+		if (r.nmsgs != 1 || nla_parse_all(tb, LBNL_A_MAX, attrs, rem) ||
+		    !tb[LBNL_A_TAG] || nla_parse_nest(nt, LBNL_A_TAG_MAX,
+						      tb[LBNL_A_TAG]) ||
+		    !nt[LBNL_A_TAG_FINGERPRINT] || !nt[LBNL_A_TAG_ROUTED]) {
+			err = NL_EBADREPLY;
+		} else {
+			*fp = *(__u32 *)nla_payload(nt[LBNL_A_TAG_FINGERPRINT]);
+			memcpy(routed, nla_payload(nt[LBNL_A_TAG_ROUTED]),
+			       sizeof(*routed));
+			*has_key = nt[LBNL_A_TAG_KEY];
+		}
+	}
+	nl_reply_free(&r);
+	return err;
+}
+
+static int tag_set(struct lbnl_ctx *c, __u8 fill)
+{
+	__u8 key[LBNL_TAG_KEY_LEN];
+	struct nlattr *n;
+	struct nl_msg m;
+
+	memset(key, fill, sizeof(key));
+	msg_init(c, &m, LBNL_CMD_TAG_SET);
+	n = nl_nest_start(&m, LBNL_A_TAG);
+	nl_put(&m, LBNL_A_TAG_KEY, key, sizeof(key));
+	nl_nest_end(&m, n);
+	return lbnl_do(c, &m, NULL);
+}
+
+/*
+ * The key goes in and never comes out; its fingerprint is a function of
+ * the key alone; a dest's tag id is unique within its VIP.
+ */
+TEST_F(lbnl, tag)
+{
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = V("192.0.2.1", 3868, IPPROTO_SCTP);
+	struct dest d1 = D("10.0.0.1", -1, -1, -1);
+	struct dest d2 = D("10.0.0.2", -1, -1, -1);
+	__u8 key15[LBNL_TAG_KEY_LEN - 1] = { 0 }, key16[LBNL_TAG_KEY_LEN] = { 0 };
+	__u32 fp1 = 0, fp2 = 0, fp;
+	struct nlattr *n, *bad;
+	bool has_key = true;
+	struct nl_reply r;
+	struct nl_msg m;
+	__u64 routed = 1;
+
+	msg_init(c, &m, LBNL_CMD_TAG_GET);
+	EXPECT_REFUSAL("TAG_GET without a key", &m, TAG_NO_KEY, NULL);
+	msg_init(c, &m, LBNL_CMD_TAG_SET);
+	EXPECT_REFUSAL("TAG_SET without a nest", &m, TAG_NEST, NULL);
+	msg_init(c, &m, LBNL_CMD_TAG_SET);
+	n = nl_nest_start(&m, LBNL_A_TAG);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSAL("TAG_SET without a key", &m, TAG_KEY_MISSING, NULL);
+	msg_init(c, &m, LBNL_CMD_TAG_SET);
+	n = nl_nest_start(&m, LBNL_A_TAG);
+	bad = nl_put(&m, LBNL_A_TAG_KEY, key15, sizeof(key15));
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("TAG_SET with a 15-byte key", &m, EPOLICY, M_ANY, bad);
+	msg_init(c, &m, LBNL_CMD_TAG_SET);
+	n = nl_nest_start(&m, LBNL_A_TAG);
+	nl_put(&m, LBNL_A_TAG_KEY, key16, sizeof(key16));
+	bad = nl_put_u32(&m, LBNL_A_TAG_FINGERPRINT, 1);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("TAG_SET with a fingerprint", &m, EPOLICY, M_ANY, bad);
+
+	ASSERT_OK(tag_set(c, 0x11));
+	ASSERT_OK(tag_get(c, &fp1, &routed, &has_key));
+	EXPECT_FALSE(has_key) TH_LOG("TAG_GET gave the key back");
+	EXPECT_EQ(0ULL, routed);
+	ASSERT_OK(tag_set(c, 0x22));
+	ASSERT_OK(tag_get(c, &fp2, &routed, &has_key));
+	EXPECT_NE(fp1, fp2) TH_LOG("two keys, one fingerprint %08x", fp1);
+	ASSERT_OK(tag_set(c, 0x11));
+	ASSERT_OK(tag_get(c, &fp, &routed, &has_key));
+	EXPECT_EQ(fp1, fp) TH_LOG("the same key, another fingerprint");
+	msg_init(c, &m, LBNL_CMD_TAG_DEL);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
+	msg_init(c, &m, LBNL_CMD_TAG_GET);
+	EXPECT_REFUSAL("TAG_GET after TAG_DEL", &m, TAG_NO_KEY, NULL);
+
+	/* dest tag ids: 1..4095, one dest per id and VIP */
+	ASSERT_OK(vip_new(c, &v));
+	msg_init(c, &m, LBNL_CMD_DEST_NEW);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	bad = nl_put_u16(&m, LBNL_A_DEST_TAG_ID, LBNL_TAG_ID_MAX + 1);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSED("tag id 4096", &m, EPOLICY, M_ANY, bad);
+	msg_init(c, &m, LBNL_CMD_DEST_NEW);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 5);
+	nl_nest_end(&m, n);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
+	msg_init(c, &m, LBNL_CMD_DEST_NEW);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d2.addr, alen(d2.af));
+	bad = nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 5);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSAL("a 2nd dest of tag id 5", &m, DEST_TAG_ID_TAKEN, bad);
+	msg_init(c, &m, LBNL_CMD_DEST_NEW);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d2.addr, alen(d2.af));
+	nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 6);
+	nl_nest_end(&m, n);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
+	msg_init(c, &m, LBNL_CMD_DEST_SET);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, v.port);
+	bad = nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 6);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSAL("DEST_SET to another dest's tag id", &m,
+		       DEST_TAG_ID_TAKEN, bad);
+	/* its own id again, then none: fine; the GET shows what is set */
+	msg_init(c, &m, LBNL_CMD_DEST_SET);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, v.port);
+	nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 5);
+	nl_nest_end(&m, n);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
+	msg_init(c, &m, LBNL_CMD_DEST_GET);
+	put_vip(&m, &v, true);
+	n = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d2.addr, alen(d2.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, v.port);
+	nl_nest_end(&m, n);
+	ASSERT_OK(lbnl_do(c, &m, &r));
+	{
+		struct nlattr *tb[LBNL_A_MAX + 1], *dt[LBNL_A_DEST_MAX + 1];
+		int rem;
+		struct nlattr *a = genl_attrs((struct nlmsghdr *)r.data, &rem);
+
+		ASSERT_EQ(0, nla_parse_all(tb, LBNL_A_MAX, a, rem));
+		ASSERT_TRUE(tb[LBNL_A_DEST] != NULL);
+		ASSERT_EQ(0, nla_parse_nest(dt, LBNL_A_DEST_MAX, tb[LBNL_A_DEST]));
+		ASSERT_TRUE(dt[LBNL_A_DEST_TAG_ID] != NULL) TH_LOG("no tag id in DEST_GET");
+		EXPECT_EQ(6, *(__u16 *)nla_payload(dt[LBNL_A_DEST_TAG_ID]));
+	}
+	nl_reply_free(&r);
+	ASSERT_OK(lbnl_flush(c));
+}
+
+/* CONN_NEW's request: @vtag 0 or @dest NULL leave that attribute out. */
+static void msg_conn_new(struct lbnl_ctx *c, struct nl_msg *m,
+			 const struct vip *v, const char *peer, __u16 pport,
+			 __u32 vtag, const struct dest *dest,
+			 struct nlattr **last)
+{
+	__u8 a[16];
+	struct nlattr *n;
+	int af = parse_addr(peer, a);
+
+	msg_init(c, m, LBNL_CMD_CONN_NEW);
+	put_vip(m, v, true);
+	n = nl_nest_start(m, LBNL_A_CONN);
+	*last = nl_put(m, LBNL_A_CONN_PEER_ADDR, a, alen(af));
+	nl_put_u16(m, LBNL_A_CONN_PEER_PORT, pport);
+	if (vtag)
+		nl_put_u32(m, LBNL_A_CONN_MY_VTAG, vtag);
+	if (dest)
+		nl_put(m, LBNL_A_CONN_DEST_ADDR, dest->addr, alen(dest->af));
+	nl_nest_end(m, n);
+}
+
+/*
+ * CONN_NEW installs a migrated association's entry: confirmed, established,
+ * flagged MIGRATED, found by its tag; SCTP only, once per tag or peer.
+ */
+TEST_F(lbnl, conn_new)
+{
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = V("192.0.2.1", 3868, IPPROTO_SCTP);
+	struct vip t = V("192.0.2.1", 80, IPPROTO_TCP);
+	struct dest d1 = D("10.0.0.1", -1, -1, -1);
+	struct dest d2 = D("10.0.0.2", -1, -1, -1);
+	struct dest d3 = D("10.0.0.3", -1, -1, -1);
+	struct nlattr *tb[LBNL_A_MAX + 1], *ct[LBNL_A_CONN_MAX + 1];
+	struct nlattr *last, *a;
+	struct nlmsghdr *nlh;
+	struct nl_reply r;
+	struct nl_msg m;
+	int rem, found = 0;
+
+	ASSERT_OK(vip_new(c, &v));
+	ASSERT_OK(vip_new(c, &t));
+	ASSERT_OK(dest_new(c, &v, &d1));
+	ASSERT_OK(dest_new(c, &v, &d2));
+	ASSERT_OK(dest_new(c, &t, &d1));
+
+	msg_init(c, &m, LBNL_CMD_CONN_NEW);
+	put_vip(&m, &v, true);
+	EXPECT_REFUSAL("CONN_NEW without a conn nest", &m, CONN_NEW_NEST, NULL);
+	msg_conn_new(c, &m, &v, "198.51.100.1", 40000, 0, &d2, &last);
+	EXPECT_REFUSAL("CONN_NEW without a vtag", &m, CONN_NEW_VTAG, NULL);
+	msg_conn_new(c, &m, &v, "198.51.100.1", 40000, 0x1234, NULL, &last);
+	EXPECT_REFUSAL("CONN_NEW without a dest", &m, CONN_NEW_DEST, NULL);
+	msg_conn_new(c, &m, &t, "198.51.100.1", 40000, 0x1234, &d1, &last);
+	EXPECT_REFUSAL("CONN_NEW on a TCP VIP", &m, CONN_NEW_PROTO, NULL);
+	msg_conn_new(c, &m, &v, "2001:db8::1", 40000, 0x1234, &d2, &last);
+	EXPECT_REFUSAL("CONN_NEW, IPv6 peer on an IPv4 VIP", &m,
+		       CONN_NEW_FAMILY, last);
+	msg_conn_new(c, &m, &v, "198.51.100.1", 40000, 0x1234, &d3, &last);
+	EXPECT_REFUSAL("CONN_NEW to no dest of the VIP", &m, CONN_NEW_NODEST,
+		       NULL);
+
+	msg_conn_new(c, &m, &v, "198.51.100.1", 40000, 0x1234, &d2, &last);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
+	msg_conn_new(c, &m, &v, "198.51.100.1", 40000, 0x1234, &d1, &last);
+	EXPECT_REFUSED("CONN_NEW twice", &m, -EEXIST,
+		       MSG(CONN_NEW_EXISTS), NULL);
+	msg_conn_new(c, &m, &v, "198.51.100.2", 40000, 0x1234, &d1, &last);
+	EXPECT_REFUSED("CONN_NEW, another peer, same tag and port", &m,
+		       -EEXIST, MSG(CONN_NEW_EXISTS), NULL);
+
+	msg_init(c, &m, LBNL_CMD_CONN_GET);
+	ASSERT_EQ(0, nl_dump(&c->sk, &m, &r));
+	nl_reply_for_each(nlh, &r) {
+		a = genl_attrs(nlh, &rem);
+		ASSERT_EQ(0, nla_parse_all(tb, LBNL_A_MAX, a, rem));
+		ASSERT_TRUE(tb[LBNL_A_CONN] != NULL);
+		ASSERT_EQ(0, nla_parse_nest(ct, LBNL_A_CONN_MAX, tb[LBNL_A_CONN]));
+		found++;
+		ASSERT_TRUE(ct[LBNL_A_CONN_FLAGS] && ct[LBNL_A_CONN_MY_VTAG] &&
+			    ct[LBNL_A_CONN_DEST_ADDR] && ct[LBNL_A_CONN_STATE]);
+		EXPECT_EQ((__u32)LBNL_CONN_F_MIGRATED,
+			  *(__u32 *)nla_payload(ct[LBNL_A_CONN_FLAGS]))
+			TH_LOG("flags: want MIGRATED only (confirmed)");
+		EXPECT_EQ(0x1234U, *(__u32 *)nla_payload(ct[LBNL_A_CONN_MY_VTAG]));
+		EXPECT_EQ(0, memcmp(d2.addr,
+				    nla_payload(ct[LBNL_A_CONN_DEST_ADDR]), 4));
+		EXPECT_EQ(LBNL_CONN_SCTP_ESTABLISHED,
+			  *(__u8 *)nla_payload(ct[LBNL_A_CONN_STATE]));
+	}
+	nl_reply_free(&r);
+	EXPECT_EQ(1, found);
+	ASSERT_OK(lbnl_flush(c));
+}
+
+/* ---------------------------------------------------------------------- */
 /* events */
 
 static void expect_event(struct __test_metadata *_metadata, struct lbnl_ctx *c,

@@ -204,6 +204,7 @@ struct layout {
 static const struct lattr dest_a[] = {
 	[LBNL_A_DEST_ADDR] = L(K_ADDR), [LBNL_A_DEST_PORT] = L(K_U16),
 	[LBNL_A_DEST_WEIGHT] = L(K_U32), [LBNL_A_DEST_STATE] = L(K_U8),
+	[LBNL_A_DEST_TAG_ID] = L(K_U16),
 };
 static const struct layout dest_l = { LBNL_A_DEST_MAX, false, dest_a };
 
@@ -255,10 +256,16 @@ static const struct lattr mig_a[] = {
 };
 static const struct layout mig_l = { LBNL_A_MIGRATE_MAX, false, mig_a };
 
+static const struct lattr tag_a[] = {
+	[LBNL_A_TAG_KEY] = L(K_BIN), [LBNL_A_TAG_FINGERPRINT] = L(K_U32),
+	[LBNL_A_TAG_ROUTED] = LV(K_U64), [LBNL_A_TAG_PAD] = L(K_PAD),
+};
+static const struct layout tag_l = { LBNL_A_TAG_MAX, false, tag_a };
+
 static const struct lattr lb_top_a[] = {
 	[LBNL_A_VIP] = LN(vip_l), [LBNL_A_DEST] = LN(dest_l),
 	[LBNL_A_CONN] = LN(conn_l), [LBNL_A_STATS] = LN(stats_l),
-	[LBNL_A_MIGRATE] = LN(mig_l),
+	[LBNL_A_MIGRATE] = LN(mig_l), [LBNL_A_TAG] = LN(tag_l),
 };
 static const struct layout lb_top_l = { LBNL_A_MAX, false, lb_top_a };
 
@@ -353,6 +360,10 @@ static const struct cmd lb_cmds[] = {
 	{ LBNL_CMD_MIGRATE_ABORT, "MIGRATE_ABORT", C_DO | C_ADMIN | C_CHANGE,
 	  LBNL_A_MIGRATE, 3 },
 	{ LBNL_CMD_MIGRATE_GET, "MIGRATE_GET", C_DUMP | C_ADMIN, LBNL_A_MIGRATE, 3 },
+	{ LBNL_CMD_TAG_SET, "TAG_SET", C_DO | C_ADMIN | C_CHANGE, LBNL_A_TAG, 2 },
+	{ LBNL_CMD_CONN_NEW, "CONN_NEW", C_DO | C_ADMIN | C_CHANGE, LBNL_A_CONN, 3 },
+	{ LBNL_CMD_TAG_DEL, "TAG_DEL", C_DO | C_ADMIN | C_CHANGE, LBNL_A_TAG, 1 },
+	{ LBNL_CMD_TAG_GET, "TAG_GET", C_DO | C_ADMIN, LBNL_A_TAG, 2 },
 };
 
 static const struct cmd srv_cmds[] = {
@@ -621,6 +632,8 @@ static struct na *put_dest_key(struct na *top, uint16_t type, int v6,
 		na_u32(n, LBNL_A_DEST_WEIGHT, rnd(5));
 	if (more && chance(40))
 		na_u8(n, LBNL_A_DEST_STATE, rnd(LBNL_DEST_STATE_MAX + 1));
+	if (more && chance(20))
+		na_u16(n, LBNL_A_DEST_TAG_ID, rnd(8));
 	return n;
 }
 
@@ -809,7 +822,19 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 		break;
 	case LBNL_CMD_FLUSH:
 	case LBNL_CMD_MIGRATE_GET:
+	case LBNL_CMD_TAG_DEL:
+	case LBNL_CMD_TAG_GET:
 		break;
+	case LBNL_CMD_TAG_SET: {
+		uint8_t key[LBNL_TAG_KEY_LEN];
+		unsigned int i;
+
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)rnd64();
+		n = na_nest(top, LBNL_A_TAG);
+		na_leaf(n, LBNL_A_TAG_KEY, key, sizeof(key));
+		break;
+	}
 	case LBNL_CMD_CONN_GET:
 	case LBNL_CMD_CONN_FLUSH:
 	case LBNL_CMD_STATS_GET:
@@ -836,6 +861,24 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 			na_u16(n, LBNL_A_CONN_PEER_PORT, 40000 + rnd(64));
 		}
 		break;
+	case LBNL_CMD_CONN_NEW: {
+		uint8_t a[16];
+
+		k.proto = chance(90) ? IPPROTO_SCTP : k.proto;
+		put_vip_key(top, &k);
+		n = na_nest(top, LBNL_A_CONN);
+		na_leaf(n, LBNL_A_CONN_PEER_ADDR, k.v6 ? peer6 : peer4,
+			k.v6 ? 16 : 4);
+		na_u16(n, LBNL_A_CONN_PEER_PORT, 40000 + rnd(64));
+		na_u32(n, LBNL_A_CONN_MY_VTAG, 1 + rnd(1000));
+		if (chance(50))
+			na_u32(n, LBNL_A_CONN_PEER_VTAG, (uint32_t)rnd64());
+		dest_addr(k.v6, rnd(4), a);
+		na_leaf(n, LBNL_A_CONN_DEST_ADDR, a, k.v6 ? 16 : 4);
+		if (chance(50))
+			na_u16(n, LBNL_A_CONN_DEST_PORT, VIP_PORT);
+		break;
+	}
 	case LBNL_CMD_MIGRATE_START:
 	case LBNL_CMD_MIGRATE_COMMIT:
 	case LBNL_CMD_MIGRATE_ABORT:
@@ -919,10 +962,14 @@ static int top_kind(int t)
 		       c == LBNL_CMD_BYPASS_ACTIVE ? K_NEST : K_NONE;
 	if (t == LBNL_A_CONN)
 		return c == LBNL_CMD_CONN_GET || c == LBNL_CMD_CONN_DEL ||
-		       c == LBNL_CMD_CONN_FLUSH ? K_NEST : K_NONE;
+		       c == LBNL_CMD_CONN_FLUSH ||
+		       c == LBNL_CMD_CONN_NEW ? K_NEST : K_NONE;
 	if (t == LBNL_A_MIGRATE)
 		return c >= LBNL_CMD_MIGRATE_START &&
 		       c <= LBNL_CMD_MIGRATE_GET ? K_NEST : K_NONE;
+	if (t == LBNL_A_TAG)
+		return c >= LBNL_CMD_TAG_SET &&
+		       c <= LBNL_CMD_TAG_GET ? K_NEST : K_NONE;
 	return K_NONE;
 }
 
@@ -990,6 +1037,9 @@ static int read_only_type(const struct layout *l)
 
 	if (l == &vip_l)
 		return vip_ro[rnd(sizeof(vip_ro) / sizeof(vip_ro[0]))];
+	if (l == &conn_l && cur_cmd && cur_cmd->cmd == LBNL_CMD_CONN_NEW)
+		return LBNL_A_CONN_STATE + rnd(LBNL_A_CONN_BYTES -
+					       LBNL_A_CONN_STATE + 1);
 	if (l == &conn_l)
 		return LBNL_A_CONN_DEST_ADDR + rnd(LBNL_A_CONN_PEER_VTAG -
 						   LBNL_A_CONN_DEST_ADDR + 1);
@@ -997,6 +1047,9 @@ static int read_only_type(const struct layout *l)
 		return mig_ro[rnd(sizeof(mig_ro) / sizeof(mig_ro[0]))];
 	if (l == &assoc_l)
 		return assoc_ro[rnd(sizeof(assoc_ro) / sizeof(assoc_ro[0]))];
+	if (l == &tag_l)
+		return LBNL_A_TAG_FINGERPRINT + rnd(LBNL_A_TAG_PAD -
+						    LBNL_A_TAG_FINGERPRINT + 1);
 	return -1;
 }
 

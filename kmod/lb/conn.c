@@ -539,6 +539,23 @@ void lbnl_conn_confirm(struct lbnl_net *ln, struct lbnl_conn *c)
 }
 
 /**
+ * lbnl_conn_set_migrated() - an SCTP entry names a dest by migration
+ * @ln: the namespace's state
+ * @c: the entry
+ *
+ * Its association's tag may name another dest: the table (and lbnld's
+ * records, which it dumps by this flag) is what sends it there.
+ */
+void lbnl_conn_set_migrated(struct lbnl_net *ln, struct lbnl_conn *c)
+{
+	spinlock_t *lock = lbnl_conn_lock(ln, c);
+
+	spin_lock_bh(lock);
+	WRITE_ONCE(c->flags, c->flags | LBNL_CONN_F_MIGRATED);
+	spin_unlock_bh(lock);
+}
+
+/**
  * lbnl_conn_timeout() - how long an entry may stay idle
  * @c: the entry (its namespace's timeouts apply)
  *

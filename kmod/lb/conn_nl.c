@@ -31,6 +31,27 @@ const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1] = {
 	[LBNL_A_CONN_PEER_VTAG] = LBNL_READ_ONLY,
 };
 
+/* CONN_NEW's entry: what CONN_GET shows read-only is given here. */
+const struct nla_policy lbnl_conn_new_policy[LBNL_A_CONN_MAX + 1] = {
+	[LBNL_A_CONN_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
+						   sizeof(struct in_addr),
+						   sizeof(struct in6_addr)),
+	[LBNL_A_CONN_PEER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[LBNL_A_CONN_DEST_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
+						   sizeof(struct in_addr),
+						   sizeof(struct in6_addr)),
+	[LBNL_A_CONN_DEST_PORT] = { .type = NLA_U16 },
+	[LBNL_A_CONN_STATE] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_FLAGS] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_AGE_MS] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_IDLE_MS] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_EXPIRES_MS] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_PACKETS] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_BYTES] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_MY_VTAG] = NLA_POLICY_MIN(NLA_U32, 1),
+	[LBNL_A_CONN_PEER_VTAG] = { .type = NLA_U32 },
+};
+
 /* An SCTP entry's verification tags, those known. */
 static int lbnl_put_conn_vtags(struct sk_buff *skb, struct lbnl_conn *c)
 {
@@ -223,4 +244,114 @@ int lbnl_nl_conn_flush(struct sk_buff *skb, struct genl_info *info)
 		if (!req->vip || vip == req->vip)
 			lbnl_conn_flush_vip(req->ln, vip);
 	return 0;
+}
+
+/* CONN_NEW's addresses: the family of each must be the VIP's. */
+static int lbnl_conn_new_addr(const struct nlattr *attr,
+			      const struct lbnl_vip *vip,
+			      union nf_inet_addr *addr,
+			      struct netlink_ext_ack *extack)
+{
+	u8 family;
+
+	if (lbnl_nla_get_addr(attr, addr, &family) || family != vip->family) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "address family must match the VIP's");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * lbnl_nl_conn_new() - LBNL_CMD_CONN_NEW: install a migrated association's
+ * entry
+ * @skb: the request
+ * @info: its attributes; the VIP found, the namespace locked
+ *
+ * Return: 0 or a negative errno.
+ */
+int lbnl_nl_conn_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lbnl_nl_req *req = lbnl_nl_req(info);
+	struct nlattr *tb[LBNL_A_CONN_MAX + 1], *nest;
+	struct lbnl_vip *vip = req->vip;
+	struct lbnl_pkt pkt = {};
+	struct lbnl_dest_key dkey = {};
+	struct lbnl_dest *dest;
+	struct lbnl_conn *c;
+	int err, drop;
+	bool fresh;
+	u32 vtag;
+
+	if (lbnl_genl_req_attr_check(info, LBNL_A_CONN,
+				     "missing connection attributes"))
+		return -EINVAL;
+	nest = info->attrs[LBNL_A_CONN];
+	err = nla_parse_nested(tb, LBNL_A_CONN_MAX, nest, lbnl_conn_new_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (lbnl_req_attr_check(info->extack, nest, tb, LBNL_A_CONN_PEER_ADDR,
+				"missing peer address or port") ||
+	    lbnl_req_attr_check(info->extack, nest, tb, LBNL_A_CONN_PEER_PORT,
+				"missing peer address or port") ||
+	    lbnl_req_attr_check(info->extack, nest, tb, LBNL_A_CONN_MY_VTAG,
+				"missing the dest's verification tag") ||
+	    lbnl_req_attr_check(info->extack, nest, tb, LBNL_A_CONN_DEST_ADDR,
+				"missing the dest's address"))
+		return -EINVAL;
+	if (vip->proto != IPPROTO_SCTP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LBNL_A_VIP],
+				    "only SCTP associations are installed (TCP and UDP flows find their dest by the scheduler)");
+		return -EOPNOTSUPP;
+	}
+	err = lbnl_conn_new_addr(tb[LBNL_A_CONN_PEER_ADDR], vip, &pkt.saddr,
+				 info->extack) ?:
+	      lbnl_conn_new_addr(tb[LBNL_A_CONN_DEST_ADDR], vip, &dkey.addr,
+				 info->extack);
+	if (err)
+		return err;
+	dkey.family = vip->family;
+	dkey.port = tb[LBNL_A_CONN_DEST_PORT] &&
+		    nla_get_u16(tb[LBNL_A_CONN_DEST_PORT]) ?
+		    htons(nla_get_u16(tb[LBNL_A_CONN_DEST_PORT])) : vip->port;
+	dest = lbnl_dest_find(req->ln, vip, &dkey);
+	if (!dest) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[LBNL_A_CONN_DEST_ADDR],
+				    "dest not found");
+		return -ENOENT;
+	}
+	pkt.family = vip->family;
+	pkt.proto = vip->proto;
+	pkt.sport = htons(nla_get_u16(tb[LBNL_A_CONN_PEER_PORT]));
+	vtag = nla_get_u32(tb[LBNL_A_CONN_MY_VTAG]);
+
+	rcu_read_lock();
+	if (lbnl_conn_lookup_tag(vip, vtag, pkt.sport) ||
+	    lbnl_conn_lookup(vip, &pkt.saddr, pkt.sport)) {
+		err = -EEXIST;
+		goto out;
+	}
+	c = lbnl_conn_create(req->ln, vip, &pkt, dest,
+			     LBNL_CONN_SCTP_ESTABLISHED, 0, &drop, &fresh);
+	if (!c || !fresh) {
+		err = !c && drop != LBNL_DROP_CONN_LIMIT ? -ENOMEM :
+		      !c ? -ENOSPC : -EEXIST;
+		goto out;
+	}
+	if (tb[LBNL_A_CONN_PEER_VTAG])
+		WRITE_ONCE(lbnl_sctp_conn(c)->peer_vtag,
+			   nla_get_u32(tb[LBNL_A_CONN_PEER_VTAG]));
+	lbnl_conn_bind_tag(req->ln, vip, c, vtag);
+	lbnl_conn_confirm(req->ln, c);
+	lbnl_conn_set_migrated(req->ln, c);
+out:
+	rcu_read_unlock();
+	if (err == -EEXIST)
+		NL_SET_ERR_MSG(info->extack,
+			       "the association already has an entry");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG(info->extack,
+			       "the connection table is full (sysctl net.lbnl.conn_max)");
+	return err;
 }

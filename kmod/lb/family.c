@@ -81,6 +81,12 @@ static const struct nla_policy lbnl_conn_cmd_policy[LBNL_A_CONN + 1] = {
 	[LBNL_A_CONN] = NLA_POLICY_NESTED(lbnl_conn_policy),
 };
 
+/* CONN_NEW: a VIP nest and an entry's nest, tags and dest given. */
+static const struct nla_policy lbnl_conn_new_cmd_policy[LBNL_A_CONN + 1] = {
+	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
+	[LBNL_A_CONN] = NLA_POLICY_NESTED(lbnl_conn_new_policy),
+};
+
 /* Migration commands: a VIP nest and a migration nest. */
 static const struct nla_policy lbnl_migrate_cmd_policy[LBNL_A_MIGRATE + 1] = {
 	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
@@ -578,6 +584,14 @@ static const struct genl_ops lbnl_genl_ops[] = {
 		.cmd = LBNL_CMD_MIGRATE_GET,
 		.dumpit = lbnl_nl_migrate_dump,
 		LBNL_MIGRATE_CMD,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_CMD_CONN_NEW,
+		.doit = lbnl_nl_conn_new,
+		.policy = lbnl_conn_new_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_conn_new_cmd_policy) - 1,
+		.internal_flags = LBNL_NL_F_VIP,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{

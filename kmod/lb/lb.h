@@ -155,7 +155,7 @@ struct lbnl_vip {
 
 /* Connection entry flags, beyond the uapi's LBNL_CONN_F_*. */
 #define LBNL_CONN_F_UAPI	(LBNL_CONN_F_PICKED_UP | LBNL_CONN_F_DEST_GONE | \
-				 LBNL_CONN_F_UNCONFIRMED)
+				 LBNL_CONN_F_UNCONFIRMED | LBNL_CONN_F_MIGRATED)
 #define LBNL_CONN_F_V6		BIT(4)	/* in the IPv6 cache */
 #define LBNL_CONN_F_SCTP	BIT(5)	/* a struct lbnl_sctp_conn */
 #define LBNL_CONN_F_DEAD	BIT(6)	/* unlinked, being freed */
@@ -386,7 +386,7 @@ struct lbnl_net {
 	unsigned long migrate_reserved;
 	u32 migrate_id;
 	bool hooks_registered;
-	struct lbnl_tag_key __rcu *tag_key;
+	struct lbnl_tag_secret __rcu *tag_key;
 	struct {
 		union nf_inet_addr addr;
 		__be16 port;
@@ -475,7 +475,7 @@ struct lbnl_dest *lbnl_dest_for_reply(struct lbnl_net *ln,
 				      __be16 pport, struct lbnl_conn **conn);
 
 /* tag.c */
-struct lbnl_tag_key;
+struct lbnl_tag_secret;
 struct lbnl_tag_map;
 void lbnl_tag_map_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_tag_map_free(struct lbnl_vip *vip);
@@ -528,6 +528,7 @@ unsigned long lbnl_conn_timeout(const struct lbnl_conn *c);
 u32 lbnl_conn_idle(const struct lbnl_conn *c, u32 now);
 bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now);
 void lbnl_conn_confirm(struct lbnl_net *ln, struct lbnl_conn *c);
+void lbnl_conn_set_migrated(struct lbnl_net *ln, struct lbnl_conn *c);
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_conn_kick_gc(struct lbnl_net *ln);
 struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter);

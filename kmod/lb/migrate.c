@@ -250,6 +250,7 @@ void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
 		refcount_inc(&m->target->refcnt);
 		old = xchg(&c->dest, m->target);
 		lbnl_dest_put(old);
+		lbnl_conn_set_migrated(ln, c);
 	}
 	/* From here on, packets follow the entry; copies stop. */
 	spin_lock_bh(&m->lock);

@@ -176,6 +176,10 @@ int lbnl_nl_migrate_commit(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_migrate_abort(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_migrate_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
+/* conn_nl.c */
+extern const struct nla_policy lbnl_conn_new_policy[LBNL_A_CONN_MAX + 1];
+int lbnl_nl_conn_new(struct sk_buff *skb, struct genl_info *info);
+
 /* tag_nl.c */
 int lbnl_nl_tag_set(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_tag_del(struct sk_buff *skb, struct genl_info *info);

@@ -37,11 +37,11 @@
 #include "../common/lbnl_tag.h"
 
 /**
- * struct lbnl_tag_key - a namespace's key (&lbnl_net.tag_key)
+ * struct lbnl_tag_secret - a namespace's key (&lbnl_net.tag_key)
  * @key: the key
  * @rcu: deferred free
  */
-struct lbnl_tag_key {
+struct lbnl_tag_secret {
 	siphash_key_t key;
 	struct rcu_head rcu;
 };
@@ -160,7 +160,7 @@ struct lbnl_dest *lbnl_tag_route(struct lbnl_net *ln, struct lbnl_vip *vip,
 	const struct lbnl_tag_map_entry *e;
 	const struct lbnl_tag_map *map;
 	struct lbnl_tag_map_entry want;
-	const struct lbnl_tag_key *k;
+	const struct lbnl_tag_secret *k;
 	struct lbnl_net_stats *s;
 	struct lbnl_dest *dest;
 
@@ -206,13 +206,14 @@ static u64 lbnl_tag_routed(struct lbnl_net *ln)
 
 static void lbnl_tag_key_free_rcu(struct rcu_head *rcu)
 {
-	kfree_sensitive(container_of(rcu, struct lbnl_tag_key, rcu));
+	kfree_sensitive(container_of(rcu, struct lbnl_tag_secret, rcu));
 }
 
 /* Replace the namespace's key (@k may be %NULL: none). */
-static void lbnl_tag_key_replace(struct lbnl_net *ln, struct lbnl_tag_key *k)
+static void lbnl_tag_key_replace(struct lbnl_net *ln,
+				 struct lbnl_tag_secret *k)
 {
-	struct lbnl_tag_key *old;
+	struct lbnl_tag_secret *old;
 
 	old = rcu_replace_pointer(ln->tag_key, k, lockdep_is_held(&ln->lock));
 	if (old)
@@ -237,7 +238,7 @@ void lbnl_tag_net_exit(struct lbnl_net *ln)
  */
 int lbnl_tag_key_set(struct lbnl_net *ln, const u8 *bytes)
 {
-	struct lbnl_tag_key *k;
+	struct lbnl_tag_secret *k;
 
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
 	if (!k)
@@ -266,7 +267,7 @@ void lbnl_tag_key_del(struct lbnl_net *ln)
  */
 bool lbnl_tag_key_info(struct lbnl_net *ln, u32 *fingerprint, u64 *routed)
 {
-	const struct lbnl_tag_key *k;
+	const struct lbnl_tag_secret *k;
 
 	k = rcu_dereference_protected(ln->tag_key, lockdep_is_held(&ln->lock));
 	if (!k)

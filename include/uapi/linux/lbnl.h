@@ -154,6 +154,7 @@ enum lbnl_cmd {
 	LBNL_CMD_TAG_SET,
 	LBNL_CMD_TAG_DEL,
 	LBNL_CMD_TAG_GET,
+	LBNL_CMD_CONN_NEW,
 
 	__LBNL_CMD_MAX
 };
@@ -320,6 +321,9 @@ enum lbnl_conn_state {
 #define LBNL_CONN_F_DEST_GONE	(1U << 1)	/* its dest was deleted */
 #define LBNL_CONN_F_UNCONFIRMED	(1U << 2)	/* flow not proven yet: short */
 						/* timeout, evicted first */
+#define LBNL_CONN_F_MIGRATED	(1U << 3)	/* SCTP: moved by a migration */
+						/* (or installed as one): on */
+						/* a dest its tag may not name */
 
 /*
  * Connection-table entries (LBNL_A_CONN). The LB role keeps one entry per
@@ -337,6 +341,16 @@ enum lbnl_conn_state {
  *                     as a mid-flow packet).
  * LBNL_CMD_CONN_FLUSH optional [LBNL_A_VIP: key]: forget every entry of the
  *                     VIP, or of every VIP.
+ * LBNL_CMD_CONN_NEW   [LBNL_A_VIP: key of an SCTP VIP] [LBNL_A_CONN:
+ *                     PEER_ADDR, PEER_PORT, MY_VTAG, optional PEER_VTAG,
+ *                     DEST_ADDR, optional DEST_PORT (default: the VIP's)].
+ *                     Installs the entry of an association that migrated
+ *                     to that dest (flags MIGRATED, confirmed, established):
+ *                     what lbnld does with its records of committed
+ *                     migrations after the LB restarted, or on another LB,
+ *                     since such an association is on a dest its tag does
+ *                     not name. EEXIST if the tag or the peer's address and
+ *                     port have an entry.
  */
 enum lbnl_conn_attr {
 	LBNL_A_CONN_UNSPEC,
