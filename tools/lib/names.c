@@ -127,8 +127,10 @@ static const struct lbnl_name conn_flags[] = {
 	{ LBNL_CONN_F_PICKED_UP, "picked_up" },
 	{ LBNL_CONN_F_DEST_GONE, "dest_gone" },
 	{ LBNL_CONN_F_UNCONFIRMED, "unconfirmed" },
+	{ LBNL_CONN_F_MIGRATED, "migrated" },
 };
-TABLE(lbnl_conn_flag_names, conn_flags, "{picked_up|dest_gone|unconfirmed}");
+TABLE(lbnl_conn_flag_names, conn_flags,
+      "{picked_up|dest_gone|unconfirmed|migrated}");
 
 static const struct lbnl_name drop_reasons[] = {
 	{ LBNL_DROP_TRUNCATED, "truncated" },

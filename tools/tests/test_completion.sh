@@ -286,10 +286,10 @@ suite()
 	expect "$OK vip del 192.0.2.1:80 proto tcp "
 	expect "$OK vip show 192.0.2.1:80 proto tcp "
 	expect "$OK dest add 192.0.2.1:80 proto tcp "
-	expect "$OK dest add 192.0.2.1:80 proto tcp 10.0.0.9 " weight state
+	expect "$OK dest add 192.0.2.1:80 proto tcp 10.0.0.9 " weight state tag-id
 	expect "$OK dest add [2001:db8::1]:443 proto sctp [2001:db8::11]:443 state " \
 		active maint drain
-	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 3 " state
+	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 3 " state tag-id
 	expect "$OK assoc export 192.0.2.10:3868 198.51.100.1:40000 " timeout
 	expect "$OK migrate start 192.0.2.2:3868 proto sctp " vtag peer to timeout
 	expect "$OK migrate 192.0.2.2:3868 proto sctp vtag 1 " to timeout
