@@ -426,6 +426,8 @@ run "flush" "$C" flush
 lb "$C" -j vip show
 jqcheck "flush: nothing left" 'length == 0'
 run "flush of an empty netns" "$C" flush
+printf 'flush\n' >"$tmp/flush.rst"
+run "restore of a flush of an empty netns" "$C" restore "$tmp/flush.rst"
 run "flush B" "$B" flush
 lb "$B" -j vip show
 jqcheck "flush B: nothing left, A untouched" 'length == 0'

@@ -49,7 +49,8 @@ void *lbnl_grow_array(void *items, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 16;
 
-	if (need <= *cap)
+	/* Never NULL for success: an empty array is allocated all the same. */
+	if (*cap && need <= *cap)
 		return items;
 	while (n < need)
 		n *= 2;

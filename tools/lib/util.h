@@ -16,6 +16,8 @@ uint64_t lbnl_now_ms(void);
 /*
  * Make room for at least need items in an array of *cap items of size
  * bytes each: the (possibly moved) array, or NULL (the old one is kept).
+ * An array of no room yet is allocated even for need 0, so that NULL
+ * always means out of memory.
  */
 void *lbnl_grow_array(void *items, size_t *cap, size_t need, size_t size);
 
