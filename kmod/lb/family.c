@@ -40,6 +40,7 @@ const struct nla_policy lbnl_vip_policy[LBNL_A_VIP_MAX + 1] = {
 	[LBNL_A_VIP_BYPASS_DEST] = LBNL_READ_ONLY,
 	[LBNL_A_VIP_CHANGED_MS] = LBNL_READ_ONLY,
 	[LBNL_A_VIP_PAD] = { .type = NLA_REJECT },
+	[LBNL_A_VIP_DESTS] = NLA_POLICY_NESTED_ARRAY(lbnl_dest_policy),
 };
 
 const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
@@ -129,9 +130,13 @@ static bool lbnl_addr_is_unicast(const union nf_inet_addr *addr, u8 family)
 	       !(ipv6_addr_type(&addr->in6) & IPV6_ADDR_MULTICAST);
 }
 
-/* Parse the VIP nest of a request into @tb and the VIP key it names. */
+/*
+ * Parse the VIP nest of a request into @tb and the VIP key it names. Only
+ * VIP_NEW and VIP_SET (@dests) add dests: elsewhere they would be ignored,
+ * so they are refused.
+ */
 static int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
-			  struct lbnl_vip_key *key,
+			  struct lbnl_vip_key *key, bool dests,
 			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *nest = attrs[LBNL_A_VIP];
@@ -146,6 +151,11 @@ static int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
 	if (err)
 		return err;
 
+	if (tb[LBNL_A_VIP_DESTS] && !dests) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_VIP_DESTS],
+				    "dests in the VIP nest belong to VIP_NEW and VIP_SET only");
+		return -EINVAL;
+	}
 	if (lbnl_req_attr_check(extack, nest, tb, LBNL_A_VIP_ADDR,
 				"missing VIP address") ||
 	    lbnl_req_attr_check(extack, nest, tb, LBNL_A_VIP_PORT,
@@ -182,22 +192,26 @@ static int lbnl_parse_vip(struct nlattr **attrs, struct nlattr **tb,
 	return -EINVAL;
 }
 
-/*
- * Parse the dest nest of a request into @tb and the dest key it names
- * within @vip: the address must be of the VIP's family, and no port means
- * the VIP's port.
+/**
+ * lbnl_parse_dest_nest() - parse a dest nest (LBNL_A_DEST, or one of
+ * LBNL_A_VIP_DESTS) and the dest key it names within a VIP
+ * @nest: the nest
+ * @vkey: the VIP's key: the address must be of its family, and no port
+ *	means its port
+ * @tb: the nest's attributes
+ * @key: the dest's key
+ * @extack: for the reason of a refusal
+ *
+ * Return: 0 or a negative errno.
  */
-static int lbnl_parse_dest(struct nlattr **attrs, const struct lbnl_vip *vip,
-			   struct nlattr **tb, struct lbnl_dest_key *key,
-			   struct netlink_ext_ack *extack)
+int lbnl_parse_dest_nest(const struct nlattr *nest,
+			 const struct lbnl_vip_key *vkey, struct nlattr **tb,
+			 struct lbnl_dest_key *key,
+			 struct netlink_ext_ack *extack)
 {
-	struct nlattr *nest = attrs[LBNL_A_DEST];
 	u16 port = 0;
 	int err;
 
-	if (lbnl_req_attr_check(extack, NULL, attrs, LBNL_A_DEST,
-				"missing dest attributes"))
-		return -EINVAL;
 	err = nla_parse_nested(tb, LBNL_A_DEST_MAX, nest, lbnl_dest_policy,
 			       extack);
 	if (err)
@@ -217,7 +231,7 @@ static int lbnl_parse_dest(struct nlattr **attrs, const struct lbnl_vip *vip,
 				    "dest address must be a unicast address");
 		return -EINVAL;
 	}
-	if (key->family != vip->family) {
+	if (key->family != vkey->family) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_DEST_ADDR],
 				    "dest address family must match the VIP's (no NAT46/NAT64 or 4in6 tunnels)");
 		return -EAFNOSUPPORT;
@@ -225,8 +239,20 @@ static int lbnl_parse_dest(struct nlattr **attrs, const struct lbnl_vip *vip,
 
 	if (tb[LBNL_A_DEST_PORT])
 		port = nla_get_u16(tb[LBNL_A_DEST_PORT]);
-	key->port = port ? htons(port) : vip->port;
+	key->port = port ? htons(port) : vkey->port;
 	return 0;
+}
+
+/* The dest nest of a request, required, into @tb and @key (as above). */
+static int lbnl_parse_dest(struct nlattr **attrs,
+			   const struct lbnl_vip_key *vkey, struct nlattr **tb,
+			   struct lbnl_dest_key *key,
+			   struct netlink_ext_ack *extack)
+{
+	if (lbnl_req_attr_check(extack, NULL, attrs, LBNL_A_DEST,
+				"missing dest attributes"))
+		return -EINVAL;
+	return lbnl_parse_dest_nest(attrs[LBNL_A_DEST], vkey, tb, key, extack);
 }
 
 /* The migration nest, required, into @tb. */
@@ -273,7 +299,7 @@ static int lbnl_pre_doit_locked(u8 flags, struct genl_info *info,
 		return -EINVAL;
 	}
 	if (flags & LBNL_NL_F_DEST_KEY) {
-		err = lbnl_parse_dest(info->attrs, req->vip, req->dtb,
+		err = lbnl_parse_dest(info->attrs, &req->vkey, req->dtb,
 				      &req->dkey, info->extack);
 		if (err)
 			return err;
@@ -288,6 +314,12 @@ static int lbnl_pre_doit_locked(u8 flags, struct genl_info *info,
 		}
 	}
 	return 0;
+}
+
+/* Does the command take dests in its VIP nest (LBNL_A_VIP_DESTS)? */
+static bool lbnl_cmd_adds_dests(u8 cmd)
+{
+	return cmd == LBNL_CMD_VIP_NEW || cmd == LBNL_CMD_VIP_SET;
 }
 
 /*
@@ -314,6 +346,7 @@ static int lbnl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	if (!err && (flags & LBNL_NL_F_VIP_KEY ||
 		     (flags & LBNL_NL_F_VIP_OPT && info->attrs[LBNL_A_VIP])))
 		err = lbnl_parse_vip(info->attrs, req->vtb, &req->vkey,
+				     lbnl_cmd_adds_dests(info->genlhdr->cmd),
 				     info->extack);
 	if (!err && flags & LBNL_NL_F_MIGRATION)
 		err = lbnl_parse_migration(info, req->mtb);
@@ -365,7 +398,7 @@ int lbnl_nl_dump_start(struct netlink_callback *cb)
 	if (!info->attrs || !info->attrs[LBNL_A_VIP])
 		return 0;
 	ctx->filter = true;
-	ctx->err = lbnl_parse_vip(info->attrs, tb, &ctx->key, &extack);
+	ctx->err = lbnl_parse_vip(info->attrs, tb, &ctx->key, false, &extack);
 	ctx->msg = extack._msg;
 	return 0;
 }

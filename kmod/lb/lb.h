@@ -59,7 +59,8 @@ struct lbnl_migration;
 
 /**
  * struct lbnl_dest - a backend of a VIP
- * @list: entry in &lbnl_vip.dests (RCU, written under &lbnl_net.lock)
+ * @list: entry in &lbnl_vip.dests (RCU, written under &lbnl_net.lock); before
+ *	the dest joins its VIP, in the list of the request that adds it
  * @hnode: entry in &lbnl_net.dest_hash, by (address, port, protocol): the
  *	NAT return path finds the VIP of a reply there
  * @anode: entry in &lbnl_net.dest_addr_hash, by address: a fragment (no
@@ -444,18 +445,19 @@ struct lbnl_vip *lbnl_vip_find(struct lbnl_net *ln,
 			       const struct lbnl_vip_key *key);
 struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 				 const struct lbnl_vip_key *key,
-				 const struct lbnl_vip_conf *conf);
+				 const struct lbnl_vip_conf *conf,
+				 struct list_head *dests);
 int lbnl_vip_conf_check(const struct lbnl_vip_conf *conf, struct nlattr **tb,
 			struct netlink_ext_ack *extack);
-void lbnl_vip_apply(struct lbnl_net *ln, struct lbnl_vip *vip,
-		    const struct lbnl_vip_conf *conf);
+int lbnl_vip_update(struct lbnl_net *ln, struct lbnl_vip *vip,
+		    const struct lbnl_vip_conf *conf, struct list_head *dests);
 void lbnl_vip_destroy(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_vip_flush(struct lbnl_net *ln);
 struct lbnl_dest *lbnl_dest_find(struct lbnl_net *ln, struct lbnl_vip *vip,
 				 const struct lbnl_dest_key *key);
-struct lbnl_dest *lbnl_dest_create(struct lbnl_net *ln, struct lbnl_vip *vip,
-				   const struct lbnl_dest_key *key,
-				   const struct lbnl_dest_conf *conf);
+struct lbnl_dest *lbnl_dest_alloc(const struct lbnl_dest_key *key,
+				  const struct lbnl_dest_conf *conf);
+void lbnl_dests_free(struct list_head *dests);
 void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 		     const struct lbnl_dest_conf *conf);
 void lbnl_dest_destroy(struct lbnl_net *ln, struct lbnl_vip *vip,
@@ -495,6 +497,12 @@ static inline bool lbnl_dest_takes_new(const struct lbnl_dest *dest)
 	return !dest->dead && dest->state == LBNL_DEST_ACTIVE && dest->weight;
 }
 
+struct lbnl_sched_data *lbnl_sched_build(struct lbnl_net *ln,
+					 struct lbnl_vip *vip, u8 sched,
+					 struct list_head *extra);
+void lbnl_sched_install(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_sched_data *data);
+void lbnl_sched_data_free(struct lbnl_sched_data *data);
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip);
 void lbnl_sched_free(struct lbnl_vip *vip);
 struct lbnl_dest *lbnl_sched_pick(struct lbnl_vip *vip,

@@ -115,6 +115,10 @@ extern const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1];
 extern const struct nla_policy lbnl_tag_policy[LBNL_A_TAG_MAX + 1];
 int lbnl_nla_get_addr(const struct nlattr *attr, union nf_inet_addr *addr,
 		      u8 *family);
+int lbnl_parse_dest_nest(const struct nlattr *nest,
+			 const struct lbnl_vip_key *vkey, struct nlattr **tb,
+			 struct lbnl_dest_key *key,
+			 struct netlink_ext_ack *extack);
 int lbnl_nl_dump_start(struct netlink_callback *cb);
 int lbnl_nl_dump_vips(struct sk_buff *skb, struct netlink_callback *cb,
 		      lbnl_dump_vip_fn fn);
@@ -154,6 +158,10 @@ int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_dest_del(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_dest_get(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_dest_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int lbnl_nl_vip_dests(struct lbnl_nl_req *req, struct list_head *dests,
+		      struct netlink_ext_ack *extack);
+void lbnl_nl_notify_dests(struct lbnl_net *ln, struct lbnl_vip *vip,
+			  struct lbnl_dest *first);
 
 /* bypass_nl.c */
 int lbnl_nl_bypass_active(struct sk_buff *skb, struct genl_info *info);

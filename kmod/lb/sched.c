@@ -68,6 +68,88 @@ static void lbnl_sched_keep_old(struct lbnl_net *ln, struct lbnl_vip *vip)
 	}
 }
 
+/* Does @dest count for the data, and is there room for it? */
+static bool lbnl_sched_takes(const struct lbnl_dest *dest, u32 n)
+{
+	return n < U16_MAX && lbnl_dest_takes_new(dest);
+}
+
+/**
+ * lbnl_sched_build() - build a VIP's scheduler data, without using it yet
+ * @ln: the namespace's state, locked
+ * @vip: the VIP
+ * @sched: the scheduler to build for (enum lbnl_sched; the VIP's, or the
+ *	one it is about to get)
+ * @extra: dests about to join the VIP (linked by &lbnl_dest.list, not in
+ *	the VIP yet), or %NULL
+ *
+ * The data is built from the VIP's dests and @extra's; the caller installs
+ * it with lbnl_sched_install() once the dests of @extra are the VIP's, or
+ * frees it with lbnl_sched_data_free().
+ *
+ * Return: the data, %NULL if no dest takes new flows, or an ERR_PTR().
+ */
+struct lbnl_sched_data *lbnl_sched_build(struct lbnl_net *ln,
+					 struct lbnl_vip *vip, u8 sched,
+					 struct list_head *extra)
+{
+	const struct lbnl_scheduler *ops = lbnl_sched_get(sched);
+	struct list_head *lists[] = { &vip->dests, extra };
+	struct lbnl_sched_data *data;
+	struct lbnl_dest **dests;
+	struct lbnl_dest *dest;
+	unsigned int k;
+	u32 n = 0, i = 0;
+
+	lockdep_assert_held(&ln->lock);
+	for (k = 0; k < ARRAY_SIZE(lists) && lists[k]; k++)
+		list_for_each_entry(dest, lists[k], list)
+			if (lbnl_sched_takes(dest, n))
+				n++;
+	if (!n)
+		return NULL;
+
+	dests = kvmalloc_array(n, sizeof(*dests), GFP_KERNEL);
+	if (!dests)
+		return ERR_PTR(-ENOMEM);
+	for (k = 0; k < ARRAY_SIZE(lists) && lists[k]; k++)
+		list_for_each_entry(dest, lists[k], list)
+			if (lbnl_sched_takes(dest, i))
+				dests[i++] = dest;
+	sort(dests, n, sizeof(dests[0]), lbnl_dest_cmp, NULL);
+	data = ops->build(vip, dests, n);
+	kvfree(dests);
+	if (!IS_ERR(data))
+		data->ops = ops;
+	return data;
+}
+
+/**
+ * lbnl_sched_install() - make data from lbnl_sched_build() the VIP's
+ * @ln: the namespace's state, locked
+ * @vip: the VIP, with every dest the data names
+ * @data: the data, or %NULL (no dest takes new flows)
+ *
+ * The packet path sees the new data at once; the old one is freed after a
+ * grace period.
+ */
+void lbnl_sched_install(struct lbnl_net *ln, struct lbnl_vip *vip,
+			struct lbnl_sched_data *data)
+{
+	lbnl_sched_swap(ln, vip, data);
+}
+
+/**
+ * lbnl_sched_data_free() - free data lbnl_sched_build() made and nobody
+ * uses
+ * @data: the data, or %NULL
+ */
+void lbnl_sched_data_free(struct lbnl_sched_data *data)
+{
+	if (data)
+		data->ops->free(data);
+}
+
 /**
  * lbnl_sched_rebuild() - rebuild a VIP's scheduler data after its dests or
  * its scheduler changed
@@ -80,44 +162,15 @@ static void lbnl_sched_keep_old(struct lbnl_net *ln, struct lbnl_vip *vip)
  */
 int lbnl_sched_rebuild(struct lbnl_net *ln, struct lbnl_vip *vip)
 {
-	const struct lbnl_scheduler *ops = lbnl_sched_get(vip->sched);
-	struct lbnl_sched_data *data = NULL;
-	struct lbnl_dest **dests = NULL;
-	struct lbnl_dest *dest;
-	u32 n = 0, i = 0;
-	int err = -ENOMEM;
+	struct lbnl_sched_data *data;
 
-	lockdep_assert_held(&ln->lock);
-	list_for_each_entry(dest, &vip->dests, list)
-		if (lbnl_dest_takes_new(dest))
-			n++;
-	n = min_t(u32, n, U16_MAX);
-
-	if (n) {
-		dests = kvmalloc_array(n, sizeof(*dests), GFP_KERNEL);
-		if (!dests)
-			goto err;
-		list_for_each_entry(dest, &vip->dests, list) {
-			if (i == n)
-				break;
-			if (lbnl_dest_takes_new(dest))
-				dests[i++] = dest;
-		}
-		sort(dests, n, sizeof(dests[0]), lbnl_dest_cmp, NULL);
-		data = ops->build(vip, dests, n);
-		kvfree(dests);
-		if (IS_ERR(data)) {
-			err = PTR_ERR(data);
-			goto err;
-		}
-		data->ops = ops;
+	data = lbnl_sched_build(ln, vip, vip->sched, NULL);
+	if (IS_ERR(data)) {
+		lbnl_sched_keep_old(ln, vip);
+		return PTR_ERR(data);
 	}
 	lbnl_sched_swap(ln, vip, data);
 	return 0;
-
-err:
-	lbnl_sched_keep_old(ln, vip);
-	return err;
 }
 
 /**

@@ -317,39 +317,134 @@ int lbnl_vip_conf_check(const struct lbnl_vip_conf *conf, struct nlattr **tb,
 	return 0;
 }
 
-/**
- * lbnl_vip_apply() - set the configurable attributes of a VIP
- * @ln: the namespace's state, locked
- * @vip: the VIP
- * @conf: the values, already validated
- */
-void lbnl_vip_apply(struct lbnl_net *ln, struct lbnl_vip *vip,
-		    const struct lbnl_vip_conf *conf)
+/* The dests taking new flows, as lbnl_bypass_update() counts them. */
+static u32 lbnl_vip_active_dests(const struct lbnl_vip *vip)
 {
-	lockdep_assert_held(&ln->lock);
-	WRITE_ONCE(vip->mode, conf->mode);
-	WRITE_ONCE(vip->bypass, conf->bypass);
-	WRITE_ONCE(vip->migrate_after, conf->migrate_after);
-	lbnl_net_bump_gen(ln);
-	if (vip->sched != conf->sched) {
-		/* New flows follow the new scheduler; entries stay. */
-		WRITE_ONCE(vip->sched, conf->sched);
-		lbnl_sched_rebuild(ln, vip);
+	const struct lbnl_dest *dest;
+	u32 n = 0;
+
+	list_for_each_entry(dest, &vip->dests, list)
+		n += lbnl_dest_takes_new(dest);
+	return n;
+}
+
+static void lbnl_dest_link(struct lbnl_net *ln, struct lbnl_vip *vip,
+			   struct lbnl_dest *dest)
+{
+	dest->vip = vip;
+	/*
+	 * The reply path finds the dest in dest_hash under RCU alone and
+	 * reads dest->vip at once, so everything must be set before the
+	 * pointer to it is stored (the _rcu adds order the stores).
+	 */
+	list_add_tail_rcu(&dest->list, &vip->dests);
+	hlist_add_head_rcu(&dest->hnode,
+			   &ln->dest_hash[lbnl_dest_hash(ln, &dest->addr,
+							 dest->port,
+							 vip->proto)]);
+	hlist_add_head_rcu(&dest->anode,
+			   &ln->dest_addr_hash[lbnl_dest_addr_hash(ln,
+								   &dest->addr)]);
+	vip->dest_count++;
+}
+
+/*
+ * Make @dests (from lbnl_dest_alloc()) the VIP's, and @data (built from
+ * them and the VIP's dests) its scheduler's: the dests first, so that the
+ * packet path, which finds them only through the data, never sees a dest
+ * that is not linked yet, then the data in one swap. Cannot fail.
+ */
+static void lbnl_vip_commit(struct lbnl_net *ln, struct lbnl_vip *vip,
+			    struct list_head *dests,
+			    struct lbnl_sched_data *data)
+{
+	struct lbnl_dest *dest, *tmp;
+	bool tagged = false;
+
+	list_for_each_entry_safe(dest, tmp, dests, list) {
+		list_del(&dest->list);
+		lbnl_dest_link(ln, vip, dest);
+		tagged |= dest->tag_id != 0;
 	}
+	/*
+	 * The tag map first: from the moment the scheduler's data names the
+	 * new dests, a packet whose tag names one of them goes to it.
+	 */
+	if (tagged)
+		lbnl_tag_map_rebuild(ln, vip);
+	lbnl_sched_install(ln, vip, data);
+	vip->active_dests = lbnl_vip_active_dests(vip);
+	lbnl_net_bump_gen(ln);
 }
 
 /**
- * lbnl_vip_create() - create a VIP and make it visible
+ * lbnl_vip_update() - change a VIP's configurable attributes and add dests
+ * to it, as one change
+ * @ln: the namespace's state, locked
+ * @vip: the VIP
+ * @conf: its new attributes, already validated, or %NULL to keep them
+ * @dests: new dests (lbnl_dest_alloc(); none in use in the VIP), linked by
+ *	&lbnl_dest.list; may be empty
+ *
+ * The scheduler's data is rebuilt once, if the dests or the scheduler
+ * change, from the VIP's dests and @dests: the packet path goes from the
+ * old set of dests to the whole new one. On success @dests is emptied: its
+ * dests are the VIP's, at the end of &lbnl_vip.dests in @dests' order. On
+ * failure nothing changed and @dests is still the caller's.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int lbnl_vip_update(struct lbnl_net *ln, struct lbnl_vip *vip,
+		    const struct lbnl_vip_conf *conf, struct list_head *dests)
+{
+	u8 sched = conf ? conf->sched : vip->sched;
+	struct lbnl_sched_data *data;
+
+	lockdep_assert_held(&ln->lock);
+	if (list_empty(dests) && sched == vip->sched) {
+		data = NULL;
+	} else {
+		data = lbnl_sched_build(ln, vip, sched, dests);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+	if (conf) {
+		WRITE_ONCE(vip->mode, conf->mode);
+		WRITE_ONCE(vip->bypass, conf->bypass);
+		WRITE_ONCE(vip->migrate_after, conf->migrate_after);
+	}
+	if (list_empty(dests) && sched == vip->sched) {
+		lbnl_net_bump_gen(ln);
+		return 0;
+	}
+	/* New flows follow the new scheduler and dests; entries stay. */
+	WRITE_ONCE(vip->sched, sched);
+	lbnl_vip_commit(ln, vip, dests, data);
+	return 0;
+}
+
+/**
+ * lbnl_vip_create() - create a VIP with its dests and make it visible
  * @ln: the namespace's state, locked
  * @key: the new VIP's key; the caller has checked it is not in use
  * @conf: its configuration, already validated
+ * @dests: its dests (lbnl_dest_alloc(); no two alike), linked by
+ *	&lbnl_dest.list; may be empty
+ *
+ * The VIP is published (put where the packet path finds it) only once its
+ * dests and its scheduler's data, built from all of them, are in place: no
+ * packet ever sees it with a part of them. On success @dests is emptied
+ * (its dests are the VIP's, in that order); on failure it is still the
+ * caller's.
  *
  * Return: the VIP, or %NULL when out of memory.
  */
 struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 				 const struct lbnl_vip_key *key,
-				 const struct lbnl_vip_conf *conf)
+				 const struct lbnl_vip_conf *conf,
+				 struct list_head *dests)
 {
+	struct lbnl_sched_data *data;
 	struct lbnl_vip *vip;
 
 	lockdep_assert_held(&ln->lock);
@@ -365,13 +460,20 @@ struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 	vip->port = key->port;
 	vip->family = key->family;
 	vip->proto = key->proto;
+	vip->mode = conf->mode;
+	vip->sched = conf->sched;
+	vip->bypass = conf->bypass;
+	vip->migrate_after = conf->migrate_after;
 	INIT_LIST_HEAD(&vip->dests);
 	if (lbnl_conn_vip_init(vip))
 		goto err_stats;
-	if (lbnl_hooks_get(ln))
+	data = lbnl_sched_build(ln, vip, vip->sched, dests);
+	if (IS_ERR(data))
 		goto err_conn;
+	if (lbnl_hooks_get(ln))
+		goto err_data;
 	atomic_inc(&lbnl_vips_live);
-	lbnl_vip_apply(ln, vip, conf);
+	lbnl_vip_commit(ln, vip, dests, data);
 
 	/*
 	 * Publish last, fully set up: the packet path finds the VIP in
@@ -384,6 +486,8 @@ struct lbnl_vip *lbnl_vip_create(struct lbnl_net *ln,
 	ln->vip_count++;
 	return vip;
 
+err_data:
+	lbnl_sched_data_free(data);
 err_conn:
 	lbnl_conn_vip_destroy(ln, vip);
 err_stats:
@@ -493,6 +597,14 @@ struct lbnl_dest *lbnl_dest_find(struct lbnl_net *ln, struct lbnl_vip *vip,
 	return NULL;
 }
 
+/* The configurable attributes of a dest, from @conf. */
+static void lbnl_dest_conf_set(struct lbnl_dest *dest,
+			       const struct lbnl_dest_conf *conf)
+{
+	WRITE_ONCE(dest->weight, conf->weight);
+	WRITE_ONCE(dest->state, conf->state);
+}
+
 /**
  * lbnl_dest_apply() - set the configurable attributes of a dest
  * @ln: the namespace's state, locked
@@ -506,8 +618,7 @@ void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 		     const struct lbnl_dest_conf *conf)
 {
 	lockdep_assert_held(&ln->lock);
-	WRITE_ONCE(dest->weight, conf->weight);
-	WRITE_ONCE(dest->state, conf->state);
+	lbnl_dest_conf_set(dest, conf);
 	lbnl_net_bump_gen(ln);
 	if (dest->tag_id != conf->tag_id) {
 		dest->tag_id = conf->tag_id;
@@ -517,21 +628,21 @@ void lbnl_dest_apply(struct lbnl_net *ln, struct lbnl_dest *dest,
 }
 
 /**
- * lbnl_dest_create() - add a dest to a VIP
- * @ln: the namespace's state, locked
- * @vip: the VIP
- * @key: the dest's address (of the VIP's family) and port; not in use yet
+ * lbnl_dest_alloc() - a new dest, not in any VIP yet
+ * @key: its address and port
  * @conf: its configuration, already validated
  *
- * Return: the dest, or %NULL when out of memory.
+ * lbnl_vip_create() or lbnl_vip_update() makes it a VIP's; until then
+ * lbnl_dests_free() frees it.
+ *
+ * Return: the dest (its &lbnl_dest.list free for the caller's list), or
+ * %NULL when out of memory.
  */
-struct lbnl_dest *lbnl_dest_create(struct lbnl_net *ln, struct lbnl_vip *vip,
-				   const struct lbnl_dest_key *key,
-				   const struct lbnl_dest_conf *conf)
+struct lbnl_dest *lbnl_dest_alloc(const struct lbnl_dest_key *key,
+				  const struct lbnl_dest_conf *conf)
 {
 	struct lbnl_dest *dest;
 
-	lockdep_assert_held(&ln->lock);
 	dest = kzalloc(sizeof(*dest), GFP_KERNEL);
 	if (!dest)
 		return NULL;
@@ -541,31 +652,30 @@ struct lbnl_dest *lbnl_dest_create(struct lbnl_net *ln, struct lbnl_vip *vip,
 		return NULL;
 	}
 	atomic_inc(&lbnl_dests_live);
-
 	refcount_set(&dest->refcnt, 1);
-	dest->vip = vip;
 	dest->addr = key->addr;
 	dest->port = key->port;
-	dest->weight = conf->weight;
-	dest->state = conf->state;
-	/*
-	 * Publish last: the reply path finds the dest in dest_hash under RCU
-	 * alone and reads dest->vip at once, so everything must be set
-	 * before the pointer to it is stored (the _rcu adds order the
-	 * stores). Until lbnl_dest_apply() rebuilds the VIP's scheduler
-	 * table no new flow goes to it.
-	 */
-	list_add_tail_rcu(&dest->list, &vip->dests);
-	hlist_add_head_rcu(&dest->hnode,
-			   &ln->dest_hash[lbnl_dest_hash(ln, &dest->addr,
-							 dest->port,
-							 vip->proto)]);
-	hlist_add_head_rcu(&dest->anode,
-			   &ln->dest_addr_hash[lbnl_dest_addr_hash(ln,
-								   &dest->addr)]);
-	vip->dest_count++;
-	lbnl_dest_apply(ln, dest, conf);
+	dest->tag_id = conf->tag_id;
+	lbnl_dest_conf_set(dest, conf);
 	return dest;
+}
+
+/**
+ * lbnl_dests_free() - free dests from lbnl_dest_alloc() that no VIP took
+ * @dests: the dests, linked by &lbnl_dest.list; emptied
+ *
+ * Nothing else ever saw them: they go at once.
+ */
+void lbnl_dests_free(struct list_head *dests)
+{
+	struct lbnl_dest *dest, *tmp;
+
+	list_for_each_entry_safe(dest, tmp, dests, list) {
+		list_del(&dest->list);
+		free_percpu(dest->stats);
+		kfree(dest);
+		atomic_dec(&lbnl_dests_live);
+	}
 }
 
 /**

@@ -2,7 +2,9 @@
 /*
  * lbnl - netlink for VIPs: LBNL_CMD_VIP_NEW, VIP_SET, VIP_DEL, VIP_GET and
  * FLUSH. lbnl_pre_doit() has parsed the VIP's key, taken the lock and (but
- * for VIP_NEW) found the VIP.
+ * for VIP_NEW) found the VIP. VIP_NEW and VIP_SET may bring dests
+ * (LBNL_A_VIP_DESTS, dest_nl.c): all of them are checked before anything
+ * changes, and the VIP changes once (vip.c).
  */
 
 #include <net/genetlink.h>
@@ -42,6 +44,7 @@ int lbnl_nl_vip_new(struct sk_buff *skb, struct genl_info *info)
 		.bypass = LBNL_BYPASS_OFF,
 	};
 	struct lbnl_vip *vip;
+	LIST_HEAD(dests);
 	int err;
 
 	err = lbnl_parse_vip_conf(req->vtb, &conf, info->extack);
@@ -57,10 +60,21 @@ int lbnl_nl_vip_new(struct sk_buff *skb, struct genl_info *info)
 			       "too many VIPs in this namespace (sysctl net.lbnl.max_vips)");
 		return -ENOSPC;
 	}
-	vip = lbnl_vip_create(ln, &req->vkey, &conf);
-	if (!vip)
+	err = lbnl_nl_vip_dests(req, &dests, info->extack);
+	if (err)
+		return err;
+	vip = lbnl_vip_create(ln, &req->vkey, &conf, &dests);
+	if (!vip) {
+		lbnl_dests_free(&dests);
 		return -ENOMEM;
+	}
 	lbnl_notify(ln->net, LBNL_CMD_VIP_NEW, vip, NULL);
+	if (!list_empty(&vip->dests)) {
+		lbnl_nl_notify_dests(ln, vip, list_first_entry(&vip->dests,
+							       struct lbnl_dest,
+							       list));
+		lbnl_bypass_update(ln, vip);
+	}
 	return 0;
 }
 
@@ -81,13 +95,25 @@ int lbnl_nl_vip_set(struct sk_buff *skb, struct genl_info *info)
 		.bypass = vip->bypass,
 		.migrate_after = vip->migrate_after,
 	};
+	struct lbnl_dest *first;
+	LIST_HEAD(dests);
 	int err;
 
 	err = lbnl_parse_vip_conf(req->vtb, &conf, info->extack);
 	if (err)
 		return err;
-	lbnl_vip_apply(req->ln, vip, &conf);
+	err = lbnl_nl_vip_dests(req, &dests, info->extack);
+	if (err)
+		return err;
+	first = list_first_entry_or_null(&dests, struct lbnl_dest, list);
+	err = lbnl_vip_update(req->ln, vip, &conf, &dests);
+	if (err) {
+		lbnl_dests_free(&dests);
+		return err;
+	}
 	lbnl_notify(req->ln->net, LBNL_CMD_VIP_SET, vip, NULL);
+	if (first)
+		lbnl_nl_notify_dests(req->ln, vip, first);
 	lbnl_bypass_update(req->ln, vip);
 	return 0;
 }

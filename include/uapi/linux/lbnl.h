@@ -26,11 +26,12 @@
  * Commands
  * --------
  * LBNL_CMD_VIP_NEW   [LBNL_A_VIP: key + optional MODE, SCHED, BYPASS,
- *                    MIGRATE_AFTER]. Fails with EEXIST if the VIP exists.
- *                    Defaults: mode nat, sched maglev, bypass off,
- *                    migrate-after 0.
+ *                    MIGRATE_AFTER, DESTS]. Fails with EEXIST if the VIP
+ *                    exists. Defaults: mode nat, sched maglev, bypass off,
+ *                    migrate-after 0, no dests.
  * LBNL_CMD_VIP_SET   [LBNL_A_VIP: key + any of MODE, SCHED, BYPASS,
- *                    MIGRATE_AFTER]. Attributes not given are unchanged.
+ *                    MIGRATE_AFTER, DESTS]. Attributes not given are
+ *                    unchanged; DESTS are added to the VIP's.
  * LBNL_CMD_VIP_DEL   [LBNL_A_VIP: key]. Deletes the VIP and all its dests.
  * LBNL_CMD_VIP_GET   doit: [LBNL_A_VIP: key] -> one VIP.
  *                    dumpit: no attributes -> every VIP of the namespace.
@@ -44,6 +45,24 @@
  *                    to one VIP; otherwise every dest of every VIP.
  * LBNL_CMD_FLUSH     no attributes: delete every VIP (and dest) of the
  *                    namespace. Used by "lbnl restore" and by tests.
+ *
+ * A VIP and its dests in one change: LBNL_A_VIP_DESTS, a nest of
+ * LBNL_A_DEST nests (each as in DEST_NEW: ADDR, optional PORT, WEIGHT,
+ * STATE and the other dest attributes, same defaults), at most
+ * LBNL_VIP_DESTS_MAX of them, in VIP_NEW and VIP_SET only (elsewhere it is
+ * refused). The request is applied whole or not at all: every dest is
+ * checked first (as DEST_NEW checks one, and against the others of the
+ * nest: no two of one address and port or of one TAG_ID, and the VIP's
+ * dests with them within max_dests);
+ * a refusal names the offending dest's attribute (NLMSGERR_ATTR_OFFS
+ * inside the nest) and changes nothing. VIP_NEW publishes the VIP only
+ * once its dests and its scheduler's data (built once, from all of them)
+ * are in place; VIP_SET adds them all with one rebuild of the scheduler.
+ * No packet is ever scheduled on a part of the nest's dests: this is how
+ * "lbnl restore" applies a VIP and the dests that follow it, so that
+ * packets arriving meanwhile (new flows, flows picked up mid-way after a
+ * restart) find the whole set. More dests than LBNL_VIP_DESTS_MAX take
+ * several requests (VIP_NEW, then VIP_SETs).
  *
  * Routable SCTP tags
  * ------------------
@@ -113,6 +132,10 @@
  * announced with the command that made it (VIP_NEW, VIP_SET, VIP_DEL,
  * DEST_NEW, DEST_SET, DEST_DEL) and the object's state after the change, in
  * the same layout as the GET replies (for a DEL, the state just before it).
+ * A VIP_NEW or VIP_SET with LBNL_A_VIP_DESTS is announced as that VIP_NEW
+ * or VIP_SET (the VIP with all its dests counted) followed by one DEST_NEW
+ * per dest of the nest, in its order, as if they had been added one by
+ * one, then any VIP_BYPASS / VIP_UNBYPASS.
  * A FLUSH is announced as one LBNL_CMD_FLUSH event. Deleting a VIP announces
  * only the VIP_DEL, not each of its dests.
  */
@@ -244,11 +267,16 @@ enum lbnl_vip_attr {
 	LBNL_A_VIP_CHANGED_MS,		/* u64, last bypass transition, ms */
 					/* since the epoch (CLOCK_REALTIME), r/o */
 	LBNL_A_VIP_PAD,
+	LBNL_A_VIP_DESTS,		/* nest of LBNL_A_DEST nests, VIP_NEW */
+					/* and VIP_SET only, write-only */
 
 	__LBNL_A_VIP_MAX
 };
 
 #define LBNL_A_VIP_MAX (__LBNL_A_VIP_MAX - 1)
+
+/* Most dests in one LBNL_A_VIP_DESTS. */
+#define LBNL_VIP_DESTS_MAX	1024
 
 /* State of a dest (LBNL_A_DEST_STATE). */
 enum lbnl_dest_state {
