@@ -190,11 +190,9 @@ static void msg_init(struct lbnl_ctx *c, struct nl_msg *m, __u8 cmd)
 	nl_msg_init(m, c->fam, cmd, LBNL_GENL_VERSION);
 }
 
-static struct nlattr *put_vip(struct nl_msg *m, const struct vip *v,
-			      bool key_only)
+static void put_vip_attrs(struct nl_msg *m, const struct vip *v,
+			  bool key_only)
 {
-	struct nlattr *n = nl_nest_start(m, LBNL_A_VIP);
-
 	nl_put(m, LBNL_A_VIP_ADDR, v->addr, alen(v->af));
 	nl_put_u16(m, LBNL_A_VIP_PORT, v->port);
 	nl_put_u8(m, LBNL_A_VIP_PROTO, v->proto);
@@ -208,6 +206,14 @@ static struct nlattr *put_vip(struct nl_msg *m, const struct vip *v,
 		if (v->migrate_after >= 0)
 			nl_put_u32(m, LBNL_A_VIP_MIGRATE_AFTER, v->migrate_after);
 	}
+}
+
+static struct nlattr *put_vip(struct nl_msg *m, const struct vip *v,
+			      bool key_only)
+{
+	struct nlattr *n = nl_nest_start(m, LBNL_A_VIP);
+
+	put_vip_attrs(m, v, key_only);
 	nl_nest_end(m, n);
 	return n;
 }
@@ -281,6 +287,60 @@ static int lbnl_cmd_dest(struct lbnl_ctx *c, __u8 cmd, const struct vip *v,
 #define dest_new(c, v, d)	lbnl_cmd_dest(c, LBNL_CMD_DEST_NEW, v, d)
 #define dest_set(c, v, d)	lbnl_cmd_dest(c, LBNL_CMD_DEST_SET, v, d)
 #define dest_del(c, v, d)	lbnl_cmd_dest(c, LBNL_CMD_DEST_DEL, v, d)
+
+/*
+ * A VIP_NEW or VIP_SET of @v (its settings) with dests in LBNL_A_VIP_DESTS:
+ * vd_begin() opens the nest, the dests follow (put_dest(), or by hand),
+ * vd_end() closes it.
+ */
+struct vd {
+	struct nlattr *vip, *list;
+};
+
+static void vd_begin(struct lbnl_ctx *c, struct nl_msg *m, __u8 cmd,
+		     const struct vip *v, struct vd *st)
+{
+	msg_init(c, m, cmd);
+	st->vip = nl_nest_start(m, LBNL_A_VIP);
+	put_vip_attrs(m, v, false);
+	st->list = nl_nest_start(m, LBNL_A_VIP_DESTS);
+}
+
+static void vd_end(struct nl_msg *m, struct vd *st)
+{
+	nl_nest_end(m, st->list);
+	nl_nest_end(m, st->vip);
+}
+
+/* The whole message: @v with the @n dests @d; @nests gets their nests. */
+static void msg_vip_dests(struct lbnl_ctx *c, struct nl_msg *m, __u8 cmd,
+			  const struct vip *v, const struct dest *d,
+			  unsigned int n, struct nlattr **nests)
+{
+	struct nlattr *a;
+	struct vd st;
+	unsigned int i;
+
+	vd_begin(c, m, cmd, v, &st);
+	for (i = 0; i < n; i++) {
+		a = put_dest(m, &d[i]);
+		if (nests)
+			nests[i] = a;
+	}
+	vd_end(m, &st);
+}
+
+static int vip_dests(struct lbnl_ctx *c, __u8 cmd, const struct vip *v,
+		     const struct dest *d, unsigned int n)
+{
+	struct nl_msg m;
+
+	msg_vip_dests(c, &m, cmd, v, d, n, NULL);
+	return lbnl_do(c, &m, NULL);
+}
+
+#define vip_new_dests(c, v, d, n)	vip_dests(c, LBNL_CMD_VIP_NEW, v, d, n)
+#define vip_set_dests(c, v, d, n)	vip_dests(c, LBNL_CMD_VIP_SET, v, d, n)
 
 static int lbnl_flush(struct lbnl_ctx *c)
 {
@@ -1822,6 +1882,224 @@ TEST_F(af, refuse_dest_exists_or_missing)
 	EXPECT_DEST_GET(&v, &d);
 }
 
+/*
+ * A VIP with its dests in one request (LBNL_A_VIP_DESTS): VIP_NEW creates
+ * it with them, VIP_SET adds more (and changes its settings) in the same
+ * change; each dest as DEST_NEW makes it (defaults, port 0 or none: the
+ * VIP's), in the nest's order.
+ */
+TEST_F(af, vip_dests)
+{
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = VF(variant->vip, 80, IPPROTO_TCP, LBNL_FWD_TUN,
+			  LBNL_SCHED_MAGLEV, -1, -1);
+	struct vip s = V(variant->vip, 80, IPPROTO_TCP);
+	struct vip v2 = V(variant->vip2, 53, IPPROTO_UDP);
+	struct dest d[] = {
+		D(variant->d1, -1, -1, -1),
+		D(variant->d1, 8080, 5, LBNL_DEST_DRAIN),
+		D(variant->d2, 0, 0, LBNL_DEST_MAINT),
+	};
+	struct dest want[] = {
+		D(variant->d1, 80, 1, LBNL_DEST_ACTIVE),
+		D(variant->d1, 8080, 5, LBNL_DEST_DRAIN),
+		D(variant->d2, 80, 0, LBNL_DEST_MAINT),
+		D(variant->d3, 9000, 7, LBNL_DEST_ACTIVE),
+		D(variant->d2, 9000, 2, LBNL_DEST_ACTIVE),
+	};
+	struct dest more[] = {
+		D(variant->d3, 9000, 7, -1), D(variant->d2, 9000, 2, -1),
+	};
+	struct dent *all;
+	struct vip got;
+	unsigned int i, n;
+
+	ASSERT_OK(vip_new_dests(c, &v, d, 3));
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_VIP(&v, &got);
+	EXPECT_EQ(3, got.dest_count);
+	EXPECT_EQ(1, got.active_dests);
+	ASSERT_OK(dest_dump(c, &v, &all, &n));
+	ASSERT_EQ(3U, n);
+	for (i = 0; i < n; i++)
+		EXPECT_DEST(&want[i], &all[i].d);
+	free(all);
+
+	/* VIP_SET: a setting and two more dests, at once */
+	s.migrate_after = 30;
+	ASSERT_OK(vip_set_dests(c, &s, more, 2));
+	v.migrate_after = 30;
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_VIP(&v, &got);
+	EXPECT_EQ(5, got.dest_count);
+	EXPECT_EQ(3, got.active_dests);
+	ASSERT_OK(dest_dump(c, &v, &all, &n));
+	ASSERT_EQ(5U, n);
+	for (i = 0; i < n; i++)
+		EXPECT_DEST(&want[i], &all[i].d);
+	free(all);
+	/* each one as DEST_GET finds it */
+	EXPECT_DEST_GET(&v, &want[3]);
+
+	/* an empty nest adds nothing; a VIP_NEW with one has no dests */
+	ASSERT_OK(vip_set_dests(c, &s, NULL, 0));
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_EQ(5, got.dest_count);
+	ASSERT_OK(vip_new_dests(c, &v2, NULL, 0));
+	ASSERT_OK(vip_get(c, &v2, &got));
+	EXPECT_EQ(0, got.dest_count);
+	/* dests are a VIP's: the same ones on another VIP */
+	ASSERT_OK(vip_set_dests(c, &v2, d, 3));
+	ASSERT_OK(vip_get(c, &v2, &got));
+	EXPECT_EQ(3, got.dest_count);
+
+	/* they go with their VIP, as any dest */
+	ASSERT_OK(vip_del(c, &v));
+	ASSERT_OK(dest_dump(c, NULL, &all, &n));
+	EXPECT_EQ(3U, n);
+	free(all);
+}
+
+/*
+ * A bad dest anywhere in LBNL_A_VIP_DESTS refuses the whole request, the
+ * extack naming that dest's attribute (or the dest), and changes nothing:
+ * no VIP (VIP_NEW), neither the VIP's settings nor its dests (VIP_SET).
+ * Elsewhere than in VIP_NEW and VIP_SET the nest is refused, not ignored.
+ */
+TEST_F(af, refuse_vip_dests)
+{
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = V(variant->vip, 80, IPPROTO_TCP);
+	struct vip nv = VF(variant->vip2, 80, IPPROTO_TCP, LBNL_FWD_TUN, -1,
+			   -1, 9);
+	struct vip sv = VF(variant->vip, 80, IPPROTO_TCP, -1, -1, -1, 77);
+	struct dest ok[] = {
+		D(variant->d1, 8080, 2, -1), D(variant->d2, -1, -1, -1),
+	};
+	struct dest dup[] = { ok[0], ok[1], D(variant->d2, 80, 3, -1) };
+	struct dest had[] = { ok[0], D(variant->d3, 80, 1, -1) };
+	struct nlattr *nests[3], *n, *bad, *vn;
+	__u8 five[5] = { 10, 1, 0, 1, 0 }, addr[16];
+	const struct vip *t;
+	struct nl_msg m;
+	char what[96];
+	const char *cmd_name;
+	struct vip got;
+	struct vd st;
+	__u8 cmd;
+	int af, k;
+
+	ASSERT_OK(vip_new_dests(c, &v, PD(variant->d3, -1, -1, -1), 1));
+
+#define BAD_DEST_BEGIN() do {						\
+	vd_begin(c, &m, cmd, t, &st);					\
+	put_dest(&m, &ok[0]);						\
+	n = nl_nest_start(&m, LBNL_A_DEST);				\
+} while (0)
+#define BAD_DEST_END() do {						\
+	nl_nest_end(&m, n);						\
+	put_dest(&m, &ok[1]);						\
+	vd_end(&m, &st);						\
+} while (0)
+#define WHAT(x)	(snprintf(what, sizeof(what), "%s, %s", cmd_name, x), what)
+
+	for (k = 0; k < 2; k++) {
+		cmd = k ? LBNL_CMD_VIP_SET : LBNL_CMD_VIP_NEW;
+		cmd_name = k ? "VIP_SET" : "VIP_NEW";
+		t = k ? &sv : &nv;
+
+		BAD_DEST_BEGIN();
+		nl_put(&m, LBNL_A_DEST_ADDR, ok[1].addr, alen(ok[1].af));
+		bad = nl_put_u32(&m, LBNL_A_DEST_WEIGHT, 65536);
+		BAD_DEST_END();
+		EXPECT_REFUSAL(WHAT("2nd of 3 dests of weight 65536"), &m,
+			       DEST_WEIGHT, bad);
+
+		BAD_DEST_BEGIN();
+		nl_put(&m, LBNL_A_DEST_ADDR, ok[1].addr, alen(ok[1].af));
+		bad = nl_put_u8(&m, LBNL_A_DEST_STATE, LBNL_DEST_STATE_MAX + 1);
+		BAD_DEST_END();
+		EXPECT_REFUSAL(WHAT("2nd dest's state out of range"), &m,
+			       POLICY_RANGE, bad);
+
+		BAD_DEST_BEGIN();
+		bad = nl_put(&m, LBNL_A_DEST_ADDR, five, sizeof(five));
+		BAD_DEST_END();
+		EXPECT_REFUSAL(WHAT("2nd dest's address of 5 bytes"), &m,
+			       DEST_ALEN, bad);
+
+		af = parse_addr(variant->mcast, addr);
+		BAD_DEST_BEGIN();
+		bad = nl_put(&m, LBNL_A_DEST_ADDR, addr, alen(af));
+		BAD_DEST_END();
+		EXPECT_REFUSAL(WHAT("a multicast dest"), &m, DEST_UCAST, bad);
+
+		af = parse_addr(variant->other, addr);
+		BAD_DEST_BEGIN();
+		bad = nl_put(&m, LBNL_A_DEST_ADDR, addr, alen(af));
+		BAD_DEST_END();
+		EXPECT_REFUSAL(WHAT("a dest of the other family"), &m,
+			       DEST_FAMILY, bad);
+
+		BAD_DEST_BEGIN();
+		nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
+		BAD_DEST_END();
+		EXPECT_REFUSAL(WHAT("a dest without address"), &m, DEST_ADDR,
+			       NULL);
+
+		/* the 2nd and 3rd are one dest (no port, the VIP's port) */
+		msg_vip_dests(c, &m, cmd, t, dup, 3, nests);
+		EXPECT_REFUSAL(WHAT("the same dest twice in the nest"), &m,
+			       DEST_EXISTS, nests[2]);
+
+		/* an attribute other than a dest nest in the list */
+		vd_begin(c, &m, cmd, t, &st);
+		put_dest(&m, &ok[0]);
+		bad = nl_nest_start(&m, LBNL_A_VIP);
+		nl_put(&m, LBNL_A_DEST_ADDR, ok[1].addr, alen(ok[1].af));
+		nl_nest_end(&m, bad);
+		vd_end(&m, &st);
+		EXPECT_REFUSAL(WHAT("a nest of type LBNL_A_VIP in the list"), &m,
+			       VIP_DESTS_TYPE, bad);
+	}
+
+	/* VIP_SET: a dest the VIP has (its only one: d3, the VIP's port) */
+	msg_vip_dests(c, &m, LBNL_CMD_VIP_SET, &sv, had, 2, nests);
+	EXPECT_REFUSAL("VIP_SET, a dest the VIP has", &m, DEST_EXISTS,
+		       nests[1]);
+	/* VIP_NEW of a VIP that exists: its dests are not looked at */
+	msg_vip_dests(c, &m, LBNL_CMD_VIP_NEW, &v, ok, 2, NULL);
+	EXPECT_REFUSAL("VIP_NEW with dests, VIP exists", &m, VIP_EXISTS, NULL);
+
+	/* dests in the VIP nest of other commands: refused, not ignored */
+	for (k = 0; k < 3; k++) {
+		static const __u8 cmds[] = {
+			LBNL_CMD_DEST_NEW, LBNL_CMD_VIP_DEL, LBNL_CMD_VIP_GET,
+		};
+
+		msg_init(c, &m, cmds[k]);
+		vn = nl_nest_start(&m, LBNL_A_VIP);
+		put_vip_attrs(&m, &v, true);
+		bad = nl_nest_start(&m, LBNL_A_VIP_DESTS);
+		put_dest(&m, &ok[0]);
+		nl_nest_end(&m, bad);
+		nl_nest_end(&m, vn);
+		if (cmds[k] == LBNL_CMD_DEST_NEW)
+			put_dest(&m, &ok[1]);
+		snprintf(what, sizeof(what), "LBNL_A_VIP_DESTS in command %u",
+			 cmds[k]);
+		EXPECT_REFUSAL(what, &m, VIP_DESTS_CMD, bad);
+	}
+#undef BAD_DEST_BEGIN
+#undef BAD_DEST_END
+#undef WHAT
+
+	EXPECT_EQ(-ENOENT, vip_get(c, &nv, &got)) TH_LOG("%s", last_ext);
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_EQ(1, got.dest_count);
+	EXPECT_EQ(0, got.migrate_after);
+}
+
 /* The strict policy: truncated, oversized, unknown attributes, garbage. */
 TEST_F(af, refuse_malformed)
 {
@@ -2381,6 +2659,8 @@ TEST_F(lbnl, limit_max_dests)
 		D("2001:db8:1::1", -1, -1, -1), D("2001:db8:1::2", -1, -1, -1),
 		D("2001:db8:1::3", -1, -1, -1),
 	};
+	struct vip n4 = V("192.0.2.2", 80, IPPROTO_TCP);
+	struct nlattr *nests[3];
 	struct nl_msg m;
 	char buf[32];
 
@@ -2405,6 +2685,53 @@ TEST_F(lbnl, limit_max_dests)
 	ASSERT_OK(dest_new(c, &a, &d4[2]));
 	msg_dest(c, &m, LBNL_CMD_DEST_NEW, &a, &d4[0]);
 	EXPECT_REFUSAL("3rd dest after a DEL and a NEW", &m, MAX_DESTS, NULL);
+
+	/* LBNL_A_VIP_DESTS: the VIP's dests and the nest's count together */
+	msg_vip_dests(c, &m, LBNL_CMD_VIP_NEW, &n4, d4, 3, nests);
+	EXPECT_REFUSAL("VIP_NEW with 3 dests, max_dests 2", &m, MAX_DESTS,
+		       nests[2]);
+	ASSERT_OK(vip_new_dests(c, &n4, d4, 2));
+	msg_vip_dests(c, &m, LBNL_CMD_VIP_SET, &n4, &d4[2], 1, nests);
+	EXPECT_REFUSAL("VIP_SET with a 3rd dest, max_dests 2", &m, MAX_DESTS,
+		       nests[0]);
+}
+
+/*
+ * At most LBNL_VIP_DESTS_MAX dests in one request: one more is refused
+ * (naming it); that many in a VIP_NEW, and as many again in a VIP_SET.
+ */
+TEST_F_TIMEOUT(lbnl, vip_dests_max, 120)
+{
+	const unsigned int max = LBNL_VIP_DESTS_MAX;
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = V("192.0.2.1", 80, IPPROTO_TCP);
+	struct nlattr **nests = calloc(max + 1, sizeof(*nests));
+	struct dest *d = calloc(2 * max + 1, sizeof(*d));
+	struct nl_msg *m = calloc(1, sizeof(*m));
+	struct dent *all;
+	unsigned int i, n;
+	char a[32];
+
+	ASSERT_TRUE(nests && d && m);
+	ASSERT_EQ(0, param_write("max_dests", "4096"));
+	for (i = 0; i <= 2 * max; i++) {
+		snprintf(a, sizeof(a), "10.2.%u.%u", i >> 8, i & 255);
+		d[i] = D(a, 8080, 1, -1);
+	}
+	msg_vip_dests(c, m, LBNL_CMD_VIP_NEW, &v, d, max + 1, nests);
+	EXPECT_REFUSAL("VIP_NEW with LBNL_VIP_DESTS_MAX + 1 dests", m,
+		       VIP_DESTS_MAX, nests[max]);
+	ASSERT_OK(vip_new_dests(c, &v, d, max));
+	msg_vip_dests(c, m, LBNL_CMD_VIP_SET, &v, d + max, max + 1, nests);
+	EXPECT_REFUSAL("VIP_SET with LBNL_VIP_DESTS_MAX + 1 dests", m,
+		       VIP_DESTS_MAX, nests[max]);
+	ASSERT_OK(vip_set_dests(c, &v, d + max, max));
+	ASSERT_OK(dest_dump(c, &v, &all, &n));
+	EXPECT_EQ(2 * max, n);
+	free(all);
+	free(m);
+	free(d);
+	free(nests);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2846,6 +3173,57 @@ TEST_F(lbnl, events)
 	EXPECT_EQ(-EPERM, lbnl_flush(&u));
 	EXPECT_NO_EVENT("changes refused with EPERM");
 	nl_close(&u.sk);
+	nl_close(&ev);
+}
+
+/*
+ * A VIP with its dests in one request: announced as that VIP_NEW or
+ * VIP_SET (the VIP with all its dests), then a DEST_NEW per dest in the
+ * nest's order, then the bypass transition it causes; a refused one:
+ * nothing.
+ */
+TEST_F(lbnl, events_vip_dests)
+{
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = VF("192.0.2.1", 80, IPPROTO_TCP, LBNL_FWD_TUN,
+			  LBNL_SCHED_MAGLEV, LBNL_BYPASS_AUTO, 0);
+	const struct vip key = V("192.0.2.1", 80, IPPROTO_TCP);
+	struct vip s = V("192.0.2.1", 80, IPPROTO_TCP);
+	struct dest d = D("10.0.0.1", 8080, 5, -1);
+	struct dest more[] = {
+		D("10.0.0.3", -1, -1, -1), D("10.0.0.2", 8080, 0, -1),
+	};
+	struct dest want[] = {
+		D("10.0.0.1", 8080, 5, LBNL_DEST_ACTIVE),
+		D("10.0.0.3", 80, 1, LBNL_DEST_ACTIVE),
+		D("10.0.0.2", 8080, 0, LBNL_DEST_ACTIVE),
+	};
+	struct nl_sock ev = { .fd = -1 };
+
+	ASSERT_EQ(0, nl_open(&ev));
+	ASSERT_EQ(0, nl_join_group(&ev, c->grp));
+
+	ASSERT_OK(vip_new_dests(c, &v, &d, 1));
+	v.dest_count = 1;
+	v.active_dests = 1;
+	EXPECT_EVENT_THEN(LBNL_CMD_VIP_NEW, &v, NULL, "VIP_NEW with a dest");
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_NEW, &key, &want[0], "its DEST_NEW");
+	EXPECT_EVENT(LBNL_CMD_VIP_BYPASS, &key, NULL,
+		     "VIP_BYPASS: one active dest");
+
+	ASSERT_OK(vip_set_dests(c, &s, more, 2));
+	v.dest_count = 3;
+	v.active_dests = -1;	/* the bypass transition counts them */
+	EXPECT_EVENT_THEN(LBNL_CMD_VIP_SET, &v, NULL, "VIP_SET with 2 dests");
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_NEW, &key, &want[1], "1st DEST_NEW");
+	EXPECT_EVENT_THEN(LBNL_CMD_DEST_NEW, &key, &want[2], "2nd DEST_NEW");
+	EXPECT_EVENT(LBNL_CMD_VIP_UNBYPASS, &key, NULL,
+		     "VIP_UNBYPASS: two active dests");
+
+	ASSERT_EQ(-EEXIST, vip_set_dests(c, &s, more, 2));
+	EXPECT_NO_EVENT("refused VIP_SET with dests (they exist)");
+	ASSERT_EQ(-EEXIST, vip_new_dests(c, &v, &d, 1));
+	EXPECT_NO_EVENT("refused VIP_NEW with dests (the VIP exists)");
 	nl_close(&ev);
 }
 

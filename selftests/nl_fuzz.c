@@ -208,6 +208,10 @@ static const struct lattr dest_a[] = {
 };
 static const struct layout dest_l = { LBNL_A_DEST_MAX, false, dest_a };
 
+/* LBNL_A_VIP_DESTS: dest nests (requests only; no reply carries it) */
+static const struct lattr vdests_a[] = { [LBNL_A_DEST] = LN(dest_l) };
+static const struct layout vdests_l = { LBNL_A_DEST, true, vdests_a };
+
 static const struct lattr vip_a[] = {
 	[LBNL_A_VIP_ADDR] = L(K_ADDR), [LBNL_A_VIP_PORT] = L(K_U16),
 	[LBNL_A_VIP_PROTO] = L(K_U8), [LBNL_A_VIP_MODE] = L(K_U8),
@@ -217,6 +221,7 @@ static const struct lattr vip_a[] = {
 	[LBNL_A_VIP_ACTIVE_DESTS] = L(K_U32),
 	[LBNL_A_VIP_ROUTER] = L(K_U8), [LBNL_A_VIP_BYPASS_DEST] = LN(dest_l),
 	[LBNL_A_VIP_CHANGED_MS] = LV(K_U64), [LBNL_A_VIP_PAD] = L(K_PAD),
+	[LBNL_A_VIP_DESTS] = LN(vdests_l),
 };
 static const struct layout vip_l = { LBNL_A_VIP_MAX, false, vip_a };
 
@@ -797,6 +802,14 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 			na_u8(n, LBNL_A_VIP_BYPASS, rnd(LBNL_BYPASS_MAX + 1));
 		if (chance(20))
 			na_u32(n, LBNL_A_VIP_MIGRATE_AFTER, rnd(100));
+		if (chance(30)) {	/* the VIP with its dests, at once */
+			struct na *l = na_nest(n, LBNL_A_VIP_DESTS);
+			int i, nd = rnd(5);
+
+			for (i = 0; l && i < nd; i++)
+				put_dest_key(l, LBNL_A_DEST,
+					     chance(95) ? k.v6 : !k.v6, true);
+		}
 		break;
 	case LBNL_CMD_VIP_DEL:
 		put_vip_key(top, &k);

@@ -16,7 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/types.h>
 
-#define NL_MSG_MAX	8192		/* one request */
+#define NL_MSG_MAX	32768		/* one request (1025 nested dests fit) */
 #define NL_RECV_MAX	(64 * 1024)	/* one recv() buffer, at most */
 
 struct nl_sock {
