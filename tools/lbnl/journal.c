@@ -6,10 +6,11 @@
  * state just before it (read from the kernel when the inverse needs old
  * values):
  *
- *   vip add          -> vip del
+ *   vip add          -> vip del (also of a VIP added with its dests)
  *   vip set          -> vip set with the old settings
  *   vip del, flush   -> re-create the VIPs with their old settings and dests
- *   dest add         -> dest del
+ *                       (each VIP with its dests in one change)
+ *   dest add         -> dest del (each, when several were added at once)
  *   dest set         -> dest set with the old weight and state
  *   dest del         -> dest add with the old weight and state
  *
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/lbnl.h>
 
 #include "lbnl.h"
 #include "util.h"
@@ -28,6 +30,7 @@
 struct undo {
 	unsigned int line;
 	struct request req;
+	struct lbu_dest *own;	/* req.dests, when the undo owns them */
 };
 
 struct journal {
@@ -46,8 +49,12 @@ struct journal *journal_new(void)
 
 void journal_free(struct journal *j)
 {
+	size_t i;
+
 	if (!j)
 		return;
+	for (i = 0; i < j->count; i++)
+		free(j->undos[i].own);
 	free(j->undos);
 	free(j->created);
 	free(j);
@@ -81,6 +88,7 @@ static struct request *push(struct journal *j, unsigned int line,
 
 	u->line = line;
 	u->req = (struct request){ .op = op };
+	u->own = NULL;
 	return &u->req;
 }
 
@@ -107,30 +115,73 @@ static void forget_created(struct journal *j, const struct lbu_vip_key *key)
 }
 
 /*
- * Undo entries that re-create vip and its dests. Pushed in reverse, as
- * the journal runs backwards: the VIP comes back first, then its dests.
+ * The dests of each VIP of a snapshot, copied (the undos that re-create the
+ * VIPs keep them): dests[i] for cfg->vips.vips[i], NULL if it has none.
+ * Made before the change, so that recording its undo cannot fail.
+ */
+static struct lbu_dest **copy_dests(const struct config *cfg)
+{
+	struct lbu_dest **out = calloc(cfg->vips.count + 1, sizeof(*out));
+	const struct lbu_dest *const *dests;
+	size_t i, k, n;
+
+	for (i = 0; out && i < cfg->vips.count; i++) {
+		n = config_dests_of(cfg, &cfg->vips.vips[i].key, &dests);
+		if (!n)
+			continue;
+		out[i] = malloc(n * sizeof(*out[i]));
+		if (!out[i]) {
+			while (i-- > 0)
+				free(out[i]);
+			free(out);
+			return NULL;
+		}
+		for (k = 0; k < n; k++)
+			out[i][k] = *dests[k];
+	}
+	return out;
+}
+
+/*
+ * Undo entries that re-create vip with its n dests (copy_dests(), owned by
+ * the undo from now on): one change, VIP and dests together (more than
+ * LBNL_VIP_DESTS_MAX dests: then a change per that many more). Pushed in
+ * reverse, as the journal runs backwards.
  */
 static void push_recreate(struct journal *j, unsigned int line,
-			  const struct config *cfg, const struct lbu_vip *vip)
+			  const struct lbu_vip *vip, struct lbu_dest *dests,
+			  size_t n)
 {
-	const struct lbu_dest *const *dests;
-	size_t n = config_dests_of(cfg, &vip->key, &dests);
+	size_t first = n > LBNL_VIP_DESTS_MAX ? LBNL_VIP_DESTS_MAX : n, at;
 	struct request *r;
 
-	while (n-- > 0)
-		push(j, line, LBNL_OP_DEST_ADD)->dest = *dests[n];
+	for (at = n; at > first;) {
+		size_t k = (at - first) % LBNL_VIP_DESTS_MAX;
+
+		if (!k)
+			k = LBNL_VIP_DESTS_MAX;
+		at -= k;
+		r = push(j, line, LBNL_OP_VIP_SET);
+		r->vip.key = vip->key;
+		r->dests = dests + at;
+		r->ndests = k;
+	}
 	r = push(j, line, LBNL_OP_VIP_ADD);
 	r->vip = *vip;
 	r->vip.has &= LBNL_VIP_HAS_SETTABLE;
+	r->dests = dests;
+	r->ndests = first;
+	j->undos[j->count - 1].own = dests;
 }
 
 static int apply_vip_add(struct journal *j, struct lbnl_nl *nl,
-			 const struct request *req, unsigned int line)
+			 const struct request *req, unsigned int line,
+			 size_t *bad)
 {
 	int err = reserve(j, 1);
 
 	if (!err)
-		err = request_apply(nl, req);
+		err = request_apply_dests(nl, req, bad);
 	if (err)
 		return err;
 	push(j, line, LBNL_OP_VIP_DEL)->vip.key = req->vip.key;
@@ -138,25 +189,35 @@ static int apply_vip_add(struct journal *j, struct lbnl_nl *nl,
 	return 0;
 }
 
+/* vip set, and dests added to a VIP at once (a VIP_SET with dests). */
 static int apply_vip_set(struct journal *j, struct lbnl_nl *nl,
-			 const struct request *req, unsigned int line)
+			 const struct request *req, unsigned int line,
+			 size_t *bad)
 {
 	struct request *r;
 	struct lbu_vip old;
+	size_t i;
 	int err;
 
 	if (created(j, &req->vip.key))
-		return request_apply(nl, req);
+		return request_apply_dests(nl, req, bad);
 	err = lbnl_vip_get(nl, &req->vip.key, &old);
 	if (!err)
-		err = reserve(j, 1);
+		err = reserve(j, 1 + req->ndests);
 	if (!err)
-		err = request_apply(nl, req);
+		err = request_apply_dests(nl, req, bad);
 	if (err)
 		return err;
-	r = push(j, line, LBNL_OP_VIP_SET);
-	r->vip = old;
-	r->vip.has &= LBNL_VIP_HAS_SETTABLE;
+	for (i = 0; i < req->ndests; i++) {
+		r = push(j, line, LBNL_OP_DEST_DEL);
+		r->dest = req->dests[i];
+		r->dest.vip = req->vip.key;
+	}
+	if (req->vip.has & LBNL_VIP_HAS_SETTABLE) {
+		r = push(j, line, LBNL_OP_VIP_SET);
+		r->vip = old;
+		r->vip.has &= LBNL_VIP_HAS_SETTABLE;
+	}
 	return 0;
 }
 
@@ -165,6 +226,8 @@ static int apply_delete(struct journal *j, struct lbnl_nl *nl,
 			const struct request *req, unsigned int line,
 			const struct lbu_vip_key *vip)
 {
+	struct lbu_dest **dests = NULL;
+	const struct lbu_dest *const *unused;
 	struct config snap;
 	size_t i;
 	int err;
@@ -173,16 +236,29 @@ static int apply_delete(struct journal *j, struct lbnl_nl *nl,
 	if (err)
 		return err;
 	err = reserve(j, snap.vips.count + snap.dests.count);
+	if (!err) {
+		dests = copy_dests(&snap);
+		if (!dests)
+			err = -ENOMEM;
+	}
 	if (!err)
 		err = request_apply(nl, req);
+	for (i = snap.vips.count; i-- > 0 && dests;) {
+		const struct lbu_vip *v = &snap.vips.vips[i];
+
+		if (err)
+			free(dests[i]);
+		else
+			push_recreate(j, line, v, dests[i],
+				      config_dests_of(&snap, &v->key, &unused));
+	}
 	if (!err) {
-		for (i = snap.vips.count; i-- > 0;)
-			push_recreate(j, line, &snap, &snap.vips.vips[i]);
 		if (vip)
 			forget_created(j, vip);
 		else
 			j->ncreated = 0;
 	}
+	free(dests);
 	config_free(&snap);
 	return err;
 }
@@ -226,13 +302,14 @@ static int apply_dest_change(struct journal *j, struct lbnl_nl *nl,
 }
 
 int journal_apply(struct journal *j, struct lbnl_nl *nl,
-		  const struct request *req, unsigned int line)
+		  const struct request *req, unsigned int line, size_t *bad)
 {
+	*bad = req->ndests;
 	switch (req->op) {
 	case LBNL_OP_VIP_ADD:
-		return apply_vip_add(j, nl, req, line);
+		return apply_vip_add(j, nl, req, line, bad);
 	case LBNL_OP_VIP_SET:
-		return apply_vip_set(j, nl, req, line);
+		return apply_vip_set(j, nl, req, line, bad);
 	case LBNL_OP_VIP_DEL:
 		return apply_delete(j, nl, req, line, &req->vip.key);
 	case LBNL_OP_FLUSH:
@@ -253,7 +330,7 @@ size_t journal_rollback(struct journal *j, struct lbnl_nl *nl)
 	size_t failed = 0;
 
 	while (j->count > 0) {
-		const struct undo *u = &j->undos[--j->count];
+		struct undo *u = &j->undos[--j->count];
 		int err = request_apply(nl, &u->req);
 
 		if (err) {
@@ -261,6 +338,8 @@ size_t journal_rollback(struct journal *j, struct lbnl_nl *nl)
 				u->line, error_text(nl, u->req.op, err));
 			failed++;
 		}
+		free(u->own);
+		u->own = NULL;
 	}
 	j->ncreated = 0;
 	return failed;

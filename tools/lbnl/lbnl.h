@@ -31,6 +31,13 @@ struct request {
 	enum lbnl_op op;	/* VIP_*, DEST_*, FLUSH, BYPASS_ACTIVE */
 	struct lbu_vip vip;	/* VIP ops */
 	struct lbu_dest dest;	/* dest ops (the VIP key is dest.vip) */
+	/*
+	 * VIP_ADD and VIP_SET: dests added in the same change (restore
+	 * groups a VIP with its dests, journal.c re-creates a VIP with
+	 * them), at most LBNL_VIP_DESTS_MAX; not owned by the request.
+	 */
+	const struct lbu_dest *dests;
+	size_t ndests;
 };
 
 /*
@@ -113,6 +120,12 @@ struct lbnl_nl *cli_nl_open(void);
 /* The same for the server role's family (lbnl assoc ...). */
 struct lbnl_nl *cli_srv_nl_open(void);
 int request_apply(struct lbnl_nl *nl, const struct request *req);
+/*
+ * The same; if the kernel refused one of req->dests, *bad is its index,
+ * else req->ndests.
+ */
+int request_apply_dests(struct lbnl_nl *nl, const struct request *req,
+			size_t *bad);
 const char *error_text(struct lbnl_nl *nl, enum lbnl_op op, int err);
 void report_error(struct lbnl_nl *nl, enum lbnl_op op, int err,
 		  const char *prefix);
@@ -145,8 +158,9 @@ struct journal;
 struct journal *journal_new(void);
 void journal_free(struct journal *j);
 size_t journal_size(const struct journal *j);
+/* *bad: as request_apply_dests(). */
 int journal_apply(struct journal *j, struct lbnl_nl *nl,
-		  const struct request *req, unsigned int line);
+		  const struct request *req, unsigned int line, size_t *bad);
 size_t journal_rollback(struct journal *j, struct lbnl_nl *nl);
 
 /* print.c: one print path for text and JSON. */

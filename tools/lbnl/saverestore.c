@@ -9,11 +9,23 @@
  * is applied), then applies them in order. Before each change it records
  * how to undo it (reading the old state from the kernel where needed); if
  * the kernel refuses a line, the recorded undos run in reverse.
+ *
+ * A VIP and its dests are one change: a "vip add" goes to the kernel
+ * together with the "dest add" lines of that VIP after it (one VIP_NEW
+ * with LBNL_A_VIP_DESTS), and "dest add" lines of one VIP with those of
+ * it after them (one VIP_SET), so that no packet is ever scheduled on a
+ * part of the dests (a new flow, or one picked up mid-way after a restart,
+ * would keep the wrong dest). A later line joins the group unless a line
+ * in between touches that VIP otherwise (vip set or del, dest set or del,
+ * flush): the lines of other VIPs may come between, which changes nothing
+ * since changes to different VIPs commute. At most LBNL_VIP_DESTS_MAX
+ * dests a change: more start another group.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/lbnl.h>
 
 #include "json_print.h"
 #include "lbnl.h"
@@ -200,29 +212,112 @@ static void rollback(struct journal *j, struct lbnl_nl *nl,
 			failed_line);
 }
 
-/* Apply every line; if one fails, undo what the others did. */
+/* Does a line change the VIP key names, other than by adding a dest? */
+static bool touches(const struct request *req, const struct lbu_vip_key *key)
+{
+	switch (req->op) {
+	case LBNL_OP_FLUSH:
+		return true;
+	case LBNL_OP_VIP_ADD:
+	case LBNL_OP_VIP_SET:
+	case LBNL_OP_VIP_DEL:
+		return lbnl_vip_key_equal(&req->vip.key, key);
+	default:
+		return lbnl_vip_key_equal(&req->dest.vip, key);
+	}
+}
+
+/*
+ * The change that starts at line i (not taken yet): a "vip add" or a "dest
+ * add" with the later "dest add" lines of that VIP (see the top), taken[]
+ * marking them; dests[] gets them, lines[] their indexes. Other lines go
+ * alone. Returns the number of dests grouped (0: line i alone).
+ */
+static size_t group(const struct batch *b, size_t i, bool *taken,
+		    struct lbu_dest *dests, size_t *lines)
+{
+	const struct request *first = &b->lines[i].req, *req;
+	const struct lbu_vip_key *key;
+	size_t k, n = 0;
+
+	if (first->op == LBNL_OP_VIP_ADD) {
+		key = &first->vip.key;
+	} else if (first->op == LBNL_OP_DEST_ADD) {
+		key = &first->dest.vip;
+		lines[n] = i;
+		dests[n++] = first->dest;
+	} else {
+		return 0;
+	}
+	for (k = i + 1; k < b->count && n < LBNL_VIP_DESTS_MAX; k++) {
+		req = &b->lines[k].req;
+		if (taken[k])
+			continue;
+		if (req->op == LBNL_OP_DEST_ADD &&
+		    lbnl_vip_key_equal(&req->dest.vip, key)) {
+			taken[k] = true;
+			lines[n] = k;
+			dests[n++] = req->dest;
+		} else if (touches(req, key)) {
+			break;
+		}
+	}
+	/* One dest added alone: the plain DEST_NEW of its line. */
+	if (first->op == LBNL_OP_DEST_ADD && n == 1)
+		return 0;
+	return n;
+}
+
+/*
+ * Apply every line, a VIP with its dests at once (see the top); if one
+ * fails, undo what the others did.
+ */
 static int apply_batch(struct lbnl_nl *nl, const struct batch *b)
 {
 	struct journal *j = journal_new();
+	bool *taken = calloc(b->count, sizeof(*taken));
+	size_t *lines = calloc(LBNL_VIP_DESTS_MAX, sizeof(*lines));
+	struct lbu_dest *dests = calloc(LBNL_VIP_DESTS_MAX, sizeof(*dests));
 	const struct line *line = NULL;
+	struct request req;
 	char prefix[32];
-	size_t i;
+	size_t i, n, bad;
 	int err = 0;
 
-	if (!j) {
+	if (!j || !taken || !lines || !dests) {
 		fprintf(stderr, "Error: out of memory\n");
-		return EXIT_FAIL;
+		err = -ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < b->count && !err; i++) {
+		if (taken[i])
+			continue;
+		taken[i] = true;
 		line = &b->lines[i];
-		err = journal_apply(j, nl, &line->req, line->number);
+		n = group(b, i, taken, dests, lines);
+		req = line->req;
+		if (req.op == LBNL_OP_DEST_ADD && n) {
+			req = (struct request){ .op = LBNL_OP_VIP_SET };
+			req.vip.key = line->req.dest.vip;
+		}
+		req.dests = dests;
+		req.ndests = n;
+		err = journal_apply(j, nl, &req, line->number, &bad);
+		/* The line of the dest the kernel named, if it named one. */
+		if (err && bad < n) {
+			line = &b->lines[lines[bad]];
+		}
 	}
 	if (err) {
 		snprintf(prefix, sizeof(prefix), "line %u: ", line->number);
 		report_error(nl, line->req.op, err, prefix);
 		rollback(j, nl, line->number);
 	}
+out:
 	journal_free(j);
+	free(taken);
+	free(lines);
+	free(dests);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -225,6 +225,36 @@ int lbu_put_dest(struct nl_msg *msg, const struct lbu_dest *dest,
 	return 0;
 }
 
+/* Offset of an attribute of msg, as NLMSGERR_ATTR_OFFS counts it. */
+static uint32_t attr_offset(struct nl_msg *msg, const struct nlattr *attr)
+{
+	return (uint32_t)((const char *)attr - (const char *)nlmsg_hdr(msg));
+}
+
+int lbu_put_vip_dests(struct nl_msg *msg, const struct lbu_vip *vip,
+		      const struct lbu_dest *dests, size_t n, uint32_t *offs)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_VIP), *list;
+	size_t i;
+
+	if (!nest || put_key_attrs(msg, &vip->key) ||
+	    put_vip_settings(msg, vip))
+		return -ENOMEM;
+	list = nla_nest_start(msg, LBNL_A_VIP_DESTS);
+	if (!list)
+		return -ENOMEM;
+	offs[n] = attr_offset(msg, list);
+	for (i = 0; i < n; i++) {
+		offs[i] = (uint32_t)nlmsg_hdr(msg)->nlmsg_len;
+		if (lbu_put_dest(msg, &dests[i], false))
+			return -ENOMEM;
+	}
+	offs[n + 1] = (uint32_t)nlmsg_hdr(msg)->nlmsg_len;
+	nla_nest_end(msg, list);
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int parse_addr(const struct nlattr *attr, struct lbnl_addr *addr)
 {
 	if (lbnl_addr_from_raw(addr, nla_data(attr), (size_t)nla_len(attr)))

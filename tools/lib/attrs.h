@@ -16,6 +16,16 @@ int lbnl_put_vip_key(struct nl_msg *msg, const struct lbu_vip_key *key);
 int lbu_put_dest(struct nl_msg *msg, const struct lbu_dest *dest,
 		 bool key_only);
 
+/*
+ * LBNL_A_VIP nest: the key, the settable attributes vip->has names, and
+ * LBNL_A_VIP_DESTS with the n dests (as lbu_put_dest; their VIP keys are
+ * not looked at). offs (n + 2 entries) gets the offset of each dest's
+ * nest, then of LBNL_A_VIP_DESTS, then of its end, as NLMSGERR_ATTR_OFFS
+ * counts them.
+ */
+int lbu_put_vip_dests(struct nl_msg *msg, const struct lbu_vip *vip,
+		      const struct lbu_dest *dests, size_t n, uint32_t *offs);
+
 /* LBNL_A_ASSOC nest with the key only. */
 int lbu_put_assoc_key(struct nl_msg *msg, const struct lbnl_assoc_key *key);
 /* LBNL_A_ASSOC nest with the whole migration state (an IMPORT request). */

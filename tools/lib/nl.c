@@ -49,6 +49,66 @@ int lbnl_vip_set(struct lbnl_nl *nl, const struct lbu_vip *vip)
 	return change(nl, LBNL_CMD_VIP_SET, vip, NULL, false);
 }
 
+/* Room in a request for the VIP nest and each dest (IPv6, every attribute). */
+#define VIP_DESTS_MSG_SIZE(n)	(1024 + (n) * 64)
+
+/*
+ * A VIP_NEW or VIP_SET with the dests nested, and which dest a refusal
+ * names: the one whose nest holds the offending attribute.
+ */
+static int change_dests(struct lbnl_nl *nl, uint8_t cmd,
+			const struct lbu_vip *vip, const struct lbu_dest *dests,
+			size_t n, size_t *bad)
+{
+	struct nl_msg *msg;
+	uint32_t *offs, at;
+	size_t i;
+	int err;
+
+	if (bad)
+		*bad = n;
+	if (n > LBNL_VIP_DESTS_MAX)
+		return -E2BIG;
+	offs = calloc(n + 2, sizeof(*offs));
+	msg = offs ? lbnl_msg_new_size(nl, cmd, NLM_F_ACK,
+				       VIP_DESTS_MSG_SIZE(n)) : NULL;
+	if (!msg) {
+		free(offs);
+		return -ENOMEM;
+	}
+	err = lbu_put_vip_dests(msg, vip, dests, n, offs);
+	if (err) {
+		nlmsg_free(msg);
+		free(offs);
+		return err;
+	}
+	err = lbnl_transact(nl, msg, NULL, NULL, NULL);
+	at = nl->extack_offs;
+	/* A module older than LBNL_A_VIP_DESTS: unknown attribute type. */
+	if (err == -EINVAL && at && at == offs[n])
+		err = -EOPNOTSUPP;
+	else if (err && at > offs[n] && at < offs[n + 1] && bad)
+		for (i = n; i-- > 0;)
+			if (at >= offs[i]) {
+				*bad = i;
+				break;
+			}
+	free(offs);
+	return err;
+}
+
+int lbnl_vip_add_dests(struct lbnl_nl *nl, const struct lbu_vip *vip,
+		       const struct lbu_dest *dests, size_t n, size_t *bad)
+{
+	return change_dests(nl, LBNL_CMD_VIP_NEW, vip, dests, n, bad);
+}
+
+int lbnl_vip_set_dests(struct lbnl_nl *nl, const struct lbu_vip *vip,
+		       const struct lbu_dest *dests, size_t n, size_t *bad)
+{
+	return change_dests(nl, LBNL_CMD_VIP_SET, vip, dests, n, bad);
+}
+
 int lbnl_vip_del(struct lbnl_nl *nl, const struct lbu_vip_key *key)
 {
 	struct lbu_vip vip = { .key = *key };

@@ -24,6 +24,20 @@ const char *lbnl_nl_extack(const struct lbnl_nl *nl);
 
 int lbnl_vip_add(struct lbnl_nl *nl, const struct lbu_vip *vip);
 int lbnl_vip_set(struct lbnl_nl *nl, const struct lbu_vip *vip);
+/*
+ * A VIP and dests as one change (LBNL_A_VIP_DESTS): lbnl_vip_add_dests
+ * creates vip with the n dests (VIP_NEW); lbnl_vip_set_dests changes the
+ * settings vip->has names (none: only the dests) and adds the dests to it
+ * (VIP_SET). All or nothing: packets never meet a part of the dests. The
+ * dests' own VIP keys are not looked at. At most LBNL_VIP_DESTS_MAX dests
+ * (else -E2BIG, nothing sent). If the kernel refuses one of the dests,
+ * *bad (when not NULL) is its index, else n. -EOPNOTSUPP: the module
+ * predates LBNL_A_VIP_DESTS (nothing changed; add them one by one).
+ */
+int lbnl_vip_add_dests(struct lbnl_nl *nl, const struct lbu_vip *vip,
+		       const struct lbu_dest *dests, size_t n, size_t *bad);
+int lbnl_vip_set_dests(struct lbnl_nl *nl, const struct lbu_vip *vip,
+		       const struct lbu_dest *dests, size_t n, size_t *bad);
 int lbnl_vip_del(struct lbnl_nl *nl, const struct lbu_vip_key *key);
 int lbnl_vip_get(struct lbnl_nl *nl, const struct lbu_vip_key *key,
 		 struct lbu_vip *vip);

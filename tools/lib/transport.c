@@ -181,7 +181,10 @@ struct nl_msg *lbnl_msg_new_size(struct lbnl_nl *nl, uint8_t cmd, int flags,
 	return msg;
 }
 
-/* Keep the NLMSGERR_ATTR_MSG of an extended ACK (tlvs, len bytes). */
+/*
+ * Keep the NLMSGERR_ATTR_MSG and NLMSGERR_ATTR_OFFS of an extended ACK
+ * (tlvs, len bytes).
+ */
 static void save_extack(struct lbnl_nl *nl, void *tlvs, int len)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
@@ -190,6 +193,9 @@ static void save_extack(struct lbnl_nl *nl, void *tlvs, int len)
 
 	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, tlvs, len, NULL))
 		return;
+	attr = tb[NLMSGERR_ATTR_OFFS];
+	if (attr && nla_len(attr) == sizeof(uint32_t))
+		nl->extack_offs = nla_get_u32(attr);
 	attr = tb[NLMSGERR_ATTR_MSG];
 	if (!attr)
 		return;
@@ -316,6 +322,7 @@ int lbnl_transact(struct lbnl_nl *nl, struct nl_msg *msg, lbnl_reply_fn reply,
 	int ret;
 
 	nl->extack[0] = '\0';
+	nl->extack_offs = 0;
 	ret = nl_send_auto(nl->sk, msg);
 	t.seq = nlmsg_hdr(msg)->nlmsg_seq;
 	nlmsg_free(msg);

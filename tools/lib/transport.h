@@ -17,6 +17,11 @@ struct lbnl_nl {
 	int family;			/* generic netlink id of the family */
 	bool srv;			/* "lbnl_srv", else "lbnl" */
 	char extack[LBNL_EXTACK_MAX];	/* "" if the kernel gave none */
+	/*
+	 * NLMSGERR_ATTR_OFFS of the last refusal: the offending attribute's
+	 * offset in the request, from its netlink header; 0 if none given.
+	 */
+	uint32_t extack_offs;
 	unsigned char *evbuf;		/* receive buffer, events only */
 };
 

@@ -1478,6 +1478,82 @@ static void test_migrate_requests(void)
 	nlmsg_free(msg);
 }
 
+/*
+ * A VIP with its dests in one request (lbu_put_vip_dests): the VIP nest
+ * with its key and settings, LBNL_A_VIP_DESTS holding a dest nest each,
+ * and the offsets the library maps an extack's NLMSGERR_ATTR_OFFS with.
+ */
+static void test_vip_dests(void)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1], *vt[LBNL_A_VIP_MAX + 1];
+	struct nlattr *dt[LBNL_A_DEST_MAX + 1], *d;
+	struct lbu_vip vip = { .key = { .port = 80, .proto = IPPROTO_TCP },
+			       .has = LBNL_VIP_HAS_SCHED,
+			       .sched = LBNL_SCHED_WRR };
+	struct lbu_dest dests[3] = {
+		{ .port = 8080, .has = LBNL_DEST_HAS_WEIGHT, .weight = 3 },
+		{ .port = 80 },
+		{ .port = 9000, .has = LBNL_DEST_HAS_STATE,
+		  .state = LBNL_DEST_DRAIN },
+	};
+	const char *addrs[3] = { "10.0.0.1", "10.0.0.2", "10.0.0.3" };
+	uint32_t offs[5];
+	struct nl_msg *msg = msg_new(LBNL_CMD_VIP_NEW);
+	int i, rem, ok = 1;
+
+	lbnl_parse_addr("192.0.2.1", &vip.key.addr);
+	for (i = 0; i < 3; i++)
+		lbnl_parse_addr(addrs[i], &dests[i].addr);
+	CHECK(!lbu_put_vip_dests(msg, &vip, dests, 3, offs) &&
+	      !genlmsg_parse(nlmsg_hdr(msg), 0, tb, LBNL_A_MAX, NULL) &&
+	      tb[LBNL_A_VIP] && !tb[LBNL_A_DEST] &&
+	      !nla_parse_nested(vt, LBNL_A_VIP_MAX, tb[LBNL_A_VIP], NULL) &&
+	      vt[LBNL_A_VIP_ADDR] && vt[LBNL_A_VIP_PORT] &&
+	      vt[LBNL_A_VIP_PROTO] && vt[LBNL_A_VIP_SCHED] &&
+	      !vt[LBNL_A_VIP_MODE] && vt[LBNL_A_VIP_DESTS] &&
+	      (vt[LBNL_A_VIP_DESTS]->nla_type & NLA_F_NESTED),
+	      "VIP nest: key, the settings given, LBNL_A_VIP_DESTS");
+	if (!vt[LBNL_A_VIP_DESTS]) {
+		nlmsg_free(msg);
+		return;
+	}
+	CHECK(offs[3] == (uint32_t)((char *)vt[LBNL_A_VIP_DESTS] -
+				    (char *)nlmsg_hdr(msg)) &&
+	      offs[4] == (uint32_t)((char *)nla_data(vt[LBNL_A_VIP_DESTS]) +
+				    nla_len(vt[LBNL_A_VIP_DESTS]) -
+				    (char *)nlmsg_hdr(msg)),
+	      "offsets of LBNL_A_VIP_DESTS and of its end");
+	i = 0;
+	nla_for_each_nested(d, vt[LBNL_A_VIP_DESTS], rem) {
+		if (i >= 3 || nla_type(d) != LBNL_A_DEST ||
+		    !(d->nla_type & NLA_F_NESTED) ||
+		    offs[i] != (uint32_t)((char *)d - (char *)nlmsg_hdr(msg)) ||
+		    nla_parse_nested(dt, LBNL_A_DEST_MAX, d, NULL) ||
+		    !dt[LBNL_A_DEST_ADDR] ||
+		    memcmp(nla_data(dt[LBNL_A_DEST_ADDR]), dests[i].addr.raw,
+			   4) ||
+		    nla_get_u16(dt[LBNL_A_DEST_PORT]) != dests[i].port ||
+		    !dt[LBNL_A_DEST_WEIGHT] != !(i == 0) ||
+		    !dt[LBNL_A_DEST_STATE] != !(i == 2))
+			ok = 0;
+		i++;
+	}
+	CHECK(ok && i == 3,
+	      "3 dest nests in order, at their offsets, with what they have");
+	nlmsg_free(msg);
+}
+
+static void test_grow_array(void)
+{
+	size_t cap = 0;
+	int *a = lbnl_grow_array(NULL, &cap, 0, sizeof(int));
+
+	CHECK(a && cap > 0, "an empty array is allocated (NULL: no memory)");
+	CHECK(lbnl_grow_array(a, &cap, cap, sizeof(int)) == a,
+	      "room enough: the same array");
+	free(a);
+}
+
 static void test_migrate(void)
 {
 	struct lbnl_migrate *m = &migrate_sample;
@@ -1616,6 +1692,8 @@ int main(void)
 	test_stats();
 	test_bypass();
 	test_migrate();
+	test_vip_dests();
+	test_grow_array();
 	test_key_order();
 	printf("test_lib: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
