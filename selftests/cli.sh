@@ -553,7 +553,27 @@ dest add 198.51.100.6:80 proto tcp 10.9.9.1
 dest add 198.51.100.6:80 proto tcp 10.9.9.1:80
 EOF
 restore_refused "restore, line 4 a duplicate dest (after a flush)" \
-	"dest already exists" "$tmp/r4"
+	"line 4: dest already exists" "$tmp/r4"
+
+# a VIP's dests go with it (or together) as one change: the line named is
+# the refused dest's, and nothing of the change stays
+cat >"$tmp/r5" <<EOF
+dest add 203.0.113.1:80 proto tcp 10.9.9.3
+dest add 203.0.113.1:80 proto tcp [2001:db8::5]:80
+dest add 203.0.113.1:80 proto tcp 10.9.9.4
+EOF
+restore_refused "restore, line 2 of 3 dests added at once of the other family" \
+	"line 2: dest address family must match" "$tmp/r5"
+
+cat >"$tmp/r6" <<EOF
+vip add 198.51.100.7:80 proto tcp
+vip add 198.51.100.8:80 proto udp
+dest add 198.51.100.7:80 proto tcp 10.9.9.1
+dest add 198.51.100.8:80 proto udp 10.9.9.1
+dest add 198.51.100.7:80 proto tcp [2001:db8::1]
+EOF
+restore_refused "restore, line 5 the 2nd dest of a VIP, another VIP's lines between" \
+	"line 5: dest address family must match" "$tmp/r6"
 
 # syntax errors: exit 2 before anything is applied
 restore_usage()
