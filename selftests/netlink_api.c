@@ -1882,6 +1882,30 @@ TEST_F(af, refuse_dest_exists_or_missing)
 	EXPECT_DEST_GET(&v, &d);
 }
 
+/* A dest's LBNL_A_DEST_TAG_ID as DEST_GET gives it; -1 if none. */
+static long long dest_tag_id(struct lbnl_ctx *c, const struct vip *v,
+			     const struct dest *d)
+{
+	struct nlattr *tb[LBNL_A_MAX + 1], *dt[LBNL_A_DEST_MAX + 1], *a;
+	struct nl_reply r;
+	struct nl_msg m;
+	long long x = -1;
+	int rem;
+
+	msg_dest(c, &m, LBNL_CMD_DEST_GET, v, d);
+	if (lbnl_do(c, &m, &r) || r.nmsgs != 1)
+		goto out;
+	a = genl_attrs((struct nlmsghdr *)r.data, &rem);
+	if (rem >= 0 && !nla_parse_all(tb, LBNL_A_MAX, a, rem) &&
+	    tb[LBNL_A_DEST] &&
+	    !nla_parse_nest(dt, LBNL_A_DEST_MAX, tb[LBNL_A_DEST]) &&
+	    dt[LBNL_A_DEST_TAG_ID] && nla_u(dt[LBNL_A_DEST_TAG_ID], 2, &x))
+		x = -1;
+out:
+	nl_reply_free(&r);
+	return x;
+}
+
 /*
  * A VIP with its dests in one request (LBNL_A_VIP_DESTS): VIP_NEW creates
  * it with them, VIP_SET adds more (and changes its settings) in the same
@@ -1911,8 +1935,11 @@ TEST_F(af, vip_dests)
 		D(variant->d3, 9000, 7, -1), D(variant->d2, 9000, 2, -1),
 	};
 	struct dent *all;
+	struct nlattr *a;
+	struct nl_msg m;
 	struct vip got;
 	unsigned int i, n;
+	struct vd st;
 
 	ASSERT_OK(vip_new_dests(c, &v, d, 3));
 	ASSERT_OK(vip_get(c, &v, &got));
@@ -1952,6 +1979,16 @@ TEST_F(af, vip_dests)
 	ASSERT_OK(vip_set_dests(c, &v2, d, 3));
 	ASSERT_OK(vip_get(c, &v2, &got));
 	EXPECT_EQ(3, got.dest_count);
+
+	/* server ids (LBNL_A_DEST_TAG_ID) in the nest: each its dest's */
+	vd_begin(c, &m, LBNL_CMD_VIP_SET, &s, &st);
+	a = put_dest(&m, PD(variant->d3, 9001, -1, -1));
+	nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 41);
+	nl_nest_end(&m, a);
+	vd_end(&m, &st);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
+	EXPECT_EQ(41, dest_tag_id(c, &v, PD(variant->d3, 9001, -1, -1)))
+		TH_LOG("the nest's dest lost its tag id");
 
 	/* they go with their VIP, as any dest */
 	ASSERT_OK(vip_del(c, &v));
@@ -2061,6 +2098,23 @@ TEST_F(af, refuse_vip_dests)
 		vd_end(&m, &st);
 		EXPECT_REFUSAL(WHAT("a nest of type LBNL_A_VIP in the list"), &m,
 			       VIP_DESTS_TYPE, bad);
+	}
+
+	/* a server id (LBNL_A_DEST_TAG_ID) is one dest's, the nest's too */
+	for (k = 0; k < 2; k++) {
+		cmd = k ? LBNL_CMD_VIP_SET : LBNL_CMD_VIP_NEW;
+		t = k ? &sv : &nv;
+		vd_begin(c, &m, cmd, t, &st);
+		n = put_dest(&m, &ok[0]);
+		nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 7);
+		nl_nest_end(&m, n);
+		n = put_dest(&m, &ok[1]);
+		bad = nl_put_u16(&m, LBNL_A_DEST_TAG_ID, 7);
+		nl_nest_end(&m, n);
+		vd_end(&m, &st);
+		EXPECT_REFUSAL(k ? "VIP_SET, 2 dests of tag id 7" :
+				   "VIP_NEW, 2 dests of tag id 7",
+			       &m, DEST_TAG_ID_TAKEN, bad);
 	}
 
 	/* VIP_SET: a dest the VIP has (its only one: d3, the VIP's port) */
