@@ -231,7 +231,7 @@ clean:
 
 # Also what 'make deps' extracted (not the Debian packages).
 distclean: clean
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) tools/tests/.build
 
 help:
 	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile

@@ -9,7 +9,8 @@
  *
  *   fixture "af" (variants ipv4, ipv6): object life cycle and every refusal
  *   fixture "lbnl": capabilities, namespaces, scale, limits, events, dumps
- *   fixture "srv": refusals of the server role's family, "lbnl_srv"
+ *   fixture "srv": refusals of the server role's family, "lbnl_srv", and
+ *   its routable-tag setting
  *
  * A refusal is checked four ways: the errno and the whole extack message of
  * its row in refusals.h (the one table of refusals: "make check" holds it
@@ -3846,6 +3847,264 @@ TEST_F(srv, assoc_refused)
 			       WIFEXITED(status) ? WEXITSTATUS(status) :
 			       WTERMSIG(status));
 	}
+}
+
+/* The test key of tools/tests/test_tag.c: bytes 00 01 .. 0f. */
+static const __u8 tag_key[LBNL_TAG_KEY_LEN] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+};
+
+/* Its fingerprint, as test_tag pins it (the host's build of the codec). */
+#define TAG_KEY_FINGERPRINT	0x9ad342c3U
+
+/* A TAG_SET: the tag nest with the key of @key_len bytes and @id (< 0: none). */
+static struct nlattr *put_tag_set(struct nl_msg *m, __u16 fam, int key_len,
+				  int id, struct nlattr **key,
+				  struct nlattr **idattr)
+{
+	static const __u8 long_key[LBNL_TAG_KEY_LEN + 1];
+	struct nlattr *n, *k = NULL, *i = NULL;
+
+	srv_msg(fam, m, LBNL_SRV_CMD_TAG_SET);
+	n = nl_nest_start(m, LBNL_SRV_A_TAG);
+	if (key_len >= 0)
+		k = nl_put(m, LBNL_SRV_A_TAG_KEY,
+			   key_len == LBNL_TAG_KEY_LEN ? tag_key : long_key,
+			   key_len);
+	if (id >= 0)
+		i = nl_put_u16(m, LBNL_SRV_A_TAG_SERVER_ID, id);
+	if (key)
+		*key = k;
+	if (idattr)
+		*idattr = i;
+	return n;
+}
+
+/*
+ * The tag commands refuse, with the errno, message and attribute of
+ * refusals.h: a TAG_SET without its nest, key or server id, a key of the
+ * wrong length, an id out of 1..4095, a read-only attribute; any attribute
+ * in TAG_DEL and TAG_GET; TAG_GET and TAG_DEL without a key; and all three
+ * without CAP_NET_ADMIN.
+ */
+TEST_F(srv, tag_refused)
+{
+	struct nlattr *n, *key, *id, *bad;
+	struct nl_sock u = { .fd = -1 };
+	struct nl_msg m;
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_GET);
+	EXPECT_SRV_REFUSAL("TAG_GET without a key", &m, SRV_TAG_NOENT, NULL,
+			   -1, NULL);
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_DEL);
+	EXPECT_SRV_REFUSAL("TAG_DEL without a key", &m, SRV_TAG_NOENT, NULL,
+			   -1, NULL);
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_SET);
+	EXPECT_SRV_REFUSAL("TAG_SET without the tag nest", &m, SRV_TAG_NEST,
+			   NULL, LBNL_SRV_A_TAG, NULL);
+	n = put_tag_set(&m, self->fam, -1, -1, NULL, NULL);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with an empty nest", &m, SRV_TAG_KEY, NULL,
+			   LBNL_SRV_A_TAG_KEY, n);
+	n = put_tag_set(&m, self->fam, -1, 7, NULL, NULL);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET without a key", &m, SRV_TAG_KEY, NULL,
+			   LBNL_SRV_A_TAG_KEY, n);
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, -1, NULL, NULL);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET without a server id", &m,
+			   SRV_TAG_SERVER_ID, NULL, LBNL_SRV_A_TAG_SERVER_ID, n);
+
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN - 1, 7, &key, NULL);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with a 15-byte key", &m, POLICY_BINARY_LEN,
+			   key, -1, NULL);
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN + 1, 7, &key, NULL);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with a 17-byte key", &m, POLICY_BINARY_LEN,
+			   key, -1, NULL);
+	n = put_tag_set(&m, self->fam, 0, 7, &key, NULL);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with an empty key", &m, POLICY_BINARY_LEN,
+			   key, -1, NULL);
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, 0, NULL, &id);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with server id 0", &m, POLICY_RANGE, id,
+			   -1, NULL);
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, LBNL_TAG_ID_MAX + 1,
+			NULL, &id);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with server id 4096", &m, POLICY_RANGE, id,
+			   -1, NULL);
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, 7, NULL, NULL);
+	bad = nl_put_u32(&m, LBNL_SRV_A_TAG_FINGERPRINT, TAG_KEY_FINGERPRINT);
+	nl_nest_end(&m, n);
+	EXPECT_SRV_REFUSAL("TAG_SET with the read-only FINGERPRINT", &m,
+			   READ_ONLY, bad, -1, NULL);
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, 7, NULL, NULL);
+	nl_nest_end(&m, n);
+	bad = nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 100);
+	EXPECT_SRV_REFUSAL("TAG_SET with TIMEOUT_MS", &m, POLICY_UNSUPPORTED,
+			   bad, -1, NULL);
+
+	/* DEL and GET take nothing */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_GET);
+	bad = nl_nest_start(&m, LBNL_SRV_A_TAG);
+	nl_put_u16(&m, LBNL_SRV_A_TAG_SERVER_ID, 7);
+	nl_nest_end(&m, bad);
+	EXPECT_SRV_REFUSAL("TAG_GET with a tag nest", &m, POLICY_UNSUPPORTED,
+			   bad, -1, NULL);
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_DEL);
+	bad = nl_put_u32(&m, LBNL_SRV_A_TIMEOUT_MS, 100);
+	EXPECT_SRV_REFUSAL("TAG_DEL with TIMEOUT_MS", &m, POLICY_UNSUPPORTED,
+			   bad, -1, NULL);
+
+	/* a refused TAG_SET set nothing */
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_GET);
+	EXPECT_SRV_REFUSAL("TAG_GET after refused TAG_SETs", &m,
+			   SRV_TAG_NOENT, NULL, -1, NULL);
+
+	/* without CAP_NET_ADMIN: EPERM, the GET too (it shows the id) */
+	if (fork() == 0) {
+		static const __u8 cmds[] = { LBNL_SRV_CMD_TAG_SET,
+					     LBNL_SRV_CMD_TAG_DEL,
+					     LBNL_SRV_CMD_TAG_GET };
+		struct nl_reply r;
+		unsigned int i;
+		int err;
+
+		if (drop_net_admin() || nl_open(&u))
+			_exit(2);
+		for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+			if (cmds[i] == LBNL_SRV_CMD_TAG_SET) {
+				n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN,
+						7, NULL, NULL);
+				nl_nest_end(&m, n);
+			} else {
+				srv_msg(self->fam, &m, cmds[i]);
+			}
+			err = nl_do(&u, &m, &r);
+			nl_reply_free(&r);
+			if (err != -refusal("ADMIN_PERM")->err)
+				_exit(3 + i);
+		}
+		_exit(0);
+	} else {
+		int status;
+
+		wait(&status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("a tag command without CAP_NET_ADMIN not refused with EPERM (child: %s %d; 2 setup, 3 SET, 4 DEL, 5 GET)",
+			       WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) :
+			       WTERMSIG(status));
+	}
+}
+
+/* TAG_GET's reply: its tag nest's attributes into @tb; 0 or -errno. */
+static int srv_tag_get(struct nl_sock *sk, __u16 fam,
+		       struct nlattr **tb, struct nl_reply *r)
+{
+	struct nlattr *top[LBNL_SRV_A_MAX + 1], *a;
+	struct nlmsghdr *nlh;
+	struct nl_msg m;
+	int err, rem;
+
+	memset(tb, 0, sizeof(*tb) * (LBNL_SRV_A_TAG_MAX + 1));
+	srv_msg(fam, &m, LBNL_SRV_CMD_TAG_GET);
+	err = nl_do(sk, &m, r);
+	if (err)
+		return err;
+	if (r->nmsgs != 1)
+		return NL_EBADREPLY;
+	nlh = (struct nlmsghdr *)r->data;
+	a = genl_attrs(nlh, &rem);
+	/* (below PAD, which the two u64 may both need) */
+	if (genl_hdr(nlh)->cmd != LBNL_SRV_CMD_TAG_GET || rem < 0 ||
+	    nla_parse_all(top, LBNL_SRV_A_MAX, a, rem) ||
+	    !top[LBNL_SRV_A_TAG] ||
+	    nla_parse_nest(tb, LBNL_SRV_A_TAG_PAD - 1, top[LBNL_SRV_A_TAG]))
+		return NL_EBADREPLY;
+	return 0;
+}
+
+static __u64 nla_u64(const struct nlattr *a)
+{
+	__u64 v;
+
+	memcpy(&v, nla_payload(a), sizeof(v));
+	return v;
+}
+
+/*
+ * TAG_SET, GET, SET again, DEL: GET shows the id, the key's fingerprint
+ * (the one the host test of the codec pins: kernel and host agree), the
+ * hook and the counters, never the key; a namespace's setting is its own.
+ */
+TEST_F(srv, tag_set_get_del)
+{
+	struct nlattr *tb[LBNL_SRV_A_TAG_MAX + 1], *n;
+	struct nl_reply r;
+	struct nl_msg m;
+	int err;
+
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, 7, NULL, NULL);
+	nl_nest_end(&m, n);
+	ASSERT_EQ(0, nl_do(&self->sk, &m, &r))
+		TH_LOG("TAG_SET: %s", r.ext_msg);
+	nl_reply_free(&r);
+
+	err = srv_tag_get(&self->sk, self->fam, tb, &r);
+	ASSERT_EQ(0, err) TH_LOG("TAG_GET: %d \"%s\"", err, r.ext_msg);
+	ASSERT_TRUE(tb[LBNL_SRV_A_TAG_SERVER_ID] && tb[LBNL_SRV_A_TAG_FINGERPRINT] &&
+		    tb[LBNL_SRV_A_TAG_HOOK] && tb[LBNL_SRV_A_TAG_CHOSEN] &&
+		    tb[LBNL_SRV_A_TAG_MISSED]);
+	EXPECT_EQ(7, *(__u16 *)nla_payload(tb[LBNL_SRV_A_TAG_SERVER_ID]));
+	EXPECT_EQ(TAG_KEY_FINGERPRINT,
+		  *(__u32 *)nla_payload(tb[LBNL_SRV_A_TAG_FINGERPRINT]));
+	EXPECT_EQ(1, *(__u8 *)nla_payload(tb[LBNL_SRV_A_TAG_HOOK]))
+		TH_LOG("the kretprobe on sctp_generate_tag is not installed");
+	EXPECT_EQ((__u64)0, nla_u64(tb[LBNL_SRV_A_TAG_CHOSEN]));
+	EXPECT_EQ(NULL, tb[LBNL_SRV_A_TAG_KEY]) TH_LOG("TAG_GET shows the key");
+	nl_reply_free(&r);
+
+	/* a new setting replaces the old one */
+	n = put_tag_set(&m, self->fam, LBNL_TAG_KEY_LEN, LBNL_TAG_ID_MAX, NULL,
+			NULL);
+	nl_nest_end(&m, n);
+	ASSERT_EQ(0, nl_do(&self->sk, &m, &r));
+	nl_reply_free(&r);
+	ASSERT_EQ(0, srv_tag_get(&self->sk, self->fam, tb, &r));
+	EXPECT_EQ(LBNL_TAG_ID_MAX,
+		  *(__u16 *)nla_payload(tb[LBNL_SRV_A_TAG_SERVER_ID]));
+	nl_reply_free(&r);
+
+	/* another namespace has none */
+	if (fork() == 0) {
+		struct nl_sock o = { .fd = -1 };
+		__u16 fam;
+
+		if (unshare(CLONE_NEWNET) || nl_open(&o) ||
+		    genl_resolve(&o, LBNL_SRV_GENL_NAME, &fam, NULL, NULL,
+				 NULL))
+			_exit(2);
+		_exit(srv_tag_get(&o, fam, tb, &r) == -ENOENT ? 0 : 3);
+	} else {
+		int status;
+
+		wait(&status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("a new namespace has a tag key (child: %d)",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+
+	srv_msg(self->fam, &m, LBNL_SRV_CMD_TAG_DEL);
+	EXPECT_EQ(0, nl_do(&self->sk, &m, &r));
+	nl_reply_free(&r);
+	EXPECT_EQ(-ENOENT, srv_tag_get(&self->sk, self->fam, tb, &r));
+	nl_reply_free(&r);
 }
 
 /*

@@ -306,8 +306,18 @@ static const struct lattr assoc_a[] = {
 };
 static const struct layout assoc_l = { LBNL_A_ASSOC_MAX, false, assoc_a };
 
+/* KEY only in requests: a reply carrying it is a failure (check_attrs). */
+static const struct lattr srv_tag_a[] = {
+	[LBNL_SRV_A_TAG_KEY] = L(K_BIN), [LBNL_SRV_A_TAG_SERVER_ID] = L(K_U16),
+	[LBNL_SRV_A_TAG_FINGERPRINT] = L(K_U32), [LBNL_SRV_A_TAG_HOOK] = L(K_U8),
+	[LBNL_SRV_A_TAG_CHOSEN] = LV(K_U64), [LBNL_SRV_A_TAG_MISSED] = LV(K_U64),
+	[LBNL_SRV_A_TAG_PAD] = L(K_PAD),
+};
+static const struct layout srv_tag_l = { LBNL_SRV_A_TAG_MAX, false, srv_tag_a };
+
 static const struct lattr srv_top_a[] = {
 	[LBNL_SRV_A_ASSOC] = LN(assoc_l), [LBNL_SRV_A_TIMEOUT_MS] = L(K_U32),
+	[LBNL_SRV_A_TAG] = LN(srv_tag_l),
 };
 static const struct layout srv_top_l = { LBNL_SRV_A_MAX, false, srv_top_a };
 
@@ -382,6 +392,11 @@ static const struct cmd srv_cmds[] = {
 	  LBNL_SRV_A_MAX, 4 },
 	{ LBNL_SRV_CMD_ASSOC_RELEASE, "ASSOC_RELEASE", C_DO | C_ADMIN | C_CHANGE,
 	  LBNL_SRV_A_MAX, 2 },
+	{ LBNL_SRV_CMD_TAG_SET, "TAG_SET", C_DO | C_ADMIN | C_CHANGE,
+	  LBNL_SRV_A_MAX, 2 },
+	{ LBNL_SRV_CMD_TAG_DEL, "TAG_DEL", C_DO | C_ADMIN | C_CHANGE,
+	  LBNL_SRV_A_MAX, 1 },
+	{ LBNL_SRV_CMD_TAG_GET, "TAG_GET", C_DO | C_ADMIN, LBNL_SRV_A_MAX, 2 },
 };
 
 static const struct cmd *cmds_of(int fam, int *n)
@@ -774,6 +789,21 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 				na_u32(top, LBNL_SRV_A_TIMEOUT_MS,
 				       chance(50) ? rnd(20) : rnd(100));
 			break;
+		case LBNL_SRV_CMD_TAG_SET: {
+			uint8_t key[LBNL_TAG_KEY_LEN];
+			unsigned int i;
+
+			for (i = 0; i < sizeof(key); i++)
+				key[i] = (uint8_t)rnd64();
+			n = na_nest(top, LBNL_SRV_A_TAG);
+			na_leaf(n, LBNL_SRV_A_TAG_KEY, key, sizeof(key));
+			na_u16(n, LBNL_SRV_A_TAG_SERVER_ID,
+			       1 + rnd(LBNL_TAG_ID_MAX));
+			break;
+		}
+		case LBNL_SRV_CMD_TAG_DEL:
+		case LBNL_SRV_CMD_TAG_GET:
+			break;		/* no attributes */
 		case LBNL_SRV_CMD_ASSOC_IMPORT:
 			if (exported_len && chance(80)) {
 				n = na_nest(top, LBNL_SRV_A_ASSOC);
@@ -962,6 +992,11 @@ static int top_kind(int t)
 {
 	int c = cur_cmd ? cur_cmd->cmd : -1;
 
+	if (cur_fam == FAM_SRV && c == LBNL_SRV_CMD_TAG_SET)
+		return t == LBNL_SRV_A_TAG ? K_NEST : K_NONE;
+	if (cur_fam == FAM_SRV && (c == LBNL_SRV_CMD_TAG_DEL ||
+				   c == LBNL_SRV_CMD_TAG_GET))
+		return K_NONE;
 	if (cur_fam == FAM_SRV)
 		return t == LBNL_SRV_A_ASSOC ? K_NEST :
 		       t == LBNL_SRV_A_TIMEOUT_MS ? K_U32 : K_NONE;
@@ -1043,6 +1078,9 @@ static int read_only_type(const struct layout *l)
 		LBNL_A_MIGRATE_STATE, LBNL_A_MIGRATE_AGE_MS,
 		LBNL_A_MIGRATE_BUFFERED, LBNL_A_MIGRATE_BUFFERED_MAX,
 		LBNL_A_MIGRATE_REASON, LBNL_A_MIGRATE_PAD };
+	static const int tag_ro[] = { LBNL_SRV_A_TAG_FINGERPRINT,
+		LBNL_SRV_A_TAG_HOOK, LBNL_SRV_A_TAG_CHOSEN,
+		LBNL_SRV_A_TAG_MISSED };
 	static const int assoc_ro[] = { LBNL_A_ASSOC_STATE, LBNL_A_ASSOC_ID,
 		LBNL_A_ASSOC_STYLE, LBNL_A_ASSOC_UNACKED, LBNL_A_ASSOC_PENDING,
 		LBNL_A_ASSOC_UNREAD, LBNL_A_ASSOC_SILENCED,
@@ -1063,6 +1101,8 @@ static int read_only_type(const struct layout *l)
 	if (l == &tag_l)
 		return LBNL_A_TAG_FINGERPRINT + rnd(LBNL_A_TAG_PAD -
 						    LBNL_A_TAG_FINGERPRINT + 1);
+	if (l == &srv_tag_l)
+		return tag_ro[rnd(sizeof(tag_ro) / sizeof(tag_ro[0]))];
 	return -1;
 }
 
@@ -1399,6 +1439,10 @@ static int check_attrs(const uint8_t *p, int rem, const struct layout *l,
 			return -1;
 		}
 		kind = l->a[t].kind;
+		if (l == &srv_tag_l && t == LBNL_SRV_A_TAG_KEY) {
+			fail("%s: the tag key in a reply", where);
+			return -1;
+		}
 		if (!l->list && t < 64 && seen[t]++ && kind != K_PAD) {
 			fail("%s: attribute %d twice", where, t);
 			return -1;
@@ -2154,7 +2198,8 @@ static int make_request(int fam, int slot, bool *mutated, struct mut *m)
 			static const uint8_t lb_bad[] = { 0, 10, 11, 12, 13, 14,
 				LBNL_CMD_VIP_BYPASS, LBNL_CMD_VIP_UNBYPASS,
 				__LBNL_CMD_MAX, 200, 255 };
-			static const uint8_t srv_bad[] = { 0, 6, 7, 100, 255 };
+			static const uint8_t srv_bad[] = { 0, __LBNL_SRV_CMD_MAX,
+				__LBNL_SRV_CMD_MAX + 1, 100, 255 };
 
 			tree_reset();
 			top = na_nest(NULL, 0);

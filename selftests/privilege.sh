@@ -13,7 +13,7 @@
 #   root      the test itself
 #
 # "lbnl vip show", "dest show", "conn show", "stats", "migrate show",
-# "assoc show" and "monitor" fail for nobody and nocap (exit 1, "permission
+# "assoc show", "tag show" and "monitor" fail for nobody and nocap (exit 1, "permission
 # denied: lbnl needs CAP_NET_ADMIN ..." on stderr, nothing on stdout) and
 # work for root (monitor: still running when stopped).
 
@@ -65,7 +65,7 @@ as()
 }
 
 READS=("vip show" "dest show" "conn show" "stats" "migrate show"
-       "assoc show")
+       "assoc show" "tag show")
 
 for who in nobody nocap; do
 	for r in "${READS[@]}"; do

@@ -343,9 +343,31 @@ static const struct refusal {
 	{ "IMPORT_MISMATCH", "lbnl_srv", "ASSOC_IMPORT",
 	  EPROTO, "the re-created association does not match the state", "-" },
 
+	/* ---- lbnl_srv: routable tags (kmod/srv/tag_nl.c) ---- */
+	{ "SRV_TAG_NEST", "lbnl_srv", "TAG_SET",
+	  EINVAL, "missing tag attributes", "missing LBNL_SRV_A_TAG" },
+	{ "SRV_TAG_KEY", "lbnl_srv", "TAG_SET",
+	  EINVAL, "missing tag key", "missing LBNL_SRV_A_TAG_KEY" },
+	{ "SRV_TAG_SERVER_ID", "lbnl_srv", "TAG_SET",
+	  EINVAL, "missing server id", "missing LBNL_SRV_A_TAG_SERVER_ID" },
+	/* the kretprobe on sctp_generate_tag() could not be registered */
+	{ "SRV_TAG_NO_HOOK", "lbnl_srv", "TAG_SET",
+	  EOPNOTSUPP, "the SCTP tag hook is not installed: see the kernel log of when lbnl_srv was loaded",
+	  "-" },
+	{ "SRV_TAG_NOENT", "lbnl_srv", "TAG_DEL, TAG_GET",
+	  ENOENT, "no tag key is set", "-" },
+
 	/* ---- core: the kernel's own, which the tests rely on ---- */
 	{ "POLICY_RANGE", "core", "an enum or bounded integer out of its range",
 	  ERANGE, "integer out of range", "that attribute" },
+	/* NLA_POLICY_EXACT_LEN: a tag key of other than 16 bytes */
+	{ "POLICY_BINARY_LEN", "core",
+	  "a binary attribute of a fixed length (lbnl_srv TAG_SET: the key)",
+	  ERANGE, "binary attribute size out of range", "that attribute" },
+	/* strict validation of an attribute the command does not take */
+	{ "POLICY_UNSUPPORTED", "core",
+	  "an attribute the command does not take (lbnl_srv TAG_DEL, TAG_GET)",
+	  EINVAL, "Unsupported attribute", "that attribute" },
 	{ "ADMIN_PERM", "core",
 	  "lbnl and lbnl_srv: every command, reads too (GENL_ADMIN_PERM)",
 	  EPERM, NULL, "-" },

@@ -103,6 +103,26 @@ static inline u32 lbnl_tag_encode(const siphash_key_t *key, u16 id, u32 rand)
 }
 
 /**
+ * lbnl_tag_choose() - a new tag naming a server, never 0
+ * @key: the key
+ * @id: the server's id, 1..LBNL_TAG_ID_MAX
+ * @rand: the source of random bits; called again while the tag is 0,
+ *	which one draw in 2^LBNL_TAG_RAND_BITS gives for some ids
+ *
+ * Return: the tag.
+ */
+static inline u32 lbnl_tag_choose(const siphash_key_t *key, u16 id,
+				  u32 (*rand)(void))
+{
+	u32 tag;
+
+	do {
+		tag = lbnl_tag_encode(key, id, rand());
+	} while (!tag);
+	return tag;
+}
+
+/**
  * lbnl_tag_decode() - the server id a tag names
  * @key: the key
  * @tag: the tag

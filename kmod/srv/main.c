@@ -5,8 +5,9 @@
  * Loaded on the hosts that serve a VIP's SCTP associations (with or
  * without lbnl.ko): it lets lbnl-agent list, export, import, resume and
  * release the host's associations through the "lbnl_srv" family
- * (<linux/lbnl_srv.h>), and keeps the silence entries (silence.c) of
- * associations that moved away.
+ * (<linux/lbnl_srv.h>), keeps the silence entries (silence.c) of
+ * associations that moved away, and makes the SCTP stack choose routable
+ * verification tags (tag.c).
  */
 
 #include <linux/module.h>
@@ -29,7 +30,10 @@ static int __net_init lbnl_srv_net_init(struct net *net)
 
 static void __net_exit lbnl_srv_net_exit(struct net *net)
 {
-	lbnl_srv_sysctl_net_exit(lbnl_srv_pernet(net));
+	struct lbnl_srv_net *sn = lbnl_srv_pernet(net);
+
+	lbnl_tag_net_exit(sn);
+	lbnl_srv_sysctl_net_exit(sn);
 	lbnl_silence_net_exit(net);
 }
 
@@ -47,9 +51,13 @@ static int __init lbnl_srv_init(void)
 	err = register_pernet_subsys(&lbnl_srv_net_ops);
 	if (err)
 		return err;
+	/* After the pernet state it reads; never fails the module. */
+	lbnl_tag_hook_init();
 	err = lbnl_srv_genl_init();
 	if (err) {
+		lbnl_tag_hook_exit();
 		unregister_pernet_subsys(&lbnl_srv_net_ops);
+		rcu_barrier();
 		return err;
 	}
 	pr_info("loaded\n");
@@ -58,9 +66,11 @@ static int __init lbnl_srv_init(void)
 
 static void __exit lbnl_srv_exit(void)
 {
+	/* First: no handler may run once the pernet state goes. */
+	lbnl_tag_hook_exit();
 	lbnl_srv_genl_exit();
 	unregister_pernet_subsys(&lbnl_srv_net_ops);
-	rcu_barrier();	/* silence entries freed by RCU */
+	rcu_barrier();	/* silence entries and tag settings freed by RCU */
 	pr_info("unloaded\n");
 }
 

@@ -2,12 +2,13 @@
 /*
  * lbnl_srv - generic netlink family "lbnl_srv": its commands and events.
  * The protocol is described in include/uapi/linux/lbnl_srv.h; the
- * handlers are in assoc_nl.c.
+ * handlers are in assoc_nl.c and tag_nl.c.
  *
  * Every command needs CAP_NET_ADMIN: each either changes an association
  * or shows its verification tags (with which anyone on the path could
- * inject into or abort it); so does joining the events group, which
- * names the same associations.
+ * inject into or abort it), or sets or shows how the namespace chooses
+ * those tags; so does joining the events group, which names the same
+ * associations.
  */
 
 #include <linux/slab.h>
@@ -51,7 +52,10 @@ static void lbnl_srv_post_doit(const struct genl_ops *ops,
 	kfree(lbnl_srv_nl_req(info));
 }
 
-/* Every command has the same policy; one style for its highest attribute. */
+/*
+ * The association commands share one policy; the tag commands have theirs
+ * (each of the top-level attributes: highest LBNL_SRV_A_MAX).
+ */
 #define LBNL_SRV_CMD_POLICY	.policy = lbnl_assoc_cmd_policy, \
 			.maxattr = ARRAY_SIZE(lbnl_assoc_cmd_policy) - 1
 
@@ -91,6 +95,28 @@ static const struct genl_ops lbnl_srv_genl_ops[] = {
 		LBNL_SRV_CMD_POLICY,
 		.internal_flags = LBNL_SRV_NL_F_ASSOC | LBNL_SRV_NL_F_KEY,
 		.flags = GENL_ADMIN_PERM,
+	},
+	/* Routable tags: no association, nothing for the pre_doit to parse. */
+	{
+		.cmd = LBNL_SRV_CMD_TAG_SET,
+		.doit = lbnl_nl_tag_set,
+		.policy = lbnl_tag_set_cmd_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_SRV_CMD_TAG_DEL,
+		.doit = lbnl_nl_tag_del,
+		.policy = lbnl_no_attr_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = LBNL_SRV_CMD_TAG_GET,
+		.doit = lbnl_nl_tag_get,
+		.policy = lbnl_no_attr_policy,
+		.maxattr = LBNL_SRV_A_MAX,
+		.flags = GENL_ADMIN_PERM,	/* how tags are chosen */
 	},
 };
 

@@ -11,6 +11,8 @@
 
 #include <linux/atomic.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <net/genetlink.h>
@@ -106,12 +108,30 @@ struct lbnl_srv_settings {
 };
 
 /**
+ * struct lbnl_srv_tag - a namespace's routable-tag setting (see tag.c)
+ * @key: the key the LBs share
+ * @id: this server's id, 1..LBNL_TAG_ID_MAX
+ * @fingerprint: lbnl_tag_fingerprint() of @key
+ * @rcu: deferred free (the key is wiped then)
+ *
+ * Never changed once published: a new setting replaces the whole struct.
+ */
+struct lbnl_srv_tag {
+	siphash_key_t key;
+	u16 id;
+	u32 fingerprint;
+	struct rcu_head rcu;
+};
+
+/**
  * struct lbnl_srv_net - per network namespace state of the server role
  * @net: the namespace
  * @settings: the namespace's settings (sysctls net.lbnl_srv.*)
  * @sysctl_hdr: their registration in the namespace
  * @assoc_lock: serialises the server role's changes (silence entries)
  * @silence: silenced local SCTP associations
+ * @tag: the tag key and server id, NULL if none (RCU; replaced by xchg())
+ * @tags_chosen: tags the hook chose in the namespace
  */
 struct lbnl_srv_net {
 	struct net *net;
@@ -119,6 +139,8 @@ struct lbnl_srv_net {
 	struct ctl_table_header *sysctl_hdr;
 	struct mutex assoc_lock;	/* serialises server-role changes */
 	struct lbnl_silence_table silence;
+	struct lbnl_srv_tag __rcu *tag;
+	atomic64_t tags_chosen;
 };
 
 /* Most local addresses and peer paths an association may have to move. */
@@ -296,6 +318,31 @@ int lbnl_nl_assoc_export(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_assoc_import(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_assoc_resume(struct sk_buff *skb, struct genl_info *info);
 int lbnl_nl_assoc_release(struct sk_buff *skb, struct genl_info *info);
+
+/* tag.c */
+void lbnl_tag_hook_init(void);
+void lbnl_tag_hook_exit(void);
+bool lbnl_tag_hooked(void);
+u64 lbnl_tag_hook_missed(void);
+void lbnl_tag_net_exit(struct lbnl_srv_net *sn);
+int lbnl_tag_set(struct net *net, const u8 *key, u16 id);
+int lbnl_tag_del(struct net *net);
+
+/* What TAG_GET shows of a namespace's setting. */
+struct lbnl_srv_tag_info {
+	u16 id;
+	u32 fingerprint;
+	u64 chosen;
+};
+
+int lbnl_tag_get(struct net *net, struct lbnl_srv_tag_info *info);
+
+/* tag_nl.c */
+extern const struct nla_policy lbnl_tag_set_cmd_policy[LBNL_SRV_A_MAX + 1];
+extern const struct nla_policy lbnl_no_attr_policy[LBNL_SRV_A_MAX + 1];
+int lbnl_nl_tag_set(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_tag_del(struct sk_buff *skb, struct genl_info *info);
+int lbnl_nl_tag_get(struct sk_buff *skb, struct genl_info *info);
 
 /* nl.c */
 extern struct genl_family lbnl_srv_genl_family;

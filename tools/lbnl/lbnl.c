@@ -27,6 +27,7 @@ static const struct object objects[] = {
 	{ "assoc", assoc_cmds, "show", NULL },
 	{ "conn", conn_cmds, "show", NULL },
 	{ "migrate", migrate_cmds, "show", "start" },
+	{ "tag", tag_cmds, "show", NULL },
 	{ "stats", stats_cmds, NULL, NULL },
 	{ "flush", flush_cmds, NULL, NULL },
 	{ "monitor", monitor_cmds, NULL, NULL },

@@ -70,6 +70,7 @@ extern const struct cmd dest_cmds[];
 extern const struct cmd assoc_cmds[];
 extern const struct cmd conn_cmds[];
 extern const struct cmd migrate_cmds[];
+extern const struct cmd tag_cmds[];
 extern const struct cmd stats_cmds[];
 extern const struct cmd flush_cmds[];
 extern const struct cmd monitor_cmds[];

@@ -15,6 +15,7 @@
 			 OP(ASSOC_RESUME) | OP(ASSOC_RELEASE))
 #define LB_OPS		(OP(CONN_GET) | OP(CONN_DEL) | OP(CONN_FLUSH) | \
 			 OP(STATS_GET))
+#define TAG_OPS		(OP(TAG_SET) | OP(TAG_DEL) | OP(TAG_GET))
 /* The changes: one association named. */
 #define MIGRATE_OPS	(OP(MIGRATE_START) | OP(MIGRATE_COMMIT) | \
 			 OP(MIGRATE_ABORT))
@@ -83,6 +84,9 @@ static const struct {
 	  "the migrations kept changing during the dump, try again" },
 	{ MIGRATE_OPS | OP(MIGRATE_GET), EOPNOTSUPP,
 	  "the lbnl kernel module cannot migrate associations (too old?)" },
+	{ OP(TAG_DEL) | OP(TAG_GET), ENOENT, "no tag key is set" },
+	{ TAG_OPS, EOPNOTSUPP,
+	  "the kernel module does not support routable SCTP tags (too old?)" },
 	{ ANY_OP, EINVAL, "invalid argument (refused by the kernel module)" },
 	{ ANY_OP, ERANGE, "value out of range (refused by the kernel module)" },
 	{ LB_OPS, EOPNOTSUPP,

@@ -31,6 +31,9 @@ enum lbnl_op {
 	LBNL_OP_MIGRATE_COMMIT,
 	LBNL_OP_MIGRATE_ABORT,
 	LBNL_OP_MIGRATE_GET,
+	LBNL_OP_TAG_SET,	/* routable tags, either role */
+	LBNL_OP_TAG_DEL,
+	LBNL_OP_TAG_GET,
 };
 
 /* err is a negative or positive errno value. */

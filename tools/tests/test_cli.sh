@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_cli.sh LBNL: command-line tests that need no kernel module: help
-# for every object and command (conn, migrate, stats and vip
+# for every object and command (conn, migrate, stats, tag and vip
 # bypass-active included), usage errors (exit 2), restore syntax
-# errors, association state documents refused before anything is sent,
-# and - when the lbnl family is absent - the "not loaded" error.
+# errors, association state documents and tag key files refused before
+# anything is sent, tag genkey, and - when the lbnl family is absent - the
+# "not loaded" error.
 
 lbnl=${1:?usage: test_cli.sh PATH/TO/lbnl}
-out=$(mktemp) err=$(mktemp) doc=$(mktemp)
-trap 'rm -f "$out" "$err" "$doc"' EXIT
+out=$(mktemp) err=$(mktemp) doc=$(mktemp) keyf=$(mktemp)
+trap 'rm -f "$out" "$err" "$doc" "$keyf"' EXIT
 prog=$lbnl
 # shellcheck source=expect.sh
 . "$(dirname "$0")/expect.sh"
@@ -92,6 +93,15 @@ expect 0 '^Open a live migration of an SCTP association' '' migrate 192.0.2.1:38
 expect 0 '^Usage: lbnl migrate commit VIP:PORT proto sctp \{vtag V \| peer PEER:PORT\}$' '' \
 	migrate commit 192.0.2.1:3868 proto sctp vtag 1 help
 expect 0 '^Usage: lbnl migrate show \[-j \[-p\]\]$' '' -j migrate show --help
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl tag show \[-j \[-p\]\]$' '' tag $h
+	for cmd in show genkey set del; do
+		expect 0 "^Usage: lbnl tag $cmd" '' tag $cmd $h
+	done
+done
+expect 0 '^Usage: lbnl tag set key-file FILE \[server-id ID\]$' '' tag set key-file x help
+expect 0 '^Usage: lbnl tag del \[server\]$' '' tag del server help
+expect 0 '^Set the key ' '' tag set help
 "$lbnl" --help | grep -q '^       lbnl restore \[FILE\]$' && ok ||
 	not_ok "--help does not list restore"
 for synopsis in 'assoc show \[-j \[-p\]\]' \
@@ -107,7 +117,9 @@ for synopsis in 'assoc show \[-j \[-p\]\]' \
 		'migrate \[start\] VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
 		'migrate commit VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
 		'migrate abort VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
-		'migrate show \[-j \[-p\]\]'; do
+		'migrate show \[-j \[-p\]\]' \
+		'tag show \[-j \[-p\]\]' 'tag genkey' \
+		'tag set key-file FILE \[server-id ID\]' 'tag del \[server\]'; do
 	"$lbnl" --help | grep -q "^       lbnl $synopsis\$" && ok ||
 		not_ok "--help does not list $synopsis"
 done
@@ -282,6 +294,85 @@ expect 2 '' '^Usage: lbnl conn del VIP:PORT proto \{tcp\|udp\|sctp\} PEER:PORT$'
 	conn del 192.0.2.1:80 proto tcp
 expect 2 '' '^Usage: lbnl stats ' stats 192.0.2.1:80 proto
 expect 2 '' '^Usage: lbnl vip add ADDR:PORT' vip add 192.0.2.1:80 proto udp mode x
+usage "unknown command 'list' for 'tag'" tag list
+usage "unknown command 'gen' for 'tag'" tag gen
+usage "unexpected argument 'x'" tag genkey x
+usage "missing 'key-file FILE'" tag set
+usage "missing 'key-file FILE'" tag set server-id 7
+usage "missing value for 'key-file'" tag set key-file
+usage "unknown keyword 'key'" tag set key 000102030405060708090a0b0c0d0e0f
+usage "'key-file' given twice" tag set key-file a key-file b
+for id in 0 4096 -1 x 0x7 ' 7' 99999999999; do
+	usage "invalid server-id '$id', expected a number from 1 to 4095" \
+		tag set key-file "$keyf" server-id "$id"
+done
+usage "unexpected argument 'x'" tag del x
+usage "unexpected argument 'x'" tag del server x
+usage "unexpected argument 'lb'" tag del lb
+usage "unexpected argument 'x'" tag show x
+usage "unknown option '-x'" tag show -x
+expect 2 '' '^Usage: lbnl tag set key-file FILE \[server-id ID\]$' tag set
+
+# tag genkey: 32 random lower-case hex digits and a newline.
+k1=$("$lbnl" tag genkey) k2=$("$lbnl" tag genkey)
+if [[ $k1 =~ ^[0-9a-f]{32}$ && $k2 =~ ^[0-9a-f]{32}$ && $k1 != "$k2" ]] &&
+		[ "$("$lbnl" tag genkey | wc -c)" = 33 ]; then
+	ok
+else
+	not_ok "tag genkey printed '$k1', then '$k2'"
+fi
+
+# tag set: a key file that is not one is refused (exit 1) before the
+# kernel is asked; FILE and "-" are the same. A file others can read is
+# only warned about.
+# key_refused CONTENT (printf format)
+key_refused()
+{
+	local got how
+
+	for how in file dash; do
+		# shellcheck disable=SC2059 # the content is a format
+		printf "$1" >"$keyf"
+		chmod 600 "$keyf"
+		case $how in
+		file) "$lbnl" tag set key-file "$keyf" server-id 7 >"$out" 2>"$err" </dev/null ;;
+		dash) "$lbnl" tag set key-file - <"$keyf" >"$out" 2>"$err" ;;
+		esac
+		got=$?
+		if [ $got != 1 ] || [ -s "$out" ] ||
+				! grep -q 'is not a key: expected 32 hex digits' "$err"; then
+			not_ok "tag set ($how) of a key file '$1' exited $got: $(cat "$err")"
+			return
+		fi
+	done
+	ok
+}
+key_refused ''
+key_refused '\n'
+key_refused '000102030405060708090a0b0c0d0e0'
+key_refused '000102030405060708090a0b0c0d0e0\n'
+key_refused '000102030405060708090a0b0c0d0e0f0'
+key_refused '000102030405060708090a0b0c0d0e0fx\n'
+key_refused '000102030405060708090a0b0c0d0e0f\n#\n'
+key_refused '0x0102030405060708090a0b0c0d0e0f\n'
+key_refused ' 000102030405060708090a0b0c0d0e0f\n'
+key_refused '00010203 0405060708090a0b0c0d0e0f\n'
+key_refused '000102030405060708090a0b0c0d0e0g\n'
+key_refused "$(printf '%0600d' 0)"
+key_refused "000102030405060708090a0b0c0d0e0f$(printf '%300s' '')"
+"$lbnl" tag set key-file /nonexistent/key server-id 7 >"$out" 2>"$err"
+[ $? = 1 ] && [ ! -s "$out" ] &&
+	grep -q "^Error: cannot open '/nonexistent/key'" "$err" && ok ||
+	not_ok "tag set of a missing key file: $(cat "$err")"
+printf '000102030405060708090a0b0c0d0e0f\n' >"$keyf"
+chmod 644 "$keyf"
+"$lbnl" tag set key-file "$keyf" >"$out" 2>"$err"
+grep -q "^Warning: the key file '$keyf' can be read by other users" "$err" &&
+	! grep -q 'is not a key' "$err" && ok ||
+	not_ok "no warning for a key file others can read: $(cat "$err")"
+chmod 600 "$keyf"
+"$lbnl" tag set key-file "$keyf" >"$out" 2>"$err"
+! grep -q 'Warning' "$err" && ok || not_ok "warning for a key file of mode 600: $(cat "$err")"
 
 # restore: syntax errors are found before anything is applied.
 restore_expect 0 '' ''
@@ -390,6 +481,18 @@ if grep -q 'not loaded' "$err"; then
 	done
 	printf '%s\n' "$state" >"$doc"
 	expect 1 '' '^Error: lbnl_srv kernel module not loaded \(modprobe lbnl_srv\)$' assoc import "$doc"
+	# tag: each role's family; show wants either.
+	printf '000102030405060708090A0B0C0D0E0F \r\n\n' >"$keyf"
+	for args in "tag set key-file $keyf" "tag del"; do
+		expect 1 '' '^Error: lbnl kernel module not loaded \(modprobe lbnl\)$' $args
+	done
+	for args in "tag set key-file $keyf server-id 7" "tag set server-id 4095 key-file $keyf" \
+			"tag del server"; do
+		expect 1 '' '^Error: lbnl_srv kernel module not loaded \(modprobe lbnl_srv\)$' $args
+	done
+	for args in "tag" "tag show" "-j tag show" "tag show -j -p"; do
+		expect 1 '' '^Error: neither the lbnl nor the lbnl_srv kernel module is loaded' $args
+	done
 else
 	echo "# lbnl family present: skipping the 'not loaded' tests"
 fi

@@ -150,7 +150,7 @@ expect_has()
 	fi
 }
 
-OBJECTS="vip dest assoc conn migrate stats flush monitor save restore help"
+OBJECTS="vip dest assoc conn migrate tag stats flush monitor save restore help"
 VIPS=(192.0.2.1:80 192.0.2.2:3868 '[2001:db8::1]:443')
 
 # The synopses of "lbnl --help", one a line, continuations joined (as
@@ -245,6 +245,19 @@ suite()
 	expect "$OK conn " show del flush help
 	expect "$OK migrate " start commit abort show help \
 		192.0.2.2:3868 '[2001:db8::1]:443'
+	expect "$OK tag " show genkey set del help
+	expect "$OK tag s" show set
+	expect "$OK tag show " help
+	expect "$OK tag show -" -j -p --json --pretty -h --help
+	expect "$OK tag genkey " help
+	expect "$OK tag set " key-file server-id help
+	expect "$OK tag set key-file k " server-id
+	expect "$OK tag set server-id 7 " key-file
+	expect "$OK tag set server-id "
+	expect "$OK tag set key-file k server-id 7 "
+	expect "$OK tag del " server help
+	expect "$OK tag del server "
+	expect "$OK tag del -" -h --help
 	expect "$OK stats " "${VIPS[@]}" help
 	expect "$OK stats -" -j -p --json --pretty -h --help
 	for o in flush monitor save; do
@@ -325,6 +338,8 @@ suite()
 	expect "$OK restore c" conf1.lbnl conf2.lbnl
 	expect_has "$OK restore " conf1.lbnl conf2.lbnl sub help
 	expect "$OK assoc import -j c" conf1.lbnl conf2.lbnl
+	expect "$OK tag set key-file c" conf1.lbnl conf2.lbnl
+	expect "$OK tag set server-id 7 key-file conf" conf1.lbnl conf2.lbnl
 	expect "$OK restore conf1.lbnl "
 	cd - >/dev/null || exit 1
 

@@ -28,6 +28,7 @@
 #include "json_print.h"
 #include "lb_print.h"
 #include "names.h"
+#include "tag.h"
 #include "util.h"
 
 /* s parses as ADDR[:PORT]; formats back as expect (addr:port form). */
@@ -1676,6 +1677,56 @@ static void test_key_order(void)
 	      lbnl_addr_compare(&b.addr, &a.addr) > 0, "IPv4 before IPv6");
 }
 
+/* Tag keys: the text "lbnl tag genkey" prints and "tag set" reads. */
+static void test_tag_key(void)
+{
+	static const uint8_t want[LBNL_TAG_KEY_LEN] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	};
+	static const char *const good[] = {
+		"000102030405060708090a0b0c0d0e0f",
+		"000102030405060708090A0B0C0D0E0F\n",
+		"000102030405060708090a0b0c0d0e0f \t\r\n\n",
+	};
+	static const char *const bad[] = {
+		"", "\n", "000102030405060708090a0b0c0d0e0",
+		"000102030405060708090a0b0c0d0e0f0",
+		"000102030405060708090a0b0c0d0e0fx",
+		"0x0102030405060708090a0b0c0d0e0f",
+		" 000102030405060708090a0b0c0d0e0f",
+		"00010203 405060708090a0b0c0d0e0f",
+		"000102030405060708090a0b0c0d0e0g",
+		"000102030405060708090a0b0c0d0e0f\n#",
+	};
+	char text[LBU_TAG_KEY_HEX_LEN + 1];
+	uint8_t key[LBNL_TAG_KEY_LEN], untouched[LBNL_TAG_KEY_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		memset(key, 0xaa, sizeof(key));
+		CHECK(!lbu_tag_key_parse(good[i], strlen(good[i]), key) &&
+		      !memcmp(key, want, sizeof(key)), "key '%s'", good[i]);
+	}
+	memset(untouched, 0xaa, sizeof(untouched));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(key, 0xaa, sizeof(key));
+		CHECK(lbu_tag_key_parse(bad[i], strlen(bad[i]), key) == -EINVAL &&
+		      !memcmp(key, untouched, sizeof(key)),
+		      "not a key: '%s'", bad[i]);
+	}
+	/* len ends the text; so does a NUL. */
+	CHECK(!lbu_tag_key_parse("000102030405060708090a0b0c0d0e0fzz", 32, key),
+	      "text cut by len");
+	CHECK(lbu_tag_key_parse("000102030405060708090a0b0c0d0e0f", 31, key),
+	      "text cut short by len");
+	CHECK(!lbu_tag_key_parse("000102030405060708090a0b0c0d0e0f\0zz", 35, key),
+	      "text ended by a NUL");
+	lbu_tag_key_format(want, text);
+	CHECK(!strcmp(text, "000102030405060708090a0b0c0d0e0f"), "format: %s",
+	      text);
+}
+
 int main(void)
 {
 	test_addr_port();
@@ -1695,6 +1746,7 @@ int main(void)
 	test_vip_dests();
 	test_grow_array();
 	test_key_order();
+	test_tag_key();
 	printf("test_lib: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -59,13 +59,16 @@
  *	[LBNL_SRV_A_TAG: KEY, SERVER_ID (1..LBNL_TAG_ID_MAX)]. EOPNOTSUPP
  *	(with a message) if the hook could not be installed.
  * LBNL_SRV_CMD_TAG_DEL
- *	no attributes: the stack chooses random tags again.
+ *	no attributes: the stack chooses random tags again (ENOENT without
+ *	a key).
  * LBNL_SRV_CMD_TAG_GET
  *	doit -> [LBNL_SRV_A_TAG: SERVER_ID, FINGERPRINT, HOOK, CHOSEN,
  *	MISSED] (ENOENT without a key): the key's fingerprint (as the LB's
  *	LBNL_A_TAG_FINGERPRINT), whether the hook is installed, the tags
- *	chosen in this namespace and the choices the hook missed (host-wide:
- *	more concurrent choices than it had instances for).
+ *	chosen in this namespace (the stack chooses two per incoming
+ *	association, the second overridden by the first, and one per
+ *	outgoing one) and the choices the hook missed (host-wide: more
+ *	concurrent choices than it had instances for).
  *
  * Events
  * ------
