@@ -682,7 +682,7 @@ sctp_echoed()
 # once and in order, no COMM_LOST/RESTART/ABORT. Sets SUM_SCTP.
 check_sctp()
 {
-	local d=$1 k s n reset aborts comm_lost restart sent lost dup reord bad
+	local d=$1 k s n reset aborts comm_lost restart sent lost dup reord bad gap
 
 	for k in $KINDS; do
 		[ -s "$d/sctp.$k.json" ] || echo '{}' >"$d/sctp.$k.json"
@@ -698,11 +698,12 @@ check_sctp()
 		 lost: (map(.lost // 0) | add),
 		 dup: (map(.duplicated // 0) | add),
 		 reord: (map(.reordered // 0) | add),
-		 bad: (map(.bad // 0) | add)} |
-		"\(.assocs) \(.reset) \(.aborts) \(.comm_lost) \(.restart) \(.sent) \(.lost) \(.dup) \(.reord) \(.bad)"
+		 bad: (map(.bad // 0) | add),
+		 gap: (map(.max_stall_ms // 0) | max)} |
+		"\(.assocs) \(.reset) \(.aborts) \(.comm_lost) \(.restart) \(.sent) \(.lost) \(.dup) \(.reord) \(.bad) \(.gap)"
 		' "$d"/sctp.*.json)
-	read -r n reset aborts comm_lost restart sent lost dup reord bad <<<"$s"
-	SUM_SCTP="sctp: $n assocs, $reset reset (aborts $aborts, comm_lost $comm_lost, restart $restart), sent $sent, lost $lost, dup $dup, reord $reord"
+	read -r n reset aborts comm_lost restart sent lost dup reord bad gap <<<"$s"
+	SUM_SCTP="sctp: $n assocs, $reset reset (aborts $aborts, comm_lost $comm_lost, restart $restart), sent $sent, lost $lost, dup $dup, reord $reord, max stall $gap ms"
 	[ "$n" = $((4 * PER_KIND)) ]
 	check_err $? "SCTP: $n associations of $((4 * PER_KIND))"
 	[ "$reset" = 0 ] && [ "$aborts" = 0 ] && [ "$comm_lost" = 0 ] &&
@@ -725,7 +726,7 @@ check_sctp()
 # check_proto DIR PROTO: the TCP or UDP flows. Sets SUM_<PROTO>.
 check_proto()
 {
-	local d=$1 p=$2 s n reset sent lost dup reord moved bad retx
+	local d=$1 p=$2 s n reset sent lost dup reord moved bad retx gap
 
 	s=$(jq -r --arg p "$p" '[.flows[] | select(.proto == $p)] |
 		{n: length,
@@ -735,19 +736,20 @@ check_proto()
 		 reord: (map(.reordered) | add // 0),
 		 moved: ([.[] | select(.moved > 0)] | length),
 		 bad: (map(.bad) | add // 0),
-		 retx: (map(.retransmits) | add // 0)} |
-		"\(.n) \(.reset) \(.sent) \(.lost) \(.dup) \(.reord) \(.moved) \(.bad) \(.retx)"
+		 retx: (map(.retransmits) | add // 0),
+		 gap: (map(.max_gap_ms) | max // 0)} |
+		"\(.n) \(.reset) \(.sent) \(.lost) \(.dup) \(.reord) \(.moved) \(.bad) \(.retx) \(.gap)"
 		' "$d/summary.json" 2>/dev/null)
-	read -r n reset sent lost dup reord moved bad retx <<<"$s"
+	read -r n reset sent lost dup reord moved bad retx gap <<<"$s"
 	if [ -z "$n" ] || [ "$FLOWS_RC" -gt 1 ]; then
 		check_err 1 "${p^^}: lb_restart.py exit $FLOWS_RC: $(head -c 300 "$d/flows.err")"
 		printf -v "SUM_${p^^}" '%s: no summary' "$p"
 		return
 	fi
 	if [ "$p" = tcp ]; then
-		printf -v SUM_TCP '%s' "tcp: $n conns, $reset reset, sent $sent, lost $lost, dup $dup, reord $reord"
+		printf -v SUM_TCP '%s' "tcp: $n conns, $reset reset, sent $sent, lost $lost, dup $dup, reord $reord, max gap $gap ms"
 	else
-		printf -v SUM_UDP '%s' "udp: $n flows, $moved moved, $reset failed, sent $sent, lost $lost, dup $dup, reord $reord, retransmits $retx"
+		printf -v SUM_UDP '%s' "udp: $n flows, $moved moved, $reset failed, sent $sent, lost $lost, dup $dup, reord $reord, retransmits $retx, max gap $gap ms"
 	fi
 	[ "$n" = $((4 * PER_KIND)) ]
 	check_err $? "${p^^}: $n flows of $((4 * PER_KIND))"
