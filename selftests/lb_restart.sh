@@ -549,7 +549,7 @@ tags_setup()
 		echo "# $LBNL has no \"tag\" object: no routable SCTP tags"
 		return 1
 	fi
-	"$LBNL" tag genkey >"$tmp/tag.key" || return
+	( umask 077; "$LBNL" tag genkey >"$tmp/tag.key" ) || return
 	tags_lb 1 && tags_lb 2 || return
 	for i in 1 2 3; do
 		nsn "${NS_SRVS[i]}" "$LBNL" tag set key-file "$tmp/tag.key" \
