@@ -546,6 +546,19 @@ int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 	return lbnl_transact(nl, msg, NULL, NULL, NULL);
 }
 
+int lbnl_conn_new(struct lbnl_nl *nl, const struct lbu_conn *c)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_NEW, NLM_F_ACK);
+
+	if (!msg)
+		return -ENOMEM;
+	if (lbnl_put_vip_key(msg, &c->vip) || lbnl_put_conn_new(msg, c)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return lbnl_transact(nl, msg, NULL, NULL, NULL);
+}
+
 int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbu_vip_key *vip)
 {
 	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_FLUSH, NLM_F_ACK);
