@@ -105,6 +105,14 @@ int lbu_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
  */
 int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_conn_list *list, bool *inconsistent);
+/*
+ * The same, keeping only the entries keep(entry, arg) says to: a big
+ * table is read without being held whole.
+ */
+typedef bool (*lbnl_conn_keep_fn)(const struct lbu_conn *c, void *arg);
+int lbnl_conn_dump_kept(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
+			lbnl_conn_keep_fn keep, void *arg,
+			struct lbnl_conn_list *list, bool *inconsistent);
 int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		  const struct lbnl_addr *peer, uint16_t peer_port);
 int lbnl_conn_new(struct lbnl_nl *nl, const struct lbu_conn *c);
