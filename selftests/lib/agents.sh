@@ -14,7 +14,8 @@
 #   agent_start I [NAME]     lbnl-agent in srvI (with NAME's certificate,
 #                            default srvI's), log $tmp/agent.srvI.log
 #   agent_signal I SIG       a signal to srvI's agent (KILL: wait for it)
-#   lbnld_start              lbnld in the LB, log $tmp/lbnld.log
+#   lbnld_start              lbnld in the LB, log $tmp/lbnld.log, its
+#                            records in $LBNLD_STATE
 #   lbnld_kill               kill -9 lbnld
 #   app_servers PORT ADDR COUNT I...  lbnl-echo on ADDR:PORT in srvI...
 #   settled                  no migration open at the LB, no session in
@@ -26,6 +27,7 @@ ECHO_APP=${ECHO_APP:-$dp_top/tools/echo/lbnl-echo}
 PROBE=${PROBE:-$dp_top/tools/tests/lbnl-ctl-probe}
 MKCERT=${MKCERT:-$dp_top/tools/tests/mkcert.sh}
 CERTS=$tmp/certs
+LBNLD_STATE=$tmp/lbnld.state
 declare -A AGENT_PID
 
 agents_require()
@@ -96,6 +98,11 @@ lbnld_start()
 		cert-file $CERTS/lb.pem
 		ca-file $CERTS/ca.pem
 	CONF
+	# The records of migrated associations: the test's own (an lbnld
+	# without them, e.g. an older build given as LBNLD=, runs without).
+	if "$LBNLD" --help 2>/dev/null | grep -q -- --state-dir; then
+		echo "state-dir $LBNLD_STATE" >> "$tmp/lbnld.conf"
+	fi
 	ip netns exec "$NS_LB" "$LBNLD" -f -v -c "$tmp/lbnld.conf" \
 		</dev/null >>"$tmp/lbnld.log" 2>&1 &
 	LBNLD_PID=$!

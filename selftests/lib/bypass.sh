@@ -223,6 +223,7 @@ bp_lbnld_start()
 		# lbnld of the bypass test
 		table $BP_TABLE
 		driver table
+		state-dir $tmp/lbnld.state
 	EOF
 	ip netns exec "$NS_LB" "$LBNLD" -f -v -c "$tmp/lbnld.conf" \
 		</dev/null >>"$tmp/lbnld.log" 2>&1 &

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lbnl conn {show|del|flush}: the connection table of the LB role, one
- * entry per flow (see lb_print.h for the output).
+ * lbnl conn {show|add|del|flush}: the connection table of the LB role, one
+ * entry per flow (see lb_print.h for the output). add installs the entry
+ * of an SCTP association that migrated to a dest its tag does not name
+ * (what lbnld does from its records after the LB restarted).
  */
+#include <netinet/in.h>
 #include <stdio.h>
 
 #include "json_print.h"
 #include "lb_print.h"
 #include "lbnl.h"
+#include "util.h"
 
 #define VIP_KEY_ARGS	"VIP:PORT proto {tcp|udp|sctp}"
 #define OUTPUT_ARGS	"[-j [-p]]"
@@ -45,6 +49,72 @@ static int run_conn_show(int argc, char **argv)
 	if (inconsistent)
 		fprintf(stderr, "Warning: the connection table kept changing during the dump: entries may be missing or listed twice\n");
 	return EXIT_OK;
+}
+
+enum { KW_VTAG, KW_PEER_VTAG, KW_DEST, KW_COUNT };
+
+static const char *const add_keywords[KW_COUNT] = {
+	[KW_VTAG] = "vtag",
+	[KW_PEER_VTAG] = "peer-vtag",
+	[KW_DEST] = "dest",
+};
+
+/* "vtag V": a tag as "conn show" prints it; never 0 (no association's). */
+static int parse_vtag(const char *keyword, const char *arg, uint32_t *tag)
+{
+	if (lbnl_parse_u32_or_hex(arg, tag) || !*tag)
+		return usage_error("invalid %s '%s', expected a nonzero 32-bit number (decimal, or hexadecimal after 0x)",
+				   keyword, arg);
+	return 0;
+}
+
+/* VIP:PORT proto sctp PEER:PORT vtag V [peer-vtag V] dest DADDR[:PORT] */
+static int parse_conn_add(int argc, char **argv, struct lbu_conn *c)
+{
+	const char *args[KW_COUNT];
+	struct lbu_dest dest;
+
+	if (parse_vip_key(&argc, &argv, &c->vip))
+		return EXIT_USAGE;
+	if (c->vip.proto != IPPROTO_SCTP)
+		return usage_error("only SCTP associations are installed (proto sctp): TCP and UDP flows find their dest by the scheduler");
+	if (argc < 1)
+		return usage_error("missing peer address (PEER:PORT)");
+	if (parse_peer_addr(argv[0], &c->vip, &c->peer_addr, &c->peer_port) ||
+	    parse_keywords(argc - 1, argv + 1, add_keywords, KW_COUNT, args))
+		return EXIT_USAGE;
+	if (!args[KW_VTAG])
+		return usage_error("missing 'vtag V' (the tag the peer sends)");
+	if (!args[KW_DEST])
+		return usage_error("missing 'dest DADDR[:PORT]' (where the association is)");
+	if (parse_vtag("vtag", args[KW_VTAG], &c->my_vtag) ||
+	    (args[KW_PEER_VTAG] &&
+	     parse_vtag("peer-vtag", args[KW_PEER_VTAG], &c->peer_vtag)) ||
+	    parse_dest_addr(args[KW_DEST], &c->vip, &dest))
+		return EXIT_USAGE;
+	if (dest.addr.family != c->vip.addr.family)
+		return usage_error("dest address '%s' is not of the VIP's address family",
+				   args[KW_DEST]);
+	if (args[KW_PEER_VTAG])
+		c->has |= LBNL_CONN_HAS_PEER_VTAG;
+	c->has |= LBNL_CONN_HAS_MY_VTAG | LBNL_CONN_HAS_DEST;
+	c->dest_addr = dest.addr;
+	c->dest_port = dest.port;
+	return 0;
+}
+
+static int conn_new(struct lbnl_nl *nl, void *arg)
+{
+	return lbnl_conn_new(nl, arg);
+}
+
+static int run_conn_add(int argc, char **argv)
+{
+	struct lbu_conn c = { 0 };
+
+	if (parse_conn_add(argc, argv, &c))
+		return EXIT_USAGE;
+	return call_kernel(LBNL_OP_CONN_NEW, conn_new, &c);
 }
 
 /* VIP:PORT proto P PEER:PORT */
@@ -96,6 +166,11 @@ const struct cmd conn_cmds[] = {
 	{ "show", OUTPUT_ARGS " [" VIP_KEY_ARGS "]",
 	  "List the connection-table entries of all VIPs, or of one",
 	  run_conn_show, NULL },
+	{ "add", "VIP:PORT proto sctp PEER:PORT vtag V [peer-vtag V]\n"
+	  "dest DADDR[:PORT]",
+	  "Install the entry of an SCTP association that migrated to that dest:\n"
+	  "what lbnld does from its records after the LB restarted",
+	  run_conn_add, NULL },
 	{ "del", VIP_KEY_ARGS " PEER:PORT",
 	  "Forget the entry of one flow: its next packet is scheduled anew",
 	  run_conn_del, NULL },

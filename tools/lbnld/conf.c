@@ -20,6 +20,8 @@
  *	agent 203.0.113.11 10.0.0.11:7342	the agent of one dest
  *	listen [::]:7341	where agents send RESULTs
  *	migrate-timeout-margin-ms 100	kept from a migration's deadline
+ *	state-dir /var/lib/lbnl	records of migrated associations (read at
+ *				start only)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,7 +40,8 @@
 enum key {
 	KEY_TABLE, KEY_PROTOCOL, KEY_DRIVER, KEY_HOOK, KEY_HOOK_TIMEOUT,
 	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
-	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, NKEYS
+	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, KEY_STATE_DIR,
+	NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -56,6 +59,7 @@ static const char *const keywords[NKEYS] = {
 	[KEY_MARGIN] = "migrate-timeout-margin-ms",
 	[KEY_CERT_FILE] = "cert-file",
 	[KEY_CA_FILE] = "ca-file",
+	[KEY_STATE_DIR] = "state-dir",
 };
 
 struct parser {
@@ -100,6 +104,7 @@ void lbnld_conf_defaults(struct lbnld_conf *c)
 	c->margin_ms = LBNLD_DEFAULT_MARGIN_MS;
 	snprintf(c->cert_file, sizeof(c->cert_file), "%s", LBNL_CTL_CERT_FILE);
 	snprintf(c->ca_file, sizeof(c->ca_file), "%s", LBNL_CTL_CA_FILE);
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", LBNLD_STATE_DIR);
 }
 
 /* A number in [min, max]; what is refused is said by the caller. */
@@ -274,6 +279,9 @@ static int parse_value(struct parser *p, enum key key, const char *v,
 	case KEY_CA_FILE:
 		return parse_path(p, "ca-file", v, c->ca_file,
 				  sizeof(c->ca_file));
+	case KEY_STATE_DIR:
+		return parse_path(p, "state-dir", v, c->state_dir,
+				  sizeof(c->state_dir));
 	case KEY_AGENT_PORT:
 		if (!number_in(v, 1, 65535, &n))
 			return fail(p, "invalid agent-port '%s': a number from 1 to 65535",

@@ -3,9 +3,12 @@
  * lbnld - the lbnl load balancer's control daemon: keeps the router's
  * routes to the VIPs in line with the module's bypass state (single-
  * address tenants) and confirms each bypass to the module; drives the live
- * SCTP migrations the module opens (migrate.c: the agents do the work).
+ * SCTP migrations the module opens (migrate.c: the agents do the work)
+ * and keeps the migrated associations' entries across LB restarts
+ * (records.c).
  *
- *	lbnld [-f] [-v] [-c FILE] [-k KEYFILE] [-C CERTFILE] [-A CAFILE] [-t]
+ *	lbnld [-f] [-v] [-c FILE] [-s DIR] [-k KEYFILE] [-C CERTFILE]
+ *	      [-A CAFILE] [-t]
  *
  * One event loop (poll): the module's events, the generic netlink
  * controller's (the module unloaded), signals (signalfd), the control
@@ -13,9 +16,12 @@
  * the open migrations dumped and a session thread started for each new
  * one (migrate.c); migrations open when lbnld starts are left alone. Any
  * configuration event starts a full reconciliation (reconcile.c) a few
- * milliseconds later, so that a burst of events costs one; one also runs
- * at start, on SIGHUP, after lost events, every minute, and again after a
- * failure (backing off up to a minute).
+ * milliseconds later, so that a burst of events costs one; a
+ * MIGRATE_COMMIT one within COMMIT_MS (its record); one also runs at
+ * start, on SIGHUP, after lost events, every minute, and again after a
+ * failure (backing off up to a minute). Connecting to the module (at
+ * start, or after it was reloaded: watch.c) is a new instance for the
+ * records: nothing is taken for ended before it was seen in its table.
  *
  * SIGTERM and SIGINT stop lbnld and leave the routes as they are: the
  * router keeps sending each VIP's traffic where it goes now, which stays
@@ -46,6 +52,7 @@
 
 #define CONNECT_RETRY_MS	1000
 #define COALESCE_MS		10	/* after an event, before reconciling */
+#define COMMIT_MS		100	/* after a commit: a burst is one dump */
 #define RESYNC_MS		60000	/* a full reconciliation at least */
 #define BACKOFF_MIN_MS		1000	/* after a failure, doubling ... */
 #define BACKOFF_MAX_MS		60000	/* ... up to this */
@@ -60,6 +67,7 @@ struct daemon {
 	const char *key_path;		/* -k: over key-file */
 	const char *cert_path;		/* -C: over cert-file */
 	const char *ca_path;		/* -A: over ca-file */
+	const char *state_path;		/* -s: over state-dir */
 	bool foreground;
 	bool verbose;
 	struct lbnl_nl *events;		/* joined to the events group */
@@ -68,6 +76,7 @@ struct daemon {
 	bool connected;
 	bool absent_logged;
 	bool dirty;			/* an event asks for a reconciliation */
+	bool committed;			/* a MIGRATE_COMMIT: record it soon */
 	long long next_connect;		/* monotonic ms */
 	long long next_reconcile;
 	int backoff_ms;
@@ -133,9 +142,12 @@ static int use_conf(struct daemon *dm, const struct lbnld_conf *c)
 	return 0;
 }
 
-/* -k, -C, -A over key-file, cert-file, ca-file. */
-static void apply_key_option(const struct daemon *dm, struct lbnld_conf *c)
+/* -k, -C, -A, -s over key-file, cert-file, ca-file, state-dir. */
+static void apply_options(const struct daemon *dm, struct lbnld_conf *c)
 {
+	if (dm->state_path)
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s",
+			 dm->state_path);
 	if (dm->key_path)
 		snprintf(c->key_file, sizeof(c->key_file), "%s", dm->key_path);
 	if (dm->cert_path)
@@ -209,7 +221,10 @@ static void reload(struct daemon *dm)
 		lbnl_log(LOG_ERR, "%s: keeping the configuration in use", err);
 		return;
 	}
-	apply_key_option(dm, &c);
+	apply_options(dm, &c);
+	if (strcmp(c.state_dir, old->state_dir))
+		lbnl_log(LOG_NOTICE, "state-dir %s: read at start only; the records stay in %s until lbnld restarts",
+			  c.state_dir, old->state_dir);
 	if (old->driver == LBNLD_DRIVER_TABLE &&
 	    (c.driver != LBNLD_DRIVER_TABLE || c.table != old->table ||
 	     c.protocol != old->protocol))
@@ -256,9 +271,19 @@ static void on_event(const struct lbnl_event *ev, void *arg)
 		dm->migrations_changed = true;
 		return;
 	case LBNL_CMD_MIGRATE_COMMIT:
+		/* Whoever committed it: the table flags it, we record it. */
+		dm->committed = true;
+		lbnld_migrator_event(dm->mig, ev);
+		return;
 	case LBNL_CMD_MIGRATE_ABORT:
 		lbnld_migrator_event(dm->mig, ev);
 		return;
+	case LBNL_CMD_VIP_DEL:
+	case LBNL_CMD_DEST_DEL:
+	case LBNL_CMD_FLUSH:
+		if (dm->ld.records)
+			lbnld_records_event(dm->ld.records, ev);
+		break;
 	}
 	if (!name)
 		return;
@@ -322,6 +347,9 @@ static void try_connect(struct daemon *dm)
 	}
 	lbnl_log(LOG_NOTICE, "connected to the lbnl module");
 	dm->connected = true;
+	/* Its table has not been read: no record has ended in it yet. */
+	if (dm->ld.records)
+		lbnld_records_new_instance(dm->ld.records);
 	/* Those open now may be in a source agent's hands: left alone. */
 	dm->migrations_changed = true;
 	dm->migrations_initial = true;
@@ -479,6 +507,9 @@ static int run(struct daemon *dm)
 		now = now_ms();
 		if (dm->dirty && dm->next_reconcile > now + COALESCE_MS)
 			dm->next_reconcile = now + COALESCE_MS;
+		if (dm->committed && dm->next_reconcile > now + COMMIT_MS)
+			dm->next_reconcile = now + COMMIT_MS;
+		dm->committed = false;
 	}
 }
 
@@ -488,11 +519,14 @@ static void print_help(FILE *fp)
 {
 	fprintf(fp,
 		"Usage: lbnld [-f] [-v] [-c FILE] [-t]\n"
-		"       lbnld [-f] [-v] [-c FILE] [-k KEYFILE] [-C CERTFILE] [-A CAFILE]\n"
+		"       lbnld [-f] [-v] [-c FILE] [-s DIR] [-k KEYFILE] [-C CERTFILE]\n"
+		"             [-A CAFILE]\n"
 		"\n"
 		"Keeps the router's routes to the VIPs of the lbnl module in line with\n"
 		"their bypass state, and confirms each bypass to the module. Drives the\n"
-		"live SCTP migrations the module opens (with the servers' lbnl-agent).\n"
+		"live SCTP migrations the module opens (with the servers' lbnl-agent),\n"
+		"and keeps a record of each migrated association to install its entry\n"
+		"again after the module restarts.\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration file (default " LBNLD_CONF_PATH ";\n"
@@ -505,6 +539,8 @@ static void print_help(FILE *fp)
 		"                      cert-file; default " LBNL_CTL_CERT_FILE ")\n"
 		"  -A, --ca-file FILE  the cluster's CA (over ca-file; default\n"
 		"                      " LBNL_CTL_CA_FILE ")\n"
+		"  -s, --state-dir DIR where the records are kept (over state-dir;\n"
+		"                      default " LBNLD_STATE_DIR ")\n"
 		"  -t, --test-config   check the configuration file, then exit\n"
 		"  -v, --verbose       also log every event and reconciliation\n"
 		"  -h, --help          print this help\n"
@@ -561,6 +597,7 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 		{ "key-file", required_argument, NULL, 'k' },
 		{ "cert-file", required_argument, NULL, 'C' },
 		{ "ca-file", required_argument, NULL, 'A' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "test-config", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -571,7 +608,7 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 
 	dm->conf_path = LBNLD_CONF_PATH;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:fk:C:A:tvhV", longopts,
+	while ((c = getopt_long(argc, argv, "+c:fk:C:A:s:tvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -589,6 +626,13 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 			break;
 		case 'A':
 			dm->ca_path = optarg;
+			break;
+		case 's':
+			if (optarg[0] != '/') {
+				fprintf(stderr, "Error: option '-s' needs an absolute path\n");
+				return EXIT_USAGE;
+			}
+			dm->state_path = optarg;
 			break;
 		case 't':
 			*test = true;
@@ -608,6 +652,8 @@ static int parse_args(int argc, char **argv, struct daemon *dm, bool *test)
 			    optopt == 'A')
 				fprintf(stderr, "Error: option '-%c' needs a file\n",
 					optopt);
+			else if (optopt == 's')
+				fprintf(stderr, "Error: option '-s' needs a directory\n");
 			else if (optopt)
 				fprintf(stderr, "Error: unknown option '-%c'\n",
 					optopt);
@@ -643,7 +689,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: %s\n", err);
 		return EXIT_FAIL;
 	}
-	apply_key_option(&dm, &conf);
+	apply_options(&dm, &conf);
 	describe_conf(&conf, text, sizeof(text));
 	if (test) {
 		printf("%s: configuration OK: %s\n", dm.conf_path, text);
@@ -667,6 +713,11 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	lbnl_log(LOG_NOTICE, "lbnld %s starting: %s", LBNL_VERSION, text);
+	dm.ld.records = lbnld_records_open(conf.state_dir);
+	if (!dm.ld.records) {
+		lbnl_log(LOG_ERR, "out of memory");
+		return EXIT_FAIL;
+	}
 	use_migration_conf(&dm, &conf);
 	if (lbnld_watch_open(&dm.watch))
 		lbnl_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
@@ -681,6 +732,7 @@ int main(int argc, char **argv)
 	if (dm.listen_fd >= 0)
 		close(dm.listen_fd);
 	lbnld_migrator_free(dm.mig);
+	lbnld_records_free(dm.ld.records);
 	close(dm.sigfd);
 	return ret;
 }

@@ -31,6 +31,8 @@
 /* Kept from a migration's deadline for the commit to reach the module. */
 #define LBNLD_DEFAULT_MARGIN_MS	100
 #define LBNLD_MAX_AGENTS	256
+/* Where the records of migrated associations are kept (records.c). */
+#define LBNLD_STATE_DIR		"/var/lib/lbnl"
 
 enum lbnld_driver_kind {
 	LBNLD_DRIVER_TABLE,	/* host routes in a routing table (BIRD) */
@@ -67,6 +69,7 @@ struct lbnld_conf {
 	size_t n_agents;
 	struct lbnl_endpoint listen;	/* [::]: both families */
 	uint32_t margin_ms;
+	char state_dir[PATH_MAX];	/* records of migrated associations */
 };
 
 void lbnld_conf_defaults(struct lbnld_conf *c);
@@ -209,6 +212,8 @@ extern const struct lbnld_driver lbnld_hook_driver;
 typedef int (*lbnld_confirm_fn)(struct lbnld *ld, const struct lbu_dest *dest,
 				const char **why);
 
+struct lbnld_records;
+
 struct lbnld {
 	struct lbnld_conf conf;
 	const struct lbnld_driver *driver;
@@ -216,6 +221,7 @@ struct lbnld {
 	struct lbnl_nl *rtnl;		/* table driver: rtnetlink */
 	struct lbnld_route_list told;	/* hook driver: what it was told */
 	lbnld_confirm_fn confirm;	/* NULL: BYPASS_ACTIVE on lbnl */
+	struct lbnld_records *records;	/* NULL: none kept */
 };
 
 /*
@@ -226,6 +232,125 @@ struct lbnld {
 int lbnld_reconcile(struct lbnld *ld);
 int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,
 			 size_t n);
+
+/* Records of migrated associations (records.c) --------------------------- */
+
+/* A record not seen for this long is dropped (seconds: 24 hours). */
+#define LBNLD_RECORD_MAX_AGE	(24 * 3600)
+/* The file's last_seen is brought up to date at least this often (s). */
+#define LBNLD_RECORD_REFRESH	3600
+#define LBNLD_RECORDS_FILE	"migrated.json"
+
+/*
+ * One association a committed migration left on a dest its tag may not
+ * name. Stored: everything but the flags of this module instance.
+ */
+struct lbnld_record {
+	struct lbu_vip_key vip;
+	struct lbnl_endpoint peer;	/* the address it was set up from */
+	uint32_t my_vtag;		/* the tag the peer sends */
+	uint32_t peer_vtag;		/* the dest's; 0: not known */
+	struct lbnl_endpoint dest;
+	int64_t first_seen;		/* seconds since the epoch */
+	int64_t last_seen;		/* its entry last in the table */
+	/* This module instance only (cleared when it changes): */
+	bool seen;			/* its entry was in the table */
+	bool dest_seen;			/* its VIP and dest existed */
+	int64_t saved_last_seen;	/* what the file says */
+};
+
+/* What a reconciliation does with one record. */
+enum lbnld_rec_action {
+	LBNLD_REC_KEEP,		/* in the table, or cannot be yet */
+	LBNLD_REC_INSTALL,	/* no entry: CONN_NEW */
+	LBNLD_REC_REPLACE,	/* an entry to another dest, made by its */
+				/* packets before the install: CONN_DEL, NEW */
+	LBNLD_REC_REMOVE,	/* the association ended */
+};
+
+struct lbnld_rec_decision {
+	enum lbnld_rec_action action;
+	const char *why;		/* REMOVE: for the log */
+	const struct lbu_conn *entry;	/* REPLACE: the entry to delete */
+};
+
+/*
+ * What the module has now: the dests of its SCTP VIPs, and those of their
+ * entries that matter (lbnld_records_keep()): each flagged migrated, each
+ * with a recorded tag or peer. complete: every dump was whole (not
+ * interrupted): only then does an absence mean anything.
+ */
+struct lbnld_rec_view {
+	const struct lbu_dest *dests;
+	size_t n_dests;
+	const struct lbu_conn *conns;
+	size_t n_conns;
+	bool complete;
+	int64_t now;			/* seconds since the epoch */
+	int64_t max_age;		/* LBNLD_RECORD_MAX_AGE */
+};
+
+struct lbnld_records;
+
+/*
+ * The records of dir (created if missing): NULL if out of memory. A file
+ * that cannot be read is logged and tried again at each reconciliation,
+ * never overwritten meanwhile; one that cannot be parsed is moved aside
+ * (FILE.corrupt-TIME), logged as an error, and lbnld goes on without its
+ * records.
+ */
+struct lbnld_records *lbnld_records_open(const char *dir);
+void lbnld_records_free(struct lbnld_records *r);
+size_t lbnld_records_count(const struct lbnld_records *r);
+const struct lbnld_record *lbnld_records_get(const struct lbnld_records *r,
+					     size_t i);
+/* The file is read (or was absent): records may be saved. */
+bool lbnld_records_loaded(const struct lbnld_records *r);
+/* Read the file again if it could not be read: 0 or -errno. */
+int lbnld_records_load(struct lbnld_records *r);
+/* Write the file atomically if anything changed: 0 or -errno. */
+int lbnld_records_save(struct lbnld_records *r);
+/*
+ * A new module instance (lbnld connected to it): no record has been seen
+ * in its table yet, so none is taken for ended before it is installed.
+ */
+void lbnld_records_new_instance(struct lbnld_records *r);
+/* A configuration event: a VIP_DEL, DEST_DEL or FLUSH ends records. */
+void lbnld_records_event(struct lbnld_records *r, const struct lbnl_event *ev);
+/*
+ * The entries of an SCTP dump the records need (lbnl_conn_dump_kept(),
+ * arg: the records): flagged migrated, or with a record's tag or peer.
+ * Valid after lbnld_records_index() until the records change.
+ */
+int lbnld_records_index(struct lbnld_records *r);
+bool lbnld_records_keep(const struct lbu_conn *c, void *arg);
+/*
+ * The decisions, one per record (free() them), and what the view shows
+ * applied to the records: refreshed (seen, last_seen, a dest a later
+ * migration chose), and one added per migrated entry not yet recorded
+ * (at the end: no decision, KEEP). No I/O. -ENOMEM.
+ */
+int lbnld_records_decide(struct lbnld_records *r,
+			 const struct lbnld_rec_view *v,
+			 struct lbnld_rec_decision **out, size_t *n);
+/*
+ * Install (CONN_NEW) one record's entry; replace: first delete that
+ * entry (CONN_DEL). 0 or -errno (-EEXIST: an entry came meanwhile), and
+ * *why the module's message (or NULL).
+ */
+typedef int (*lbnld_install_fn)(void *arg, const struct lbnld_record *rec,
+				const struct lbu_conn *replace,
+				const char **why);
+/*
+ * One pass over view: decide, install, remove the ended, save. 0, or
+ * -EAGAIN if something is to be tried again.
+ */
+int lbnld_records_sync(struct lbnld_records *r,
+		       const struct lbnld_rec_view *v,
+		       lbnld_install_fn install, void *arg);
+/* The same against the module: dumps, CONN_DEL, CONN_NEW. */
+int lbnld_records_reconcile(struct lbnld *ld, const struct lbu_vip *vips,
+			    size_t n);
 
 /* Hook command (hook.c): run conf->hook with args; 0 if it exited 0. */
 int lbnld_hook_run(const struct lbnld_conf *conf, const char *const *args);

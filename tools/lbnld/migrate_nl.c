@@ -87,7 +87,7 @@ static int nl_entry_dest(void *h, const struct lbu_vip_key *vip,
 	for (i = 0; i < l.count; i++) {
 		c = &l.conns[i];
 		if (c->vip.proto != IPPROTO_SCTP ||
-		    !(c->has & LBNL_CONN_HAS_VTAGS) ||
+		    !(c->has & LBNL_CONN_HAS_MY_VTAG) ||
 		    !(c->has & LBNL_CONN_HAS_DEST) || c->my_vtag != vtag)
 			continue;
 		dest->addr = c->dest_addr;

@@ -9,7 +9,9 @@
  *
  * Idempotent, and it reads everything each time: events only say when to
  * run it, so a lost event (ENOBUFS), a restart of lbnld or a route deleted
- * by hand are all mended the same way.
+ * by hand are all mended the same way. Before the routes, the records of
+ * migrated SCTP associations are brought in line with the module's table
+ * (records.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -240,7 +242,7 @@ int lbnld_reconcile(struct lbnld *ld)
 {
 	struct lbnl_vip_list vips;
 	const char *extack;
-	int err;
+	int err, rerr;
 
 	err = lbnl_vip_dump(ld->lbnl, &vips);
 	if (err) {
@@ -252,10 +254,17 @@ int lbnld_reconcile(struct lbnld *ld)
 		lbnl_log(LOG_ERR, "cannot read the VIPs: %s", extack);
 		return err;
 	}
+	/*
+	 * The migrated associations' entries before the routes: a VIP is
+	 * announced with them in place (records.c).
+	 */
+	rerr = lbnld_records_reconcile(ld, vips.vips, vips.count);
 	err = lbnld_reconcile_vips(ld, vips.vips, vips.count);
 	lbnl_vip_list_free(&vips);
 	/* -ENOENT says the module is gone: only the dump may say so. */
-	return err == -ENOENT ? -EAGAIN : err;
+	if (err == -ENOENT || (!err && rerr))
+		err = -EAGAIN;
+	return err;
 }
 
 int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,

@@ -874,6 +874,23 @@ int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
 	return 0;
 }
 
+int lbnl_put_conn_new(struct nl_msg *msg, const struct lbu_conn *c)
+{
+	struct nlattr *nest = nla_nest_start(msg, LBNL_A_CONN);
+
+	if (!nest || put_addr(msg, LBNL_A_CONN_PEER_ADDR, &c->peer_addr) ||
+	    nla_put_u16(msg, LBNL_A_CONN_PEER_PORT, c->peer_port) ||
+	    nla_put_u32(msg, LBNL_A_CONN_MY_VTAG, c->my_vtag) ||
+	    ((c->has & LBNL_CONN_HAS_PEER_VTAG) &&
+	     nla_put_u32(msg, LBNL_A_CONN_PEER_VTAG, c->peer_vtag)) ||
+	    put_addr(msg, LBNL_A_CONN_DEST_ADDR, &c->dest_addr) ||
+	    (c->dest_port &&
+	     nla_put_u16(msg, LBNL_A_CONN_DEST_PORT, c->dest_port)))
+		return -ENOMEM;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int parse_conn(struct nlattr *nest, struct lbu_conn *c)
 {
 	struct nlattr *tb[LBNL_A_CONN_MAX + 1];
@@ -910,10 +927,14 @@ static int parse_conn(struct nlattr *nest, struct lbu_conn *c)
 		 &c->has);
 	take_u64(tb[LBNL_A_CONN_BYTES], &c->bytes, LBNL_CONN_HAS_BYTES,
 		 &c->has);
-	if (tb[LBNL_A_CONN_MY_VTAG] && tb[LBNL_A_CONN_PEER_VTAG]) {
+	/* Each as the kernel knows it: a picked-up entry has no peer tag. */
+	if (tb[LBNL_A_CONN_MY_VTAG]) {
 		c->my_vtag = nla_get_u32(tb[LBNL_A_CONN_MY_VTAG]);
+		c->has |= LBNL_CONN_HAS_MY_VTAG;
+	}
+	if (tb[LBNL_A_CONN_PEER_VTAG]) {
 		c->peer_vtag = nla_get_u32(tb[LBNL_A_CONN_PEER_VTAG]);
-		c->has |= LBNL_CONN_HAS_VTAGS;
+		c->has |= LBNL_CONN_HAS_PEER_VTAG;
 	}
 	return 0;
 }

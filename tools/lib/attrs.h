@@ -55,6 +55,11 @@ int lbu_parse_assoc_state(struct nlmsghdr *nlh, struct lbu_assoc_state *s);
 /* LBNL_A_CONN nest naming one entry: the peer's address and port. */
 int lbnl_put_conn_key(struct nl_msg *msg, const struct lbnl_addr *peer,
 		      uint16_t peer_port);
+/*
+ * LBNL_A_CONN nest of a CONN_NEW: the peer, my_vtag, the peer's tag if
+ * c->has LBNL_CONN_HAS_PEER_VTAG, the dest (its port unless 0).
+ */
+int lbnl_put_conn_new(struct nl_msg *msg, const struct lbu_conn *c);
 /* A CONN_GET dump message (LBNL_A_VIP key, LBNL_A_CONN). -EPROTO. */
 int lbnl_parse_conn_msg(struct nlmsghdr *nlh, struct lbu_conn *c);
 /*

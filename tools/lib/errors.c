@@ -14,7 +14,7 @@
 #define ASSOC_OPS	(OP(ASSOC_GET) | OP(ASSOC_EXPORT) | OP(ASSOC_IMPORT) | \
 			 OP(ASSOC_RESUME) | OP(ASSOC_RELEASE))
 #define LB_OPS		(OP(CONN_GET) | OP(CONN_DEL) | OP(CONN_FLUSH) | \
-			 OP(STATS_GET))
+			 OP(CONN_NEW) | OP(STATS_GET))
 #define TAG_OPS		(OP(TAG_SET) | OP(TAG_DEL) | OP(TAG_GET))
 /* The changes: one association named. */
 #define MIGRATE_OPS	(OP(MIGRATE_START) | OP(MIGRATE_COMMIT) | \
@@ -34,7 +34,12 @@ static const struct {
 	{ OP(CONN_DEL), ENOENT, "VIP or connection not found" },
 	{ OP(CONN_DEL), EAFNOSUPPORT,
 	  "peer address family must match the VIP's" },
-	{ DEST_OPS, ENOENT, "VIP or dest not found" },
+	{ DEST_OPS | OP(CONN_NEW), ENOENT, "VIP or dest not found" },
+	{ OP(CONN_NEW), EEXIST, "the association already has an entry" },
+	{ OP(CONN_NEW), ENOSPC,
+	  "the connection table is full (sysctl net.lbnl.conn_max)" },
+	{ OP(CONN_NEW), EOPNOTSUPP,
+	  "only SCTP associations are installed (or the lbnl kernel module is too old)" },
 	{ OP(VIP_ADD), EEXIST, "VIP already exists" },
 	{ OP(DEST_ADD), EEXIST, "dest already exists" },
 	{ OP(VIP_ADD), ENOSPC, "too many VIPs in this namespace" },

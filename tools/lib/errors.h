@@ -34,6 +34,7 @@ enum lbnl_op {
 	LBNL_OP_TAG_SET,	/* routable tags, either role */
 	LBNL_OP_TAG_DEL,
 	LBNL_OP_TAG_GET,
+	LBNL_OP_CONN_NEW,
 };
 
 /* err is a negative or positive errno value. */

@@ -170,12 +170,13 @@ void lbnl_conn_print(const struct lbu_conn *c)
 			  c->packets);
 	if (c->has & LBNL_CONN_HAS_BYTES)
 		print_u64(PRINT_ANY, "bytes", " bytes %" PRIu64, c->bytes);
-	if (c->has & LBNL_CONN_HAS_VTAGS) {
+	if (c->has & LBNL_CONN_HAS_MY_VTAG) {
 		print_uint(PRINT_FP, NULL, " vtag 0x%08x", c->my_vtag);
 		print_uint(PRINT_JSON, "my_vtag", NULL, c->my_vtag);
+	}
+	if (c->has & LBNL_CONN_HAS_PEER_VTAG)
 		print_uint(PRINT_ANY, "peer_vtag", " peer_vtag 0x%08x",
 			   c->peer_vtag);
-	}
 	print_nl();
 	close_json_object();
 }

@@ -235,6 +235,8 @@ struct collector {
 	size_t item_size;
 	enum event_part part;	/* for on_event_entry() */
 	bool srv;		/* a dump of the "lbnl_srv" family */
+	lbnl_conn_keep_fn keep;	/* on_conn_entry(): NULL keeps all */
+	void *keep_arg;
 };
 
 static void *collector_add(struct collector *c)
@@ -510,9 +512,13 @@ static int on_conn_entry(struct nlmsghdr *nlh, void *arg)
 {
 	struct lbu_conn conn, *c;
 
+	struct collector *col = arg;
+
 	if (lbnl_parse_conn_msg(nlh, &conn))
 		return -EPROTO;
-	c = collector_add(arg);
+	if (col->keep && !col->keep(&conn, col->keep_arg))
+		return 0;
+	c = collector_add(col);
 	if (!c)
 		return -ENOMEM;
 	*c = conn;
@@ -522,7 +528,15 @@ static int on_conn_entry(struct nlmsghdr *nlh, void *arg)
 int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_conn_list *list, bool *inconsistent)
 {
-	struct collector c = { .item_size = sizeof(*list->conns) };
+	return lbnl_conn_dump_kept(nl, vip, NULL, NULL, list, inconsistent);
+}
+
+int lbnl_conn_dump_kept(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
+			lbnl_conn_keep_fn keep, void *arg,
+			struct lbnl_conn_list *list, bool *inconsistent)
+{
+	struct collector c = { .item_size = sizeof(*list->conns),
+			       .keep = keep, .keep_arg = arg };
 	int err = dump_ex(nl, LBNL_CMD_CONN_GET, vip, on_conn_entry, &c,
 			  inconsistent);
 
@@ -540,6 +554,19 @@ int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		return -ENOMEM;
 	if (lbnl_put_vip_key(msg, vip) ||
 	    lbnl_put_conn_key(msg, peer, peer_port)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return lbnl_transact(nl, msg, NULL, NULL, NULL);
+}
+
+int lbnl_conn_new(struct lbnl_nl *nl, const struct lbu_conn *c)
+{
+	struct nl_msg *msg = lbnl_msg_new(nl, LBNL_CMD_CONN_NEW, NLM_F_ACK);
+
+	if (!msg)
+		return -ENOMEM;
+	if (lbnl_put_vip_key(msg, &c->vip) || lbnl_put_conn_new(msg, c)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}

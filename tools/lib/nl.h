@@ -93,14 +93,29 @@ int lbu_assoc_release(struct lbnl_nl *nl, const struct lbnl_assoc_key *key);
  * the last attempt's entries are returned and *inconsistent is set (some
  * entries may be missing or listed twice).
  *
+ * lbnl_conn_new: install the entry of an SCTP association that migrated
+ * to c->dest_addr (c->vip, peer_addr, peer_port, my_vtag, and peer_vtag if
+ * c->has LBNL_CONN_HAS_PEER_VTAG; dest_port 0: the VIP's). -EEXIST: the
+ * association (its tag or its peer's address and port) has an entry;
+ * -ENOENT: no such VIP or dest.
+ *
  * lbnl_stats_get: the namespace's counters, drops included.
  * lbnl_stats_dump: vip NULL for every VIP; each VIP's entry is followed
  * by its dests' in the kernel's order.
  */
 int lbnl_conn_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		   struct lbnl_conn_list *list, bool *inconsistent);
+/*
+ * The same, keeping only the entries keep(entry, arg) says to: a big
+ * table is read without being held whole.
+ */
+typedef bool (*lbnl_conn_keep_fn)(const struct lbu_conn *c, void *arg);
+int lbnl_conn_dump_kept(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
+			lbnl_conn_keep_fn keep, void *arg,
+			struct lbnl_conn_list *list, bool *inconsistent);
 int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		  const struct lbnl_addr *peer, uint16_t peer_port);
+int lbnl_conn_new(struct lbnl_nl *nl, const struct lbu_conn *c);
 /* vip NULL: the entries of every VIP. */
 int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbu_vip_key *vip);
 int lbnl_stats_get(struct lbnl_nl *nl, struct lbnl_stats *stats);

@@ -183,10 +183,15 @@ enum {
 	LBNL_CONN_HAS_EXPIRES	= 1U << 5,
 	LBNL_CONN_HAS_PACKETS	= 1U << 6,
 	LBNL_CONN_HAS_BYTES	= 1U << 7,
-	LBNL_CONN_HAS_VTAGS	= 1U << 8,	/* my_vtag, peer_vtag (SCTP) */
+	LBNL_CONN_HAS_MY_VTAG	= 1U << 8,	/* SCTP, once bound to its tag */
+	LBNL_CONN_HAS_PEER_VTAG	= 1U << 9,	/* SCTP, once known */
 };
 
-/* A connection-table entry of the LB role (LBNL_A_CONN) and its VIP. */
+/*
+ * A connection-table entry of the LB role (LBNL_A_CONN) and its VIP; also
+ * what lbnl_conn_new() installs (an SCTP association's: the peer, both
+ * tags, the dest; a dest_port of 0 is the VIP's).
+ */
 struct lbu_conn {
 	struct lbu_vip_key vip;
 	struct lbnl_addr peer_addr;

@@ -71,13 +71,17 @@ expect 0 '^Usage: lbnl assoc export LADDR:LPORT PADDR:PPORT \[timeout MS\]$' '' 
 	assoc export 192.0.2.10:3868 help
 for h in help -h --help; do
 	expect 0 '^Usage: lbnl conn show \[-j \[-p\]\] \[VIP:PORT proto \{tcp\|udp\|sctp\}\]$' '' conn $h
-	for cmd in show del flush; do
+	for cmd in show add del flush; do
 		expect 0 "^Usage: lbnl conn $cmd" '' conn $cmd $h
 	done
 	expect 0 '^Usage: lbnl stats \[-j \[-p\]\] \[VIP:PORT proto \{tcp\|udp\|sctp\}\]$' '' stats $h
 done
 expect 0 '^Usage: lbnl conn del VIP:PORT proto \{tcp\|udp\|sctp\} PEER:PORT$' '' \
 	conn del 192.0.2.1:80 proto tcp help
+expect 0 '^Usage: lbnl conn add VIP:PORT proto sctp PEER:PORT vtag V \[peer-vtag V\]$' '' \
+	conn add 192.0.2.1:3868 proto sctp help
+expect 0 '^                     dest DADDR\[:PORT\]$' '' conn add help
+expect 0 '^Install the entry of an SCTP association' '' conn add --help
 expect 0 '^Usage: lbnl stats' '' stats 192.0.2.1:80 help
 expect 0 '^Usage: lbnl stats' '' -j stats --help
 # migrate: "start" may be left out (an address in its place).
@@ -110,6 +114,7 @@ for synopsis in 'assoc show \[-j \[-p\]\]' \
 		'assoc resume LADDR:LPORT PADDR:PPORT' \
 		'assoc release LADDR:LPORT PADDR:PPORT' \
 		'conn show \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
+		'conn add VIP:PORT proto sctp PEER:PORT vtag V \[peer-vtag V\]' \
 		'conn del VIP:PORT proto {tcp|udp|sctp} PEER:PORT' \
 		'conn flush \[VIP:PORT proto {tcp|udp|sctp}\]' \
 		'stats \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
@@ -228,6 +233,29 @@ usage "peer address '198.51.100.1:40000' is not of the VIP's address family" \
 usage "unexpected argument 'x'" conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000 x
 usage "invalid VIP address '-j'" conn del -j 192.0.2.1:80 proto tcp 198.51.100.1:40000
 usage "unexpected argument 'now'" conn flush 192.0.2.1:80 proto tcp now
+# conn add: an SCTP association's entry.
+cadd="192.0.2.1:3868 proto sctp 198.51.100.1:40000"
+usage 'missing VIP address' conn add
+usage "missing 'proto" conn add 192.0.2.1:3868
+usage 'only SCTP associations are installed \(proto sctp\)' \
+	conn add 192.0.2.1:80 proto tcp 198.51.100.1:40000 vtag 1 dest 203.0.113.11
+usage 'missing peer address \(PEER:PORT\)' conn add 192.0.2.1:3868 proto sctp
+usage "invalid peer address 'vtag'" conn add 192.0.2.1:3868 proto sctp vtag 1 dest 203.0.113.11
+usage "peer address '\[2001:db8::1\]:5' is not of the VIP's address family" \
+	conn add 192.0.2.1:3868 proto sctp [2001:db8::1]:5 vtag 1 dest 203.0.113.11
+usage "missing 'vtag V'" conn add $cadd dest 203.0.113.11
+usage "missing 'dest DADDR\[:PORT\]'" conn add $cadd vtag 1
+usage "invalid vtag '0', expected a nonzero 32-bit number" conn add $cadd vtag 0 dest 203.0.113.11
+usage "invalid vtag '0x1g'" conn add $cadd vtag 0x1g dest 203.0.113.11
+usage "invalid vtag '4294967296'" conn add $cadd vtag 4294967296 dest 203.0.113.11
+usage "invalid peer-vtag 'x'" conn add $cadd vtag 1 peer-vtag x dest 203.0.113.11
+usage "invalid dest address 'srv1'" conn add $cadd vtag 1 dest srv1
+usage "dest address '\[2001:db8::11\]' is not of the VIP's address family" \
+	conn add $cadd vtag 1 dest [2001:db8::11]
+usage "'vtag' given twice" conn add $cadd vtag 1 vtag 2 dest 203.0.113.11
+usage "unknown keyword 'to'" conn add $cadd vtag 1 to 203.0.113.11
+usage "missing value for 'dest'" conn add $cadd vtag 1 dest
+expect 2 '' '^Usage: lbnl conn add VIP:PORT proto sctp PEER:PORT' conn add $cadd vtag 1
 usage "missing 'proto" conn flush 192.0.2.1:80
 usage "invalid VIP address '-j'" conn flush -j
 usage "invalid VIP address 'x'" stats x
@@ -457,6 +485,8 @@ if grep -q 'not loaded' "$err"; then
 			"conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000" \
 			"conn del [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000" \
 			"conn flush" "conn flush 192.0.2.1:80 proto udp" \
+			"conn add 192.0.2.1:3868 proto sctp 198.51.100.1:40000 vtag 0x1a2b3c4d dest 203.0.113.12" \
+			"conn add [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000 dest [2001:db8:2::12]:3869 peer-vtag 7 vtag 439041101" \
 			"stats" "-j stats" "stats -j -p" "stats [2001:db8:10::1]:80 proto tcp" \
 			"vip bypass-active 192.0.2.1:80 proto tcp 10.0.0.1" \
 			"vip bypass-active [2001:db8::1]:443 proto sctp [2001:db8:1::10]:8443" \

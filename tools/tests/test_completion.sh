@@ -242,7 +242,7 @@ suite()
 	expect "$OK -j vip s" set show
 	expect "$OK dest " add set del show help
 	expect "$OK assoc " show export import resume release help
-	expect "$OK conn " show del flush help
+	expect "$OK conn " show add del flush help
 	expect "$OK migrate " start commit abort show help \
 		192.0.2.2:3868 '[2001:db8::1]:443'
 	expect "$OK tag " show genkey set del help
@@ -266,6 +266,7 @@ suite()
 	expect "$OK vip -" -h --help
 	expect "$OK conn show -" -j -p --json --pretty -h --help
 	expect "$OK conn del -" -h --help
+	expect "$OK conn add -" -h --help
 	expect "$OK vip add help "
 
 	# VIPs from the kernel, IPv6 and ':' included.
@@ -286,6 +287,7 @@ suite()
 	expect "$OK migrate 192.0.2.1:80 proto " sctp
 	expect "$OK -j conn show -p " "${VIPS[@]}" help
 	expect "$OK conn flush 192.0.2.2:3868 proto " sctp
+	expect "$OK conn add 192.0.2.1:80 proto " sctp
 
 	# Keywords and their values.
 	expect "$OK vip add 192.0.2.9:80 proto tcp " mode sched bypass migrate-after
@@ -309,6 +311,10 @@ suite()
 	expect "$OK migrate 192.0.2.2:3868 proto sctp peer 198.51.100.1:40000 timeout 9 " to
 	expect "$OK migrate commit 192.0.2.2:3868 proto sctp " vtag peer
 	expect "$OK migrate abort 192.0.2.2:3868 proto sctp peer 198.51.100.1:40000 "
+	expect "$OK conn add 192.0.2.2:3868 proto sctp "
+	expect "$OK conn add 192.0.2.2:3868 proto sctp 198.51.100.1:40000 " vtag peer-vtag dest
+	expect "$OK conn add 192.0.2.2:3868 proto sctp 198.51.100.1:40000 vtag 1 " peer-vtag dest
+	expect "$OK conn add 192.0.2.2:3868 proto sctp 198.51.100.1:40000 dest 10.0.0.1 vtag 1 " peer-vtag
 
 	# Dests from the kernel.
 	: >"$tmp/calls"
@@ -324,6 +330,8 @@ suite()
 	expect "$OK dest del [2001:db8::1]:443 proto sctp [2001:db8::10]:" 443
 	expect "$OK vip bypass-active 192.0.2.2:3868 proto sctp " 10.0.0.3:3868
 	expect "$OK migrate 192.0.2.2:3868 proto sctp vtag 1 to " 10.0.0.3:3868
+	expect "$OK conn add 192.0.2.2:3868 proto sctp 198.51.100.1:40000 dest " \
+		10.0.0.3:3868
 	expect "$OK migrate start [2001:db8::1]:443 proto sctp peer [2001:db8::2]:5 to [" \
 		'[2001:db8::10]:443'
 

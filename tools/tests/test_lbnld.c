@@ -8,7 +8,10 @@
  * BYPASS_ACTIVE is replaced by a recorder that also checks that the
  * VIP's route is in place when it is called. The migration coordinator
  * runs against a fake module (struct lbnld_mig_ops) and fake agents on
- * loopback (the real control protocol, ctl.h).
+ * loopback (the real control protocol, ctl.h). The records of migrated
+ * associations: the file (atomic writes, read back, corrupt or unreadable
+ * files), the decisions against views of the module's table, the pass
+ * with a fake CONN_NEW.
  * Prints one line per failure; exit status 0 if all passed.
  */
 #include <errno.h>
@@ -138,8 +141,11 @@ static void test_conf(void)
 	CHECK(!conf_text("\n", &c, err, sizeof(err)) &&
 	      c.table == 100 && c.protocol == 76 &&
 	      c.driver == LBNLD_DRIVER_TABLE && !strcmp(c.self_dev, "lo") &&
-	      c.log == LBNLD_LOG_AUTO && c.hook_timeout == 10 && !c.hook[0],
+	      c.log == LBNLD_LOG_AUTO && c.hook_timeout == 10 && !c.hook[0] &&
+	      !strcmp(c.state_dir, "/var/lib/lbnl"),
 	      "defaults: %s", err);
+	CHECK(!conf_text("state-dir /run/lbnl\n", &c, err, sizeof(err)) &&
+	      !strcmp(c.state_dir, "/run/lbnl"), "state-dir: %s", err);
 	CHECK(!conf_text("# lbnld\n\n  table 4000   # ours\n\tprotocol 99\n"
 			 "self-dev dummy0\nlog syslog\n", &c, err, sizeof(err)) &&
 	      c.table == 4000 && c.protocol == 99 &&
@@ -156,6 +162,7 @@ static void test_conf(void)
 	      "CRLF and tabs: %s", err);
 
 	conf_bad("tabel 5\n", "t.conf:1: unknown keyword 'tabel'");
+	conf_bad("state-dir lbnl\n", "t.conf:1: invalid state-dir 'lbnl': an absolute path is needed");
 	conf_bad("Table 5\n", "t.conf:1: unknown keyword 'Table'");
 	conf_bad("# x\ntable\n", "t.conf:2: missing value for 'table'");
 	conf_bad("table 1 2\n", "t.conf:1: unexpected '2' after 'table 1'");
@@ -886,6 +893,603 @@ static void test_reconcile(struct lbnl_nl *rtnl)
 }
 
 
+/* Records of migrated associations (records.c) ---------------------------- */
+
+#define RVIP "192.0.2.2"
+#define RS1 "203.0.113.11"
+#define RS2 "203.0.113.12"
+#define RS3 "203.0.113.13"
+#define NOW 1800000000LL
+
+static struct lbu_vip_key rvip_key(uint8_t proto)
+{
+	struct lbu_vip_key k = { .port = 3868, .proto = proto };
+
+	lbnl_parse_addr(RVIP, &k.addr);
+	return k;
+}
+
+static struct lbu_dest rdest(const char *addr)
+{
+	struct lbu_dest d = { .vip = rvip_key(IPPROTO_SCTP), .port = 3868 };
+
+	lbnl_parse_addr(addr, &d.addr);
+	return d;
+}
+
+/* An SCTP entry of RVIP from 198.51.100.1:PORT with tag VTAG on DEST. */
+static struct lbu_conn rconn(uint16_t port, uint32_t vtag, const char *dest,
+			     bool migrated)
+{
+	struct lbu_conn c = { .vip = rvip_key(IPPROTO_SCTP), .peer_port = port,
+			      .dest_port = 3868, .my_vtag = vtag,
+			      .peer_vtag = vtag + 1,
+			      .flags = migrated ? LBNL_CONN_F_MIGRATED : 0,
+			      .has = LBNL_CONN_HAS_DEST | LBNL_CONN_HAS_FLAGS |
+				     LBNL_CONN_HAS_MY_VTAG |
+				     LBNL_CONN_HAS_PEER_VTAG };
+
+	lbnl_parse_addr("198.51.100.1", &c.peer_addr);
+	lbnl_parse_addr(dest, &c.dest_addr);
+	return c;
+}
+
+static struct {
+	char dir[64];
+	char calls[512];	/* "install 0x10;replace 0x11 from 203...;" */
+	int result;		/* what the fake install returns */
+} rt;
+
+static int fake_install(void *arg, const struct lbnld_record *rec,
+			const struct lbu_conn *replace, const char **why)
+{
+	char from[LBNL_ADDRSTRLEN] = "";
+	size_t len = strlen(rt.calls);
+
+	(void)arg;
+	if (replace)
+		lbnl_format_addr(&replace->dest_addr, from, sizeof(from));
+	snprintf(rt.calls + len, sizeof(rt.calls) - len, "%s 0x%x%s%s;",
+		 replace ? "replace" : "install", rec->my_vtag,
+		 replace ? " from " : "", from);
+	*why = rt.result ? "fake refusal" : NULL;
+	return rt.result;
+}
+
+/* The dests of RVIP (all three, or only the first n). */
+static void view_init(struct lbnld_rec_view *v, struct lbu_dest *dests,
+		      size_t n, const struct lbu_conn *conns, size_t n_conns)
+{
+	const char *addrs[] = { RS1, RS2, RS3 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dests[i] = rdest(addrs[i]);
+	memset(v, 0, sizeof(*v));
+	v->dests = dests;
+	v->n_dests = n;
+	v->conns = conns;
+	v->n_conns = n_conns;
+	v->complete = true;
+	v->now = NOW;
+	v->max_age = LBNLD_RECORD_MAX_AGE;
+}
+
+/* Sync, the log in *log; the fake's calls in rt.calls. */
+static int rsync(struct lbnld_records *r, const struct lbnld_rec_view *v,
+		 int result, const char **log)
+{
+	int err;
+
+	rt.calls[0] = '\0';
+	rt.result = result;
+	capture_start();
+	err = lbnld_records_sync(r, v, fake_install, NULL);
+	*log = capture_end();
+	return err;
+}
+
+static const struct lbnld_record *rfind(struct lbnld_records *r,
+					uint32_t vtag)
+{
+	size_t i;
+
+	for (i = 0; i < lbnld_records_count(r); i++)
+		if (lbnld_records_get(r, i)->my_vtag == vtag)
+			return lbnld_records_get(r, i);
+	return NULL;
+}
+
+static char *rfile(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", rt.dir, name);
+	return path;
+}
+
+static bool file_is(const char *path, const char *text)
+{
+	char buf[4096];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	if (!fp)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return !strcmp(buf, text);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+}
+
+/* How many files of the state directory start with prefix. */
+static int files_like(const char *prefix)
+{
+	char cmd[512];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -1 %s | grep -c '^%s'", rt.dir, prefix);
+	p = popen(cmd, "r");
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+static struct lbnld_records *ropen(const char **log)
+{
+	struct lbnld_records *r;
+
+	capture_start();
+	r = lbnld_records_open(rt.dir);
+	*log = capture_end();
+	return r;
+}
+
+/* The file: written atomically, read back, new records, the ended. */
+static void test_records_store(void)
+{
+	struct lbu_conn c[2] = { rconn(40001, 0x10, RS2, true),
+				 rconn(40002, 0x20, RS3, true) };
+	struct lbnld_records *r, *r2;
+	const struct lbnld_record *rec;
+	struct lbnld_rec_view v;
+	struct lbu_dest d[3];
+	struct stat st;
+	const char *log;
+	char cmd[512];
+
+	r = ropen(&log);
+	CHECK(r && lbnld_records_loaded(r) && !lbnld_records_count(r) &&
+	      !log[0], "no file: no records, nothing said: %s", log);
+	CHECK(!stat(rt.dir, &st) && S_ISDIR(st.st_mode),
+	      "the state directory is made");
+	view_init(&v, d, 3, c, 2);
+	CHECK(!rsync(r, &v, 0, &log) && lbnld_records_count(r) == 2 &&
+	      !rt.calls[0], "two migrated entries recorded, nothing installed: %s %s",
+	      rt.calls, log);
+	CHECK(strstr(log, "record added: sctp 192.0.2.2:3868 peer 198.51.100.1:40001 vtag 0x00000010 on 203.0.113.12:3868"),
+	      "record added: logged: %s", log);
+	CHECK(!stat(rfile(LBNLD_RECORDS_FILE), &st) &&
+	      (st.st_mode & 0777) == 0600 && files_like("migrated.json.tmp") == 0,
+	      "the file is there, 0600, no temporary left");
+	CHECK(file_is(rfile(LBNLD_RECORDS_FILE),
+		      "{\n \"version\": 1,\n \"records\": [\n  {\n"
+		      "   \"vip\": \"192.0.2.2:3868\",\n   \"proto\": \"sctp\",\n"
+		      "   \"peer\": \"198.51.100.1:40001\",\n   \"my_vtag\": 16,\n"
+		      "   \"peer_vtag\": 17,\n   \"dest\": \"203.0.113.12:3868\",\n"
+		      "   \"first_seen\": 1800000000,\n"
+		      "   \"last_seen\": 1800000000\n  },\n  {\n"
+		      "   \"vip\": \"192.0.2.2:3868\",\n   \"proto\": \"sctp\",\n"
+		      "   \"peer\": \"198.51.100.1:40002\",\n   \"my_vtag\": 32,\n"
+		      "   \"peer_vtag\": 33,\n   \"dest\": \"203.0.113.13:3868\",\n"
+		      "   \"first_seen\": 1800000000,\n"
+		      "   \"last_seen\": 1800000000\n  }\n ]\n}"),
+	      "the file's content");
+
+	/* A rename, not a rewrite: a link to the old file keeps it. */
+	snprintf(cmd, sizeof(cmd), "ln %s %s.old", rfile(LBNLD_RECORDS_FILE),
+		 rfile(LBNLD_RECORDS_FILE));
+	CHECK(!system(cmd), "%s", cmd);
+	v.n_conns = 1;		/* 0x20's entry is gone: ended */
+	CHECK(!rsync(r, &v, 0, &log) && lbnld_records_count(r) == 1 &&
+	      strstr(log, "record removed: sctp 192.0.2.2:3868 peer 198.51.100.1:40002 vtag 0x00000020: its entry is gone: the association ended"),
+	      "an ended association's record removed: %s", log);
+	CHECK(!stat(rfile("migrated.json.old"), &st) && st.st_nlink == 1 &&
+	      st.st_size > 400, "the old file untouched (replaced by rename)");
+	unlink(rfile("migrated.json.old"));
+
+	/* Another lbnld reads what this one wrote. */
+	r2 = ropen(&log);
+	rec = r2 ? rfind(r2, 0x10) : NULL;
+	CHECK(rec && lbnld_records_count(r2) == 1 && !rec->seen &&
+	      rec->peer.port == 40001 && rec->peer_vtag == 0x11 &&
+	      rec->dest.port == 3868 && rec->first_seen == NOW &&
+	      rec->last_seen == NOW && strstr(log, "1 records"),
+	      "read back: %s", log);
+	/* Its first reconciliation installs what the table lacks. */
+	v.n_conns = 0;
+	CHECK(!rsync(r2, &v, 0, &log) &&
+	      !strcmp(rt.calls, "install 0x10;") && rfind(r2, 0x10)->seen &&
+	      strstr(log, "record sctp 192.0.2.2:3868 peer 198.51.100.1:40001 vtag 0x00000010: entry installed on 203.0.113.12:3868"),
+	      "read back, installed: %s %s", rt.calls, log);
+	lbnld_records_free(r2);
+	lbnld_records_free(r);
+}
+
+/* A file that is not a records file: moved aside, loudly; lbnld goes on. */
+static void corrupt_case(const char *text, const char *why)
+{
+	struct lbu_conn c = rconn(40005, 0x50, RS2, true);
+	struct lbnld_records *r;
+	struct lbnld_rec_view v;
+	struct lbu_dest d[3];
+	const char *log;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", rt.dir);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
+	write_text(rfile(LBNLD_RECORDS_FILE), text);
+	r = ropen(&log);
+	CHECK(r && lbnld_records_loaded(r) && !lbnld_records_count(r) &&
+	      strstr(log, "not a records file (") && strstr(log, why) &&
+	      strstr(log, "moved to ") &&
+	      strstr(log, "the migrated associations it recorded are not installed again") &&
+	      files_like("migrated.json.corrupt-") == 1 &&
+	      files_like("migrated.json$") == 0,
+	      "corrupt '%s': %s", text, log);
+	view_init(&v, d, 3, &c, 1);
+	CHECK(r && !rsync(r, &v, 0, &log) && files_like("migrated.json$") == 1 &&
+	      lbnld_records_count(r) == 1,
+	      "corrupt '%s': a new file with the new record: %s", text, log);
+	lbnld_records_free(r);
+}
+
+static void test_records_corrupt(void)
+{
+	struct lbu_conn c = rconn(40006, 0x60, RS2, true);
+	static const char v2[] = "{\"version\": 2, \"records\": []}";
+	struct lbnld_records *r;
+	struct lbnld_rec_view v;
+	struct lbu_dest d[3];
+	const char *log;
+	char cmd[512];
+
+	corrupt_case("{\"version\": 1, \"records\": [", "line 1");
+	corrupt_case("", "line 1");
+	corrupt_case("[]", "xpected object");
+	corrupt_case("{\"version\": 1}", "records");
+	corrupt_case("{\"version\": 1, \"records\": {}}", "records is not an array");
+	corrupt_case("{\"version\": 1, \"records\": [], \"x\": 1}", "x");
+	corrupt_case("{\"version\": 1, \"version\": 1, \"records\": []}", "duplicate");
+	corrupt_case("{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2:3868\"}]}",
+		     "record 0: ");
+	corrupt_case("{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2\", "
+		     "\"proto\": \"sctp\", \"peer\": \"198.51.100.1:1\", "
+		     "\"my_vtag\": 1, \"dest\": \"203.0.113.11:1\", "
+		     "\"first_seen\": 0, \"last_seen\": 0}]}",
+		     "record 0: vip '192.0.2.2' is not ADDR:PORT");
+	corrupt_case("{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2:1\", "
+		     "\"proto\": \"sctp\", \"peer\": \"[2001:db8::1]:1\", "
+		     "\"my_vtag\": 1, \"dest\": \"203.0.113.11:1\", "
+		     "\"first_seen\": 0, \"last_seen\": 0}]}",
+		     "of the VIP's family");
+	corrupt_case("{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2:1\", "
+		     "\"proto\": \"sctp\", \"peer\": \"198.51.100.1:1\", "
+		     "\"my_vtag\": 0, \"dest\": \"203.0.113.11:1\", "
+		     "\"first_seen\": 0, \"last_seen\": 0}]}",
+		     "out of range");
+	corrupt_case("{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2:1\", "
+		     "\"proto\": \"tcp\", \"peer\": \"198.51.100.1:1\", "
+		     "\"my_vtag\": 5, \"dest\": \"203.0.113.11:1\", "
+		     "\"first_seen\": 0, \"last_seen\": 0}]}",
+		     "proto 'tcp', expected sctp");
+	corrupt_case("{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2:1\", "
+		     "\"proto\": \"sctp\", \"peer\": \"198.51.100.1:1\", "
+		     "\"my_vtag\": 5, \"dest\": \"203.0.113.11:1\", "
+		     "\"first_seen\": 0, \"last_seen\": 0, \"extra\": 1}]}",
+		     "record 0: ");
+
+	/* Another version: left alone, nothing saved over it. */
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", rt.dir);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
+	write_text(rfile(LBNLD_RECORDS_FILE), v2);
+	r = ropen(&log);
+	CHECK(r && !lbnld_records_loaded(r) &&
+	      strstr(log, "version 2 (this lbnld reads 1): the records of migrated associations are not read nor saved until it is"),
+	      "version 2: %s", log);
+	view_init(&v, d, 3, &c, 1);
+	CHECK(r && rsync(r, &v, 0, &log) == -EAGAIN &&
+	      lbnld_records_count(r) == 1 &&
+	      file_is(rfile(LBNLD_RECORDS_FILE), v2) && !strstr(log, "version"),
+	      "version 2: kept in memory, the file untouched, said once: %s",
+	      log);
+	/* Once it can be read, the records made meanwhile join it. */
+	write_text(rfile(LBNLD_RECORDS_FILE),
+		   "{\"version\": 1, \"records\": [{\"vip\": \"192.0.2.2:3868\", "
+		   "\"proto\": \"sctp\", \"peer\": \"198.51.100.1:40007\", "
+		   "\"my_vtag\": 112, \"dest\": \"203.0.113.13:3868\", "
+		   "\"first_seen\": 1799999000, \"last_seen\": 1799999900}]}");
+	CHECK(r && !rsync(r, &v, 0, &log) && lbnld_records_loaded(r) &&
+	      lbnld_records_count(r) == 2 && rfind(r, 0x70) &&
+	      !strcmp(rt.calls, "install 0x70;"),
+	      "readable again: merged, installed: %s %s", rt.calls, log);
+	lbnld_records_free(r);
+
+	/* Unreadable (a directory in its place): not overwritten. */
+	snprintf(cmd, sizeof(cmd), "rm -f %s/* && mkdir %s", rt.dir,
+		 rfile(LBNLD_RECORDS_FILE));
+	CHECK(!system(cmd), "%s", cmd);
+	r = ropen(&log);
+	CHECK(r && !lbnld_records_loaded(r) && strstr(log, "Is a directory"),
+	      "unreadable: %s", log);
+	CHECK(r && rsync(r, &v, 0, &log) == -EAGAIN &&
+	      lbnld_records_count(r) == 1 && !stat(rfile(LBNLD_RECORDS_FILE), &(struct stat){ 0 }),
+	      "unreadable: not overwritten: %s", log);
+	lbnld_records_free(r);
+	snprintf(cmd, sizeof(cmd), "rmdir %s", rfile(LBNLD_RECORDS_FILE));
+	CHECK(!system(cmd), "%s", cmd);
+}
+
+/* decide() on r (records made from conns first); the action of vtag. */
+static enum lbnld_rec_action action_of(struct lbnld_records *r,
+				       const struct lbnld_rec_view *v,
+				       uint32_t vtag,
+				       const struct lbu_conn **entry)
+{
+	struct lbnld_rec_decision *d;
+	enum lbnld_rec_action a = 99;
+	size_t i, n;
+
+	capture_start();
+	if (!lbnld_records_decide(r, v, &d, &n)) {
+		for (i = 0; i < n; i++)
+			if (lbnld_records_get(r, i)->my_vtag == vtag) {
+				a = d[i].action;
+				if (entry)
+					*entry = d[i].entry;
+			}
+		free(d);
+	}
+	capture_end();
+	return a;
+}
+
+/* The decisions, one case at a time: the table is the authority. */
+static void test_records_decide(void)
+{
+	struct lbu_conn c[4], moved;
+	struct lbnld_records *r;
+	struct lbnld_rec_view v;
+	struct lbnl_event ev = { 0 };
+	struct lbu_dest d[3];
+	const struct lbu_conn *e = NULL;
+	const struct lbnld_record *rec;
+	const char *log;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/*", rt.dir);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
+	r = ropen(&log);
+	if (!r)
+		return;
+	c[0] = rconn(40001, 0x10, RS2, true);
+	c[1] = rconn(40002, 0x20, RS3, true);
+	view_init(&v, d, 3, c, 2);
+	CHECK(!rsync(r, &v, 0, &log) && lbnld_records_count(r) == 2,
+	      "two records");
+
+	/* In the table on its dest: kept, refreshed. */
+	v.now = NOW + 100;
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_KEEP &&
+	      rfind(r, 0x10)->last_seen == NOW + 100, "present: kept, fresh");
+
+	/* Incomplete dump: an absence means nothing. */
+	v.n_conns = 1;
+	v.complete = false;
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_KEEP,
+	      "absent from an interrupted dump: kept");
+	v.complete = true;
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_REMOVE,
+	      "seen, then absent: ended");
+
+	/* A new module instance: installed before any absence counts. */
+	lbnld_records_new_instance(r);
+	v.n_conns = 0;
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_INSTALL &&
+	      action_of(r, &v, 0x20, NULL) == LBNLD_REC_INSTALL,
+	      "new instance, no entries: both installed, none ended");
+
+	/* Its packets came first and went to another dest: replaced. */
+	c[2] = rconn(40001, 0x10, RS1, false);
+	v.conns = &c[2];
+	v.n_conns = 1;
+	CHECK(action_of(r, &v, 0x10, &e) == LBNLD_REC_REPLACE && e == &c[2],
+	      "an unflagged entry to another dest: replaced");
+	/* ... or to its own dest: kept as it is. */
+	c[2] = rconn(40001, 0x10, RS2, false);
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_KEEP &&
+	      rfind(r, 0x10)->seen, "an unflagged entry to its dest: kept");
+
+	/* Migrated again: the record follows the table. */
+	moved = rconn(40001, 0x10, RS3, true);
+	moved.peer_vtag = 0x99;
+	v.conns = &moved;
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_KEEP &&
+	      rfind(r, 0x10)->dest.addr.v4.s_addr == d[2].addr.v4.s_addr &&
+	      rfind(r, 0x10)->peer_vtag == 0x99, "migrated again: dest updated");
+
+	/* Another association from the same peer address and port: ended. */
+	c[3] = rconn(40002, 0x777, RS1, false);
+	v.conns = &c[3];
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_REMOVE,
+	      "its peer's port reused: ended");
+
+	/* Its dest not there (yet): kept; deleted after it was seen: gone. */
+	lbnld_records_new_instance(r);
+	v.n_conns = 0;
+	v.n_dests = 1;		/* RS1 only */
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_KEEP,
+	      "dest absent since the instance began: kept");
+	v.n_dests = 3;
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_INSTALL,
+	      "dest back: installed");
+	v.n_dests = 1;
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_REMOVE,
+	      "dest seen, then absent: deleted");
+
+	/* Not seen for longer than the cap: dropped. */
+	lbnld_records_new_instance(r);
+	v.n_dests = 1;
+	v.now = NOW + LBNLD_RECORD_MAX_AGE + 200;
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_REMOVE &&
+	      action_of(r, &v, 0x10, NULL) == LBNLD_REC_REMOVE,
+	      "unseen for more than the cap: dropped");
+	v.now = NOW + 200;
+	v.n_dests = 3;
+
+	/* Events: a VIP or a dest deleted while lbnld watches. */
+	lbnld_records_new_instance(r);
+	ev.cmd = LBNL_CMD_DEST_DEL;
+	ev.has_dest = true;
+	ev.dest = rdest(RS1);
+	lbnld_records_event(r, &ev);
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_INSTALL,
+	      "another dest deleted: nothing");
+	ev.dest = rdest(RS3);
+	lbnld_records_event(r, &ev);
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_REMOVE &&
+	      action_of(r, &v, 0x20, NULL) == LBNLD_REC_REMOVE,
+	      "its dest deleted: gone");
+	lbnld_records_new_instance(r);
+	ev = (struct lbnl_event){ .cmd = LBNL_CMD_VIP_DEL, .has_vip = true };
+	ev.vip.key = rvip_key(IPPROTO_TCP);
+	lbnld_records_event(r, &ev);
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_INSTALL,
+	      "a TCP VIP of the same address deleted: nothing");
+	ev.vip.key = rvip_key(IPPROTO_SCTP);
+	lbnld_records_event(r, &ev);
+	CHECK(action_of(r, &v, 0x10, NULL) == LBNLD_REC_REMOVE,
+	      "its VIP deleted: gone");
+	lbnld_records_new_instance(r);
+	ev = (struct lbnl_event){ .cmd = LBNL_CMD_FLUSH };
+	lbnld_records_event(r, &ev);
+	CHECK(action_of(r, &v, 0x20, NULL) == LBNLD_REC_REMOVE,
+	      "flush: gone");
+	/* ... and a new migration of the same association, in the same pass. */
+	v.conns = &moved;
+	v.n_conns = 1;
+	CHECK(!rsync(r, &v, 0, &log) && lbnld_records_count(r) == 1 &&
+	      (rec = rfind(r, 0x10)) && rec->first_seen == NOW + 200,
+	      "flushed, then migrated again: a new record: %s", log);
+
+	/* The same entry twice in a dump: one record. */
+	c[0] = rconn(40009, 0x90, RS2, true);
+	c[1] = c[0];
+	v.conns = c;
+	v.n_conns = 2;
+	CHECK(!rsync(r, &v, 0, &log) && lbnld_records_count(r) == 1 &&
+	      rfind(r, 0x90) && strstr(log, "0x00000010: its entry is gone"),
+	      "an entry listed twice: one record (and 0x10 ended): %s", log);
+	lbnld_records_free(r);
+}
+
+/* The pass: installs as decided, retries refusals, keeps the dumps small. */
+static void test_records_sync(void)
+{
+	struct lbu_conn c[3], tcp;
+	struct lbnld_records *r;
+	struct lbnld_rec_view v;
+	struct lbu_dest d[3];
+	const char *log;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/*", rt.dir);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
+	r = ropen(&log);
+	if (!r)
+		return;
+	c[0] = rconn(40001, 0x10, RS2, true);
+	c[1] = rconn(40002, 0x20, RS3, true);
+	view_init(&v, d, 3, c, 2);
+	CHECK(!rsync(r, &v, 0, &log), "two records");
+	lbnld_records_new_instance(r);
+	c[0] = rconn(40001, 0x10, RS1, false);
+	v.n_conns = 1;
+	CHECK(rsync(r, &v, -EEXIST, &log) == -EAGAIN &&
+	      !strcmp(rt.calls, "replace 0x10 from 203.0.113.11;install 0x20;") &&
+	      strstr(log, "not installed on 203.0.113.13:3868 (tried again): fake refusal") &&
+	      lbnld_records_count(r) == 2,
+	      "refused: tried again, nothing lost: %s %s", rt.calls, log);
+	CHECK(!rsync(r, &v, 0, &log) &&
+	      !strcmp(rt.calls, "replace 0x10 from 203.0.113.11;install 0x20;") &&
+	      strstr(log, "entry to 203.0.113.11:3868 replaced by one to 203.0.113.12:3868") &&
+	      rfind(r, 0x10)->seen && rfind(r, 0x20)->seen,
+	      "then done: %s %s", rt.calls, log);
+	CHECK(rsync(r, &v, -ENOENT, &log) == 0 && lbnld_records_count(r) == 1,
+	      "0x20 installed then gone: ended: %s", log);
+
+	/* What the dumps keep. */
+	{
+		struct rec_keep {
+			struct lbu_conn c;
+			bool keep;
+		} cases[] = {
+			{ rconn(40001, 0x10, RS2, false), true },	/* its tag */
+			{ rconn(40001, 0x11, RS2, false), true },	/* its peer */
+			{ rconn(40003, 0x10, RS2, false), false },	/* its tag, another port */
+			{ rconn(40004, 0x44, RS2, true), true },	/* migrated */
+			{ rconn(40005, 0x55, RS2, false), false },
+		};
+		size_t i;
+
+		CHECK(!lbnld_records_index(r), "index");
+		tcp = rconn(40001, 0x10, RS2, true);
+		tcp.vip.proto = IPPROTO_TCP;
+		for (i = 0; i < ARRAY_SIZE(cases); i++)
+			CHECK(lbnld_records_keep(&cases[i].c, r) == cases[i].keep,
+			      "keep case %zu", i);
+		CHECK(!lbnld_records_keep(&tcp, r), "TCP entries never kept");
+	}
+	lbnld_records_free(r);
+}
+
+static void test_records(void)
+{
+	char base[] = "/tmp/test_records.XXXXXX", cmd[96];
+
+	if (!mkdtemp(base)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(rt.dir, sizeof(rt.dir), "%s/state", base);
+	test_records_store();
+	test_records_corrupt();
+	test_records_decide();
+	test_records_sync();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
+}
+
+
 /* Migrations: a fake module, fake agents ---------------------------------- */
 
 #define SRC "203.0.113.11"
@@ -1604,6 +2208,7 @@ int main(int argc, char **argv)
 	test_decisions();
 	test_diff();
 	test_hook();
+	test_records();
 	test_migrations();
 	if (!enter_netns()) {
 		printf("test_lbnld: no network namespace of our own (needs unshare and ip): route tests skipped\n");

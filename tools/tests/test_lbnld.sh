@@ -32,11 +32,14 @@ expect 0 '^lbnld [0-9]' '' --version
 expect 2 '' "^Error: unknown option '-x'" -x
 expect 2 '' "^Error: unknown option '--bogus'" --bogus
 expect 2 '' "^Error: option '-c' needs a file" -c
+expect 2 '' "^Error: option '-s' needs a directory" -s
+expect 2 '' "^Error: option '-s' needs an absolute path" -s state -t
 expect 2 '' "^Error: unexpected argument 'now'" -f now
 expect 1 '' '^Error: /nonexistent/lbnld.conf: No such file or directory$' \
 	-t -c /nonexistent/lbnld.conf
 
-printf '# lbnld\ntable 4242\nprotocol 77\nself-dev lo\nlog stderr\n' >"$tmp/ok.conf"
+printf '# lbnld\ntable 4242\nprotocol 77\nself-dev lo\nlog stderr\nstate-dir %s\n' \
+	"$tmp/state" >"$tmp/ok.conf"
 expect 0 "^$tmp/ok.conf: configuration OK: driver table: table 4242, protocol 77, self-dev lo\$" '' \
 	-t -c "$tmp/ok.conf"
 printf 'driver hook\nhook /bin/true\n' >"$tmp/hook.conf"
@@ -48,6 +51,8 @@ conf_bad "1: invalid table '254'.*" 'table 254\n'
 conf_bad "1: invalid driver 'bird', expected table or hook" 'driver bird # comment\n'
 conf_bad " 'driver hook' needs a 'hook' command" 'driver hook\n'
 conf_bad "1: unexpected 'x' after 'log stderr'" 'log stderr x\n'
+conf_bad "1: invalid state-dir 'var/lib/lbnl': an absolute path is needed" \
+	'state-dir var/lib/lbnl\n'
 
 # The man page: no groff warnings, every option and keyword documented.
 if command -v groff >/dev/null; then
@@ -56,7 +61,8 @@ if command -v groff >/dev/null; then
 	text=$(groff -man -Tascii -P-c -P-b -P-u -P-o "$page" 2>/dev/null)
 	for word in --config --foreground --test-config --verbose --help \
 			--version table protocol driver hook hook-timeout \
-			self-dev log key-file cert-file ca-file SIGHUP SIGTERM "next hop keep" \
+			self-dev log key-file cert-file ca-file state-dir migrated.json \
+			SIGHUP SIGTERM "next hop keep" \
 			"kernel table 100" learn bypass unbypass self withdraw; do
 		grep -q -- "$word" <<<"$text" && ok ||
 			not_ok "lbnld.8 does not mention '$word'"
@@ -71,6 +77,7 @@ fi
 
 # The unit runs lbnld in the foreground, restarts it, reloads with SIGHUP.
 for line in '^Type=simple$' '^ExecStart=/usr/local/sbin/lbnld -f$' \
+		'^StateDirectory=lbnl$' '^StateDirectoryMode=0700$' \
 		'^Restart=always$' '^ExecReload=/bin/kill -HUP \$MAINPID$' \
 		'^WantedBy=multi-user.target$'; do
 	grep -Eq -- "$line" "$unit" && ok || not_ok "$unit: no line /$line/"
@@ -89,11 +96,18 @@ wait_log()
 }
 
 if "$(dirname "$0")/../lbnl/lbnl" vip show 2>&1 | grep -q 'not loaded'; then
+	# A records file that is not one: moved aside, said, lbnld goes on.
+	mkdir -p "$tmp/state"
+	echo '{"version": 1, "records": [' >"$tmp/state/migrated.json"
 	"$lbnld" -f -c "$tmp/ok.conf" 2>"$tmp/log" &
 	pid=$!
 	wait_log 'lbnld: lbnld [0-9.]+ starting: driver table: table 4242, protocol 77, self-dev lo$' &&
 		wait_log 'lbnld: the lbnl module is not loaded \(no generic netlink family lbnl\): retrying every second$' &&
 		ok || not_ok "lbnld does not say it waits for the module: $(cat "$tmp/log")"
+	grep -q "migrated.json: not a records file (line 2: .*): moved to $tmp/state/migrated.json.corrupt-[0-9]*; the migrated associations it recorded are not installed again" "$tmp/log" &&
+		[ ! -e "$tmp/state/migrated.json" ] &&
+		[ -n "$(find "$tmp/state" -name 'migrated.json.corrupt-*')" ] &&
+		ok || not_ok "corrupt records file: $(cat "$tmp/log"; ls "$tmp/state")"
 	printf 'table 4243\n' >"$tmp/ok.conf"
 	kill -HUP "$pid"
 	wait_log 'configuration reloaded: driver table: table 4243, protocol 76, self-dev lo$' &&

@@ -976,6 +976,71 @@ static void test_conn(void)
 	      "entry with a 4-byte age");
 	nlmsg_free(msg);
 
+	/* A picked-up SCTP entry: its own tag, not yet the peer's. */
+	msg = msg_new(LBNL_CMD_CONN_GET);
+	{
+		struct nlattr *nest;
+
+		put_vip(msg, "192.0.2.2", 3868, IPPROTO_SCTP);
+		nest = nla_nest_start(msg, LBNL_A_CONN);
+		put_addr(msg, LBNL_A_CONN_PEER_ADDR, "198.51.100.1");
+		nla_put_u16(msg, LBNL_A_CONN_PEER_PORT, 40000);
+		put_addr(msg, LBNL_A_CONN_DEST_ADDR, "203.0.113.12");
+		nla_put_u32(msg, LBNL_A_CONN_FLAGS, LBNL_CONN_F_MIGRATED);
+		nla_put_u32(msg, LBNL_A_CONN_MY_VTAG, 0x1a2b3c4d);
+		nla_nest_end(msg, nest);
+	}
+	err = lbnl_parse_conn_msg(nlmsg_hdr(msg), c);
+	nlmsg_free(msg);
+	CHECK(!err && c->has & LBNL_CONN_HAS_MY_VTAG &&
+	      !(c->has & LBNL_CONN_HAS_PEER_VTAG) && c->my_vtag == 0x1a2b3c4d &&
+	      c->flags == LBNL_CONN_F_MIGRATED && c->dest_port == 3868,
+	      "SCTP entry without the peer's tag: %d has 0x%x", err, c->has);
+	check_output(false, false, print_conn_sample,
+		     "sctp 192.0.2.2:3868 peer 198.51.100.1:40000 "
+		     "dest 203.0.113.12:3868 flags migrated "
+		     "vtag 0x1a2b3c4d\n");
+
+	/* The request of "conn add": the association, its dest. */
+	{
+		struct nlattr *tb[LBNL_A_MAX + 1], *ct[LBNL_A_CONN_MAX + 1];
+		struct lbu_conn n = { .peer_port = 40000, .my_vtag = 7,
+				      .peer_vtag = 9 };
+
+		lbnl_parse_addr("198.51.100.7", &n.peer_addr);
+		lbnl_parse_addr("203.0.113.12", &n.dest_addr);
+		msg = msg_new(LBNL_CMD_CONN_NEW);
+		CHECK(!lbnl_put_conn_new(msg, &n), "put conn new");
+		CHECK(!genlmsg_parse(nlmsg_hdr(msg), 0, tb, LBNL_A_MAX, NULL) &&
+		      tb[LBNL_A_CONN] &&
+		      !nla_parse_nested(ct, LBNL_A_CONN_MAX, tb[LBNL_A_CONN],
+					NULL) &&
+		      nla_len(ct[LBNL_A_CONN_PEER_ADDR]) == 4 &&
+		      nla_get_u16(ct[LBNL_A_CONN_PEER_PORT]) == 40000 &&
+		      nla_get_u32(ct[LBNL_A_CONN_MY_VTAG]) == 7 &&
+		      !ct[LBNL_A_CONN_PEER_VTAG] &&
+		      nla_len(ct[LBNL_A_CONN_DEST_ADDR]) == 4 &&
+		      !memcmp(nla_data(ct[LBNL_A_CONN_DEST_ADDR]),
+			      n.dest_addr.raw, 4) &&
+		      !ct[LBNL_A_CONN_DEST_PORT] && !ct[LBNL_A_CONN_STATE],
+		      "conn new layout: no peer tag, the VIP's port");
+		nlmsg_free(msg);
+		n.has = LBNL_CONN_HAS_PEER_VTAG;
+		n.dest_port = 3869;
+		msg = msg_new(LBNL_CMD_CONN_NEW);
+		CHECK(!lbnl_put_conn_new(msg, &n) &&
+		      !genlmsg_parse(nlmsg_hdr(msg), 0, tb, LBNL_A_MAX, NULL) &&
+		      tb[LBNL_A_CONN] &&
+		      !nla_parse_nested(ct, LBNL_A_CONN_MAX, tb[LBNL_A_CONN],
+					NULL) &&
+		      ct[LBNL_A_CONN_PEER_VTAG] &&
+		      nla_get_u32(ct[LBNL_A_CONN_PEER_VTAG]) == 9 &&
+		      ct[LBNL_A_CONN_DEST_PORT] &&
+		      nla_get_u16(ct[LBNL_A_CONN_DEST_PORT]) == 3869,
+		      "conn new layout: the peer's tag, a dest port");
+		nlmsg_free(msg);
+	}
+
 	/* The request of "conn del": the peer in an LBNL_A_CONN nest. */
 	msg = msg_new(LBNL_CMD_CONN_DEL);
 	{

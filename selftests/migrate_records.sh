@@ -1,0 +1,437 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Migrated associations outlive the LB's table (issue 15): lbnld keeps a
+# record of every committed migration (its state-dir, migrated.json) and
+# installs the entries again after the LB's module restarts, before the
+# VIPs are announced; a record ends with its association.
+#
+#   $NS_PEER (sctp_peer x4) -- $NS_LB (lbnl.ko, lbnld) -- srv1..3 (lbnl-agent,
+#                                                          lbnl-echo)
+#   tun 192.0.2.2:3868 (the servers bound to the VIP) and nat
+#   192.0.2.3:3872 (each server on its own address), dests srv1..3.
+#
+# Every association starts on srv1 (srv2 and srv3 take no new flows
+# then), so that every one of them migrates: a module reload without
+# routable tags on the servers (not this test's subject) would otherwise
+# reschedule the others too. Per VIP, peer "a" holds NA associations and
+# peer "b" one; 4 streams each, a message on each every INTERVAL ms,
+# every echo checked (sctp_peer --app-counter).
+#
+#   migrate   srv1 set to maint on both VIPs: lbnld and the agents move
+#             every association to srv2/srv3; each entry is flagged
+#             migrated on its target, and lbnld's records name the same
+#             (VIP, tag, dest)
+#   reload    the LB restarts as lbnld(8) RESTARTS says: the router stops
+#             sending it traffic (here: the peer's link cut both ways) and
+#             lbnld's routes are gone (a reboot); lbnld killed, "lbnl
+#             save", rmmod/insmod lbnl.ko, "lbnl restore", lbnld started;
+#             the link comes back once lbnld has announced the VIPs (its
+#             routes in table 100). Then every entry must already be back
+#             on its target, flagged migrated, and every association's
+#             packets go on (each entry's packet count grows, the targets
+#             echo)
+#   lbnld     lbnld killed and started alone: the records file unchanged,
+#             nothing installed, added or removed
+#   end       peer "b" of each VIP closes its association: its record
+#             goes at the next reconciliation (SIGHUP), the others stay;
+#             then the "a" peers close: no record left. The peers saw
+#             nothing: no loss, duplicate, reorder, COMM_LOST, RESTART or
+#             ABORT, app counters continuous
+#
+# The peers tolerate the LB's absence for ~30 s (association and path
+# max_retrans 30, RTO max 1 s): a slow VM's restart must not read as a
+# failure; an ABORT from a dest that does not hold the association (what
+# happens without the records) ends one at once.
+#
+# Environment: NA (4), INTERVAL (40 ms); LBNLD (tools/lbnld/lbnld: an
+# lbnld without records, e.g. a build of an older tree, shows the failure).
+
+dir=$(cd "$(dirname "$0")" && pwd)
+. "$dir/lib/topo.sh"
+. "$dir/lib/dataplane.sh"
+. "$dir/lib/migrate.sh"
+
+NA=${NA:-4}
+INTERVAL=${INTERVAL:-40}
+PORT_NAT=3872
+NAT_VIP=192.0.2.3
+KT=$(dp_key $DP_TUN4 $PORT4)
+KN=$(dp_key $NAT_VIP $PORT_NAT)
+RECORDS=		# set after agents.sh: $LBNLD_STATE/migrated.json
+
+tmp=$(mktemp -d)
+defer rm -rf "$tmp"
+umask 077
+. "$dir/lib/agents.sh"
+RECORDS=$LBNLD_STATE/migrated.json
+
+dp_require
+agents_require
+require_cmd jq
+require_cmd tc
+
+declare -A PPID_OF
+
+# peer_run NAME VIP PORT N: sctp_peer NAME (N associations to VIP:PORT).
+peer_run()
+{
+	local name=$1 vip=$2 port=$3 n=$4
+
+	rm -f "$tmp/$name.ready" "$tmp/$name.stop"
+	# shellcheck disable=SC2086 # PEER_RTO: options
+	nsn "$NS_PEER" "$dir/sctp_peer" -c "$vip" -p "$port" -n "$n" -S 4 \
+		-i "$INTERVAL" --app-counter $PEER_RTO -r "$tmp/$name.ready" \
+		--stop-file "$tmp/$name.stop" -o "$tmp/$name.json" \
+		> /dev/null 2>>"$tmp/bg.log" &
+	PPID_OF[$name]=$!
+	defer kill "${PPID_OF[$name]}"
+	busywait 30000 test -e "$tmp/$name.ready"
+}
+
+# peer_end NAME: stop it; 0 if it saw nothing wrong.
+peer_end()
+{
+	touch "$tmp/$1.stop"
+	wait "${PPID_OF[$1]}" || true
+	jq -e '.lost == 0 and .duplicated == 0 and .reordered == 0 and
+	       .comm_lost == 0 and .restart == 0 and .aborts == 0 and
+	       (.app_counter_errors // 0) == 0 and .echoed > 0' \
+		"$tmp/$1.json" > /dev/null 2>&1
+}
+
+peer_summary()
+{
+	jq -c '{sent, echoed, lost, aborts, comm_lost, restart, max_stall_ms}' \
+		"$tmp/$1.json" 2>/dev/null || echo "no summary"
+}
+
+# peer_ports NAME: the local ports of its associations, one a line.
+peer_ports()
+{
+	sed -n 's/.* lport=\([0-9]*\) .*/\1/p' "$tmp/$1.ready"
+}
+
+# migrated: "VIP TAG DEST" of every entry flagged migrated, sorted.
+migrated()
+{
+	lb -j conn show |
+		jq -r '.[] | select(.flags | index("migrated")) |
+			"\(.vip) \(.my_vtag) \(.dest)"' | sort
+}
+
+# recorded: the same from lbnld's records.
+recorded()
+{
+	jq -r '.records[] | "\(.vip) \(.my_vtag) \(.dest)"' "$RECORDS" \
+		2>/dev/null | sort
+}
+
+n_records()
+{
+	jq '.records | length' "$RECORDS" 2>/dev/null || echo none
+}
+
+records_are()
+{
+	[ "$(n_records)" = "$1" ]
+}
+
+# on_dest SRV: established entries of both VIPs on server SRV's address.
+on_dest()
+{
+	lb -j conn show |
+		jq -r --arg a "$1:" '.[] | select(.state == "established") |
+			select(.dest | startswith($a)) | .peer' | wc -l
+}
+
+committed()
+{
+	[ "$(grep -c 'committed in' "$tmp/lbnld.log")" -ge "$1" ]
+}
+
+# entries_of PORTS...: entries (any state) of peer ports PORTS.
+entries_of()
+{
+	local p n=0
+
+	for p in "$@"; do
+		n=$((n + $(lb -j conn show |
+			jq --arg p ":$p" '[.[] | select(.peer | endswith($p))] | length')))
+	done
+	echo $n
+}
+
+gone()
+{
+	[ "$(entries_of "$@")" = 0 ]
+}
+
+# min_packets: the fewest packets of a migrated entry (0 if none).
+min_packets()
+{
+	lb -j conn show |
+		jq '[.[] | select(.flags | index("migrated")) | .packets] |
+			min // 0'
+}
+
+packets_over()
+{
+	[ "$(min_packets)" -gt "$1" ]
+}
+
+# echoes: messages srv2 and srv3 echoed so far (both VIPs).
+echoes()
+{
+	local i f n=0
+
+	for i in 2 3; do
+		for f in count count.nat; do
+			n=$((n + $(cut -d' ' -f1 "$tmp/$f.srv$i" 2>/dev/null ||
+				echo 0)))
+		done
+	done
+	echo $n
+}
+
+echoes_over()
+{
+	[ "$(echoes)" -gt "$1" ]
+}
+
+lb_sysctls()
+{
+	# Closed entries go within a few seconds (the "end" case).
+	nsn "$NS_LB" sysctl -qw net.lbnl.timeout_sctp_closed=1 \
+		net.lbnl.gc_interval_ms=100
+}
+
+announced()
+{
+	ip -n "$NS_LB" route show table 100 | grep -q "^$DP_TUN4 " &&
+		ip -n "$NS_LB" route show table 100 | grep -q "^$NAT_VIP "
+}
+
+# link_cut add|del: nothing passes between the peer and the LB.
+link_cut()
+{
+	nsn "$NS_PEER" tc qdisc "$1" dev eth0 root ${2:+netem loss 100%} &&
+		nsn "$NS_LB" tc qdisc "$1" dev eth0 root ${2:+netem loss 100%}
+}
+
+rmmod_lbnl()
+{
+	local i
+
+	for i in $(seq 100); do
+		rmmod lbnl 2>"$tmp/rmmod.err" && return 0
+		sleep 0.1
+	done
+	echo "# rmmod lbnl: $(cat "$tmp/rmmod.err")"
+	return 1
+}
+
+now_ms()
+{
+	date +%s%3N
+}
+
+# Logged since the line count $1 of lbnld's log.
+log_since()
+{
+	tail -n +"$(($1 + 1))" "$tmp/lbnld.log"
+}
+
+case_migrate()
+{
+	local total=$((2 * (NA + 1))) i a
+
+	RET=0
+	for i in 2 3; do
+		a=SRV${i}_IP4
+		lb dest set $KT proto sctp "$(dp_key "${!a}" $PORT4)" weight 1 &&
+			lb dest set $KN proto sctp "$(dp_key "${!a}" $PORT_NAT)" weight 1
+		check_err $? "weights"
+	done
+	sleep 1.2	# every association older than migrate-after
+	[ "$(on_dest "$SRV1_IP4")" -eq "$total" ]
+	check_err $? "$(on_dest "$SRV1_IP4") of $total associations on srv1 before maint"
+	lb dest set $KT proto sctp "$(dp_key "$SRV1_IP4" $PORT4)" state maint &&
+		lb dest set $KN proto sctp "$(dp_key "$SRV1_IP4" $PORT_NAT)" state maint
+	check_err $? "dest set maint failed"
+	busywait 60000 committed "$total"
+	check_err $? "lbnld committed $(grep -c 'committed in' "$tmp/lbnld.log") of $total migrations: $(grep aborted "$tmp/lbnld.log" | tail -n 2)"
+	migrated > "$tmp/map.before"
+	[ "$(wc -l < "$tmp/map.before")" -eq "$total" ] &&
+		! grep -q " $SRV1_IP4:" "$tmp/map.before"
+	check_err $? "entries flagged migrated: $(wc -l < "$tmp/map.before") of $total (not on srv1)"
+	busywait 5000 records_are "$total"
+	check_err $? "lbnld's records: $(n_records) of $total"
+	recorded > "$tmp/rec.before"
+	cmp -s "$tmp/map.before" "$tmp/rec.before"
+	check_err $? "records differ from the table: $(diff "$tmp/map.before" "$tmp/rec.before" | head -n 4 | tr '\n' ' ')"
+	echo "# $total associations moved srv1 -> srv2 ($(grep -c " $SRV2_IP4:" "$tmp/map.before")), srv3 ($(grep -c " $SRV3_IP4:" "$tmp/map.before")); records: $(n_records)"
+	log_test "migrate: every association moved off srv1, flagged migrated and recorded"
+}
+
+case_reload()
+{
+	local t0 t1 t2 e0 got
+
+	RET=0
+	lb save > "$tmp/lb.save"
+	check_err $? "lbnl save"
+	lbnld_kill
+	t0=$(now_ms)
+	link_cut add on
+	check_err $? "cutting the peer's link (tc netem)"
+	# A reboot leaves no route; the router withdrew the LB's.
+	ip -n "$NS_LB" route flush table 100 2>/dev/null
+	rmmod_lbnl && insmod "$LBNL_KO"
+	check_err $? "rmmod/insmod lbnl"
+	lb restore < "$tmp/lb.save" && lb_sysctls
+	check_err $? "lbnl restore"
+	lbnld_start
+	check_err $? "lbnld did not start"
+	busywait 30000 announced
+	check_err $? "lbnld did not announce the VIPs: $(ip -n "$NS_LB" route show table 100)"
+	t1=$(now_ms)
+	# What the first packets will find.
+	migrated > "$tmp/map.reload"
+	link_cut del
+	t2=$(now_ms)
+	got=$(comm -12 "$tmp/map.before" "$tmp/map.reload" | wc -l)
+	[ "$got" -eq "$(wc -l < "$tmp/map.before")" ]
+	check_err $? "when the VIPs were announced, $got of $(wc -l < "$tmp/map.before") migrated entries were back on their targets"
+	echo "# link cut $((t2 - t0)) ms; VIPs announced $((t1 - t0)) ms after the cut; $got of $(wc -l < "$tmp/map.before") entries back, flagged migrated, on their targets"
+	e0=$(echoes)
+	busywait 30000 packets_over 20
+	check_err $? "a migrated entry's packets stay at $(min_packets) (of $(lb -j conn show | jq '[.[] | select(.flags | index("migrated"))] | length') flagged)"
+	busywait 20000 echoes_over $((e0 + 200))
+	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+	migrated > "$tmp/map.after"
+	cmp -s "$tmp/map.before" "$tmp/map.after"
+	check_err $? "the table changed after the reload: $(diff "$tmp/map.before" "$tmp/map.after" | head -n 4 | tr '\n' ' ')"
+	log_test "reload: the module reloaded, the configuration restored, lbnld started: every migrated entry back before the VIPs are announced; traffic goes on"
+}
+
+case_lbnld()
+{
+	local lines
+
+	RET=0
+	cp "$RECORDS" "$tmp/records.copy" 2>/dev/null
+	lbnld_kill
+	lines=$(wc -l < "$tmp/lbnld.log")
+	lbnld_start
+	check_err $? "lbnld did not restart"
+	# Its first reconciliation, and one more (SIGHUP).
+	busywait 10000 sh -c "tail -n +$((lines + 1)) '$tmp/lbnld.log' | grep -q 'reconciled '"
+	kill -HUP "$LBNLD_PID"
+	busywait 10000 sh -c "tail -n +$((lines + 1)) '$tmp/lbnld.log' | grep 'reconciled ' | sed -n 2p | grep -q ."
+	check_err $? "no reconciliation after the restart: $(log_since "$lines" | tail -n 3)"
+	cmp -s "$RECORDS" "$tmp/records.copy"
+	check_err $? "the records file changed: $(n_records) records"
+	log_since "$lines" | grep -q "$(n_records) records of migrated associations"
+	check_err $? "lbnld did not read its records: $(log_since "$lines" | grep records)"
+	! log_since "$lines" | grep -Eq 'record (added|removed)|entry installed|replaced'
+	check_err $? "lbnld changed something: $(log_since "$lines" | grep -E 'record' | head -n 2)"
+	migrated > "$tmp/map.lbnld"
+	cmp -s "$tmp/map.before" "$tmp/map.lbnld"
+	check_err $? "the table changed"
+	echo "# lbnld restarted: records: $(n_records)"
+	log_test "lbnld restarted alone: its records intact, nothing installed or removed"
+}
+
+# recorded_tag TAG: lbnld has a record of the tag.
+recorded_tag()
+{
+	jq -e --argjson v "$1" '.records | map(.my_vtag) | index($v) != null' \
+		"$RECORDS" > /dev/null 2>&1
+}
+
+# end_peers NAME...: stop them; their records go at the next reconciliation.
+end_peers()
+{
+	local name ports=() left before vtags v
+
+	before=$(n_records)
+	for name in "$@"; do
+		mapfile -t -O "${#ports[@]}" ports < <(peer_ports "$name")
+	done
+	# The tags of their associations, as recorded.
+	vtags=$(jq -r --argjson p "$(printf '%s\n' "${ports[@]}" | jq -s .)" \
+		'.records[] | select((.peer | sub(".*:"; "") | tonumber) as $x |
+			$p | index($x) != null) | .my_vtag' "$RECORDS" 2>/dev/null)
+	for name in "$@"; do
+		peer_end "$name"
+		check_err $? "peer $name: $(peer_summary "$name")"
+		echo "# peer $name: $(peer_summary "$name")"
+	done
+	busywait 30000 gone "${ports[@]}"
+	check_err $? "entries of the closed associations still there: $(entries_of "${ports[@]}")"
+	left=$((before - ${#ports[@]}))
+	kill -HUP "$LBNLD_PID"
+	busywait 10000 records_are "$left"
+	check_err $? "$(n_records) records after ${#ports[@]} associations ended, expected $left"
+	[ "$(echo "$vtags" | grep -c .)" -eq "${#ports[@]}" ]
+	check_err $? "$(echo "$vtags" | grep -c .) records of the ${#ports[@]} associations before they ended"
+	for v in $vtags; do
+		! recorded_tag "$v"
+		check_err $? "the record of tag $v is still there"
+		grep -q "record removed: .* vtag $(printf '0x%08x' "$v"): its entry is gone: the association ended" "$tmp/lbnld.log"
+		check_err $? "lbnld did not log the end of tag $v"
+	done
+}
+
+case_end()
+{
+	RET=0
+	end_peers bt bn
+	echo "# peers b closed: records left: $(n_records)"
+	end_peers at an
+	echo "# peers a closed: records left: $(n_records)"
+	log_test "end: an association that ends loses its record at the next reconciliation; the peers saw nothing"
+}
+
+if ! dp_setup; then
+	echo "# set-up failed"
+	exit $ksft_fail
+fi
+certs_make || { echo "# certificates: openssl failed"; exit $ksft_fail; }
+for i in 1 2 3; do
+	agent_start $i || { echo "# agent srv$i did not start"; exit $ksft_fail; }
+done
+app_servers $PORT4 $DP_TUN4 count 1 2 3
+for i in 1 2 3; do
+	a=SRV${i}_IP4
+	app_servers $PORT_NAT "${!a}" count.nat "$i"
+done
+# The peer outlives a slow LB restart; an ABORT still ends it at once.
+nsn "$NS_PEER" sysctl -qw net.sctp.association_max_retrans=30 \
+	net.sctp.path_max_retrans=30
+lb_sysctls
+lbnld_start || { echo "# lbnld did not start: $(cat "$tmp/lbnld.log")"; exit $ksft_fail; }
+lb restore <<-EOF || { echo "# VIP set-up failed"; exit $ksft_fail; }
+	vip add $KT proto sctp mode tun migrate-after 1
+	dest add $KT proto sctp $SRV1_IP4:$PORT4 weight 1
+	dest add $KT proto sctp $SRV2_IP4:$PORT4 weight 0
+	dest add $KT proto sctp $SRV3_IP4:$PORT4 weight 0
+	vip add $KN proto sctp mode nat migrate-after 1
+	dest add $KN proto sctp $SRV1_IP4:$PORT_NAT weight 1
+	dest add $KN proto sctp $SRV2_IP4:$PORT_NAT weight 0
+	dest add $KN proto sctp $SRV3_IP4:$PORT_NAT weight 0
+EOF
+defer lb flush
+busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT4 sctp:$PORT_NAT &&
+	busywait 10000 dp_listening "$NS_SRV3" sctp:$PORT4 sctp:$PORT_NAT ||
+	{ echo "# the lbnl-echo servers are not listening"; exit $ksft_fail; }
+peer_run at $DP_TUN4 $PORT4 "$NA" && peer_run bt $DP_TUN4 $PORT4 1 &&
+	peer_run an $NAT_VIP $PORT_NAT "$NA" && peer_run bn $NAT_VIP $PORT_NAT 1 ||
+	{ echo "# peers not ready: $(tail -n 3 "$tmp/bg.log")"; exit $ksft_fail; }
+
+case_migrate
+case_reload
+case_lbnld
+case_end
+ksft_exit
