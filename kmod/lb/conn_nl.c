@@ -13,41 +13,32 @@
 
 #include "nl.h"
 
+/* A peer's or a dest's address: 4 bytes (IPv4) or 16 (IPv6). */
+#define LBNL_CONN_ADDR_POLICY	NLA_POLICY_RANGE(NLA_BINARY,		\
+						 sizeof(struct in_addr),	\
+						 sizeof(struct in6_addr))
+
+/* What CONN_GET shows and no request sets: state and counters. */
+#define LBNL_CONN_READ_ONLY_RANGE					\
+	[LBNL_A_CONN_STATE ... LBNL_A_CONN_BYTES] = LBNL_READ_ONLY
+
 const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1] = {
-	[LBNL_A_CONN_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
-						   sizeof(struct in_addr),
-						   sizeof(struct in6_addr)),
+	[LBNL_A_CONN_PEER_ADDR] = LBNL_CONN_ADDR_POLICY,
 	[LBNL_A_CONN_PEER_PORT] = { .type = NLA_U16 },
 	[LBNL_A_CONN_DEST_ADDR] = LBNL_READ_ONLY,
 	[LBNL_A_CONN_DEST_PORT] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_STATE] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_FLAGS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_AGE_MS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_IDLE_MS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_EXPIRES_MS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_PACKETS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_BYTES] = LBNL_READ_ONLY,
+	LBNL_CONN_READ_ONLY_RANGE,
 	[LBNL_A_CONN_MY_VTAG] = LBNL_READ_ONLY,
 	[LBNL_A_CONN_PEER_VTAG] = LBNL_READ_ONLY,
 };
 
 /* CONN_NEW's entry: what CONN_GET shows read-only is given here. */
 const struct nla_policy lbnl_conn_new_policy[LBNL_A_CONN_MAX + 1] = {
-	[LBNL_A_CONN_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
-						   sizeof(struct in_addr),
-						   sizeof(struct in6_addr)),
+	[LBNL_A_CONN_PEER_ADDR] = LBNL_CONN_ADDR_POLICY,
 	[LBNL_A_CONN_PEER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
-	[LBNL_A_CONN_DEST_ADDR] = NLA_POLICY_RANGE(NLA_BINARY,
-						   sizeof(struct in_addr),
-						   sizeof(struct in6_addr)),
+	[LBNL_A_CONN_DEST_ADDR] = LBNL_CONN_ADDR_POLICY,
 	[LBNL_A_CONN_DEST_PORT] = { .type = NLA_U16 },
-	[LBNL_A_CONN_STATE] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_FLAGS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_AGE_MS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_IDLE_MS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_EXPIRES_MS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_PACKETS] = LBNL_READ_ONLY,
-	[LBNL_A_CONN_BYTES] = LBNL_READ_ONLY,
+	LBNL_CONN_READ_ONLY_RANGE,
 	[LBNL_A_CONN_MY_VTAG] = NLA_POLICY_MIN(NLA_U32, 1),
 	[LBNL_A_CONN_PEER_VTAG] = { .type = NLA_U32 },
 };
