@@ -26,7 +26,7 @@
 #
 # VIPs, each with the 3 servers as dests (tcp and udp port 9000, sctp
 # 3868): nat4 192.0.2.1, tun4 192.0.2.2, nat6 [2001:db8:10::1], tun6
-# [2001:db8:10::2]. The servers run dataplane.py's TCP/UDP echo server
+# [2001:db8:10::2]. The servers run lib/lb_restart.py's TCP/UDP echo server
 # (every address) and one sctp_echo per VIP, bound to their own address
 # (nat) or to the VIP alone (tun: they own it on lo and decapsulate IPIP /
 # ip6ip6 with tunl0 / ip6tnl0).

@@ -92,11 +92,15 @@ async def serve(name, ready, ports):
 
 
 def udp_reply(u, pre):
+    """Answer every datagram waiting on u with pre + it, from the address
+    it came to (lb_restart.py's echo servers use it too)."""
     while True:
         try:
             data, anc, _, peer = u.recvmsg(65535, socket.CMSG_SPACE(20))
-        except BlockingIOError:
+        except (BlockingIOError, InterruptedError):
             return
+        except OSError:
+            continue
         cmsg = []
         for level, typ, val in anc:
             if level == socket.IPPROTO_IPV6 and typ == socket.IPV6_PKTINFO:
@@ -303,4 +307,5 @@ def main(a):
         sys.exit('dp.py: unknown command %s' % cmd)
 
 
-main(sys.argv[1:])
+if __name__ == '__main__':
+    main(sys.argv[1:])

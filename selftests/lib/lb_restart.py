@@ -60,6 +60,8 @@ import struct
 import sys
 import time
 
+from dataplane import udp_reply
+
 RTO_MIN = 0.25
 RTO_MAX = 2.0
 
@@ -116,7 +118,7 @@ def serve(name, ready, port):
                 bufs[c] = b''
                 sel.register(c, selectors.EVENT_READ, 'tcp')
             elif key.data == 'udp':
-                udp_echo(s, pre)
+                udp_reply(s, pre)
             else:
                 try:
                     data = s.recv(65536)
@@ -137,25 +139,6 @@ def serve(name, ready, port):
                     s.sendall(out)
                 except OSError:
                     pass
-
-
-def udp_echo(u, pre):
-    while True:
-        try:
-            data, anc, _, peer = u.recvmsg(65535, socket.CMSG_SPACE(20))
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            continue
-        cmsg = []
-        for level, typ, val in anc:
-            if level == socket.IPPROTO_IPV6 and typ == socket.IPV6_PKTINFO:
-                # reply from the address it came to, any interface
-                cmsg = [(level, typ, val[:16] + struct.pack('@I', 0))]
-        try:
-            u.sendmsg([pre + data], cmsg, 0, peer)
-        except OSError:
-            pass
 
 
 # --- flows ------------------------------------------------------------------
