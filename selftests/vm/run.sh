@@ -193,6 +193,11 @@ q()
 loglevel=4
 [ "$V" = 1 ] && loglevel=7
 append="console=ttyS0 quiet loglevel=$loglevel panic=-1 rdinit=/init"
+# The debug kernel: KASAN reports only its first problem and then stays
+# silent, unless kasan_multi_shot; and under TCG with -cpu max (5-level
+# paging) it reports a wild access in an interrupt during identify_cpu at
+# every boot, which would be that first one: no5lvl keeps 4-level paging.
+[ -n "$debug_kdir" ] && append+=" kasan_multi_shot no5lvl"
 append+=" ${VM_APPEND:-} -- $vm_top/selftests/vm/vm-init.sh $rundir/job"
 
 qemu=(qemu-system-x86_64

@@ -312,6 +312,15 @@ run_one()
 	[ "$verbose" = 1 ] && dmesg_tail
 }
 
+# What the kernel reported while booting is not the tests', but it is
+# said: on the debug kernel it may also mean a check went blind (KASAN
+# without kasan_multi_shot reports once).
+boot_bad=$(dmesg | grep -E "$bad_re" | grep -vE "$benign_re" | head -n 5)
+if [ -n "$boot_bad" ]; then
+	echo "# the kernel reported problems while booting, before any test:"
+	indent <<<"$boot_bad"
+fi
+
 # What kmemleak suspects from before (boot) is not the tests'.
 if [ -n "$kmemleak" ]; then
 	echo scan >"$kmemleak" 2>/dev/null
