@@ -31,8 +31,20 @@
 #             on its target, flagged migrated, and every association's
 #             packets go on (each entry's packet count grows, the targets
 #             echo)
+#   upgrade   the module reloaded under a running lbnld whose restore-file
+#             is the LB's "lbnl save" (lbnld(8) READINESS): lbnld holds the
+#             new instance, restores it, installs the records, and only
+#             then reconciles its routes. The routes of table 100 are
+#             never deleted or rewritten meanwhile (ip monitor), the
+#             configuration is the save, every migrated entry is back on
+#             its target, and traffic goes on once the link (cut during
+#             the reload, as in "reload") is back
 #   lbnld     lbnld killed and started alone: the records file unchanged,
 #             nothing installed, added or removed
+#   stop      lbnld killed (SIGKILL, a crash): its routes stay; started
+#             again, then stopped (SIGTERM, systemctl stop): its routes
+#             are gone (on-stop withdraw), the module's table unchanged;
+#             started again: announced again
 #   end       peer "b" of each VIP closes its association: its record
 #             goes at the next reconciliation (SIGHUP), the others stay;
 #             then the "a" peers close: no record left. The peers saw
@@ -65,6 +77,7 @@ defer rm -rf "$tmp"
 umask 077
 . "$dir/lib/agents.sh"
 RECORDS=$LBNLD_STATE/migrated.json
+LBNLD_RESTORE=$tmp/lbnl.save
 
 dp_require
 agents_require
@@ -315,6 +328,110 @@ case_reload()
 	log_test "reload: the module reloaded, the configuration restored, lbnld started: every migrated entry back before the VIPs are announced; traffic goes on"
 }
 
+# routes: table 100 of the LB (both families), sorted.
+routes()
+{
+	{ ip -n "$NS_LB" route show table 100
+	  ip -n "$NS_LB" -6 route show table 100; } 2>/dev/null | sort
+}
+
+no_routes()
+{
+	[ -z "$(routes)" ]
+}
+
+case_upgrade()
+{
+	local lines mon conf e0
+
+	RET=0
+	if ! lbnld_restores; then
+		log_test_skip "upgrade: $LBNLD has no restore-file"
+		return
+	fi
+	lb save > "$LBNLD_RESTORE"
+	check_err $? "lbnl save"
+	conf=$(lb save)
+	# lbnld runs with restore-file since its start (agents.sh).
+	grep -q "^restore-file $LBNLD_RESTORE\$" "$tmp/lbnld.conf"
+	check_err $? "lbnld's configuration has no restore-file"
+	busywait 10000 announced
+	routes > "$tmp/routes.before"
+	lines=$(wc -l < "$tmp/lbnld.log")
+	ip -n "$NS_LB" monitor route > "$tmp/monitor" 2>&1 &
+	mon=$!
+	defer kill $mon
+	sleep 0.2
+	link_cut add on
+	check_err $? "cutting the peer's link (tc netem)"
+	rmmod_lbnl && insmod "$LBNL_KO"
+	check_err $? "rmmod/insmod lbnl"
+	busywait 30000 sh -c "tail -n +$((lines + 1)) '$tmp/lbnld.log' | grep -q 'module ready'"
+	check_err $? "lbnld did not say the module is ready: $(log_since "$lines" | tail -n 4)"
+	lb_sysctls
+	migrated > "$tmp/map.upgrade"
+	link_cut del
+	sleep 0.5
+	kill $mon 2>/dev/null
+	wait $mon 2>/dev/null
+	[ "$(lb save)" = "$conf" ]
+	check_err $? "the restored configuration differs from the save: $(diff <(lb save) <(echo "$conf") | head -n 4 | tr '\n' ' ')"
+	cmp -s "$tmp/map.before" "$tmp/map.upgrade"
+	check_err $? "when the module was ready, $(comm -12 "$tmp/map.before" "$tmp/map.upgrade" | wc -l) of $(wc -l < "$tmp/map.before") migrated entries were back on their targets"
+	! grep -E "table 100" "$tmp/monitor" | grep -q .
+	check_err $? "table 100 changed during the reload: $(grep 'table 100' "$tmp/monitor" | head -n 3 | tr '\n' ' ')"
+	routes | cmp -s - "$tmp/routes.before"
+	check_err $? "the routes differ after the reload: $(routes | tr '\n' ' ')"
+	# The restore, then "ready", then whatever lbnld does to a route
+	# ("VIP 192.0.2.2 ..." lines): nothing here.
+	log_since "$lines" |
+		grep -nE 'configuration restored from|module ready|lbnld: VIP ' \
+		> "$tmp/order"
+	[ "$(wc -l < "$tmp/order")" = 2 ] &&
+		sed -n 1p "$tmp/order" | grep -q 'configuration restored' &&
+		sed -n 2p "$tmp/order" | grep -q 'module ready'
+	check_err $? "lbnld's log, in order: $(cut -c1-120 "$tmp/order" | tr '\n' ' ')"
+	e0=$(echoes)
+	busywait 30000 packets_over 20
+	check_err $? "a migrated entry's packets stay at $(min_packets)"
+	busywait 20000 echoes_over $((e0 + 200))
+	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+	echo "# $(log_since "$lines" | grep -c 'entry installed') entries installed by lbnld; routes untouched: $(wc -l < "$tmp/routes.before")"
+	log_test "upgrade: the module reloaded under lbnld: restored by lbnld, records installed, routes untouched; traffic goes on"
+}
+
+case_stop()
+{
+	local n
+
+	RET=0
+	routes > "$tmp/routes.before"
+	n=$(wc -l < "$tmp/routes.before")
+	lbnld_kill
+	sleep 0.5
+	routes | cmp -s - "$tmp/routes.before"
+	check_err $? "routes changed when lbnld was killed: $(routes | tr '\n' ' ')"
+	lbnld_start
+	check_err $? "lbnld did not start"
+	busywait 10000 announced
+	migrated > "$tmp/map.stop"
+	kill -TERM "$LBNLD_PID"
+	wait "$LBNLD_PID"
+	check_err $? "lbnld's exit status after SIGTERM"
+	no_routes
+	check_err $? "routes left after SIGTERM: $(routes | tr '\n' ' ')"
+	grep -q "on-stop withdraw: $n of $n routes removed" "$tmp/lbnld.log"
+	check_err $? "lbnld did not say it withdrew $n routes: $(grep 'on-stop' "$tmp/lbnld.log")"
+	migrated | cmp -s - "$tmp/map.stop"
+	check_err $? "the module's table changed when lbnld stopped"
+	lbnld_start
+	check_err $? "lbnld did not start"
+	busywait 10000 announced
+	check_err $? "lbnld did not announce the VIPs again"
+	echo "# $n routes: kept on SIGKILL, withdrawn on SIGTERM, back at start"
+	log_test "stop: SIGKILL leaves the routes, SIGTERM withdraws them (the table untouched), start announces again"
+}
+
 case_lbnld()
 {
 	local lines
@@ -432,6 +549,8 @@ peer_run at $DP_TUN4 $PORT4 "$NA" && peer_run bt $DP_TUN4 $PORT4 1 &&
 
 case_migrate
 case_reload
+case_upgrade
 case_lbnld
+case_stop
 case_end
 ksft_exit

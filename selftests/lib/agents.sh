@@ -15,7 +15,8 @@
 #                            default srvI's), log $tmp/agent.srvI.log
 #   agent_signal I SIG       a signal to srvI's agent (KILL: wait for it)
 #   lbnld_start              lbnld in the LB, log $tmp/lbnld.log, its
-#                            records in $LBNLD_STATE
+#                            records in $LBNLD_STATE; with LBNLD_RESTORE
+#                            set, that is its restore-file (ready.c)
 #   lbnld_kill               kill -9 lbnld
 #   app_servers PORT ADDR COUNT I...  lbnl-echo on ADDR:PORT in srvI...
 #   settled                  no migration open at the LB, no session in
@@ -103,11 +104,21 @@ lbnld_start()
 	if "$LBNLD" --help 2>/dev/null | grep -q -- --state-dir; then
 		echo "state-dir $LBNLD_STATE" >> "$tmp/lbnld.conf"
 	fi
+	if [ -n "${LBNLD_RESTORE:-}" ] && lbnld_restores; then
+		printf 'restore-file %s\ncli %s\n' "$LBNLD_RESTORE" \
+			"$dp_top/tools/lbnl/lbnl" >> "$tmp/lbnld.conf"
+	fi
 	ip netns exec "$NS_LB" "$LBNLD" -f -v -c "$tmp/lbnld.conf" \
 		</dev/null >>"$tmp/lbnld.log" 2>&1 &
 	LBNLD_PID=$!
 	defer kill $LBNLD_PID
 	busywait 10000 lbnld_listening
+}
+
+# lbnld_restores: this lbnld configures a new module itself (restore-file).
+lbnld_restores()
+{
+	"$LBNLD" --help 2>/dev/null | grep -q restore-file
 }
 
 lbnld_listening()

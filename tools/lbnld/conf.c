@@ -22,6 +22,11 @@
  *	migrate-timeout-margin-ms 100	kept from a migration's deadline
  *	state-dir /var/lib/lbnl	records of migrated associations (read at
  *				start only)
+ *	restore-file /etc/lbnl/lbnl.conf	applied to a module without VIPs
+ *	tag-key-file /etc/lbnl/tag.key	set in such a module (routable tags)
+ *	cli /usr/local/sbin/lbnl	the CLI that applies them
+ *	ready-timeout 30	seconds a new module instance is held at most
+ *	on-stop withdraw	or keep: SIGTERM removes the routes, or not
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -41,7 +46,8 @@ enum key {
 	KEY_TABLE, KEY_PROTOCOL, KEY_DRIVER, KEY_HOOK, KEY_HOOK_TIMEOUT,
 	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
 	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, KEY_STATE_DIR,
-	NKEYS
+	KEY_RESTORE_FILE, KEY_TAG_KEY_FILE, KEY_CLI, KEY_READY_TIMEOUT,
+	KEY_ON_STOP, NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -60,6 +66,11 @@ static const char *const keywords[NKEYS] = {
 	[KEY_CERT_FILE] = "cert-file",
 	[KEY_CA_FILE] = "ca-file",
 	[KEY_STATE_DIR] = "state-dir",
+	[KEY_RESTORE_FILE] = "restore-file",
+	[KEY_TAG_KEY_FILE] = "tag-key-file",
+	[KEY_CLI] = "cli",
+	[KEY_READY_TIMEOUT] = "ready-timeout",
+	[KEY_ON_STOP] = "on-stop",
 };
 
 struct parser {
@@ -105,6 +116,8 @@ void lbnld_conf_defaults(struct lbnld_conf *c)
 	snprintf(c->cert_file, sizeof(c->cert_file), "%s", LBNL_CTL_CERT_FILE);
 	snprintf(c->ca_file, sizeof(c->ca_file), "%s", LBNL_CTL_CA_FILE);
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", LBNLD_STATE_DIR);
+	snprintf(c->cli, sizeof(c->cli), "%s", LBNLD_CLI_PATH);
+	c->ready_timeout = LBNLD_DEFAULT_READY_TIMEOUT;
 }
 
 /* A number in [min, max]; what is refused is said by the caller. */
@@ -282,6 +295,23 @@ static int parse_value(struct parser *p, enum key key, const char *v,
 	case KEY_STATE_DIR:
 		return parse_path(p, "state-dir", v, c->state_dir,
 				  sizeof(c->state_dir));
+	case KEY_RESTORE_FILE:
+		return parse_path(p, "restore-file", v, c->restore_file,
+				  sizeof(c->restore_file));
+	case KEY_TAG_KEY_FILE:
+		return parse_path(p, "tag-key-file", v, c->tag_key_file,
+				  sizeof(c->tag_key_file));
+	case KEY_CLI:
+		return parse_path(p, "cli", v, c->cli, sizeof(c->cli));
+	case KEY_READY_TIMEOUT:
+		if (!number_in(v, 1, 3600, &n))
+			return fail(p, "invalid ready-timeout '%s': a number of seconds from 1 to 3600",
+				    v);
+		c->ready_timeout = n;
+		return 0;
+	case KEY_ON_STOP:
+		return parse_choice(p, "on-stop", v, "withdraw", "keep",
+				    &c->on_stop_keep);
 	case KEY_AGENT_PORT:
 		if (!number_in(v, 1, 65535, &n))
 			return fail(p, "invalid agent-port '%s': a number from 1 to 65535",

@@ -17,117 +17,11 @@
  * about every address when it starts.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "lbnld.h"
 #include "names.h"
-
-#define WAIT_STEP_NS	(5 * 1000 * 1000)	/* 5 ms */
-
-/* In the child: a clean slate for the hook, then exec. Never returns. */
-static void exec_hook(const char *path, const char *const *args)
-{
-	sigset_t none;
-	int fd;
-
-	/* lbnld blocks the signals it reads from a signalfd. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setpgid(0, 0);		/* so that a timeout kills its children too */
-	signal(SIGPIPE, SIG_DFL);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0 && fd != STDIN_FILENO) {
-		dup2(fd, STDIN_FILENO);
-		close(fd);
-	}
-	execv(path, (char *const *)args);
-	_exit(127);
-}
-
-/* "bypass 192.0.2.1 203.0.113.11 tcp 80", for the log. */
-static void args_text(const char *const *args, char *buf, size_t len)
-{
-	size_t n = 0;
-	unsigned int i;
-
-	buf[0] = '\0';
-	for (i = 1; args[i] && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i > 1 ? " " : "",
-				      args[i][0] ? args[i] : "\"\"");
-}
-
-/* Wait for pid up to timeout_s; kill it after. Its wait status, or -1. */
-static int wait_hook(pid_t pid, unsigned int timeout_s, bool *timed_out)
-{
-	struct timespec step = { .tv_nsec = WAIT_STEP_NS };
-	long long left = (long long)timeout_s * 1000000000LL;
-	int status;
-	pid_t r;
-
-	*timed_out = false;
-	for (;;) {
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (left <= 0)
-			break;
-		nanosleep(&step, NULL);
-		left -= WAIT_STEP_NS;
-	}
-	*timed_out = true;
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return status;
-}
-
-int lbnld_hook_run(const struct lbnld_conf *conf, const char *const *args)
-{
-	char text[512];
-	bool timed_out;
-	pid_t pid;
-	int status;
-
-	args_text(args, text, sizeof(text));
-	pid = fork();
-	if (pid < 0) {
-		lbnl_log(LOG_ERR, "hook %s: cannot fork: %s", text,
-			  strerror(errno));
-		return -errno;
-	}
-	if (!pid)
-		exec_hook(conf->hook, args);
-	setpgid(pid, pid);	/* as the child does: whoever runs first */
-	status = wait_hook(pid, conf->hook_timeout, &timed_out);
-	if (timed_out) {
-		lbnl_log(LOG_ERR, "hook %s: killed after %u s (hook-timeout)",
-			  text, conf->hook_timeout);
-		return -ETIMEDOUT;
-	}
-	if (status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status)) {
-		lbnl_log(LOG_DEBUG, "hook %s: done", text);
-		return 0;
-	}
-	if (status >= 0 && WIFEXITED(status))
-		lbnl_log(LOG_ERR, "hook %s: exit status %d%s", text,
-			  WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
-			  " (could not run it?)" : "");
-	else if (status >= 0 && WIFSIGNALED(status))
-		lbnl_log(LOG_ERR, "hook %s: killed by signal %d", text,
-			  WTERMSIG(status));
-	else
-		lbnl_log(LOG_ERR, "hook %s: lost track of it", text);
-	return -EIO;
-}
 
 /* The driver -------------------------------------------------------------- */
 
@@ -184,7 +78,8 @@ static int hook_write(struct lbnld *ld, const struct lbnld_plan *plan,
 		return err;
 	args[4] = protos;
 	args[5] = ports;
-	err = lbnld_hook_run(&ld->conf, args);
+	err = lbnld_run("hook", args, ld->conf.hook_timeout,
+			 "hook-timeout");
 	free(protos);
 	free(ports);
 	return err;
@@ -197,7 +92,8 @@ static int hook_remove(struct lbnld *ld, const struct lbnld_route *r)
 			       NULL };
 
 	lbnl_format_addr(&r->addr, addr, sizeof(addr));
-	return lbnld_hook_run(&ld->conf, args);
+	return lbnld_run("hook", args, ld->conf.hook_timeout,
+			 "hook-timeout");
 }
 
 /* What the hook accepted so far: all lbnld knows of the router. */

@@ -23,11 +23,20 @@
  * start, or after it was reloaded: watch.c) is a new instance for the
  * records: nothing is taken for ended before it was seen in its table.
  *
- * SIGTERM and SIGINT stop lbnld and leave the routes as they are: the
- * router keeps sending each VIP's traffic where it goes now, which stays
- * right while the module's configuration does not change, and lbnld
- * mends whatever changed when it starts again. Migration sessions still
- * running are abandoned: the module rolls them back at their deadlines.
+ * Each module instance it connects to is held until it is ready
+ * (ready.c): configured (lbnld restores a module without VIPs itself if
+ * restore-file is set) and its migrated associations' entries installed;
+ * until then no route is written or removed.
+ *
+ * SIGTERM and SIGINT (systemctl stop) withdraw: every route of lbnld's is
+ * removed, so that the router (BIRD) stops sending this LB traffic, then
+ * lbnld exits; the module keeps forwarding what still arrives. With
+ * "on-stop keep" the routes stay as they are, as they do when lbnld
+ * crashes: the router keeps sending each VIP's traffic where it goes now,
+ * which stays right while the module's configuration does not change, and
+ * lbnld mends whatever changed when it starts again. Migration sessions
+ * still running are abandoned: the module rolls them back at their
+ * deadlines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -345,8 +354,9 @@ static void try_connect(struct daemon *dm)
 		dm->next_connect = now_ms() + CONNECT_RETRY_MS;
 		return;
 	}
-	lbnl_log(LOG_NOTICE, "connected to the lbnl module");
+	lbnl_log(LOG_NOTICE, "connected to the lbnl module: no route written or removed until it is ready");
 	dm->connected = true;
+	lbnld_ready_hold(&dm->ld);
 	/* Its table has not been read: no record has ended in it yet. */
 	if (dm->ld.records)
 		lbnld_records_new_instance(dm->ld.records);
@@ -432,6 +442,9 @@ static void reconcile(struct daemon *dm)
 	dm->next_reconcile = now + dm->backoff_ms;
 	if (dm->backoff_ms < BACKOFF_MAX_MS)
 		dm->backoff_ms *= 2;
+	/* A held instance is looked at again when its ready-timeout ends. */
+	if (dm->ld.held && dm->next_reconcile > dm->ld.held_until)
+		dm->next_reconcile = dm->ld.held_until;
 }
 
 /* The loop ---------------------------------------------------------------- */
@@ -446,8 +459,10 @@ static bool read_signals(struct daemon *dm)
 			reload(dm);
 			continue;
 		}
-		lbnl_log(LOG_NOTICE, "signal %u: stopping; routes left in place (the router keeps forwarding)",
-			  si.ssi_signo);
+		lbnl_log(LOG_NOTICE, "signal %u: stopping; %s", si.ssi_signo,
+			  dm->ld.conf.on_stop_keep ?
+			  "routes left in place (on-stop keep: the router keeps forwarding)" :
+			  "withdrawing the routes (on-stop withdraw)");
 		if (lbnld_migrator_busy(dm->mig))
 			lbnl_log(LOG_NOTICE, "%u migration sessions or agent connections abandoned: the module rolls open migrations back at their deadlines",
 				  lbnld_migrator_busy(dm->mig));
@@ -546,9 +561,12 @@ static void print_help(FILE *fp)
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"
 		"\n"
-		"SIGHUP reloads the configuration; SIGTERM and SIGINT stop lbnld and\n"
-		"leave the routes in place. Exit status: 0 success, 1 failure, 2 usage\n"
-		"error. See lbnld(8).\n");
+		"A new module instance is announced only once ready: configured (with\n"
+		"restore-file, lbnld restores a module without VIPs) and the migrated\n"
+		"associations' entries installed. SIGHUP reloads the configuration;\n"
+		"SIGTERM and SIGINT stop lbnld and remove its routes (on-stop keep:\n"
+		"leave them). Exit status: 0 success, 1 failure, 2 usage error. See\n"
+		"lbnld(8).\n");
 }
 
 static int daemonize(bool keep_stderr)
@@ -723,6 +741,10 @@ int main(int argc, char **argv)
 		lbnl_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
 
 	ret = run(&dm);
+	/* Stopped by a signal: the router is told first (on-stop). */
+	if (ret == EXIT_OK && !dm.ld.conf.on_stop_keep &&
+	    lbnld_withdraw(&dm.ld))
+		ret = EXIT_FAIL;
 
 	lbnld_watch_close(dm.watch);
 	lbnl_nl_close(dm.events);

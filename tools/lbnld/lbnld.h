@@ -33,6 +33,11 @@
 #define LBNLD_MAX_AGENTS	256
 /* Where the records of migrated associations are kept (records.c). */
 #define LBNLD_STATE_DIR		"/var/lib/lbnl"
+#ifndef LBNLD_CLI_PATH
+#define LBNLD_CLI_PATH		"/usr/local/sbin/lbnl"
+#endif
+#define LBNLD_DEFAULT_READY_TIMEOUT 30	/* seconds */
+#define LBNLD_CLI_TIMEOUT	60	/* seconds, for each lbnl run */
 
 enum lbnld_driver_kind {
 	LBNLD_DRIVER_TABLE,	/* host routes in a routing table (BIRD) */
@@ -70,6 +75,12 @@ struct lbnld_conf {
 	struct lbnl_endpoint listen;	/* [::]: both families */
 	uint32_t margin_ms;
 	char state_dir[PATH_MAX];	/* records of migrated associations */
+	/* A new module instance (ready.c) */
+	char restore_file[PATH_MAX];	/* "": configured by someone else */
+	char tag_key_file[PATH_MAX];	/* "": no routable tags */
+	char cli[PATH_MAX];		/* the lbnl CLI that applies them */
+	unsigned int ready_timeout;	/* seconds held at most */
+	bool on_stop_keep;		/* SIGTERM: routes left (else removed) */
 };
 
 void lbnld_conf_defaults(struct lbnld_conf *c);
@@ -222,6 +233,13 @@ struct lbnld {
 	struct lbnld_route_list told;	/* hook driver: what it was told */
 	lbnld_confirm_fn confirm;	/* NULL: BYPASS_ACTIVE on lbnl */
 	struct lbnld_records *records;	/* NULL: none kept */
+	/*
+	 * A new module instance is held (no route written or removed) until
+	 * it is ready (ready.c): configured and its records installed, or
+	 * until held_until (monotonic ms) at the latest.
+	 */
+	bool held;
+	long long held_until;
 };
 
 /*
@@ -232,6 +250,26 @@ struct lbnld {
 int lbnld_reconcile(struct lbnld *ld);
 int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,
 			 size_t n);
+/*
+ * Remove every route lbnld has (on-stop withdraw): 0, or -EAGAIN if some
+ * could not be removed.
+ */
+int lbnld_withdraw(struct lbnld *ld);
+
+/* A new module instance (ready.c) ------------------------------------- */
+
+/* Hold it: no route written or removed until it is ready. */
+void lbnld_ready_hold(struct lbnld *ld);
+/* Whether lbnld configures a module without VIPs (restore-file, ...). */
+bool lbnld_ready_configures(const struct lbnld *ld);
+/* Configure a module without VIPs: the tag key, then the restore file. */
+int lbnld_ready_configure(struct lbnld *ld);
+/*
+ * After its configuration (configure_err) and its records (records_err):
+ * true if routes may be written now (ready, or ready-timeout passed).
+ */
+bool lbnld_ready_check(struct lbnld *ld, size_t n_vips, int configure_err,
+		       int records_err);
 
 /* Records of migrated associations (records.c) --------------------------- */
 
@@ -352,8 +390,14 @@ int lbnld_records_sync(struct lbnld_records *r,
 int lbnld_records_reconcile(struct lbnld *ld, const struct lbu_vip *vips,
 			    size_t n);
 
-/* Hook command (hook.c): run conf->hook with args; 0 if it exited 0. */
-int lbnld_hook_run(const struct lbnld_conf *conf, const char *const *args);
+/*
+ * Run args[0] (an absolute path) with args, NULL-terminated, and wait up to
+ * timeout_s (run.c; timeout_name says which setting it is, for the log):
+ * 0 if it exited 0, else -errno (-ETIMEDOUT: killed). Its output is
+ * logged, prefixed with what ("hook", "configure:").
+ */
+int lbnld_run(const char *what, const char *const *args,
+	      unsigned int timeout_s, const char *timeout_name);
 
 /* The lbnl family coming and going (watch.c). */
 struct lbnld_watch;

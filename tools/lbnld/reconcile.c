@@ -238,32 +238,87 @@ static int reconcile_plan(struct lbnld *ld, const struct lbnld_plan *plan)
 	return ok ? 0 : -EAGAIN;
 }
 
+/* The VIPs, or a log line saying why not. */
+static int dump_vips(struct lbnld *ld, struct lbnl_vip_list *vips)
+{
+	const char *extack;
+	int err = lbnl_vip_dump(ld->lbnl, vips);
+
+	if (!err)
+		return 0;
+	extack = lbnl_nl_extack(ld->lbnl);
+	if (err == -ENOENT)	/* the family itself */
+		extack = "the lbnl module is gone";
+	if (!extack)
+		extack = lbnl_strerror(LBNL_OP_VIP_GET, err);
+	lbnl_log(LOG_ERR, "cannot read the VIPs: %s", extack);
+	return err;
+}
+
 int lbnld_reconcile(struct lbnld *ld)
 {
 	struct lbnl_vip_list vips;
-	const char *extack;
-	int err, rerr;
+	int err, rerr, cerr = 0;
 
-	err = lbnl_vip_dump(ld->lbnl, &vips);
-	if (err) {
-		extack = lbnl_nl_extack(ld->lbnl);
-		if (err == -ENOENT)	/* the family itself */
-			extack = "the lbnl module is gone";
-		if (!extack)
-			extack = lbnl_strerror(LBNL_OP_VIP_GET, err);
-		lbnl_log(LOG_ERR, "cannot read the VIPs: %s", extack);
+	err = dump_vips(ld, &vips);
+	if (err)
 		return err;
+	/* A held instance without VIPs: configured first (ready.c). */
+	if (ld->held && !vips.count && lbnld_ready_configures(ld)) {
+		cerr = lbnld_ready_configure(ld);
+		lbnl_vip_list_free(&vips);
+		err = dump_vips(ld, &vips);
+		if (err)
+			return err;
 	}
 	/*
 	 * The migrated associations' entries before the routes: a VIP is
 	 * announced with them in place (records.c).
 	 */
 	rerr = lbnld_records_reconcile(ld, vips.vips, vips.count);
+	if (ld->held && !lbnld_ready_check(ld, vips.count, cerr, rerr)) {
+		lbnl_vip_list_free(&vips);
+		return -EAGAIN;
+	}
 	err = lbnld_reconcile_vips(ld, vips.vips, vips.count);
 	lbnl_vip_list_free(&vips);
 	/* -ENOENT says the module is gone: only the dump may say so. */
 	if (err == -ENOENT || (!err && rerr))
 		err = -EAGAIN;
+	return err;
+}
+
+int lbnld_withdraw(struct lbnld *ld)
+{
+	struct lbnld_route_list current, in_place = { 0 };
+	char addr[LBNL_ADDRSTRLEN];
+	unsigned int removed = 0;
+	size_t i;
+	int err;
+
+	err = ld->driver->load(ld, &current);
+	if (err) {
+		lbnl_log(LOG_ERR, "on-stop withdraw: cannot read the routes: %s",
+			  strerror(-err));
+		return err;
+	}
+	for (i = 0; i < current.count; i++) {
+		lbnl_format_addr(&current.routes[i].addr, addr, sizeof(addr));
+		if (ld->driver->remove(ld, &current.routes[i])) {
+			lbnld_route_list_add(&in_place, &current.routes[i]);
+			continue;
+		}
+		lbnl_log(LOG_INFO, "VIP %s withdrawn (%s)", addr,
+			  ld->driver->removed);
+		removed++;
+	}
+	ld->driver->applied(ld, &in_place);
+	lbnl_log(removed == current.count ? LOG_NOTICE : LOG_ERR,
+		  "on-stop withdraw: %u of %zu routes removed: the router stops sending this LB the VIPs' traffic",
+		  removed, current.count);
+	err = removed == current.count ? 0 : -EAGAIN;
+	lbnld_route_list_free(&current);
+	lbnld_route_list_free(&in_place);
 	return err;
 }
 

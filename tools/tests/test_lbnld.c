@@ -643,6 +643,146 @@ static void test_hook(void)
 	rmdir(hook_dir);
 }
 
+/* A new module instance (ready.c) ---------------------------------------- */
+
+/* A fake lbnl: logs its arguments, prints a line, exits with rc. */
+static bool write_cli(const char *path, const char *calls, int rc)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp)
+		return false;
+	fprintf(fp, "#!/bin/sh\nprintf '%%s|' \"$@\" >>'%s'\necho >>'%s'\n"
+		"echo \"lbnl says $1\"\nexit %d\n", calls, calls, rc);
+	fclose(fp);
+	return !chmod(path, 0755);
+}
+
+static bool put_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	bool ok;
+
+	if (!fp)
+		return false;
+	ok = fputs(text, fp) >= 0;
+	return !fclose(fp) && ok;
+}
+
+static const char *file_text(const char *path)
+{
+	static char text[2048];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	text[0] = '\0';
+	if (fp) {
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+	}
+	text[n] = '\0';
+	unlink(path);
+	return text;
+}
+
+static void test_ready(void)
+{
+	char dir[] = "/tmp/test_lbnld_ready.XXXXXX", calls[PATH_MAX];
+	char restore[PATH_MAX], want[3 * PATH_MAX];
+	struct lbnld ld = { .driver = &lbnld_table_driver };
+	const char *log;
+	bool ok;
+	int err;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	lbnld_conf_defaults(&ld.conf);
+	CHECK(!lbnld_ready_configures(&ld), "ready: nothing to configure by default");
+	snprintf(ld.conf.cli, sizeof(ld.conf.cli), "%s/lbnl", dir);
+	snprintf(calls, sizeof(calls), "%s/calls", dir);
+	snprintf(restore, sizeof(restore), "%s/lbnl.conf", dir);
+	snprintf(ld.conf.restore_file, sizeof(ld.conf.restore_file), "%s",
+		 restore);
+	CHECK(write_cli(ld.conf.cli, calls, 0), "cannot write the fake lbnl");
+
+	/* No restore file yet (a new LB): nothing run, not a failure. */
+	capture_start();
+	err = lbnld_ready_configure(&ld);
+	log = capture_end();
+	CHECK(lbnld_ready_configures(&ld) && !err && !file_text(calls)[0] &&
+	      strstr(log, "restore-file ") && strstr(log, "does not exist, nothing restored"),
+	      "ready: missing restore-file: %d %s", err, log);
+
+	/* The tag key, then the restore; the CLI's output is logged. */
+	CHECK(put_file(restore, "vip add 192.0.2.1:80 proto tcp\n"),
+	      "cannot write the restore file");
+	snprintf(ld.conf.tag_key_file, sizeof(ld.conf.tag_key_file),
+		 "%s/tag.key", dir);
+	capture_start();
+	err = lbnld_ready_configure(&ld);
+	log = capture_end();
+	CHECK(!err, "ready: configure: %d %s", err, log);
+	snprintf(want, sizeof(want), "tag|set|key-file|%s|\nrestore|%s|\n",
+		 ld.conf.tag_key_file, restore);
+	CHECK(!strcmp(file_text(calls), want), "ready: the CLI's calls");
+	CHECK(strstr(log, "configure: restore ") &&
+	      strstr(log, "lbnl says restore") && strstr(log, "lbnl says tag") &&
+	      strstr(log, "routable tags' key set from ") &&
+	      strstr(log, "configuration restored from ") &&
+	      strstr(log, "lbnl says tag") < strstr(log, "lbnl says restore"),
+	      "ready: configure log: %s", log);
+
+	/* A CLI that fails: the tag key first, nothing restored after it. */
+	CHECK(write_cli(ld.conf.cli, calls, 1), "cannot write the fake lbnl");
+	capture_start();
+	err = lbnld_ready_configure(&ld);
+	log = capture_end();
+	ok = err == -EIO && strstr(log, "configure: tag set key-file ") &&
+	     strstr(log, ": exit status 1") &&
+	     !strstr(log, "configure: restore");
+	CHECK(ok, "ready: failing CLI: %d %s", err, log);
+	CHECK(!strncmp(file_text(calls), "tag|set|key-file|", 17),
+	      "ready: the failing CLI was run once");
+
+	/* Held: not ready while something failed and time is left. */
+	ld.conf.ready_timeout = 30;
+	lbnld_ready_hold(&ld);
+	capture_start();
+	ok = lbnld_ready_check(&ld, 3, 0, -EAGAIN);
+	log = capture_end();
+	CHECK(!ok && ld.held &&
+	      strstr(log, "module not ready: some records of migrated associations could not be installed; no route written or removed for 30 s more (ready-timeout)"),
+	      "ready: held: %s", log);
+	capture_start();
+	ok = lbnld_ready_check(&ld, 3, -EIO, 0);
+	log = capture_end();
+	CHECK(!ok && ld.held &&
+	      strstr(log, "its configuration could not be applied"),
+	      "ready: held (configuration): %s", log);
+	/* ... and goes on once ready-timeout has passed. */
+	ld.held_until -= 30 * 1000;
+	capture_start();
+	ok = lbnld_ready_check(&ld, 3, 0, -EAGAIN);
+	log = capture_end();
+	CHECK(ok && !ld.held &&
+	      strstr(log, "module not ready after 30 s (ready-timeout): some records of migrated associations could not be installed; routes follow 3 VIPs as they are"),
+	      "ready: timeout: %s", log);
+	/* Ready at once when all went well. */
+	lbnld_ready_hold(&ld);
+	capture_start();
+	ok = lbnld_ready_check(&ld, 12, 0, 0);
+	log = capture_end();
+	CHECK(ok && !ld.held &&
+	      strstr(log, "module ready: 12 VIPs and the records of migrated associations in place; routes follow"),
+	      "ready: ready: %s", log);
+
+	unlink(restore);
+	unlink(ld.conf.cli);
+	rmdir(dir);
+}
+
 /* In a network namespace of our own --------------------------------------- */
 
 static bool write_file(const char *path, const char *text)
@@ -2208,6 +2348,7 @@ int main(int argc, char **argv)
 	test_decisions();
 	test_diff();
 	test_hook();
+	test_ready();
 	test_records();
 	test_migrations();
 	if (!enter_netns()) {

@@ -53,6 +53,18 @@ conf_bad " 'driver hook' needs a 'hook' command" 'driver hook\n'
 conf_bad "1: unexpected 'x' after 'log stderr'" 'log stderr x\n'
 conf_bad "1: invalid state-dir 'var/lib/lbnl': an absolute path is needed" \
 	'state-dir var/lib/lbnl\n'
+conf_bad "1: invalid restore-file 'lbnl.conf': an absolute path is needed" \
+	'restore-file lbnl.conf\n'
+conf_bad "1: invalid tag-key-file 'tag.key': an absolute path is needed" \
+	'tag-key-file tag.key\n'
+conf_bad "1: invalid cli 'lbnl': an absolute path is needed" 'cli lbnl\n'
+conf_bad "1: invalid ready-timeout '0': a number of seconds from 1 to 3600" \
+	'ready-timeout 0\n'
+conf_bad "1: invalid on-stop 'drain', expected withdraw or keep" \
+	'on-stop drain\n'
+printf 'restore-file /etc/lbnl/lbnl.conf\ntag-key-file /etc/lbnl/tag.key\ncli /usr/sbin/lbnl\nready-timeout 5\non-stop keep\n' \
+	>"$tmp/ready.conf"
+expect 0 'configuration OK' '' -t -c "$tmp/ready.conf"
 
 # The man page: no groff warnings, every option and keyword documented.
 if command -v groff >/dev/null; then
@@ -62,6 +74,7 @@ if command -v groff >/dev/null; then
 	for word in --config --foreground --test-config --verbose --help \
 			--version table protocol driver hook hook-timeout \
 			self-dev log key-file cert-file ca-file state-dir migrated.json \
+			restore-file tag-key-file cli ready-timeout on-stop \
 			SIGHUP SIGTERM "next hop keep" \
 			"kernel table 100" learn bypass unbypass self withdraw; do
 		grep -q -- "$word" <<<"$text" && ok ||
@@ -121,9 +134,25 @@ if "$(dirname "$0")/../lbnl/lbnl" vip show 2>&1 | grep -q 'not loaded'; then
 	wait "$pid"
 	rc=$?
 	pid=
-	[ "$rc" = 0 ] && grep -q 'signal 15: stopping; routes left in place' "$tmp/log" &&
+	[ "$rc" = 0 ] &&
+		grep -q 'signal 15: stopping; withdrawing the routes (on-stop withdraw)' "$tmp/log" &&
+		grep -q 'on-stop withdraw: 0 of 0 routes removed' "$tmp/log" &&
 		[ "$(grep -c 'not loaded' "$tmp/log")" = 1 ] && ok ||
 		not_ok "SIGTERM: exit $rc: $(cat "$tmp/log")"
+	# on-stop keep: nothing removed.
+	printf 'table 4243\non-stop keep\nstate-dir %s\n' "$tmp/state" \
+		>"$tmp/keep.conf"
+	"$lbnld" -f -c "$tmp/keep.conf" 2>"$tmp/log" &
+	pid=$!
+	wait_log 'not loaded' || true
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	[ "$rc" = 0 ] &&
+		grep -q 'signal 15: stopping; routes left in place (on-stop keep' "$tmp/log" &&
+		! grep -q 'on-stop withdraw' "$tmp/log" && ok ||
+		not_ok "SIGTERM, on-stop keep: exit $rc: $(cat "$tmp/log")"
 else
 	echo "# lbnl family present: the daemon is not started here"
 fi
