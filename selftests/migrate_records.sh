@@ -39,6 +39,14 @@
 #             configuration is the save, every migrated entry is back on
 #             its target, and traffic goes on once the link (cut during
 #             the reload, as in "reload") is back
+#   boot      the LB "reboots" with lbnld configuring it: lbnld killed, the
+#             link cut, its routes flushed, the module reloaded; lbnld
+#             started on the empty module with restore-file and
+#             tag-key-file: when the VIPs are announced (routes back in
+#             table 100) the configuration is the save, the LB's tag key
+#             the one it had (fingerprint), every migrated entry back on
+#             its target; lbnld's log says restored, ready, then the
+#             routes; traffic goes on
 #   lbnld     lbnld killed and started alone: the records file unchanged,
 #             nothing installed, added or removed
 #   stop      lbnld killed (SIGKILL, a crash): its routes stay; started
@@ -432,6 +440,60 @@ case_stop()
 	log_test "stop: SIGKILL leaves the routes, SIGTERM withdraws them (the table untouched), start announces again"
 }
 
+case_boot()
+{
+	local lines conf fp e0
+
+	RET=0
+	if ! lbnld_restores; then
+		log_test_skip "boot: $LBNLD has no restore-file"
+		return
+	fi
+	# The LB's tag key, as an operator sets it; lbnld sets it again.
+	LBNLD_TAG_KEY=$tmp/tag.key
+	lb tag genkey > "$LBNLD_TAG_KEY" &&
+		lb tag set key-file "$LBNLD_TAG_KEY"
+	check_err $? "lbnl tag genkey / tag set"
+	fp=$(lb -j tag show | jq -r '.lb.fingerprint')
+	lb save > "$LBNLD_RESTORE"
+	conf=$(lb save)
+	lbnld_kill
+	link_cut add on
+	check_err $? "cutting the peer's link (tc netem)"
+	ip -n "$NS_LB" route flush table 100 2>/dev/null
+	rmmod_lbnl && insmod "$LBNL_KO"
+	check_err $? "rmmod/insmod lbnl"
+	lines=$(wc -l < "$tmp/lbnld.log")
+	lbnld_start
+	check_err $? "lbnld did not start"
+	busywait 30000 announced
+	check_err $? "lbnld did not announce the VIPs: $(log_since "$lines" | tail -n 4)"
+	# What the first packets will find.
+	migrated > "$tmp/map.boot"
+	lb_sysctls
+	link_cut del
+	[ "$(lb save)" = "$conf" ]
+	check_err $? "the restored configuration differs from the save: $(diff <(lb save) <(echo "$conf") | head -n 4 | tr '\n' ' ')"
+	[ "$(lb -j tag show | jq -r '.lb.fingerprint')" = "$fp" ]
+	check_err $? "the LB's tag key: $(lb -j tag show | jq -c .lb), expected fingerprint $fp"
+	cmp -s "$tmp/map.before" "$tmp/map.boot"
+	check_err $? "when the VIPs were announced, $(comm -12 "$tmp/map.before" "$tmp/map.boot" | wc -l) of $(wc -l < "$tmp/map.before") migrated entries were back on their targets"
+	log_since "$lines" |
+		grep -nE "routable tags' key set|configuration restored from|module ready|lbnld: VIP " \
+		> "$tmp/order"
+	sed -n 1p "$tmp/order" | grep -q "routable tags' key set" &&
+		sed -n 2p "$tmp/order" | grep -q 'configuration restored' &&
+		sed -n 3p "$tmp/order" | grep -q 'module ready' &&
+		sed -n 4p "$tmp/order" | grep -q 'routed to the LB (route written)'
+	check_err $? "lbnld's log, in order: $(cut -c1-120 "$tmp/order" | tr '\n' ' ')"
+	e0=$(echoes)
+	busywait 30000 packets_over 20
+	check_err $? "a migrated entry's packets stay at $(min_packets)"
+	busywait 20000 echoes_over $((e0 + 200))
+	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+	log_test "boot: lbnld configures the empty module (key, restore), installs the records, then announces; traffic goes on"
+}
+
 case_lbnld()
 {
 	local lines
@@ -550,6 +612,7 @@ peer_run at $DP_TUN4 $PORT4 "$NA" && peer_run bt $DP_TUN4 $PORT4 1 &&
 case_migrate
 case_reload
 case_upgrade
+case_boot
 case_lbnld
 case_stop
 case_end

@@ -16,7 +16,8 @@
 #   agent_signal I SIG       a signal to srvI's agent (KILL: wait for it)
 #   lbnld_start              lbnld in the LB, log $tmp/lbnld.log, its
 #                            records in $LBNLD_STATE; with LBNLD_RESTORE
-#                            set, that is its restore-file (ready.c)
+#                            (LBNLD_TAG_KEY) set, that is its restore-file
+#                            (tag-key-file): ready.c
 #   lbnld_kill               kill -9 lbnld
 #   app_servers PORT ADDR COUNT I...  lbnl-echo on ADDR:PORT in srvI...
 #   settled                  no migration open at the LB, no session in
@@ -107,6 +108,8 @@ lbnld_start()
 	if [ -n "${LBNLD_RESTORE:-}" ] && lbnld_restores; then
 		printf 'restore-file %s\ncli %s\n' "$LBNLD_RESTORE" \
 			"$dp_top/tools/lbnl/lbnl" >> "$tmp/lbnld.conf"
+		[ -z "${LBNLD_TAG_KEY:-}" ] ||
+			echo "tag-key-file $LBNLD_TAG_KEY" >> "$tmp/lbnld.conf"
 	fi
 	ip netns exec "$NS_LB" "$LBNLD" -f -v -c "$tmp/lbnld.conf" \
 		</dev/null >>"$tmp/lbnld.log" 2>&1 &
