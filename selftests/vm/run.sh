@@ -196,12 +196,18 @@ append="console=ttyS0 quiet loglevel=$loglevel panic=-1 rdinit=/init"
 # The debug kernel: KASAN reports only its first problem and then stays
 # silent, unless kasan_multi_shot; and under TCG with -cpu max (5-level
 # paging) it reports a wild access in an interrupt during identify_cpu at
-# every boot, which would be that first one: no5lvl keeps 4-level paging.
-[ -n "$debug_kdir" ] && append+=" kasan_multi_shot no5lvl"
+# every boot, which would be that first one: la57=off keeps 4-level
+# paging. (Not "no5lvl": the kernel does not know it as a parameter and
+# hands it to init as an argument.)
+cpu=${VM_CPU:-max}
+if [ -n "$debug_kdir" ]; then
+	append+=" kasan_multi_shot"
+	cpu=${VM_CPU:-max,la57=off}
+fi
 append+=" ${VM_APPEND:-} -- $vm_top/selftests/vm/vm-init.sh $rundir/job"
 
 qemu=(qemu-system-x86_64
-	-accel tcg,thread=multi -cpu "${VM_CPU:-max}" -smp "$smp" -m "$mem"
+	-accel tcg,thread=multi -cpu "$cpu" -smp "$smp" -m "$mem"
 	-kernel "$kimage" -initrd "$initrd" -append "$append"
 	-display none -monitor none -nic none -no-reboot
 	-chardev stdio,id=console,signal=on -serial chardev:console
