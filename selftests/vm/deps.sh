@@ -27,8 +27,9 @@ packages=(
 	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark python3
 	lksctp-tools libsctp-dev bird2 ipvsadm
 	# make -C tools check: test_names.sh; test_completion.sh also runs
-	# with the bash-completion helpers when they are installed
-	universal-ctags bash-completion
+	# with the bash-completion helpers when they are installed;
+	# test_lbnld.sh runs lbnld under valgrind's memcheck
+	universal-ctags bash-completion valgrind
 	# the debug kernel (KERNEL=debug: debug-kernel.sh builds it from
 	# linux-source-6.1)
 	flex bison bc libelf-dev libssl-dev
