@@ -248,7 +248,9 @@ compare()
 {
 	local rc
 
-	for _ in $(seq 10); do
+	# Entries time out (10 s after their last packet, by GC slices over
+	# 16 s): the gauges can keep moving for a while.
+	for _ in $(seq 40); do
 		compare_once >"$tmp/compare.out"
 		rc=$?
 		[ $rc = 2 ] || break
@@ -260,6 +262,8 @@ compare()
 
 # --- cases -----------------------------------------------------------------
 
+dp_setup
+check_err $? "topology"
 configure
 check_err $? "configuration refused"
 lbnld_start >/dev/null
