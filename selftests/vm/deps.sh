@@ -22,14 +22,21 @@ packages=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	# the VM
 	qemu-system-x86 busybox-static cpio gzip
-	# CLI and tests
+	# CLI and tests (libmicrohttpd: lbnld's /metrics)
 	libnl-3-dev libnl-genl-3-dev libssl-dev openssl libjansson-dev
+	libmicrohttpd-dev
 	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark python3
 	lksctp-tools libsctp-dev bird2 ipvsadm
 	# make -C tools check: test_names.sh; test_completion.sh also runs
 	# with the bash-completion helpers when they are installed;
 	# test_lbnld.sh runs lbnld under valgrind's memcheck
 	universal-ctags bash-completion valgrind
+	# lbnld's metrics: promtool (make -C tools check), and Prometheus
+	# itself scraping lbnld in the VM (selftests/metrics.sh runs its own,
+	# in a namespace). On a host with systemd, Debian also starts the
+	# package's service (port 9090): "systemctl disable --now
+	# prometheus" if it is not wanted; the tests do not use it.
+	prometheus curl
 	# the debug kernel (KERNEL=debug: debug-kernel.sh builds it from
 	# linux-source-6.1)
 	flex bison bc libelf-dev libssl-dev

@@ -27,7 +27,9 @@
  *	cli /usr/local/sbin/lbnl	the CLI that applies them
  *	ready-timeout 30	seconds a new module instance is held at most
  *	on-stop withdraw	or keep: SIGTERM removes the routes, or not
+ *	metrics-listen 127.0.0.1:9642	where /metrics is served; none: not
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -47,7 +49,7 @@ enum key {
 	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
 	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, KEY_STATE_DIR,
 	KEY_RESTORE_FILE, KEY_TAG_KEY_FILE, KEY_CLI, KEY_READY_TIMEOUT,
-	KEY_ON_STOP, NKEYS
+	KEY_ON_STOP, KEY_METRICS_LISTEN, NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -71,6 +73,7 @@ static const char *const keywords[NKEYS] = {
 	[KEY_CLI] = "cli",
 	[KEY_READY_TIMEOUT] = "ready-timeout",
 	[KEY_ON_STOP] = "on-stop",
+	[KEY_METRICS_LISTEN] = "metrics-listen",
 };
 
 struct parser {
@@ -118,6 +121,9 @@ void lbnld_conf_defaults(struct lbnld_conf *c)
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", LBNLD_STATE_DIR);
 	snprintf(c->cli, sizeof(c->cli), "%s", LBNLD_CLI_PATH);
 	c->ready_timeout = LBNLD_DEFAULT_READY_TIMEOUT;
+	c->metrics_listen.addr.family = AF_INET;
+	c->metrics_listen.addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+	c->metrics_listen.port = LBNLD_METRICS_PORT;
 }
 
 /* A number in [min, max]; what is refused is said by the caller. */
@@ -252,6 +258,20 @@ static int parse_listen(struct parser *p, const char *v, struct lbnld_conf *c)
 	return 0;
 }
 
+/* ADDR[:PORT] (default port LBNLD_METRICS_PORT), or none. */
+static int parse_metrics_listen(struct parser *p, const char *v,
+				struct lbnld_conf *c)
+{
+	c->metrics_off = !strcmp(v, "none");
+	if (c->metrics_off)
+		return 0;
+	if (parse_endpoint(p, "metrics-listen", v, &c->metrics_listen))
+		return -1;
+	if (!c->metrics_listen.port)
+		c->metrics_listen.port = LBNLD_METRICS_PORT;
+	return 0;
+}
+
 static int parse_value(struct parser *p, enum key key, const char *v,
 		       struct lbnld_conf *c)
 {
@@ -320,6 +340,8 @@ static int parse_value(struct parser *p, enum key key, const char *v,
 		return 0;
 	case KEY_LISTEN:
 		return parse_listen(p, v, c);
+	case KEY_METRICS_LISTEN:
+		return parse_metrics_listen(p, v, c);
 	case KEY_MARGIN:
 		if (!number_in(v, 0, 10000, &n))
 			return fail(p, "invalid migrate-timeout-margin-ms '%s': a number of milliseconds from 0 to 10000",

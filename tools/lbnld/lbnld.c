@@ -37,6 +37,10 @@
  * lbnld mends whatever changed when it starts again. Migration sessions
  * still running are abandoned: the module rolls them back at their
  * deadlines.
+ *
+ * /metrics (Prometheus) is served by a thread of libmicrohttpd's
+ * (metrics_http.c says why not in this loop); the loop only counts the
+ * module's migration events for it (metrics.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +99,9 @@ struct daemon {
 	struct lbnl_endpoint listening;	/* what listen_fd is bound to */
 	bool migrations_changed;	/* a MIGRATE_START: dump them */
 	bool migrations_initial;	/* the first dump: only mark seen */
+	/* Metrics */
+	struct lbnld_metrics *metrics;
+	struct lbnld_metrics_http *http;	/* NULL: not served */
 };
 
 static long long now_ms(void)
@@ -219,6 +226,27 @@ static void use_migration_conf(struct daemon *dm, const struct lbnld_conf *c)
 	lbnl_log(LOG_INFO, "listening for agents' RESULTs on %s", text);
 }
 
+/* Serve /metrics where c says (or stop), if that changed. */
+static void use_metrics_conf(struct daemon *dm, const struct lbnld_conf *c)
+{
+	const struct lbnl_endpoint *at = dm->http ?
+		lbnld_metrics_http_at(dm->http) : NULL;
+
+	if (at && !c->metrics_off &&
+	    lbnl_addr_equal(&at->addr, &c->metrics_listen.addr) &&
+	    at->port == c->metrics_listen.port)
+		return;
+	if (dm->http) {
+		lbnld_metrics_http_stop(dm->http);
+		dm->http = NULL;
+		if (c->metrics_off)
+			lbnl_log(LOG_INFO, "metrics-listen none: /metrics no longer served");
+	}
+	if (!c->metrics_off)
+		lbnld_metrics_http_start(dm->metrics, &c->metrics_listen,
+					 &dm->http);
+}
+
 static void reload(struct daemon *dm)
 {
 	struct lbnld_conf c, *old = &dm->ld.conf;
@@ -246,6 +274,7 @@ static void reload(struct daemon *dm)
 	describe_conf(&c, text, sizeof(text));
 	lbnl_log(LOG_NOTICE, "configuration reloaded: %s", text);
 	use_migration_conf(dm, &c);
+	use_metrics_conf(dm, &c);
 	dm->next_reconcile = now_ms();
 }
 
@@ -275,6 +304,7 @@ static void on_event(const struct lbnl_event *ev, void *arg)
 	char key[LBNL_ADDRPORTSTRLEN + 16] = "";
 	struct daemon *dm = arg;
 
+	lbnld_metrics_event(dm->metrics, ev);
 	switch (ev->cmd) {
 	case LBNL_CMD_MIGRATE_START:
 		dm->migrations_changed = true;
@@ -377,6 +407,7 @@ static void read_events(struct daemon *dm)
 			break;
 		if (err == -ENOBUFS) {
 			lbnl_log(LOG_WARNING, "events lost (queue overflow): reading everything again");
+			lbnld_metrics_events_lost(dm->metrics);
 			dm->dirty = true;
 		} else if (err && err != -EINTR) {
 			lbnl_log(LOG_ERR, "reading events: %s", strerror(-err));
@@ -726,7 +757,8 @@ int main(int argc, char **argv)
 	}
 	if (use_conf(&dm, &conf))
 		return EXIT_FAIL;
-	if (lbnld_migrator_new(&lbnld_mig_nl_ops, &dm.mig)) {
+	if (lbnld_migrator_new(&lbnld_mig_nl_ops, &dm.mig) ||
+	    lbnld_metrics_new(&dm.metrics)) {
 		lbnl_log(LOG_ERR, "out of memory");
 		return EXIT_FAIL;
 	}
@@ -737,10 +769,12 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	use_migration_conf(&dm, &conf);
+	use_metrics_conf(&dm, &conf);
 	if (lbnld_watch_open(&dm.watch))
 		lbnl_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
 
 	ret = run(&dm);
+	lbnld_metrics_http_stop(dm.http);
 	/* Stopped by a signal: the router is told first (on-stop). */
 	if (ret == EXIT_OK && !dm.ld.conf.on_stop_keep &&
 	    lbnld_withdraw(&dm.ld))
@@ -755,6 +789,7 @@ int main(int argc, char **argv)
 		close(dm.listen_fd);
 	lbnld_migrator_free(dm.mig);
 	lbnld_records_free(dm.ld.records);
+	lbnld_metrics_free(dm.metrics);
 	close(dm.sigfd);
 	return ret;
 }

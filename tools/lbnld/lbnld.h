@@ -38,6 +38,12 @@
 #endif
 #define LBNLD_DEFAULT_READY_TIMEOUT 30	/* seconds */
 #define LBNLD_CLI_TIMEOUT	60	/* seconds, for each lbnl run */
+/*
+ * Where /metrics is served by default: this host only. 9642 is in the
+ * Prometheus exporters' range, not among the ports of Prometheus itself
+ * (9090-9094) or of the usual exporters, nor in /etc/services.
+ */
+#define LBNLD_METRICS_PORT	9642
 
 enum lbnld_driver_kind {
 	LBNLD_DRIVER_TABLE,	/* host routes in a routing table (BIRD) */
@@ -81,6 +87,9 @@ struct lbnld_conf {
 	char cli[PATH_MAX];		/* the lbnl CLI that applies them */
 	unsigned int ready_timeout;	/* seconds held at most */
 	bool on_stop_keep;		/* SIGTERM: routes left (else removed) */
+	/* Prometheus metrics (metrics.c, metrics_http.c) */
+	bool metrics_off;		/* metrics-listen none */
+	struct lbnl_endpoint metrics_listen;
 };
 
 void lbnld_conf_defaults(struct lbnld_conf *c);
@@ -483,5 +492,105 @@ void lbnld_assoc_local(const struct lbnl_migrate *m, bool nat,
 /* "192.0.2.2:3868" of an endpoint. */
 const char *lbnld_endpoint_text(const struct lbnl_endpoint *e, char *buf,
 				size_t len);
+
+
+/* Prometheus metrics (metrics.c, metrics_http.c) ------------------------- */
+
+/* How a migration ended: the module's MIGRATE_COMMIT or _ABORT event. */
+enum lbnld_mig_outcome {
+	LBNLD_MIG_COMMITTED,
+	LBNLD_MIG_ABORTED,
+	LBNLD_MIG_OUTCOMES
+};
+
+/* Why one was aborted: the event's REASON (kmod/lb/migrate.c). */
+enum lbnld_mig_reason {
+	LBNLD_MIG_REQUESTED,		/* "requested": an ABORT request */
+	LBNLD_MIG_DEADLINE,		/* "deadline" */
+	LBNLD_MIG_BUFFER_FULL,		/* "buffer full" */
+	LBNLD_MIG_DEST_DELETED,		/* "dest deleted" */
+	LBNLD_MIG_VIP_DELETED,		/* "VIP deleted" */
+	LBNLD_MIG_OTHER,		/* none, or one this lbnld does not know */
+	LBNLD_MIG_REASONS
+};
+
+/* Upper bounds of the duration histogram, in ms; +Inf is one more. */
+#define LBNLD_MIG_BUCKETS	13
+
+/*
+ * What lbnld counts itself, from the module's events: every migration of
+ * the namespace, whoever opened, committed or aborted it, since lbnld
+ * started (and connected: events while the module is absent, or lost,
+ * are not counted).
+ */
+struct lbnld_mig_counts {
+	uint64_t started;			/* MIGRATE_START events */
+	uint64_t ended[LBNLD_MIG_OUTCOMES];
+	uint64_t aborted[LBNLD_MIG_REASONS];
+	/*
+	 * Durations (the events' AGE_MS: from the start to the end, by the
+	 * module's clock): a count per bucket, not cumulative, the last one
+	 * beyond every bound; timed is their total, sum_ms their sum.
+	 */
+	uint64_t buckets[LBNLD_MIG_OUTCOMES][LBNLD_MIG_BUCKETS + 1];
+	uint64_t timed[LBNLD_MIG_OUTCOMES];
+	uint64_t sum_ms[LBNLD_MIG_OUTCOMES];
+	uint64_t events_lost;			/* event queue overflows */
+};
+
+/* Count one event in c: MIGRATE_START, _COMMIT, _ABORT (others: nothing). */
+void lbnld_metrics_count(struct lbnld_mig_counts *c,
+			 const struct lbnl_event *ev);
+
+/* lbnld's counters, shared by the main loop and the HTTP thread. */
+struct lbnld_metrics;
+
+int lbnld_metrics_new(struct lbnld_metrics **out);
+void lbnld_metrics_free(struct lbnld_metrics *m);
+/* From the main loop: an event of the module, events lost (ENOBUFS). */
+void lbnld_metrics_event(struct lbnld_metrics *m, const struct lbnl_event *ev);
+void lbnld_metrics_events_lost(struct lbnld_metrics *m);
+
+/* Everything one scrape shows. */
+struct lbnld_metrics_snapshot {
+	bool module;			/* the lbnl family is there */
+	struct lbnl_stats global;
+	struct lbnl_stats_list stats;	/* each VIP, then its dests */
+	struct lbnl_vip_list vips;
+	struct lbnl_dest_list dests;
+	size_t migrations_open;
+	struct lbnld_mig_counts mig;
+};
+
+/*
+ * Read the module (on a netlink handle of the calling thread's own) and
+ * m: 0 (the module absent: s->module false, lbnld's counters only), or
+ * -errno. Free s with lbnld_metrics_snapshot_free() either way.
+ */
+int lbnld_metrics_collect(struct lbnld_metrics *m,
+			  struct lbnld_metrics_snapshot *s);
+void lbnld_metrics_snapshot_free(struct lbnld_metrics_snapshot *s);
+/*
+ * The Prometheus text exposition format (version 0.0.4) of s: 0, or -EIO
+ * if out failed.
+ */
+int lbnld_metrics_render(const struct lbnld_metrics_snapshot *s, FILE *out);
+/*
+ * A label value as the text format has it (backslash, double quote and
+ * newline escaped) in dst: 0, or -ENOSPC (dst then "").
+ */
+int lbnld_metrics_escape(char *dst, size_t len, const char *value);
+
+/* The HTTP server (libmicrohttpd, a thread of its own). */
+struct lbnld_metrics_http;
+
+/* Serve m on at: 0, or -1 (logged). */
+int lbnld_metrics_http_start(struct lbnld_metrics *m,
+			     const struct lbnl_endpoint *at,
+			     struct lbnld_metrics_http **out);
+/* Stop serving (waits for a scrape in progress); NULL: nothing. */
+void lbnld_metrics_http_stop(struct lbnld_metrics_http *h);
+const struct lbnl_endpoint *
+lbnld_metrics_http_at(const struct lbnld_metrics_http *h);
 
 #endif

@@ -133,6 +133,29 @@ static void test_conf_migration(void)
 	conf_bad("migrate-timeout-margin-ms 10001\n", "t.conf:1: invalid migrate-timeout-margin-ms '10001': a number of milliseconds from 0 to 10000");
 }
 
+/* metrics-listen: this host's port 9642 by default. */
+static void test_conf_metrics(void)
+{
+	struct lbnld_conf c;
+	char err[512];
+
+	CHECK(!conf_text("\n", &c, err, sizeof(err)) && !c.metrics_off &&
+	      endpoint_is(&c.metrics_listen, "127.0.0.1:9642"),
+	      "metrics default: %s", err);
+	CHECK(!conf_text("metrics-listen none\n", &c, err, sizeof(err)) &&
+	      c.metrics_off, "metrics-listen none: %s", err);
+	CHECK(!conf_text("metrics-listen 10.0.0.1\n", &c, err, sizeof(err)) &&
+	      !c.metrics_off &&
+	      endpoint_is(&c.metrics_listen, "10.0.0.1:9642"),
+	      "metrics-listen without a port: %s", err);
+	CHECK(!conf_text("metrics-listen [::]:9100\n", &c, err, sizeof(err)) &&
+	      endpoint_is(&c.metrics_listen, "[::]:9100"),
+	      "metrics-listen on IPv6: %s", err);
+	conf_bad("metrics-listen localhost\n", "t.conf:1: invalid metrics-listen 'localhost': not an IPv4 or IPv6 address");
+	conf_bad("metrics-listen 127.0.0.1:0\n", "t.conf:1: invalid metrics-listen '127.0.0.1:0': port not a number from 1 to 65535");
+	conf_bad("metrics-listen none\nmetrics-listen none\n", "t.conf:2: 'metrics-listen' given twice (first on line 1)");
+}
+
 static void test_conf(void)
 {
 	struct lbnld_conf c;
@@ -189,6 +212,7 @@ static void test_conf(void)
 	conf_bad("self-dev ..\n", "t.conf:1: invalid self-dev '..': not a device name");
 
 	test_conf_migration();
+	test_conf_metrics();
 
 	lbnld_conf_defaults(&c);
 	CHECK(!lbnld_conf_load("/nonexistent/lbnld.conf", false, &c, err,

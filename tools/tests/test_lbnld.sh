@@ -62,7 +62,9 @@ conf_bad "1: invalid ready-timeout '0': a number of seconds from 1 to 3600" \
 	'ready-timeout 0\n'
 conf_bad "1: invalid on-stop 'drain', expected withdraw or keep" \
 	'on-stop drain\n'
-printf 'restore-file /etc/lbnl/lbnl.conf\ntag-key-file /etc/lbnl/tag.key\ncli /usr/sbin/lbnl\nready-timeout 5\non-stop keep\n' \
+conf_bad "1: invalid metrics-listen 'localhost:9642': not an IPv4 or IPv6 address" \
+	'metrics-listen localhost:9642\n'
+printf 'restore-file /etc/lbnl/lbnl.conf\ntag-key-file /etc/lbnl/tag.key\ncli /usr/sbin/lbnl\nready-timeout 5\non-stop keep\nmetrics-listen none\n' \
 	>"$tmp/ready.conf"
 expect 0 'configuration OK' '' -t -c "$tmp/ready.conf"
 
@@ -75,6 +77,7 @@ if command -v groff >/dev/null; then
 			--version table protocol driver hook hook-timeout \
 			self-dev log key-file cert-file ca-file state-dir migrated.json \
 			restore-file tag-key-file cli ready-timeout on-stop \
+			metrics-listen 127.0.0.1:9642 /metrics \
 			SIGHUP SIGTERM "next hop keep" \
 			"kernel table 100" learn bypass unbypass self withdraw; do
 		grep -q -- "$word" <<<"$text" && ok ||
