@@ -22,7 +22,8 @@
 #                       built against it in .build/debug-kmod/
 #   make install        modules to /lib/modules/KVER/extra, depmod, tools,
 #                       the bash completion of lbnl to BASHCOMPDIR
-#   make dkms-install   register the modules with DKMS (dkms-uninstall)
+#   make dkms-install   register the modules with DKMS (dkms-uninstall;
+#                       dkms-src: their sources in DESTDIR/usr/src/)
 #   make uninstall, clean, distclean
 #
 # KDIR: kernel build tree, default /lib/modules/$(uname -r)/build, else the
@@ -77,7 +78,7 @@ VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO) \
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
-	run-tests dkms-install dkms-uninstall dkms-clean-src debug-kernel \
+	run-tests dkms-src dkms-install dkms-uninstall debug-kernel \
 	debug-module
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
@@ -192,28 +193,29 @@ install: module tools
 	install -D -m 0644 tools/completion/lbnl $(DESTDIR)$(BASHCOMPDIR)/lbnl
 
 # DKMS from the module sources only (dkms add . would copy the whole tree,
-# .build/ and .git/ included).
+# .build/ and .git/ included). dkms-src puts them, and dkms.conf, in
+# DESTDIR/usr/src/lbnl-VERSION: what dkms-install registers and what the
+# lbnl-dkms Debian package ships (debian/rules).
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC     := $(DESTDIR)/usr/src/lbnl-$(DKMS_VERSION)
 
-dkms-install: kdir
-	-@dkms remove -m lbnl -v $(DKMS_VERSION) --all >/dev/null 2>&1
+dkms-src:
 	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)/include/uapi/linux
-	cp -a dkms.conf Kbuild kmod $(DKMS_SRC)/
-	cp -a include/uapi/linux/lbnl.h include/uapi/linux/lbnl_srv.h \
-		$(DKMS_SRC)/include/uapi/linux/
-	$(MAKE) -C $(DKMS_SRC) -f $(CURDIR)/Makefile KDIR=$(KDIR) dkms-clean-src
+	@find Kbuild kmod include/uapi/linux/lbnl.h include/uapi/linux/lbnl_srv.h \
+		-type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' | \
+		while read -r f; do \
+			install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit; \
+		done
+	install -m 0644 dkms.conf $(DKMS_SRC)/
+
+dkms-install: kdir dkms-src
+	-@dkms remove -m lbnl -v $(DKMS_VERSION) --all >/dev/null 2>&1
 	dkms add -m lbnl -v $(DKMS_VERSION)
 	dkms install -m lbnl -v $(DKMS_VERSION) -k $(KVER)
 
 dkms-uninstall:
 	-dkms remove -m lbnl -v $(DKMS_VERSION) --all
 	rm -rf $(DKMS_SRC)
-
-dkms-clean-src:
-	@for d in kmod kmod/*/; do (cd $$d && \
-		rm -f *.o *.ko *.mod *.mod.c *.order *.symvers .*.cmd); done
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko \
