@@ -290,7 +290,7 @@ int lbnld_reconcile(struct lbnld *ld)
 
 int lbnld_withdraw(struct lbnld *ld)
 {
-	struct lbnld_route_list current, in_place = { 0 };
+	struct lbnld_route_list current = { 0 }, in_place = { 0 };
 	char addr[LBNL_ADDRSTRLEN];
 	unsigned int removed = 0;
 	size_t i;
