@@ -24,6 +24,9 @@
 #                       the bash completion of lbnl to BASHCOMPDIR
 #   make dkms-install   register the modules with DKMS (dkms-uninstall;
 #                       dkms-src: their sources in DESTDIR/usr/src/)
+#   make deb            the Debian packages lbnl and lbnl-dkms, built by
+#                       dpkg-buildpackage from a copy of the tree, in
+#                       .build/deb/ (build deps: apt-get build-dep ./)
 #   make uninstall, clean, distclean
 #
 # KDIR: kernel build tree, default /lib/modules/$(uname -r)/build, else the
@@ -78,7 +81,7 @@ VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO) \
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
-	run-tests dkms-src dkms-install dkms-uninstall debug-kernel \
+	run-tests deb dkms-src dkms-install dkms-uninstall debug-kernel \
 	debug-module
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
@@ -216,6 +219,27 @@ dkms-install: kdir dkms-src
 dkms-uninstall:
 	-dkms remove -m lbnl -v $(DKMS_VERSION) --all
 	rm -rf $(DKMS_SRC)
+
+# The packages are built from a copy of the files git knows (tracked, or
+# new and not ignored; without git, the tree less .build/ and .git/), so
+# that no build output of this tree gets in; dpkg-buildpackage puts them
+# next to it, in .build/deb/.
+DEB_DIR := $(BUILD)/deb
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/lbnl
+	@set -o pipefail; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+		while IFS= read -r -d '' f; do \
+			[ -e "$$f" ] && printf '%s\0' "$$f"; done | \
+		tar -c --null -T - -f - | tar -x -C $(DEB_DIR)/lbnl; \
+	else \
+		tar -c --exclude=./.build --exclude=./.git -f - . | \
+			tar -x -C $(DEB_DIR)/lbnl; \
+	fi
+	cd $(DEB_DIR)/lbnl && dpkg-buildpackage -us -uc -b -J
+	@ls -1 $(DEB_DIR)/*.deb
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko \
