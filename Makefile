@@ -238,7 +238,7 @@ deb:
 		tar -c --exclude=./.build --exclude=./.git -f - . | \
 			tar -x -C $(DEB_DIR)/lbnl; \
 	fi
-	cd $(DEB_DIR)/lbnl && dpkg-buildpackage -us -uc -b -J
+	cd $(DEB_DIR)/lbnl && dpkg-buildpackage -us -uc -b
 	@ls -1 $(DEB_DIR)/*.deb
 
 uninstall:
