@@ -15,6 +15,8 @@
 #                       the table of refusals (selftests/refusals.h) against
 #                       the modules' extack messages
 #   make bench, fuzz    the benchmark / fuzz suites in the VM
+#   make deb-test       make deb, then install the packages in the VM
+#                       (selftests/deb_install.sh; dkms must be installed)
 #   KERNEL=debug        with test, run-tests, fuzz, bench, demo, vm-shell:
 #                       boot the debug kernel (KASAN, lockdep, kmemleak,
 #                       UBSAN...; built once per machine by
@@ -81,7 +83,7 @@ VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO) \
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
-	run-tests deb dkms-src dkms-install dkms-uninstall debug-kernel \
+	run-tests deb deb-test dkms-src dkms-install dkms-uninstall debug-kernel \
 	debug-module
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
@@ -152,6 +154,12 @@ bench fuzz: deps
 	else \
 		echo "No $@ suite yet (selftests/Makefile has no list-$@ target)."; \
 	fi
+
+# The packages, fresh, installed in the VM by the deb suite (DKMS builds
+# the modules there: minutes, so not in "make test").
+deb-test: deb
+	$(MAKE) all $(VM_DEBUG)
+	$(VM_ENV) bash $(VM)/run.sh --suite deb $(VM_ARGS)
 
 # An interactive shell in the VM, for debugging.
 vm-shell: all $(VM_DEBUG)

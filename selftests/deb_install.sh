@@ -16,10 +16,12 @@
 #     lbnl_srv: -j assoc show; rmmod both
 #   apt-get purge: the packages, the DKMS modules and /usr/src/lbnl-VER gone
 #
-# It installs packages: it runs only in the test VM (LBNL_VM=1, whose root
-# is a throwaway overlay). Skipped without the packages, or when a file
-# they are built from (not selftests/) is newer than they are: run
-# "make deb" first (make run-tests T=deb_install.sh).
+# "make deb-test" builds the packages and runs this (the "deb" suite, not
+# "make test": DKMS takes some 7 minutes under TCG). It installs packages:
+# it runs only in the test VM (LBNL_VM=1, whose root is a throwaway
+# overlay). Skipped without the packages, when a file they are built from
+# (not selftests/) is newer than they are, or without the kernel's headers
+# (the debug kernel).
 
 . "$(dirname "$0")/lib/topo.sh"
 
@@ -37,8 +39,10 @@ skip()
 }
 
 [ "${LBNL_VM:-0}" = 1 ] ||
-	skip "installs packages: only in the test VM (make run-tests T=deb_install.sh)"
+	skip "installs packages: only in the test VM (make deb-test)"
 require_cmd apt-get dpkg dkms jq modprobe
+[ -e "/lib/modules/$kver/build/Makefile" ] ||
+	skip "no headers for $kver: DKMS cannot build the modules"
 
 arch=$(dpkg --print-architecture)
 mapfile -t debs < <(ls "$debdir"/lbnl_*_"$arch".deb \
