@@ -15,6 +15,8 @@
 #                       the table of refusals (selftests/refusals.h) against
 #                       the modules' extack messages
 #   make bench, fuzz    the benchmark / fuzz suites in the VM
+#   make deb-test       make deb, then install the packages in the VM
+#                       (selftests/deb_install.sh; dkms must be installed)
 #   KERNEL=debug        with test, run-tests, fuzz, bench, demo, vm-shell:
 #                       boot the debug kernel (KASAN, lockdep, kmemleak,
 #                       UBSAN...; built once per machine by
@@ -22,7 +24,11 @@
 #                       built against it in .build/debug-kmod/
 #   make install        modules to /lib/modules/KVER/extra, depmod, tools,
 #                       the bash completion of lbnl to BASHCOMPDIR
-#   make dkms-install   register the modules with DKMS (dkms-uninstall)
+#   make dkms-install   register the modules with DKMS (dkms-uninstall;
+#                       dkms-src: their sources in DESTDIR/usr/src/)
+#   make deb            the Debian packages lbnl and lbnl-dkms, built by
+#                       dpkg-buildpackage from a copy of the tree, in
+#                       .build/deb/ (build deps: apt-get build-dep ./)
 #   make uninstall, clean, distclean
 #
 # KDIR: kernel build tree, default /lib/modules/$(uname -r)/build, else the
@@ -77,7 +83,7 @@ VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO) \
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
-	run-tests dkms-install dkms-uninstall dkms-clean-src debug-kernel \
+	run-tests deb deb-test dkms-src dkms-install dkms-uninstall debug-kernel \
 	debug-module
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
@@ -149,6 +155,12 @@ bench fuzz: deps
 		echo "No $@ suite yet (selftests/Makefile has no list-$@ target)."; \
 	fi
 
+# The packages, fresh, installed in the VM by the deb suite (DKMS builds
+# the modules there: minutes, so not in "make test").
+deb-test: deb
+	$(MAKE) all $(VM_DEBUG)
+	$(VM_ENV) bash $(VM)/run.sh --suite deb $(VM_ARGS)
+
 # An interactive shell in the VM, for debugging.
 vm-shell: all $(VM_DEBUG)
 	$(VM_ENV) bash $(VM)/run.sh --shell
@@ -192,18 +204,23 @@ install: module tools
 	install -D -m 0644 tools/completion/lbnl $(DESTDIR)$(BASHCOMPDIR)/lbnl
 
 # DKMS from the module sources only (dkms add . would copy the whole tree,
-# .build/ and .git/ included).
+# .build/ and .git/ included). dkms-src puts them, and dkms.conf, in
+# DESTDIR/usr/src/lbnl-VERSION: what dkms-install registers and what the
+# lbnl-dkms Debian package ships (debian/rules).
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC     := $(DESTDIR)/usr/src/lbnl-$(DKMS_VERSION)
 
-dkms-install: kdir
-	-@dkms remove -m lbnl -v $(DKMS_VERSION) --all >/dev/null 2>&1
+dkms-src:
 	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)/include/uapi/linux
-	cp -a dkms.conf Kbuild kmod $(DKMS_SRC)/
-	cp -a include/uapi/linux/lbnl.h include/uapi/linux/lbnl_srv.h \
-		$(DKMS_SRC)/include/uapi/linux/
-	$(MAKE) -C $(DKMS_SRC) -f $(CURDIR)/Makefile KDIR=$(KDIR) dkms-clean-src
+	@find Kbuild kmod include/uapi/linux/lbnl.h include/uapi/linux/lbnl_srv.h \
+		-type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' | \
+		while read -r f; do \
+			install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit; \
+		done
+	install -m 0644 dkms.conf $(DKMS_SRC)/
+
+dkms-install: kdir dkms-src
+	-@dkms remove -m lbnl -v $(DKMS_VERSION) --all >/dev/null 2>&1
 	dkms add -m lbnl -v $(DKMS_VERSION)
 	dkms install -m lbnl -v $(DKMS_VERSION) -k $(KVER)
 
@@ -211,9 +228,26 @@ dkms-uninstall:
 	-dkms remove -m lbnl -v $(DKMS_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-dkms-clean-src:
-	@for d in kmod kmod/*/; do (cd $$d && \
-		rm -f *.o *.ko *.mod *.mod.c *.order *.symvers .*.cmd); done
+# The packages are built from a copy of the files git knows (tracked, or
+# new and not ignored; without git, the tree less .build/ and .git/), so
+# that no build output of this tree gets in; dpkg-buildpackage puts them
+# next to it, in .build/deb/.
+DEB_DIR := $(BUILD)/deb
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/lbnl
+	@set -o pipefail; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+		while IFS= read -r -d '' f; do \
+			[ -e "$$f" ] && printf '%s\0' "$$f"; done | \
+		tar -c --null -T - -f - | tar -x -C $(DEB_DIR)/lbnl; \
+	else \
+		tar -c --exclude=./.build --exclude=./.git -f - . | \
+			tar -x -C $(DEB_DIR)/lbnl; \
+	fi
+	cd $(DEB_DIR)/lbnl && dpkg-buildpackage -us -uc -b
+	@ls -1 $(DEB_DIR)/*.deb
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko \

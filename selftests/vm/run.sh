@@ -6,13 +6,14 @@
 # it writable inside), and run the test suite, the demo or a command in it.
 # The repository is at the same path in the VM as here.
 #
-#   run.sh [--suite tests|bench|fuzz] [--tests "a,b c"]   run a suite
+#   run.sh [--suite tests|bench|fuzz|deb] [--tests "a,b c"]   run a suite
 #   run.sh --demo                                         run selftests/demo.sh
 #   run.sh --cmd 'COMMAND'                                run COMMAND (bash -c)
 #   run.sh --shell                                        interactive shell
 #
 # The tests of a suite are what "make -s -C selftests list" (list-bench,
-# list-fuzz) prints, one per line, run on the host before the VM boots.
+# list-fuzz, list-deb) prints, one per line, run on the host before the VM
+# boots.
 #
 # Environment: KVER (kernel to boot; default: the one lbnl.ko is built for,
 # else the newest 6.1), LBNL_KO (LB module, default kmod/lb/lbnl.ko),
@@ -87,8 +88,8 @@ trap 'rm -rf "$rundir"' EXIT
 if [ "$mode" = suite ]; then
 	case $suite in
 	tests) target=list ;;
-	bench | fuzz) target=list-$suite ;;
-	*) vm_die "unknown suite '$suite' (tests, bench or fuzz)" ;;
+	bench | fuzz | deb) target=list-$suite ;;
+	*) vm_die "unknown suite '$suite' (tests, bench, fuzz or deb)" ;;
 	esac
 	# A clean make: no "Entering directory" lines from a parent's flags.
 	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
