@@ -315,7 +315,8 @@ run_one()
 # What the kernel reported while booting is not the tests', but it is
 # said: on the debug kernel it may also mean a check went blind (KASAN
 # without kasan_multi_shot reports once).
-boot_bad=$(dmesg | grep -E "$bad_re" | grep -vE "$benign_re" | head -n 5)
+boot_bad=$(dmesg | grep -E "$bad_re" | grep -vE "$benign_re" |
+	grep -v 'kmemleak: Kernel memory leak detector initialized' | head -n 5)
 if [ -n "$boot_bad" ]; then
 	echo "# the kernel reported problems while booting, before any test:"
 	indent <<<"$boot_bad"
