@@ -149,6 +149,15 @@ dp_setup()
 			net.ipv4.conf.default.rp_filter=0 \
 			net.ipv4.conf.tunl0.rp_filter=0 || return
 	done
+	# A slower kernel (the debug lane: LBNL_TIMEOUT_SCALE) gets the
+	# migrations' default deadline scaled as the tests' timeouts are: an
+	# export under KASAN and lockdep takes several times its stock time.
+	# Requests that set their own deadline keep it.
+	if [ "$DP_IMPL" != ipvs ] && [ "${LBNL_TIMEOUT_SCALE:-1}" -gt 1 ]; then
+		nsn "$NS_LB" sysctl -qw \
+			net.lbnl.migrate_timeout_ms=$((5000 * LBNL_TIMEOUT_SCALE)) ||
+			return
+	fi
 	if [ "$DP_IMPL" = ipvs ]; then
 		dp_ipvs_local_routes add || return
 		nsn "$NS_LB" sysctl -qw net.ipv4.conf.all.accept_local=1 \

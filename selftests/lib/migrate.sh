@@ -84,7 +84,9 @@ carry_out()
 
 	fns=$(srv_ns "$from")
 	tns=$(srv_ns "$to")
-	if ! nsn "$fns" "$LBNL" assoc export $KEY "$peer" timeout 5000 > "$st"; then
+	# The export's own deadline, scaled as dp_setup scales the LB's.
+	if ! nsn "$fns" "$LBNL" assoc export $KEY "$peer" \
+		timeout $((5000 * ${LBNL_TIMEOUT_SCALE:-1})) > "$st"; then
 		echo "# export $peer on $from failed"
 		lb migrate abort $KEY proto sctp vtag "$vtag"
 		return 1
