@@ -613,13 +613,15 @@ run_restore()
 
 # --- report -------------------------------------------------------------------
 
-# verdict RATIO higher|lower: against "no regression over 5 %".
+# verdict RATIO higher|lower LO HI: the median against "no regression over
+# 5 %"; "noisy" when the rounds' ratios spread over more than 0.2.
 verdict()
 {
 	[ -n "$1" ] || return 0
-	awk -v r="$1" -v dir="$2" 'BEGIN {
+	awk -v r="$1" -v dir="$2" -v lo="$3" -v hi="$4" 'BEGIN {
 		bad = dir == "higher" ? r < 0.95 : r > 1.05
-		print bad ? "regression > 5 %" : "within 5 %" }'
+		printf "%s%s\n", bad ? "over 5 % worse" : "within 5 %",
+			hi - lo > 0.2 ? " (noisy)" : "" }'
 }
 
 row()
@@ -632,7 +634,7 @@ row()
 	lo=$(get "${m}_lo" on)
 	hi=$(get "${m}_hi" on)
 	printf '# %-42s %9s %9s %6s %-13s %s\n' "$label" "${a:-n/a}" "${b:-n/a}" \
-		"${r:-n/a}" "${lo:+($lo-$hi)}" "$(verdict "$r" "$better")"
+		"${r:-n/a}" "${lo:+($lo-$hi)}" "$(verdict "$r" "$better" "$lo" "$hi")"
 }
 
 report()
