@@ -617,7 +617,7 @@ run_restore()
 # 5 %"; "noisy" when the rounds' ratios spread over more than 0.2.
 verdict()
 {
-	[ -n "$1" ] || return 0
+	[ -n "$1" ] && [ -n "$2" ] || return 0
 	awk -v r="$1" -v dir="$2" -v lo="$3" -v hi="$4" 'BEGIN {
 		bad = dir == "higher" ? r < 0.95 : r > 1.05
 		printf "%s%s\n", bad ? "over 5 % worse" : "within 5 %",
