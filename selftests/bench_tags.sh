@@ -620,8 +620,9 @@ verdict()
 	[ -n "$1" ] && [ -n "$2" ] || return 0
 	awk -v r="$1" -v dir="$2" -v lo="$3" -v hi="$4" 'BEGIN {
 		bad = dir == "higher" ? r < 0.95 : r > 1.05
-		printf "%s%s\n", bad ? "over 5 % worse" : "within 5 %",
-			hi - lo > 0.2 ? " (noisy)" : "" }'
+		noisy = hi - lo > 0.2
+		printf "%s%s\n", (bad ? "over 5 % worse" : "within 5 %"),
+			(noisy ? " (noisy)" : "") }'
 }
 
 row()
