@@ -4,7 +4,7 @@
  *
  *   flowgen send -d DST -p PORT [-s SRC] [-S SPORTS] [-n FLOWS] [-o FIRST]
  *                [-c PKTS] [-T SECS] [-r PPS] [-l LEN]
- *                [-t udp|syn|ack|sctp-data]
+ *                [-t udp|syn|ack|sctp-data] [-g TAGFILE]
  *                [-i IFNAME -m MAC] [-b BATCH] [-j] [-q]
  *       UDP datagrams (or TCP SYNs, ACKs, SCTP DATA) from many flows, as
  *       fast as the kernel
@@ -29,6 +29,9 @@
  *         -t ack       TCP ACKs (mid-flow segments of no connection)
  *         -t sctp-data SCTP DATA chunks, each flow with its own tag
  *                      (mid-association packets of no association)
+ *         -g TAGFILE   with sctp-data: the tags, one a line (0x... or
+ *                      decimal, up to 2^20 of them); flow k carries the
+ *                      (k mod count)-th (default: k * 2654435761 | 1)
  *         -i IFNAME    send on IFNAME with an AF_PACKET socket that skips
  *         -m MAC       the qdisc, to the next hop MAC (needs both);
  *                      default: a raw IP socket (IP_HDRINCL)
@@ -368,6 +371,8 @@ struct send_opts {
 	bool have_mac;
 	unsigned int batch;
 	bool json, quiet;
+	uint32_t *tags;			/* -g: flow k's tag is tags[k % ntags] */
+	uint64_t ntags;
 };
 
 /* The source address the kernel picks for DST. */
@@ -480,7 +485,8 @@ static size_t build_packet(const struct send_opts *o, uint64_t k,
 		th->window = htons(502);
 		th->check = l4_csum(&src, &o->dst, IPPROTO_TCP, l4, l4len);
 	} else if (o->type == PKT_SCTP_DATA) {
-		uint32_t vtag = htonl((uint32_t)k * 2654435761u | 1);
+		uint32_t vtag = htonl(o->ntags ? o->tags[k % o->ntags] :
+				      (uint32_t)k * 2654435761u | 1);
 		uint32_t crc;
 
 		memset(l4, 0, l4len);
@@ -533,6 +539,37 @@ static size_t build_packet(const struct send_opts *o, uint64_t k,
 	return off + l4len;
 }
 
+/* -g TAGFILE: the tags, one a line. */
+static void load_tags(struct send_opts *o, const char *path)
+{
+	const uint64_t max = 1 << 20;
+	char line[64], *end;
+	unsigned long long v;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		die(path);
+	o->tags = calloc(max, sizeof(*o->tags));
+	if (!o->tags)
+		die("calloc");
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!line[0] || line[0] == '#')
+			continue;
+		errno = 0;
+		v = strtoull(line, &end, 0);
+		if (errno || end == line || *end || v > 0xffffffffULL)
+			usage_error("bad tag '%s'", line);
+		if (o->ntags == max)
+			usage_error("more than 2^20 tags in %s", path);
+		o->tags[o->ntags++] = v;
+	}
+	fclose(f);
+	if (!o->ntags)
+		usage_error("no tag in %s", path);
+}
+
 static void sleep_until(double t)
 {
 	struct timespec ts;
@@ -563,7 +600,7 @@ static int cmd_send(int argc, char **argv)
 	uint32_t seq = 0;
 	int fd, c;
 
-	while ((c = getopt(argc, argv, "d:p:s:S:n:o:c:T:r:l:t:i:m:b:jq")) != -1) {
+	while ((c = getopt(argc, argv, "d:p:s:S:n:o:c:T:r:l:t:g:i:m:b:jq")) != -1) {
 		switch (c) {
 		case 'd':
 			if (!parse_addr(optarg, &o.dst))
@@ -610,6 +647,9 @@ static int cmd_send(int argc, char **argv)
 				usage_error("bad packet type '%s' (udp, syn, ack or sctp-data)",
 					    optarg);
 			break;
+		case 'g':
+			load_tags(&o, optarg);
+			break;
 		case 'i':
 			o.ifname = optarg;
 			break;
@@ -641,6 +681,8 @@ static int cmd_send(int argc, char **argv)
 		usage_error("%s: -i IFNAME and -m MAC go together", "send");
 	if (!o.rounds && !o.secs)
 		usage_error("%s: -c 0 needs -T SECS", "send");
+	if (o.ntags && o.type != PKT_SCTP_DATA)
+		usage_error("%s: -g TAGFILE goes with -t sctp-data", "send");
 	if (!o.have_src) {
 		default_source(&o.dst, &o.src.base);
 		o.src.count = 1;
@@ -753,6 +795,7 @@ static int cmd_send(int argc, char **argv)
 		printf("sent %" PRIu64 " packets in %.3f s: %.0f pps, %" PRIu64
 		       " errors\n", sent, t1 - t0, sent / (t1 - t0), errors);
 	close(fd);
+	free(o.tags);
 	return 0;
 }
 

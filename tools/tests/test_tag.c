@@ -10,7 +10,10 @@
  *   test_tag                        run the tests: KTAP, exit 0 or 1
  *   test_tag decode KEYHEX TAG...   the server id each TAG names (0x... or
  *                                   decimal), one a line
- *   test_tag encode KEYHEX ID RAND  the tag of ID with those random bits
+ *   test_tag encode KEYHEX ID RAND [COUNT]
+ *                                   the tag of ID with those random bits
+ *                                   (COUNT tags: RAND, RAND+1, ...; the
+ *                                   benchmark selftests/bench_tags.sh)
  *   test_tag fingerprint KEYHEX     the key's fingerprint, 8 hex digits
  *
  * KEYHEX is a key as "lbnl tag genkey" prints it: 32 hex digits, the 16
@@ -443,7 +446,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: test_tag\n"
 		"       test_tag decode KEYHEX TAG...\n"
-		"       test_tag encode KEYHEX ID RAND\n"
+		"       test_tag encode KEYHEX ID RAND [COUNT]\n"
 		"       test_tag fingerprint KEYHEX\n");
 	return 2;
 }
@@ -464,11 +467,15 @@ static int tool(int argc, char **argv)
 		printf("%08x\n", lbnl_tag_fingerprint(&key));
 		return 0;
 	}
-	if (!strcmp(argv[1], "encode") && argc == 5) {
+	if (!strcmp(argv[1], "encode") && (argc == 5 || argc == 6)) {
+		u32 n = 1;
+
 		if (parse_u32(argv[3], &id) || !id || id > LBNL_TAG_ID_MAX ||
-		    parse_u32(argv[4], &v))
+		    parse_u32(argv[4], &v) ||
+		    (argc == 6 && parse_u32(argv[5], &n)))
 			return usage();
-		printf("0x%08x\n", lbnl_tag_encode(&key, id, v));
+		while (n--)
+			printf("0x%08x\n", lbnl_tag_encode(&key, id, v++));
 		return 0;
 	}
 	if (!strcmp(argv[1], "decode") && argc >= 4) {
