@@ -18,7 +18,7 @@
 # Environment: KVER (kernel to boot; default: the one lbnl.ko is built for,
 # else the newest 6.1), LBNL_KO (LB module, default kmod/lb/lbnl.ko),
 # LBNL_SRV_KO (server-role module, default kmod/srv/lbnl_srv.ko),
-# VM_MEM (2G), VM_SMP (2), VM_TIMEOUT (seconds for the whole run, 3600),
+# VM_MEM (2G; 4G on the debug kernel), VM_SMP (2), VM_TIMEOUT (seconds for the whole run, 3600),
 # VM_APPEND (extra kernel parameters), LBNL_TEST_TIMEOUT (per test; default
 # timeout= in selftests/settings), V=1 (verbose).
 #
@@ -200,10 +200,13 @@ append="console=ttyS0 quiet loglevel=$loglevel panic=-1 rdinit=/init"
 # every boot, which would be that first one: la57=off keeps 4-level
 # paging. (Not "no5lvl": the kernel does not know it as a parameter and
 # hands it to init as an argument.)
+# And more memory: KASAN's shadow takes an eighth of it and its quarantine
+# holds freed objects back; in 2G lb_restart.sh ran the VM out of memory.
 cpu=${VM_CPU:-max}
 if [ -n "$debug_kdir" ]; then
 	append+=" kasan_multi_shot"
 	cpu=${VM_CPU:-max,la57=off}
+	mem=${VM_MEM:-4G}
 fi
 append+=" ${VM_APPEND:-} -- $vm_top/selftests/vm/vm-init.sh $rundir/job"
 
