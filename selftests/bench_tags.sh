@@ -65,9 +65,10 @@
 # forwarding cost.
 #
 # Everything runs under qemu TCG (no KVM) on a shared machine: absolute
-# numbers only serve to read the ratios by, and ratios of rates move by
-# several % from round to round (the ranges are printed): a 5 % effect is
-# at the edge of what one run can tell.
+# numbers only serve to read the ratios by. The rounds' ratios are printed
+# as a range beside each median: on a busy 2-core host they spread from
+# about 0.5 to 2 (the first runs), so one run tells tens of percent, not
+# the 5 % of "no regression over 5 %"; "noisy" in the table says so.
 #
 # Environment: MODE (nat|tun, default nat), DUR (3), ROUNDS (8), CONC
 # (32), NE_FLOWS (40000), NE_PPS (20000), RVIPS (100), RDESTS (8), RELOADS
