@@ -104,14 +104,6 @@ struct daemon {
 	struct lbnld_metrics_http *http;	/* NULL: not served */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Configuration ----------------------------------------------------------- */
 
 static void describe_conf(const struct lbnld_conf *c, char *buf, size_t len)
@@ -275,7 +267,7 @@ static void reload(struct daemon *dm)
 	lbnl_log(LOG_NOTICE, "configuration reloaded: %s", text);
 	use_migration_conf(dm, &c);
 	use_metrics_conf(dm, &c);
-	dm->next_reconcile = now_ms();
+	dm->next_reconcile = lbnld_now_ms();
 }
 
 /* The module -------------------------------------------------------------- */
@@ -340,7 +332,7 @@ static void disconnect(struct daemon *dm, const char *why)
 	dm->ld.lbnl = NULL;
 	dm->connected = false;
 	dm->absent_logged = false;
-	dm->next_connect = now_ms() + CONNECT_RETRY_MS;
+	dm->next_connect = lbnld_now_ms() + CONNECT_RETRY_MS;
 	lbnl_log(LOG_WARNING, "%s: routes left in place; waiting for the lbnl module",
 		  why);
 }
@@ -381,7 +373,7 @@ static void try_connect(struct daemon *dm)
 				  err == -ENOENT ? "the lbnl module is not loaded (no generic netlink family lbnl)" :
 						   strerror(-err));
 		dm->absent_logged = true;
-		dm->next_connect = now_ms() + CONNECT_RETRY_MS;
+		dm->next_connect = lbnld_now_ms() + CONNECT_RETRY_MS;
 		return;
 	}
 	lbnl_log(LOG_NOTICE, "connected to the lbnl module: no route written or removed until it is ready");
@@ -393,7 +385,7 @@ static void try_connect(struct daemon *dm)
 	/* Those open now may be in a source agent's hands: left alone. */
 	dm->migrations_changed = true;
 	dm->migrations_initial = true;
-	dm->next_reconcile = now_ms();
+	dm->next_reconcile = lbnld_now_ms();
 	dm->backoff_ms = BACKOFF_MIN_MS;
 }
 
@@ -456,7 +448,7 @@ static void accept_agents(struct daemon *dm)
 static void reconcile(struct daemon *dm)
 {
 	int err = lbnld_reconcile(&dm->ld);
-	long long now = now_ms();
+	long long now = lbnld_now_ms();
 
 	dm->dirty = false;
 	if (err == -ENOENT) {
@@ -509,15 +501,15 @@ static int run(struct daemon *dm)
 	struct pollfd fds[NFDS];
 	long long now, due;
 
-	dm->next_connect = now_ms();
+	dm->next_connect = lbnld_now_ms();
 	for (;;) {
-		now = now_ms();
+		now = lbnld_now_ms();
 		if (!dm->connected && now >= dm->next_connect)
 			try_connect(dm);
 		if (dm->connected && now >= dm->next_reconcile)
 			reconcile(dm);
 		due = dm->connected ? dm->next_reconcile : dm->next_connect;
-		now = now_ms();
+		now = lbnld_now_ms();
 
 		/* A negative fd is left out by poll(). */
 		fds[FD_SIGNALS] = (struct pollfd){ .fd = dm->sigfd,
@@ -550,7 +542,7 @@ static int run(struct daemon *dm)
 			dump_migrations(dm);
 		if (!fds[FD_EVENTS].revents)
 			continue;
-		now = now_ms();
+		now = lbnld_now_ms();
 		if (dm->dirty && dm->next_reconcile > now + COALESCE_MS)
 			dm->next_reconcile = now + COALESCE_MS;
 		if (dm->committed && dm->next_reconcile > now + COMMIT_MS)

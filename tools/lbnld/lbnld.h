@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 #include "nl.h"
@@ -264,6 +265,15 @@ int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,
  * could not be removed.
  */
 int lbnld_withdraw(struct lbnld *ld);
+
+/* Monotonic milliseconds: lbnld's timers and deadlines. */
+static inline long long lbnld_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* A new module instance (ready.c) ------------------------------------- */
 

@@ -28,23 +28,14 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lbnld.h"
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void lbnld_ready_hold(struct lbnld *ld)
 {
 	ld->held = true;
-	ld->held_until = now_ms() + (long long)ld->conf.ready_timeout * 1000;
+	ld->held_until = lbnld_now_ms() + (long long)ld->conf.ready_timeout * 1000;
 }
 
 bool lbnld_ready_configures(const struct lbnld *ld)
@@ -86,7 +77,7 @@ int lbnld_ready_configure(struct lbnld *ld)
 bool lbnld_ready_check(struct lbnld *ld, size_t n_vips, int configure_err,
 		       int records_err)
 {
-	long long left = ld->held_until - now_ms();
+	long long left = ld->held_until - lbnld_now_ms();
 	const char *what = configure_err ? "its configuration could not be applied" :
 			   "some records of migrated associations could not be installed";
 

@@ -567,11 +567,11 @@ static bool write_hook(int rc, unsigned int sleep_s)
 	return !chmod(hook_path, 0755);
 }
 
-/* What the hook was called with since the last call, one line each. */
-static const char *hook_calls(void)
+/* The file's text (up to 2 KiB), then the file removed. */
+static const char *file_text(const char *path)
 {
 	static char text[2048];
-	FILE *fp = fopen(hook_log, "r");
+	FILE *fp = fopen(path, "r");
 	size_t n = 0;
 
 	text[0] = '\0';
@@ -580,8 +580,14 @@ static const char *hook_calls(void)
 		fclose(fp);
 	}
 	text[n] = '\0';
-	unlink(hook_log);
+	unlink(path);
 	return text;
+}
+
+/* What the hook was called with since the last call, one line each. */
+static const char *hook_calls(void)
+{
+	return file_text(hook_log);
 }
 
 static void test_hook(void)
@@ -691,22 +697,6 @@ static bool put_file(const char *path, const char *text)
 		return false;
 	ok = fputs(text, fp) >= 0;
 	return !fclose(fp) && ok;
-}
-
-static const char *file_text(const char *path)
-{
-	static char text[2048];
-	FILE *fp = fopen(path, "r");
-	size_t n = 0;
-
-	text[0] = '\0';
-	if (fp) {
-		n = fread(text, 1, sizeof(text) - 1, fp);
-		fclose(fp);
-	}
-	text[n] = '\0';
-	unlink(path);
-	return text;
 }
 
 static void test_ready(void)
