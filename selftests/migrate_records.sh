@@ -263,6 +263,19 @@ log_since()
 	tail -n +"$(($1 + 1))" "$tmp/lbnld.log"
 }
 
+# traffic_goes_on: every migrated entry's packet count grows past 20 and
+# the targets echo 200 more messages (check_err on each).
+traffic_goes_on()
+{
+	local e0
+
+	e0=$(echoes)
+	busywait 30000 packets_over 20
+	check_err $? "a migrated entry's packets stay at $(min_packets) (of $(lb -j conn show | jq '[.[] | select(.flags | index("migrated"))] | length') flagged)"
+	busywait 20000 echoes_over $((e0 + 200))
+	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+}
+
 case_migrate()
 {
 	local total=$((2 * (NA + 1))) i a
@@ -297,7 +310,7 @@ case_migrate()
 
 case_reload()
 {
-	local t0 t1 t2 e0 got
+	local t0 t1 t2 got
 
 	RET=0
 	lb save > "$tmp/lb.save"
@@ -325,11 +338,7 @@ case_reload()
 	[ "$got" -eq "$(wc -l < "$tmp/map.before")" ]
 	check_err $? "when the VIPs were announced, $got of $(wc -l < "$tmp/map.before") migrated entries were back on their targets"
 	echo "# link cut $((t2 - t0)) ms; VIPs announced $((t1 - t0)) ms after the cut; $got of $(wc -l < "$tmp/map.before") entries back, flagged migrated, on their targets"
-	e0=$(echoes)
-	busywait 30000 packets_over 20
-	check_err $? "a migrated entry's packets stay at $(min_packets) (of $(lb -j conn show | jq '[.[] | select(.flags | index("migrated"))] | length') flagged)"
-	busywait 20000 echoes_over $((e0 + 200))
-	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+	traffic_goes_on
 	migrated > "$tmp/map.after"
 	cmp -s "$tmp/map.before" "$tmp/map.after"
 	check_err $? "the table changed after the reload: $(diff "$tmp/map.before" "$tmp/map.after" | head -n 4 | tr '\n' ' ')"
@@ -350,7 +359,7 @@ no_routes()
 
 case_upgrade()
 {
-	local lines mon conf e0
+	local lines mon conf
 
 	RET=0
 	if ! lbnld_restores; then
@@ -399,11 +408,7 @@ case_upgrade()
 		sed -n 1p "$tmp/order" | grep -q 'configuration restored' &&
 		sed -n 2p "$tmp/order" | grep -q 'module ready'
 	check_err $? "lbnld's log, in order: $(cut -c1-120 "$tmp/order" | tr '\n' ' ')"
-	e0=$(echoes)
-	busywait 30000 packets_over 20
-	check_err $? "a migrated entry's packets stay at $(min_packets)"
-	busywait 20000 echoes_over $((e0 + 200))
-	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+	traffic_goes_on
 	echo "# $(log_since "$lines" | grep -c 'entry installed') entries installed by lbnld; routes untouched: $(wc -l < "$tmp/routes.before")"
 	log_test "upgrade: the module reloaded under lbnld: restored by lbnld, records installed, routes untouched; traffic goes on"
 }
@@ -442,7 +447,7 @@ case_stop()
 
 case_boot()
 {
-	local lines conf fp e0
+	local lines conf fp
 
 	RET=0
 	if ! lbnld_restores; then
@@ -486,11 +491,7 @@ case_boot()
 		sed -n 3p "$tmp/order" | grep -q 'module ready' &&
 		sed -n 4p "$tmp/order" | grep -q 'routed to the LB (route written)'
 	check_err $? "lbnld's log, in order: $(cut -c1-120 "$tmp/order" | tr '\n' ' ')"
-	e0=$(echoes)
-	busywait 30000 packets_over 20
-	check_err $? "a migrated entry's packets stay at $(min_packets)"
-	busywait 20000 echoes_over $((e0 + 200))
-	check_err $? "the targets echoed $(($(echoes) - e0)) messages since"
+	traffic_goes_on
 	log_test "boot: lbnld configures the empty module (key, restore), installs the records, then announces; traffic goes on"
 }
 
