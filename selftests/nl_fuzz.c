@@ -204,7 +204,8 @@ struct layout {
 static const struct lattr dest_a[] = {
 	[LBNL_A_DEST_ADDR] = L(K_ADDR), [LBNL_A_DEST_PORT] = L(K_U16),
 	[LBNL_A_DEST_WEIGHT] = L(K_U32), [LBNL_A_DEST_STATE] = L(K_U8),
-	[LBNL_A_DEST_TAG_ID] = L(K_U16),
+	[LBNL_A_DEST_TAG_ID] = L(K_U16), [LBNL_A_DEST_MOVED] = L(K_U32),
+	[LBNL_A_DEST_LEFT] = L(K_U32), [LBNL_A_DEST_UNMIGRATABLE] = L(K_U32),
 };
 static const struct layout dest_l = { LBNL_A_DEST_MAX, false, dest_a };
 
@@ -233,6 +234,8 @@ static const struct lattr conn_a[] = {
 	[LBNL_A_CONN_IDLE_MS] = L(K_U64), [LBNL_A_CONN_EXPIRES_MS] = L(K_U64),
 	[LBNL_A_CONN_PACKETS] = L(K_U64), [LBNL_A_CONN_BYTES] = L(K_U64),
 	[LBNL_A_CONN_MY_VTAG] = L(K_U32), [LBNL_A_CONN_PEER_VTAG] = L(K_U32),
+	[LBNL_A_CONN_MIGRATE_FAILED] = L(K_U32),
+	[LBNL_A_CONN_MIGRATE_END] = L(K_STR),
 };
 static const struct layout conn_l = { LBNL_A_CONN_MAX, false, conn_a };
 

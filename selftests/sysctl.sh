@@ -32,7 +32,7 @@ LB_SYSCTLS="conn_max expire_nodest_conn gc_interval_ms timeout_tcp
 	timeout_tcp_syn timeout_tcp_fin timeout_tcp_close timeout_udp
 	timeout_sctp timeout_sctp_init timeout_sctp_closed max_vips max_dests
 	migrate_buffer_bytes migrate_buffer_share migrate_timeout_ms reply_check
-	timeout_unconfirmed unconfirmed_max"
+	timeout_unconfirmed unconfirmed_max migrate_retries"
 SRV_SYSCTLS="export_settle_ms release_grace_ms"
 LIMITS="conn_max max_vips max_dests migrate_buffer_bytes unconfirmed_max"
 
@@ -193,13 +193,14 @@ try_writes >"$tmp/refused" <<-EOF
 	reply_check 2
 	migrate_timeout_ms 9
 	migrate_timeout_ms 600001
+	migrate_retries 101
 	conn_max -1
 	timeout_tcp abc
 	max_vips 4294967296
 EOF
 check_err $? "writes in A failed to run"
-[ "$(wc -l <"$tmp/refused")" = 11 ]
-check_err $? "$(wc -l <"$tmp/refused") results of 11 writes: $(cat "$tmp/refused")"
+[ "$(wc -l <"$tmp/refused")" = 12 ]
+check_err $? "$(wc -l <"$tmp/refused") results of 12 writes: $(cat "$tmp/refused")"
 while IFS='|' read -r c old new err; do
 	if [ -z "$err" ]; then
 		check_err 1 "net.lbnl.${c% *}=${c#* } accepted (now $new)"
@@ -221,10 +222,12 @@ try_writes >"$tmp/taken" <<-EOF
 	max_dests 0
 	migrate_buffer_share 0
 	conn_max 4294967295
+	migrate_retries 0
+	migrate_retries 100
 EOF
 check_err $? "writes in A failed to run"
-[ "$(wc -l <"$tmp/taken")" = 11 ]
-check_err $? "$(wc -l <"$tmp/taken") results of 11 writes: $(cat "$tmp/taken")"
+[ "$(wc -l <"$tmp/taken")" = 13 ]
+check_err $? "$(wc -l <"$tmp/taken") results of 13 writes: $(cat "$tmp/taken")"
 while IFS='|' read -r c old new err; do
 	[ -z "$err" ] && [ "$new" = "${c#* }" ]
 	check_err $? "net.lbnl.${c% *}=${c#* } not taken: '$err', reads $new"

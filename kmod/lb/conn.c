@@ -737,6 +737,7 @@ static void lbnl_conn_gc(struct work_struct *work)
 
 	mutex_lock(&ln->lock);
 	lbnl_migrate_gc(ln);
+	lbnl_maint_scan(ln);
 	list_for_each_entry(vip, &ln->vips, list) {
 		if (!atomic_read(&vip->conn_count))
 			continue;

@@ -30,6 +30,8 @@ const struct nla_policy lbnl_conn_policy[LBNL_A_CONN_MAX + 1] = {
 	LBNL_CONN_READ_ONLY_RANGE,
 	[LBNL_A_CONN_MY_VTAG] = LBNL_READ_ONLY,
 	[LBNL_A_CONN_PEER_VTAG] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_MIGRATE_FAILED] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_MIGRATE_END] = LBNL_READ_ONLY,
 };
 
 /* CONN_NEW's entry: what CONN_GET shows read-only is given here. */
@@ -41,6 +43,8 @@ const struct nla_policy lbnl_conn_new_policy[LBNL_A_CONN_MAX + 1] = {
 	LBNL_CONN_READ_ONLY_RANGE,
 	[LBNL_A_CONN_MY_VTAG] = NLA_POLICY_MIN(NLA_U32, 1),
 	[LBNL_A_CONN_PEER_VTAG] = { .type = NLA_U32 },
+	[LBNL_A_CONN_MIGRATE_FAILED] = LBNL_READ_ONLY,
+	[LBNL_A_CONN_MIGRATE_END] = LBNL_READ_ONLY,
 };
 
 /* An SCTP entry's verification tags, those known. */
@@ -54,6 +58,33 @@ static int lbnl_put_conn_vtags(struct sk_buff *skb, struct lbnl_conn *c)
 	       (READ_ONCE(sc->peer_vtag) &&
 		nla_put_u32(skb, LBNL_A_CONN_PEER_VTAG,
 			    READ_ONCE(sc->peer_vtag)));
+}
+
+/* An SCTP entry's failed migrations, if any (maint.c). */
+static int lbnl_put_conn_migrate(struct sk_buff *skb, struct lbnl_conn *c)
+{
+	struct lbnl_sctp_conn *sc = lbnl_sctp_conn(c);
+	u8 failed = READ_ONCE(sc->mig_failed);
+
+	return failed &&
+	       (nla_put_u32(skb, LBNL_A_CONN_MIGRATE_FAILED, failed) ||
+		nla_put_string(skb, LBNL_A_CONN_MIGRATE_END,
+			       lbnl_migrate_end_text(READ_ONCE(sc->mig_end))));
+}
+
+/* The flags a dump shows: those kept, and those the entry implies. */
+static u32 lbnl_conn_uapi_flags(const struct lbnl_vip *vip,
+				struct lbnl_conn *c)
+{
+	u32 flags = READ_ONCE(c->flags) & LBNL_CONN_F_UAPI;
+
+	if (READ_ONCE(c->dest->dead))
+		flags |= LBNL_CONN_F_DEST_GONE;
+	if (vip->proto == IPPROTO_SCTP &&
+	    READ_ONCE(lbnl_sctp_conn(c)->mig_failed) >
+	    READ_ONCE(vip->ln->settings.migrate_retries))
+		flags |= LBNL_CONN_F_UNMIGRATABLE;
+	return flags;
 }
 
 static int lbnl_put_conn(struct sk_buff *skb, const struct lbnl_vip *vip,
@@ -76,9 +107,7 @@ static int lbnl_put_conn(struct sk_buff *skb, const struct lbnl_vip *vip,
 		nla_put_u16(skb, LBNL_A_CONN_DEST_PORT, ntohs(c->dest->port)) ||
 		nla_put_u8(skb, LBNL_A_CONN_STATE, READ_ONCE(c->state)) ||
 		nla_put_u32(skb, LBNL_A_CONN_FLAGS,
-			    (READ_ONCE(c->flags) & LBNL_CONN_F_UAPI) |
-			    (READ_ONCE(c->dest->dead) ?
-			     LBNL_CONN_F_DEST_GONE : 0)) ||
+			    lbnl_conn_uapi_flags(vip, c)) ||
 		nla_put_u64_64bit(skb, LBNL_A_CONN_AGE_MS, age * MSEC_PER_SEC,
 				  LBNL_A_CONN_PAD) ||
 		nla_put_u64_64bit(skb, LBNL_A_CONN_IDLE_MS,
@@ -91,7 +120,9 @@ static int lbnl_put_conn(struct sk_buff *skb, const struct lbnl_vip *vip,
 				  READ_ONCE(c->packets), LBNL_A_CONN_PAD) ||
 		nla_put_u64_64bit(skb, LBNL_A_CONN_BYTES, READ_ONCE(c->bytes),
 				  LBNL_A_CONN_PAD) ||
-		(vip->proto == IPPROTO_SCTP && lbnl_put_conn_vtags(skb, c)));
+		(vip->proto == IPPROTO_SCTP &&
+		 (lbnl_put_conn_vtags(skb, c) ||
+		  lbnl_put_conn_migrate(skb, c))));
 }
 
 static int lbnl_fill_conn(struct sk_buff *skb, struct netlink_callback *cb,

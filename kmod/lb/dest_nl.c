@@ -236,18 +236,27 @@ int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 		.state = dest->state,
 		.tag_id = dest->tag_id,
 	};
-	u8 was = dest->state;
+	bool emptying = false;
+	u32 last = 0;
 	int err;
 
 	err = lbnl_parse_dest_conf(req->dtb, req->vip, dest, NULL, &conf,
 				   info->extack);
 	if (err)
 		return err;
+	/*
+	 * Set to maint or drain, even if it already was: it starts afresh
+	 * (maint.c), so that an operator can retry what was given up.
+	 */
+	if (req->dtb[LBNL_A_DEST_STATE] && conf.state != LBNL_DEST_ACTIVE)
+		emptying = true;
 	lbnl_dest_apply(req->ln, dest, &conf);
+	if (emptying)
+		last = lbnl_maint_begin(req->ln, req->vip, dest);
 	lbnl_notify(req->ln->net, LBNL_CMD_DEST_SET, req->vip, dest);
 	lbnl_bypass_update(req->ln, req->vip);
-	if (conf.state == LBNL_DEST_MAINT && was != LBNL_DEST_MAINT)
-		lbnl_migrate_maint(req->ln, req->vip, dest);
+	if (emptying)
+		lbnl_maint_begun(req->ln, last);
 	return 0;
 }
 

@@ -111,13 +111,29 @@ int lbnl_put_vip(struct sk_buff *skb, const struct lbnl_vip *vip, bool full)
 		  lbnl_put_bypass(skb, vip))));
 }
 
+/* A dest in maint or drain: how far it is from empty (maint.c). */
+static int lbnl_put_dest_emptying(struct sk_buff *skb,
+				  const struct lbnl_dest *dest)
+{
+	u8 state = READ_ONCE(dest->state);
+
+	if (state != LBNL_DEST_MAINT && state != LBNL_DEST_DRAIN)
+		return 0;
+	return nla_put_u32(skb, LBNL_A_DEST_MOVED,
+			   READ_ONCE(dest->emptying.moved)) ||
+	       nla_put_u32(skb, LBNL_A_DEST_LEFT,
+			   READ_ONCE(dest->emptying.left)) ||
+	       nla_put_u32(skb, LBNL_A_DEST_UNMIGRATABLE,
+			   READ_ONCE(dest->emptying.unmigratable));
+}
+
 /**
  * lbnl_put_dest() - a dest nest: its key (address, port) or every attribute
  * @skb: the message
  * @type: the nest's type (LBNL_A_DEST, LBNL_A_VIP_BYPASS_DEST)
  * @vip: the dest's VIP
  * @dest: the dest
- * @full: also its weight, state and tag id
+ * @full: also its weight, state and tag id (and, emptying, its counts)
  *
  * Return: 0 or -EMSGSIZE.
  */
@@ -135,7 +151,8 @@ int lbnl_put_dest(struct sk_buff *skb, int type, const struct lbnl_vip *vip,
 		 (nla_put_u32(skb, LBNL_A_DEST_WEIGHT, dest->weight) ||
 		  nla_put_u8(skb, LBNL_A_DEST_STATE, dest->state) ||
 		  (dest->tag_id &&
-		   nla_put_u16(skb, LBNL_A_DEST_TAG_ID, dest->tag_id)))));
+		   nla_put_u16(skb, LBNL_A_DEST_TAG_ID, dest->tag_id)) ||
+		  lbnl_put_dest_emptying(skb, dest))));
 }
 
 /**

@@ -51,6 +51,9 @@ const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_WEIGHT] = { .type = NLA_U32 },
 	[LBNL_A_DEST_STATE] = NLA_POLICY_MAX(NLA_U8, LBNL_DEST_STATE_MAX),
 	[LBNL_A_DEST_TAG_ID] = NLA_POLICY_MAX(NLA_U16, LBNL_TAG_ID_MAX),
+	[LBNL_A_DEST_MOVED] = LBNL_READ_ONLY,
+	[LBNL_A_DEST_LEFT] = LBNL_READ_ONLY,
+	[LBNL_A_DEST_UNMIGRATABLE] = LBNL_READ_ONLY,
 };
 
 const struct nla_policy lbnl_tag_policy[LBNL_A_TAG_MAX + 1] = {

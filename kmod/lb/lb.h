@@ -58,6 +58,25 @@ struct lbnl_vip;
 struct lbnl_migration;
 
 /**
+ * struct lbnl_dest_emptying - a dest in maint or drain, as it empties
+ * @moved: associations migrated away since it last entered maint
+ * @left: its connection entries at the last scan
+ * @unmigratable: of those, associations whose migrations were given up
+ * @scan_left: @left as a scan counts it
+ * @scan_unmigratable: @unmigratable as a scan counts it
+ *
+ * Written under &lbnl_net.lock (maint.c); dumps read the first three with
+ * READ_ONCE(), which a scan publishes only once it is done.
+ */
+struct lbnl_dest_emptying {
+	u32 moved;
+	u32 left;
+	u32 unmigratable;
+	u32 scan_left;
+	u32 scan_unmigratable;
+};
+
+/**
  * struct lbnl_dest - a backend of a VIP
  * @list: entry in &lbnl_vip.dests (RCU, written under &lbnl_net.lock); before
  *	the dest joins its VIP, in the list of the request that adds it
@@ -75,6 +94,7 @@ struct lbnl_migration;
  * @state: enum lbnl_dest_state
  * @dead: deleted from the configuration; its entries are on their way out
  * @tag_id: the server id its SCTP tags name (tag.c), 0: none
+ * @emptying: how it empties while in maint or drain (maint.c)
  */
 struct lbnl_dest {
 	struct list_head list;
@@ -90,6 +110,7 @@ struct lbnl_dest {
 	u8 state;
 	bool dead;
 	u16 tag_id;
+	struct lbnl_dest_emptying emptying;
 };
 
 /**
@@ -197,6 +218,24 @@ struct lbnl_conn {
 #define LBNL_CONN6_SIZE	sizeof(struct lbnl_conn)
 
 /**
+ * enum lbnl_migrate_end - how a migration ended (lbnl_migrate_end_text())
+ * @LBNL_MIGRATE_COMMITTED: the target has the association
+ * @LBNL_MIGRATE_REQUESTED: aborted on request (lbnld: an agent failed)
+ * @LBNL_MIGRATE_DEADLINE: aborted: its deadline passed
+ * @LBNL_MIGRATE_BUFFER_FULL: aborted: its buffer overflowed
+ * @LBNL_MIGRATE_DEST_GONE: aborted: its source or target was deleted
+ * @LBNL_MIGRATE_VIP_GONE: aborted: its VIP was deleted
+ */
+enum lbnl_migrate_end {
+	LBNL_MIGRATE_COMMITTED,
+	LBNL_MIGRATE_REQUESTED,
+	LBNL_MIGRATE_DEADLINE,
+	LBNL_MIGRATE_BUFFER_FULL,
+	LBNL_MIGRATE_DEST_GONE,
+	LBNL_MIGRATE_VIP_GONE,
+};
+
+/**
  * struct lbnl_sctp_conn - an SCTP association's entry
  * @tag_node: entry in &lbnl_vip.tags once the dest's tag is known
  * @my_vtag: tag the peer puts on its packets (the dest chose it)
@@ -206,16 +245,25 @@ struct lbnl_conn {
  * @restart_my_vtag: an established association's INIT-ACK: the dest's new
  *	tag, bound once its COOKIE-ACK confirms the restart (0: none)
  * @restart_peer_vtag: the peer's new tag of that INIT-ACK
+ * @mig_failed: migrations of it that failed (maint.c), saturating
+ * @mig_end: how the last one failed, enum lbnl_migrate_end
+ * @mig_retry_at: boot-time second before which maint does not retry it
  * @mig: the open migration of the association, if any (see migrate.c)
  * @conn: the common part, last: its size varies
+ *
+ * The mig_* fields fill what were holes: they cost no memory. Written under
+ * &lbnl_net.lock.
  */
 struct lbnl_sctp_conn {
 	struct rhash_head tag_node;
 	u32 my_vtag;
 	__be16 tag_pport;
+	u8 mig_failed;
+	u8 mig_end;
 	u32 peer_vtag;
 	u32 restart_my_vtag;
 	u32 restart_peer_vtag;
+	u32 mig_retry_at;
 	struct lbnl_migration __rcu *mig;
 	struct lbnl_conn conn;
 };
@@ -335,6 +383,7 @@ struct lbnl_settings {
 	unsigned int timeout_unconfirmed;
 	unsigned int unconfirmed_max;
 	unsigned int reply_check;
+	unsigned int migrate_retries;
 };
 
 /**
@@ -603,17 +652,24 @@ struct lbnl_migration *lbnl_migrate_open(struct lbnl_net *ln,
 					 struct lbnl_dest *target,
 					 unsigned int timeout_ms);
 void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
-			bool commit, const char *reason);
+			enum lbnl_migrate_end end);
+const char *lbnl_migrate_end_text(enum lbnl_migrate_end end);
 const char *lbnl_migrate_refusal(struct lbnl_conn *c);
 struct lbnl_dest *lbnl_migrate_pick(struct lbnl_vip *vip, struct lbnl_conn *c,
 				    const struct lbnl_dest *from);
 int lbnl_migrate_copy(struct lbnl_net *ln, struct lbnl_conn *c,
 		      struct sk_buff *skb, const struct lbnl_pkt *pkt);
-void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
-			struct lbnl_dest *dest);
 void lbnl_migrate_gc(struct lbnl_net *ln);
 void lbnl_migrate_dest_gone(struct lbnl_net *ln, struct lbnl_dest *dest);
 void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip);
+
+/* maint.c */
+u32 lbnl_maint_begin(struct lbnl_net *ln, struct lbnl_vip *vip,
+		     struct lbnl_dest *dest);
+void lbnl_maint_begun(struct lbnl_net *ln, u32 last);
+void lbnl_maint_scan(struct lbnl_net *ln);
+void lbnl_maint_closed(struct lbnl_net *ln, struct lbnl_migration *m,
+		       struct lbnl_conn *c, enum lbnl_migrate_end end);
 
 /* sysctl.c */
 int lbnl_sysctl_net_init(struct lbnl_net *ln);

@@ -29,7 +29,8 @@
  * opens, its limit. What one association buffers thus never takes what
  * another one was promised: a migration that would hold more than its
  * share overflows alone, and one that finds the budget all reserved is
- * not opened (MIGRATE_START says so; a dest in maint opens those that fit).
+ * not opened (MIGRATE_START says so; a dest in maint opens those that fit,
+ * the others at its next scans: maint.c).
  *
  * Copies are kept only of packets from the association's own address (its
  * entry's key). The packet path finds an SCTP entry by vtag and port
@@ -225,18 +226,40 @@ static void lbnl_migrate_flush(struct lbnl_net *ln, struct sk_buff_head *q)
 	}
 }
 
+static const char *const lbnl_migrate_ends[] = {
+	[LBNL_MIGRATE_COMMITTED] = "committed",
+	[LBNL_MIGRATE_REQUESTED] = "requested",
+	[LBNL_MIGRATE_DEADLINE] = "deadline",
+	[LBNL_MIGRATE_BUFFER_FULL] = "buffer full",
+	[LBNL_MIGRATE_DEST_GONE] = "dest deleted",
+	[LBNL_MIGRATE_VIP_GONE] = "VIP deleted",
+};
+
+/**
+ * lbnl_migrate_end_text() - how a migration ended, in words
+ * @end: enum lbnl_migrate_end
+ *
+ * Return: the REASON of an abort event (or "committed").
+ */
+const char *lbnl_migrate_end_text(enum lbnl_migrate_end end)
+{
+	return end < ARRAY_SIZE(lbnl_migrate_ends) && lbnl_migrate_ends[end] ?
+	       lbnl_migrate_ends[end] : "aborted";
+}
+
 /**
  * lbnl_migrate_close() - commit or abort a migration
  * @ln: the namespace's state, locked
  * @m: the migration
- * @commit: the entry names the target (else it stays with the source)
- * @reason: why it is aborted, or %NULL
+ * @end: %LBNL_MIGRATE_COMMITTED: the entry names the target; else why it is
+ *	aborted (the entry stays with the source)
  *
  * The copies go where the entry then names, @m is announced and freed.
  */
 void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
-			bool commit, const char *reason)
+			enum lbnl_migrate_end end)
 {
+	bool commit = end == LBNL_MIGRATE_COMMITTED;
 	struct sk_buff_head q;
 	struct lbnl_conn *c;
 	struct lbnl_dest *old;
@@ -259,13 +282,15 @@ void lbnl_migrate_close(struct lbnl_net *ln, struct lbnl_migration *m,
 	spin_unlock_bh(&m->lock);
 	if (c)
 		RCU_INIT_POINTER(lbnl_sctp_conn(c)->mig, NULL);
+	lbnl_maint_closed(ln, m, c, end);
 	rcu_read_unlock();
 
 	lbnl_migrate_flush(ln, &q);
 	ln->migrate_reserved -= m->share;
 	list_del(&m->list);
 	lbnl_notify_migration(ln, commit ? LBNL_CMD_MIGRATE_COMMIT :
-					 LBNL_CMD_MIGRATE_ABORT, m, reason);
+					 LBNL_CMD_MIGRATE_ABORT, m,
+			      commit ? NULL : lbnl_migrate_end_text(end));
 	lbnl_dest_put(m->source);
 	lbnl_dest_put(m->target);
 	kfree_rcu(m, rcu);
@@ -357,46 +382,6 @@ struct lbnl_dest *lbnl_migrate_pick(struct lbnl_vip *vip, struct lbnl_conn *c,
 }
 
 /**
- * lbnl_migrate_maint() - a dest went into maintenance: migrate its old
- * enough associations
- * @ln: the namespace's state, locked
- * @vip: the dest's VIP (SCTP, migrate-after > 0)
- * @dest: the dest
- */
-void lbnl_migrate_maint(struct lbnl_net *ln, struct lbnl_vip *vip,
-			struct lbnl_dest *dest)
-{
-	u32 now = (u32)ktime_get_boottime_seconds(), last = ln->migrate_id;
-	struct rhashtable_iter iter;
-	struct lbnl_migration *m;
-	struct lbnl_dest *target;
-	struct lbnl_conn *c;
-
-	lockdep_assert_held(&ln->lock);
-	if (vip->proto != IPPROTO_SCTP || !vip->migrate_after)
-		return;
-	rhashtable_walk_enter(&vip->conns, &iter);
-	rhashtable_walk_start(&iter);
-	while ((c = lbnl_conn_walk_next(&iter))) {
-		if (READ_ONCE(c->dest) != dest || lbnl_migrate_refusal(c) ||
-		    now - c->created < vip->migrate_after)
-			continue;
-		target = lbnl_migrate_pick(vip, c, dest);
-		/* Those the buffer budget cannot take stay: see the top. */
-		if (target)
-			lbnl_migrate_open(ln, vip, c, target,
-					  READ_ONCE(ln->settings.migrate_timeout_ms));
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-
-	/* Announced out of the walk's RCU section: events may sleep. */
-	list_for_each_entry(m, &ln->migrations, list)
-		if ((s32)(m->id - last) > 0)
-			lbnl_notify_migration(ln, LBNL_CMD_MIGRATE_START, m, NULL);
-}
-
-/**
  * lbnl_migrate_gc() - abort the migrations past their deadline or whose
  * buffer overflowed
  * @ln: the namespace's state, locked
@@ -412,9 +397,9 @@ void lbnl_migrate_gc(struct lbnl_net *ln)
 		overflow = m->overflow;
 		spin_unlock_bh(&m->lock);
 		if (overflow)
-			lbnl_migrate_close(ln, m, false, "buffer full");
+			lbnl_migrate_close(ln, m, LBNL_MIGRATE_BUFFER_FULL);
 		else if (time_after(jiffies, m->deadline))
-			lbnl_migrate_close(ln, m, false, "deadline");
+			lbnl_migrate_close(ln, m, LBNL_MIGRATE_DEADLINE);
 	}
 }
 
@@ -430,7 +415,7 @@ void lbnl_migrate_dest_gone(struct lbnl_net *ln, struct lbnl_dest *dest)
 	lockdep_assert_held(&ln->lock);
 	list_for_each_entry_safe(m, tmp, &ln->migrations, list)
 		if (m->source == dest || m->target == dest)
-			lbnl_migrate_close(ln, m, false, "dest deleted");
+			lbnl_migrate_close(ln, m, LBNL_MIGRATE_DEST_GONE);
 }
 
 /**
@@ -445,7 +430,7 @@ void lbnl_migrate_vip_gone(struct lbnl_net *ln, struct lbnl_vip *vip)
 	lockdep_assert_held(&ln->lock);
 	list_for_each_entry_safe(m, tmp, &ln->migrations, list)
 		if (!vip || m->vip == vip)
-			lbnl_migrate_close(ln, m, false, "VIP deleted");
+			lbnl_migrate_close(ln, m, LBNL_MIGRATE_VIP_GONE);
 }
 
 /**

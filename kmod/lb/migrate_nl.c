@@ -215,7 +215,8 @@ static int lbnl_nl_migrate_close(struct genl_info *info, bool commit)
 			       "no open migration of that association");
 		return -ENOENT;
 	}
-	lbnl_migrate_close(req->ln, m, commit, commit ? NULL : "requested");
+	lbnl_migrate_close(req->ln, m, commit ? LBNL_MIGRATE_COMMITTED :
+			   LBNL_MIGRATE_REQUESTED);
 	return 0;
 }
 

@@ -16,7 +16,7 @@
  *
  * Ranges: a timeout of 0 s or a GC interval of 0 ms would make no sense,
  * expire_nodest_conn and reply_check are 0 or 1, migrate_timeout_ms has a
- * request's range; a write outside is refused (-EINVAL, as what is not a
+ * request's range, migrate_retries is 0..100; a write outside is refused (-EINVAL, as what is not a
  * number: the kernel's unsigned handlers answer so) and the value stays.
  * The limits (conn_max, unconfirmed_max, max_vips, max_dests,
  * migrate_buffer_bytes) have no range, 0 refusing every addition, except
@@ -55,6 +55,7 @@ static struct lbnl_settings lbnl_seed __read_mostly = {
 	.timeout_unconfirmed = 10,
 	.unconfirmed_max = 65536,
 	.reply_check = 1,
+	.migrate_retries = 8,
 };
 
 /* Each seeds the sysctl of its name in the namespaces created later. */
@@ -117,7 +118,13 @@ module_param_named(reply_check, lbnl_seed.reply_check, uint, 0444);
 MODULE_PARM_DESC(reply_check,
 		 "1: a nat dest's packets are translated and may change an entry only if they come the way the LB reaches that dest (interface and link-layer source); 0: no check (1); only the initial value of sysctl net.lbnl.reply_check in each new namespace");
 
+module_param_named(migrate_retries, lbnl_seed.migrate_retries, uint, 0444);
+MODULE_PARM_DESC(migrate_retries,
+		 "How many times a dest in maint retries an association's failed migration before giving it up, 0..100 (8); only the initial value of sysctl net.lbnl.migrate_retries in each new namespace");
+
 static unsigned int lbnl_uint_one = 1;
+/* Under U8_MAX: &lbnl_sctp_conn.mig_failed saturates there (maint.c). */
+static unsigned int lbnl_migrate_retries_max = 100;
 /* A migration request's LBNL_A_MIGRATE_TIMEOUT_MS range (migrate.c). */
 static unsigned int lbnl_migrate_timeout_min = 10;
 static unsigned int lbnl_migrate_timeout_max = 600000;
@@ -189,6 +196,8 @@ static const struct ctl_table lbnl_sysctl_template[] = {
 	LBNL_SYSCTL_LIMIT(unconfirmed_max),
 	LBNL_SYSCTL(reply_check, proc_douintvec_minmax, SYSCTL_ZERO,
 		    SYSCTL_ONE),
+	LBNL_SYSCTL(migrate_retries, proc_douintvec_minmax, SYSCTL_ZERO,
+		    &lbnl_migrate_retries_max),
 	{ }
 };
 

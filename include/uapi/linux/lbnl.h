@@ -320,11 +320,31 @@ enum lbnl_dest_attr {
 	LBNL_A_DEST_STATE,		/* u8, enum lbnl_dest_state */
 	LBNL_A_DEST_TAG_ID,		/* u16, 0..LBNL_TAG_ID_MAX: the server */
 					/* id its SCTP tags name; 0: none */
+	/* A dest in maint or drain, as it empties (read-only, see below). */
+	LBNL_A_DEST_MOVED,		/* u32, associations migrated away */
+	LBNL_A_DEST_LEFT,		/* u32, its connection entries */
+	LBNL_A_DEST_UNMIGRATABLE,	/* u32, of which given up on */
 
 	__LBNL_A_DEST_MAX
 };
 
 #define LBNL_A_DEST_MAX (__LBNL_A_DEST_MAX - 1)
+
+/*
+ * A dest in maint or drain takes no new flow; it is empty when LEFT is 0.
+ * The module scans such a dest's entries at every GC tick (sysctl
+ * net.lbnl.gc_interval_ms) and when it enters that state: LEFT counts its
+ * entries (every protocol) as of the last scan. In maint, each scan also
+ * opens a migration for every established association of an SCTP VIP
+ * with a migrate-after that is old enough, has none open, and whose last
+ * failed migration's backoff (1, 2, 4 ... 32 s, plus up to as much again,
+ * spread by tag) has passed; after net.lbnl.migrate_retries failed
+ * retries the association is given up (LBNL_CONN_F_UNMIGRATABLE, counted
+ * in UNMIGRATABLE; LBNL_A_CONN_MIGRATE_END says why its last attempt
+ * failed). MOVED counts the migrations committed away since the dest last
+ * entered maint or drain; entering it again starts everything afresh.
+ * These three attributes are in dumps and events of dests in those states.
+ */
 
 /* State of a connection-table entry (LBNL_A_CONN_STATE). */
 enum lbnl_conn_state {
@@ -352,6 +372,8 @@ enum lbnl_conn_state {
 #define LBNL_CONN_F_MIGRATED	(1U << 3)	/* SCTP: moved by a migration */
 						/* (or installed as one): on */
 						/* a dest its tag may not name */
+#define LBNL_CONN_F_UNMIGRATABLE (1U << 4)	/* SCTP: its dest's maint gave */
+						/* up migrating it (retries) */
 
 /*
  * Connection-table entries (LBNL_A_CONN). The LB role keeps one entry per
@@ -396,6 +418,10 @@ enum lbnl_conn_attr {
 	LBNL_A_CONN_BYTES,		/* u64, peer -> dest (read-only) */
 	LBNL_A_CONN_MY_VTAG,		/* u32, SCTP: tag the peer sends (r/o) */
 	LBNL_A_CONN_PEER_VTAG,		/* u32, SCTP: tag the dest sends (r/o) */
+	LBNL_A_CONN_MIGRATE_FAILED,	/* u32, SCTP: migrations of it that */
+					/* failed, since it last moved (r/o) */
+	LBNL_A_CONN_MIGRATE_END,	/* string, SCTP: how the last failed */
+					/* ("deadline", "requested" ...; r/o) */
 
 	__LBNL_A_CONN_MAX
 };
