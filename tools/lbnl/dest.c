@@ -46,6 +46,7 @@ static void print_dest_entry(const struct lbu_dest *dest)
 	close_json_object();
 	print_text(" dest ");
 	print_dest(dest);
+	print_dest_emptying(dest);
 	print_nl();
 	close_json_object();
 }
@@ -91,5 +92,8 @@ const struct cmd dest_cmds[] = {
 	{ "del", DEST_KEY_ARGS, "Delete a dest", NULL, parse_dest_del },
 	{ "show", "[VIP:PORT proto {tcp|udp|sctp}]",
 	  "List the dests of all VIPs, or of one", run_dest_show, NULL },
+	{ "wait", DEST_KEY_ARGS " empty [timeout S]",
+	  "Wait until a dest in maint or drain holds no entry (exit 0)",
+	  run_dest_wait, NULL },
 	{ 0 },
 };

@@ -138,6 +138,9 @@ int call_kernel(enum lbnl_op op, int (*fn)(struct lbnl_nl *nl, void *arg),
 		void *arg);
 int run_request(const struct request *req);
 
+/* dest_wait.c */
+int run_dest_wait(int argc, char **argv);
+
 /* config.c: VIPs with their dests, read consistently. */
 struct config {
 	struct lbnl_vip_list vips;
@@ -169,6 +172,8 @@ void print_vip_key(const struct lbu_vip_key *key);
 void print_vip_settings(const struct lbu_vip *vip);
 void print_vip_status(const struct lbu_vip *vip);
 void print_dest(const struct lbu_dest *dest);
+/* " moved M left L unmigratable U" of a dest in maint or drain. */
+void print_dest_emptying(const struct lbu_dest *dest);
 void print_assoc_key(const struct lbnl_assoc_key *key);
 void print_assoc_vtags(const struct lbnl_assoc *assoc);
 /* State, age (now_ms: ms since the epoch), style, queues, migratability. */

@@ -70,6 +70,16 @@ void print_dest(const struct lbu_dest *dest)
 		print_uint(PRINT_ANY, "tag_id", " tag-id %u", dest->tag_id);
 }
 
+void print_dest_emptying(const struct lbu_dest *dest)
+{
+	if (!(dest->has & LBNL_DEST_HAS_EMPTYING))
+		return;
+	print_uint(PRINT_ANY, "moved", " moved %u", dest->moved);
+	print_uint(PRINT_ANY, "left", " left %u", dest->left);
+	print_uint(PRINT_ANY, "unmigratable", " unmigratable %u",
+		   dest->unmigratable);
+}
+
 /* "LADDR:LPORT peer PADDR:PPORT"; JSON local_addr, local_port, ... */
 void print_assoc_key(const struct lbnl_assoc_key *key)
 {

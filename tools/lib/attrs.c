@@ -54,6 +54,9 @@ static const struct nla_policy dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_WEIGHT] = { .type = NLA_U32 },
 	[LBNL_A_DEST_STATE] = { .type = NLA_U8 },
 	[LBNL_A_DEST_TAG_ID] = { .type = NLA_U16 },
+	[LBNL_A_DEST_MOVED] = { .type = NLA_U32 },
+	[LBNL_A_DEST_LEFT] = { .type = NLA_U32 },
+	[LBNL_A_DEST_UNMIGRATABLE] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy assoc_policy[LBNL_A_ASSOC_MAX + 1] = {
@@ -114,6 +117,8 @@ static const struct nla_policy conn_policy[LBNL_A_CONN_MAX + 1] = {
 	[LBNL_A_CONN_BYTES] = { .type = NLA_U64 },
 	[LBNL_A_CONN_MY_VTAG] = { .type = NLA_U32 },
 	[LBNL_A_CONN_PEER_VTAG] = { .type = NLA_U32 },
+	[LBNL_A_CONN_MIGRATE_FAILED] = { .type = NLA_U32 },
+	[LBNL_A_CONN_MIGRATE_END] = { .type = NLA_NUL_STRING },
 };
 
 static const struct nla_policy stats_policy[LBNL_A_STATS_MAX + 1] = {
@@ -711,6 +716,15 @@ static int parse_dest(struct nlattr *nest, struct lbu_dest *dest)
 		dest->has |= LBNL_DEST_HAS_TAG_ID;
 		dest->tag_id = nla_get_u16(tb[LBNL_A_DEST_TAG_ID]);
 	}
+	if (tb[LBNL_A_DEST_LEFT]) {
+		dest->has |= LBNL_DEST_HAS_EMPTYING;
+		dest->left = nla_get_u32(tb[LBNL_A_DEST_LEFT]);
+		if (tb[LBNL_A_DEST_MOVED])
+			dest->moved = nla_get_u32(tb[LBNL_A_DEST_MOVED]);
+		if (tb[LBNL_A_DEST_UNMIGRATABLE])
+			dest->unmigratable =
+				nla_get_u32(tb[LBNL_A_DEST_UNMIGRATABLE]);
+	}
 	return 0;
 }
 
@@ -935,6 +949,14 @@ static int parse_conn(struct nlattr *nest, struct lbu_conn *c)
 	if (tb[LBNL_A_CONN_PEER_VTAG]) {
 		c->peer_vtag = nla_get_u32(tb[LBNL_A_CONN_PEER_VTAG]);
 		c->has |= LBNL_CONN_HAS_PEER_VTAG;
+	}
+	if (tb[LBNL_A_CONN_MIGRATE_FAILED]) {
+		c->migrate_failed = nla_get_u32(tb[LBNL_A_CONN_MIGRATE_FAILED]);
+		if (tb[LBNL_A_CONN_MIGRATE_END])
+			nla_strlcpy(c->migrate_end,
+				    tb[LBNL_A_CONN_MIGRATE_END],
+				    sizeof(c->migrate_end));
+		c->has |= LBNL_CONN_HAS_MIGRATE_FAILED;
 	}
 	return 0;
 }

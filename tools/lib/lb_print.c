@@ -177,6 +177,12 @@ void lbnl_conn_print(const struct lbu_conn *c)
 	if (c->has & LBNL_CONN_HAS_PEER_VTAG)
 		print_uint(PRINT_ANY, "peer_vtag", " peer_vtag 0x%08x",
 			   c->peer_vtag);
+	if (c->has & LBNL_CONN_HAS_MIGRATE_FAILED) {
+		print_uint(PRINT_ANY, "migrate_failed", " migrate-failed %u",
+			   c->migrate_failed);
+		print_string(PRINT_ANY, "migrate_end", " (last: %s)",
+			     c->migrate_end);
+	}
 	print_nl();
 	close_json_object();
 }

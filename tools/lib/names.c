@@ -128,9 +128,10 @@ static const struct lbnl_name conn_flags[] = {
 	{ LBNL_CONN_F_DEST_GONE, "dest_gone" },
 	{ LBNL_CONN_F_UNCONFIRMED, "unconfirmed" },
 	{ LBNL_CONN_F_MIGRATED, "migrated" },
+	{ LBNL_CONN_F_UNMIGRATABLE, "unmigratable" },
 };
 TABLE(lbnl_conn_flag_names, conn_flags,
-      "{picked_up|dest_gone|unconfirmed|migrated}");
+      "{picked_up|dest_gone|unconfirmed|migrated|unmigratable}");
 
 static const struct lbnl_name drop_reasons[] = {
 	{ LBNL_DROP_TRUNCATED, "truncated" },

@@ -59,6 +59,7 @@ enum {
 	LBNL_DEST_HAS_WEIGHT	= 1U << 0,
 	LBNL_DEST_HAS_STATE	= 1U << 1,
 	LBNL_DEST_HAS_TAG_ID	= 1U << 2,
+	LBNL_DEST_HAS_EMPTYING	= 1U << 3,	/* moved, left, unmigratable */
 };
 
 /*
@@ -73,6 +74,10 @@ struct lbu_dest {
 	uint32_t weight;
 	uint8_t state;			/* enum lbnl_dest_state */
 	uint16_t tag_id;		/* routable SCTP tags' server id */
+	/* In maint or drain (read-only, see the uapi): how far from empty. */
+	uint32_t moved;
+	uint32_t left;
+	uint32_t unmigratable;
 };
 
 struct lbnl_vip_list {
@@ -185,6 +190,7 @@ enum {
 	LBNL_CONN_HAS_BYTES	= 1U << 7,
 	LBNL_CONN_HAS_MY_VTAG	= 1U << 8,	/* SCTP, once bound to its tag */
 	LBNL_CONN_HAS_PEER_VTAG	= 1U << 9,	/* SCTP, once known */
+	LBNL_CONN_HAS_MIGRATE_FAILED = 1U << 10, /* migrate_failed, _end */
 };
 
 /*
@@ -208,6 +214,8 @@ struct lbu_conn {
 	uint64_t bytes;
 	uint32_t my_vtag;		/* the tag the peer sends */
 	uint32_t peer_vtag;		/* the tag the dest sends */
+	uint32_t migrate_failed;	/* its failed migrations */
+	char migrate_end[32];		/* how the last one failed */
 };
 
 struct lbnl_conn_list {

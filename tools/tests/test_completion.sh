@@ -240,7 +240,7 @@ suite()
 	# Commands.
 	expect "$OK vip " add set del show bypass-active help
 	expect "$OK -j vip s" set show
-	expect "$OK dest " add set del show help
+	expect "$OK dest " add set del show wait help
 	expect "$OK assoc " show export import resume release help
 	expect "$OK conn " show add del flush help
 	expect "$OK migrate " start commit abort show help \
@@ -305,6 +305,8 @@ suite()
 	expect "$OK dest add [2001:db8::1]:443 proto sctp [2001:db8::11]:443 state " \
 		active maint drain
 	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 3 " state tag-id
+	expect "$OK dest wait 192.0.2.1:80 proto tcp 10.0.0.2:8080 " empty
+	expect "$OK dest wait 192.0.2.1:80 proto tcp 10.0.0.2:8080 empty " timeout
 	expect "$OK assoc export 192.0.2.10:3868 198.51.100.1:40000 " timeout
 	expect "$OK migrate start 192.0.2.2:3868 proto sctp " vtag peer to timeout
 	expect "$OK migrate 192.0.2.2:3868 proto sctp vtag 1 " to timeout
@@ -387,7 +389,7 @@ mode=format
 calls()
 {
 	sed -n "/^[a-z].*[ *]$2(/,/^}/p" "$src/$1" | tail -n +2 |
-		grep -oE 'print_text\("[^"]*"\)|print_vip_key|print_dest|print_assoc_key|lbnl_print_addr_port|lbnl_format_addr_port|" (proto|peer) %s"' |
+		grep -oE 'print_text\("[^"]*"\)|print_vip_key|print_dest_emptying|print_dest|print_assoc_key|lbnl_print_addr_port|lbnl_format_addr_port|" (proto|peer) %s"' |
 		tr '\n' ' '
 }
 check_calls()
@@ -402,7 +404,7 @@ check_calls()
 	fi
 }
 check_calls vip.c print_vip_entry 'print_text("vip ") print_vip_key print_text("  dest ") print_dest'
-check_calls dest.c print_dest_entry 'print_text("vip ") print_vip_key print_text(" dest ") print_dest'
+check_calls dest.c print_dest_entry 'print_text("vip ") print_vip_key print_text(" dest ") print_dest print_dest_emptying'
 check_calls assoc.c print_assoc_entry 'print_text("assoc ") print_assoc_key'
 check_calls print.c print_vip_key 'lbnl_print_addr_port " proto %s"'
 check_calls print.c print_dest 'lbnl_print_addr_port'
