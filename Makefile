@@ -10,6 +10,7 @@
 #   make test           deps + all, the CLI's host tests (tools), then the
 #                       selftests in a qemu VM
 #                       T=name[,name...] runs only those, V=1 is verbose
+#                       (CASES="a b" also picks the cases of a test that has them)
 #   make demo           deps + all, then run selftests/demo.sh in the VM
 #   make check          checkpatch --strict and sparse on the modules, and
 #                       the table of refusals (selftests/refusals.h) against

@@ -188,6 +188,8 @@ q()
 	[ -z "${LBNL_TEST_TIMEOUT:-}" ] ||
 		echo "LBNL_TEST_TIMEOUT=$(q "$LBNL_TEST_TIMEOUT")"
 	echo "LBNL_TIMEOUT_SCALE=$(q "$tscale")"
+	# A test's own knob, for a targeted run: CASES="a b" make run-tests.
+	[ -z "${CASES:-}" ] || echo "CASES=$(q "$CASES")"
 	echo "LBNL_DEBUG_KDIR=$(q "$debug_kdir")"
 } >"$rundir/job"
 
