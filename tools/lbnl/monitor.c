@@ -111,7 +111,6 @@ static void print_event(const struct lbnl_event *ev, void *arg)
 		print_text(" ");
 		open_json_object("dest");
 		print_dest(&ev->dest);
-		print_dest_emptying(&ev->dest);
 		close_json_object();
 	}
 	if (ev->has_assoc) {
