@@ -25,7 +25,8 @@
  * lbnl_vip_active_dests, lbnl_vip_router_state{state} (the bypass
  * state, one series per state, 1 for the current one), lbnl_vip_bypass_dest,
  * lbnl_vip_bypass_changed_timestamp_seconds, lbnl_dest_state{state}
- * (health: active, maint, drain), lbnl_dest_weight.
+ * (health: active, maint, drain), lbnl_dest_weight, and for a dest in
+ * maint or drain lbnl_dest_emptying_{left,moved,unmigratable}.
  *
  * Migrations are counted by lbnld itself from the module's events (it
  * sees every one, whoever opened or ended it): lbnl_migrations_started_total,
@@ -38,6 +39,7 @@
  * the flows ("lbnl conn show" lists them).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -557,6 +559,46 @@ static void render_vips(FILE *f, const struct lbnld_metrics_snapshot *s)
 	}
 }
 
+
+/* A dest in maint or drain (the module's counts, see maint.c). */
+static void render_dest_emptying(FILE *f,
+				 const struct lbnld_metrics_snapshot *s)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} g[] = {
+		{ "lbnl_dest_emptying_left",
+		  "Connection entries left on a dest in maint or drain",
+		  offsetof(struct lbu_dest, left) },
+		{ "lbnl_dest_emptying_moved",
+		  "Associations migrated away since the dest entered maint or drain",
+		  offsetof(struct lbu_dest, moved) },
+		{ "lbnl_dest_emptying_unmigratable",
+		  "Associations on a dest in maint whose migrations were given up",
+		  offsetof(struct lbu_dest, unmigratable) },
+	};
+	struct lbnld_metrics_labels l;
+	const struct lbu_dest *d;
+	size_t i, k;
+	bool any;
+
+	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+		any = false;
+		for (i = 0; i < s->dests.count; i++) {
+			d = &s->dests.dests[i];
+			if (!(d->has & LBNL_DEST_HAS_EMPTYING))
+				continue;
+			if (!any)
+				header(f, g[k].name, "gauge", g[k].help);
+			any = true;
+			dest_labels(&l, &d->vip, &d->addr, d->port);
+			sample(f, g[k].name, &l,
+			       *(const uint32_t *)((const char *)d + g[k].off));
+		}
+	}
+}
+
 static void render_dests(FILE *f, const struct lbnld_metrics_snapshot *s)
 {
 	struct lbnld_metrics_labels l;
@@ -588,6 +630,7 @@ static void render_dests(FILE *f, const struct lbnld_metrics_snapshot *s)
 		dest_labels(&l, &d->vip, &d->addr, d->port);
 		sample(f, "lbnl_dest_weight", &l, d->weight);
 	}
+	render_dest_emptying(f, s);
 }
 
 static void render_migrations(FILE *f, const struct lbnld_metrics_snapshot *s)

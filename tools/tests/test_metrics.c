@@ -224,10 +224,16 @@ static void fill(struct lbnld_metrics_snapshot *s)
 	dests[1].addr = entries[2].dest.addr;
 	dests[1].state = LBNL_DEST_MAINT;
 	dests[1].weight = 0;
+	dests[1].has |= LBNL_DEST_HAS_EMPTYING;
+	dests[1].moved = 97;
+	dests[1].left = 3;
+	dests[1].unmigratable = 1;
 	dests[2] = (struct lbu_dest){
 		.vip = sctp, .addr = entries[4].dest.addr, .port = 3868,
 		.weight = 1, .state = LBNL_DEST_DRAIN,
-		.has = LBNL_DEST_HAS_WEIGHT | LBNL_DEST_HAS_STATE,
+		.has = LBNL_DEST_HAS_WEIGHT | LBNL_DEST_HAS_STATE |
+		       LBNL_DEST_HAS_EMPTYING,
+		.left = 12,
 	};
 	s->dests.dests = dests;
 	s->dests.count = 3;
