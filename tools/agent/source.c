@@ -270,6 +270,41 @@ static int result_and_decision(struct source *s, int status,
 }
 
 /*
+ * The answer to a FINISH on the TRANSFER's connection. The source may give
+ * up waiting for the TRANSFER_ACK (its deadline) and send a FINISH abort
+ * while the target, slow, is still importing: the target's ACK then
+ * crosses the FINISH and comes first. Taken as "the target is busy" it
+ * would leave the association silenced on the source for good, although
+ * the target goes on to release its copy and echo the FINISH (the peer
+ * then loses the association: seen with 100 migrations and a busy CPU).
+ * So a late ACK of this session is read past: a successful one means the
+ * echo follows; a failed one, that the target has no copy and will read
+ * nothing more (1).
+ *
+ * Return: 0 (*echo is the next message), 1 (a late failed ACK), or <0.
+ */
+static int recv_finish_echo(struct source *s, struct lbnl_ctl_conn *c,
+			    struct lbnl_ctl_msg *echo)
+{
+	int ret;
+
+	ret = lbnl_ctl_recv(c, echo, AGENT_FINISH_WAIT_MS);
+	if (ret || echo->type != LBNL_CTL_TRANSFER_ACK ||
+	    echo->session != s->mig->session)
+		return ret;
+	lbnl_ctl_msg_free(echo);
+	if (echo->status) {
+		lbnl_log(LOG_INFO, "%s: the target's transfer-ack came late, "
+			  "failed: it has no copy (%s)", s->desc,
+			  echo->reason);
+		return 1;
+	}
+	lbnl_log(LOG_INFO, "%s: the target's transfer-ack came late, after "
+		  "the finish: waiting for its echo", s->desc);
+	return lbnl_ctl_recv(c, echo, AGENT_FINISH_WAIT_MS);
+}
+
+/*
  * Tell the target how it ended; abort: it must confirm it dropped its
  * copy. true if it confirmed (or had none to drop).
  */
@@ -300,7 +335,12 @@ static bool finish_target(struct source *s, bool commit, int retry_ms)
 		}
 		ret = lbnl_ctl_send(c, &f, 2000);
 		if (!ret)
-			ret = lbnl_ctl_recv(c, &echo, AGENT_FINISH_WAIT_MS);
+			ret = recv_finish_echo(s, c, &echo);
+		if (ret == 1) {
+			/* A late failed TRANSFER_ACK: it has no copy. */
+			lbnl_ctl_close(c);
+			return true;
+		}
 		if (ret) {
 			snprintf(err, sizeof(err), "%s", lbnl_ctl_error(c));
 			lbnl_ctl_close(c);
