@@ -246,9 +246,11 @@ int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	/*
 	 * Set to maint or drain, even if it already was: it starts afresh
-	 * (maint.c), so that an operator can retry what was given up.
+	 * (maint.c), so that an operator can retry what was given up. Down
+	 * does not empty: its flows stay until they end or time out.
 	 */
-	if (req->dtb[LBNL_A_DEST_STATE] && conf.state != LBNL_DEST_ACTIVE)
+	if (req->dtb[LBNL_A_DEST_STATE] &&
+	    (conf.state == LBNL_DEST_MAINT || conf.state == LBNL_DEST_DRAIN))
 		emptying = true;
 	lbnl_dest_apply(req->ln, dest, &conf);
 	if (emptying)

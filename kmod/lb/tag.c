@@ -10,7 +10,7 @@
  * share (kmod/common/lbnl_tag.h), and a dest is configured with the id its
  * server uses (LBNL_A_DEST_TAG_ID). A packet without an entry, other than
  * an INIT, then goes to the VIP's dest of the id its tag decodes to,
- * whatever that dest's state: maint and drain dests keep their
+ * whatever that dest's state: maint, drain and down dests keep their
  * associations. After an LB restart, on another LB of the group, from a
  * multi-homed peer's other address: the same dest, with no state shared.
  *

@@ -22,9 +22,10 @@ packages=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	# the VM
 	qemu-system-x86 busybox-static cpio gzip
-	# CLI and tests (libmicrohttpd: lbnld's /metrics)
+	# CLI and tests (libmicrohttpd: lbnld's /metrics; libcurl: its
+	# http and https health checks)
 	libnl-3-dev libnl-genl-3-dev libssl-dev openssl libjansson-dev
-	libmicrohttpd-dev
+	libmicrohttpd-dev libcurl4-openssl-dev
 	iproute2 procps iputils-ping ethtool jq socat ncat iperf3 tshark python3
 	lksctp-tools libsctp-dev bird2 ipvsadm
 	# make -C tools check: test_names.sh; test_completion.sh also runs

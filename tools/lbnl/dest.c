@@ -5,7 +5,7 @@
 #include "json_print.h"
 #include "lbnl.h"
 
-#define DEST_OPTION_ARGS "[weight W]\n[state {active|maint|drain}] [tag-id ID]"
+#define DEST_OPTION_ARGS "[weight W]\n[state {active|maint|drain|down}] [tag-id ID]"
 
 static int parse_dest_add(int argc, char **argv, struct request *req)
 {

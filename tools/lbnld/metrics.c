@@ -25,8 +25,8 @@
  * lbnl_vip_active_dests, lbnl_vip_router_state{state} (the bypass
  * state, one series per state, 1 for the current one), lbnl_vip_bypass_dest,
  * lbnl_vip_bypass_changed_timestamp_seconds, lbnl_dest_state{state}
- * (health: active, maint, drain), lbnl_dest_weight, and for a dest in
- * maint or drain lbnl_dest_emptying_{left,moved,unmigratable}.
+ * (health: active, maint, drain, down), lbnl_dest_weight, and for a dest
+ * in maint or drain lbnl_dest_emptying_{left,moved,unmigratable}.
  *
  * Migrations are counted by lbnld itself from the module's events (it
  * sees every one, whoever opened or ended it): lbnl_migrations_started_total,

@@ -58,8 +58,9 @@ static const struct lbnl_name states[] = {
 	{ LBNL_DEST_ACTIVE, "active" },
 	{ LBNL_DEST_MAINT, "maint" },
 	{ LBNL_DEST_DRAIN, "drain" },
+	{ LBNL_DEST_DOWN, "down" },
 };
-TABLE(lbnl_state_names, states, "{active|maint|drain}");
+TABLE(lbnl_state_names, states, "{active|maint|drain|down}");
 
 static const struct lbnl_name flags[] = {
 	{ LBNL_VIP_F_SINGLE, "single" },

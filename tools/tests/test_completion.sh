@@ -303,7 +303,7 @@ suite()
 	expect "$OK dest add 192.0.2.1:80 proto tcp "
 	expect "$OK dest add 192.0.2.1:80 proto tcp 10.0.0.9 " weight state tag-id
 	expect "$OK dest add [2001:db8::1]:443 proto sctp [2001:db8::11]:443 state " \
-		active maint drain
+		active maint drain down
 	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 3 " state tag-id
 	expect "$OK dest wait 192.0.2.1:80 proto tcp 10.0.0.2:8080 " empty
 	expect "$OK dest wait 192.0.2.1:80 proto tcp 10.0.0.2:8080 empty " timeout

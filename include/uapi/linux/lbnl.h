@@ -283,6 +283,9 @@ enum lbnl_dest_state {
 	LBNL_DEST_ACTIVE,	/* receives new flows */
 	LBNL_DEST_MAINT,	/* maintenance: no new flows, flows migrate */
 	LBNL_DEST_DRAIN,	/* no new flows, existing flows finish */
+	LBNL_DEST_DOWN,		/* failed its health check (lbnld): no new */
+				/* flows, existing flows kept, nothing */
+				/* migrated (the server's state is gone) */
 
 	__LBNL_DEST_MAX
 };
