@@ -417,6 +417,12 @@ int lbnld_records_reconcile(struct lbnld *ld, const struct lbu_vip *vips,
  */
 int lbnld_run(const char *what, const char *const *args,
 	      unsigned int timeout_s, const char *timeout_name);
+/*
+ * The same with a timeout in milliseconds; quiet: its output and its
+ * failure logged at debug level only (a health check's command).
+ */
+int lbnld_run_ms(const char *what, const char *const *args,
+		 unsigned int timeout_ms, const char *timeout_name, bool quiet);
 
 /* The lbnl family coming and going (watch.c). */
 struct lbnld_watch;

@@ -7,7 +7,10 @@
  * /dev/null as its input and a process group of its own, so that a
  * timeout kills whatever it started too. What it prints (standard output
  * and error) goes to lbnld's log, a line at a time, prefixed with what
- * was run: in syslog mode nothing else would keep it.
+ * was run: in syslog mode nothing else would keep it. A health check's
+ * command (health_probe.c) runs the same way on its check's thread, but
+ * quietly: its output and failures are logged at debug level only (it
+ * runs every interval; health.c logs what its result changes).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +32,7 @@
 struct output {
 	const char *what;
 	const char *text;
+	int level;			/* of the lines logged */
 	char line[OUTPUT_LINE];
 	size_t len;
 	unsigned int logged;
@@ -41,7 +45,7 @@ static void output_flush(struct output *o)
 		return;
 	o->line[o->len] = '\0';
 	if (o->logged < OUTPUT_LINES) {
-		lbnl_log(LOG_NOTICE, "%s %s: %s", o->what, o->text, o->line);
+		lbnl_log(o->level, "%s %s: %s", o->what, o->text, o->line);
 		o->logged++;
 	} else {
 		o->dropped++;
@@ -112,13 +116,13 @@ static void args_text(const char *const *args, char *buf, size_t len)
 }
 
 /*
- * Wait for pid up to timeout_s, logging its output; kill it after. Its
+ * Wait for pid up to timeout_ms, logging its output; kill it after. Its
  * wait status, or -1.
  */
 static int wait_child(pid_t pid, int out, struct output *o,
-		      unsigned int timeout_s, bool *timed_out)
+		      unsigned int timeout_ms, bool *timed_out)
 {
-	long long left = (long long)timeout_s * 1000;
+	long long left = timeout_ms;
 	struct pollfd pfd = { .fd = out, .events = POLLIN };
 	int status;
 	pid_t r;
@@ -151,15 +155,17 @@ static int wait_child(pid_t pid, int out, struct output *o,
 		output_read(o, pfd.fd);
 	output_flush(o);
 	if (o->dropped)
-		lbnl_log(LOG_NOTICE, "%s %s: %u more lines not logged",
+		lbnl_log(o->level, "%s %s: %u more lines not logged",
 			  o->what, o->text, o->dropped);
 	return status;
 }
 
-int lbnld_run(const char *what, const char *const *args,
-	      unsigned int timeout_s, const char *timeout_name)
+int lbnld_run_ms(const char *what, const char *const *args,
+		 unsigned int timeout_ms, const char *timeout_name, bool quiet)
 {
-	struct output o = { .what = what };
+	struct output o = { .what = what,
+			    .level = quiet ? LOG_DEBUG : LOG_NOTICE };
+	int fail = quiet ? LOG_DEBUG : LOG_ERR;
 	int pipefd[2] = { -1, -1 };
 	char text[512];
 	bool timed_out;
@@ -189,12 +195,16 @@ int lbnld_run(const char *what, const char *const *args,
 	setpgid(pid, pid);	/* as the child does: whoever runs first */
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
-	status = wait_child(pid, pipefd[0], &o, timeout_s, &timed_out);
+	status = wait_child(pid, pipefd[0], &o, timeout_ms, &timed_out);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (timed_out) {
-		lbnl_log(LOG_ERR, "%s %s: killed after %u s (%s)", what, text,
-			  timeout_s, timeout_name);
+		if (timeout_ms % 1000)
+			lbnl_log(fail, "%s %s: killed after %u ms (%s)", what,
+				  text, timeout_ms, timeout_name);
+		else
+			lbnl_log(fail, "%s %s: killed after %u s (%s)", what,
+				  text, timeout_ms / 1000, timeout_name);
 		return -ETIMEDOUT;
 	}
 	if (status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status)) {
@@ -202,13 +212,20 @@ int lbnld_run(const char *what, const char *const *args,
 		return 0;
 	}
 	if (status >= 0 && WIFEXITED(status))
-		lbnl_log(LOG_ERR, "%s %s: exit status %d%s", what, text,
+		lbnl_log(fail, "%s %s: exit status %d%s", what, text,
 			  WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
 			  " (could not run it?)" : "");
 	else if (status >= 0 && WIFSIGNALED(status))
-		lbnl_log(LOG_ERR, "%s %s: killed by signal %d", what, text,
+		lbnl_log(fail, "%s %s: killed by signal %d", what, text,
 			  WTERMSIG(status));
 	else
-		lbnl_log(LOG_ERR, "%s %s: lost track of it", what, text);
+		lbnl_log(fail, "%s %s: lost track of it", what, text);
 	return -EIO;
+}
+
+int lbnld_run(const char *what, const char *const *args,
+	      unsigned int timeout_s, const char *timeout_name)
+{
+	return lbnld_run_ms(what, args, timeout_s * 1000, timeout_name,
+			    false);
 }
