@@ -28,6 +28,11 @@
  *	ready-timeout 30	seconds a new module instance is held at most
  *	on-stop withdraw	or keep: SIGTERM removes the routes, or not
  *	metrics-listen 127.0.0.1:9642	where /metrics is served; none: not
+ *	check 192.0.2.1:80 proto tcp 10.0.0.1:8080 http /health rise 2
+ *				a health check of one dest (health_conf.c),
+ *				one line per dest
+ *
+ * A double-quoted "#" (a check's command) does not start a comment.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +44,7 @@
 #include <linux/rtnetlink.h>
 
 #include "ctl.h"
+#include "health.h"
 #include "lbnld.h"
 #include "util.h"
 
@@ -49,7 +55,7 @@ enum key {
 	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
 	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, KEY_STATE_DIR,
 	KEY_RESTORE_FILE, KEY_TAG_KEY_FILE, KEY_CLI, KEY_READY_TIMEOUT,
-	KEY_ON_STOP, KEY_METRICS_LISTEN, NKEYS
+	KEY_ON_STOP, KEY_METRICS_LISTEN, KEY_CHECK, NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -74,12 +80,14 @@ static const char *const keywords[NKEYS] = {
 	[KEY_READY_TIMEOUT] = "ready-timeout",
 	[KEY_ON_STOP] = "on-stop",
 	[KEY_METRICS_LISTEN] = "metrics-listen",
+	[KEY_CHECK] = "check",
 };
 
 struct parser {
 	const char *name;
 	unsigned int line;
 	unsigned int seen[NKEYS];	/* line of each keyword, 0: not yet */
+	size_t checks_cap;
 	char *err;
 	size_t errlen;
 };
@@ -272,6 +280,44 @@ static int parse_metrics_listen(struct parser *p, const char *v,
 	return 0;
 }
 
+/* "check ..." (the rest of the line: text), one per dest of a VIP. */
+static int parse_check(struct parser *p, char *text, struct lbnld_conf *c)
+{
+	char why[256], vip[LBNL_ADDRPORTSTRLEN + 16], dest[LBNL_ADDRPORTSTRLEN];
+	struct lbnld_check chk, *a;
+	size_t i, cap;
+
+	if (lbnld_check_parse(text, &chk, why, sizeof(why)))
+		return fail(p, "%s", why);
+	chk.line = p->line;
+	for (i = 0; i < c->n_checks; i++) {
+		a = &c->checks[i];
+		if (a->vip.proto != chk.vip.proto ||
+		    a->vip.port != chk.vip.port ||
+		    !lbnl_addr_equal(&a->vip.addr, &chk.vip.addr) ||
+		    a->dest.port != chk.dest.port ||
+		    !lbnl_addr_equal(&a->dest.addr, &chk.dest.addr))
+			continue;
+		lbnld_vip_text(&chk.vip, vip, sizeof(vip));
+		lbnl_format_addr_port(&chk.dest.addr, chk.dest.port, dest,
+				      sizeof(dest));
+		return fail(p, "a second check for dest %s of %s (first on line %u)",
+			    dest, vip, a->line);
+	}
+	if (c->n_checks == LBNLD_MAX_CHECKS)
+		return fail(p, "more than %d check lines", LBNLD_MAX_CHECKS);
+	if (c->n_checks == p->checks_cap) {
+		cap = p->checks_cap ? 2 * p->checks_cap : 16;
+		a = realloc(c->checks, cap * sizeof(*a));
+		if (!a)
+			return fail(p, "out of memory");
+		c->checks = a;
+		p->checks_cap = cap;
+	}
+	c->checks[c->n_checks++] = chk;
+	return 0;
+}
+
 static int parse_value(struct parser *p, enum key key, const char *v,
 		       struct lbnld_conf *c)
 {
@@ -353,12 +399,32 @@ static int parse_value(struct parser *p, enum key key, const char *v,
 	}
 }
 
+/* Cut the comment off: from a "#" that is not between double quotes. */
+static void strip_comment(char *text)
+{
+	bool quoted = false;
+
+	for (; *text; text++) {
+		if (*text == '"')
+			quoted = !quoted;
+		else if (*text == '#' && !quoted)
+			break;
+	}
+	*text = '\0';
+}
+
 static int parse_line(struct parser *p, char *text, struct lbnld_conf *c)
 {
 	char *words[MAX_WORDS], *save, *w;
 	unsigned int n = 0, k;
+	size_t skip;
 
-	text[strcspn(text, "#")] = '\0';
+	strip_comment(text);
+	/* A check has its own words (quotes): what follows goes to it. */
+	skip = strspn(text, " \t\r\n");
+	if (!strncmp(text + skip, "check", 5) &&
+	    (!text[skip + 5] || strchr(" \t\r\n", text[skip + 5])))
+		return parse_check(p, text + skip + 5, c);
 	for (w = strtok_r(text, " \t\r\n", &save); w && n < MAX_WORDS;
 	     w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
@@ -408,6 +474,13 @@ static int check_whole(struct parser *p, struct lbnld_conf *c)
 	return 0;
 }
 
+void lbnld_conf_free(struct lbnld_conf *c)
+{
+	free(c->checks);
+	c->checks = NULL;
+	c->n_checks = 0;
+}
+
 int lbnld_conf_read(FILE *fp, const char *name, struct lbnld_conf *c,
 		    char *err, size_t errlen)
 {
@@ -418,6 +491,19 @@ int lbnld_conf_read(FILE *fp, const char *name, struct lbnld_conf *c,
 	int ret = 0;
 
 	tmp = *c;
+	/* c's checks stay c's: tmp starts from a copy. */
+	tmp.checks = NULL;
+	tmp.n_checks = 0;
+	if (c->n_checks) {
+		tmp.checks = malloc(c->n_checks * sizeof(*c->checks));
+		if (!tmp.checks) {
+			p.line = 0;
+			return fail(&p, "out of memory");
+		}
+		memcpy(tmp.checks, c->checks,
+		       c->n_checks * sizeof(*c->checks));
+		tmp.n_checks = p.checks_cap = c->n_checks;
+	}
 	while (getline(&text, &cap, fp) >= 0) {
 		p.line++;
 		ret = parse_line(&p, text, &tmp);
@@ -431,9 +517,13 @@ int lbnld_conf_read(FILE *fp, const char *name, struct lbnld_conf *c,
 	}
 	if (!ret)
 		ret = check_whole(&p, &tmp);
-	if (!ret)
-		*c = tmp;
-	return ret;
+	if (ret) {
+		lbnld_conf_free(&tmp);
+		return ret;
+	}
+	lbnld_conf_free(c);
+	*c = tmp;
+	return 0;
 }
 
 int lbnld_conf_load(const char *path, bool required, struct lbnld_conf *c,

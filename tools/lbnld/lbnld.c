@@ -41,6 +41,10 @@
  * /metrics (Prometheus) is served by a thread of libmicrohttpd's
  * (metrics_http.c says why not in this loop); the loop only counts the
  * module's migration events for it (metrics.c).
+ *
+ * Health checks ("check" lines) run in threads of their own (health.c):
+ * a probe may block up to its timeout, never this loop, which only hands
+ * them the configuration at start and on SIGHUP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +60,7 @@
 #include <linux/lbnl.h>
 
 #include "ctl.h"
+#include "health.h"
 #include "lbnld.h"
 #include "transport.h"
 
@@ -102,18 +107,25 @@ struct daemon {
 	/* Metrics */
 	struct lbnld_metrics *metrics;
 	struct lbnld_metrics_http *http;	/* NULL: not served */
+	/* Health checks */
+	struct lbnld_health *health;
 };
 
 /* Configuration ----------------------------------------------------------- */
 
 static void describe_conf(const struct lbnld_conf *c, char *buf, size_t len)
 {
+	int n;
+
 	if (c->driver == LBNLD_DRIVER_HOOK)
-		snprintf(buf, len, "driver hook %s (hook-timeout %u s)",
-			 c->hook, c->hook_timeout);
+		n = snprintf(buf, len, "driver hook %s (hook-timeout %u s)",
+			     c->hook, c->hook_timeout);
 	else
-		snprintf(buf, len, "driver table: table %u, protocol %u, self-dev %s",
-			 c->table, c->protocol, c->self_dev);
+		n = snprintf(buf, len, "driver table: table %u, protocol %u, self-dev %s",
+			     c->table, c->protocol, c->self_dev);
+	if (c->n_checks && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "; %zu health check%s",
+			 c->n_checks, c->n_checks == 1 ? "" : "s");
 }
 
 static bool log_to_syslog(const struct daemon *dm, const struct lbnld_conf *c)
@@ -144,6 +156,9 @@ static int use_conf(struct daemon *dm, const struct lbnld_conf *c)
 	/* A new hook knows nothing yet: tell it everything. */
 	if (c->driver != LBNLD_DRIVER_HOOK || strcmp(c->hook, ld->conf.hook))
 		lbnld_route_list_free(&ld->told);
+	/* c's checks are ld->conf's from now on. */
+	if (ld->conf.checks != c->checks)
+		lbnld_conf_free(&ld->conf);
 	ld->conf = *c;
 	ld->driver = c->driver == LBNLD_DRIVER_HOOK ? &lbnld_hook_driver :
 						      &lbnld_table_driver;
@@ -260,13 +275,16 @@ static void reload(struct daemon *dm)
 		lbnl_log(LOG_NOTICE, "the routes in table %u (protocol %u) are left in place: 'ip route flush table %u proto %u' and 'ip -6 route flush table %u proto %u' remove them",
 			  old->table, old->protocol, old->table, old->protocol,
 			  old->table, old->protocol);
-	if (use_conf(dm, &c))
+	if (use_conf(dm, &c)) {
+		lbnld_conf_free(&c);
 		return;
+	}
 	lbnl_log_init("lbnld", log_to_syslog(dm, &c), dm->verbose);
 	describe_conf(&c, text, sizeof(text));
 	lbnl_log(LOG_NOTICE, "configuration reloaded: %s", text);
 	use_migration_conf(dm, &c);
 	use_metrics_conf(dm, &c);
+	lbnld_health_configure(dm->health, c.checks, c.n_checks);
 	dm->next_reconcile = lbnld_now_ms();
 }
 
@@ -734,6 +752,7 @@ int main(int argc, char **argv)
 	describe_conf(&conf, text, sizeof(text));
 	if (test) {
 		printf("%s: configuration OK: %s\n", dm.conf_path, text);
+		lbnld_conf_free(&conf);
 		return EXIT_OK;
 	}
 	if (!dm.foreground && daemonize(!log_to_syslog(&dm, &conf))) {
@@ -750,7 +769,8 @@ int main(int argc, char **argv)
 	if (use_conf(&dm, &conf))
 		return EXIT_FAIL;
 	if (lbnld_migrator_new(&lbnld_mig_nl_ops, &dm.mig) ||
-	    lbnld_metrics_new(&dm.metrics)) {
+	    lbnld_metrics_new(&dm.metrics) ||
+	    lbnld_health_new(&lbnld_health_nl_ops, &dm.health)) {
 		lbnl_log(LOG_ERR, "out of memory");
 		return EXIT_FAIL;
 	}
@@ -762,11 +782,15 @@ int main(int argc, char **argv)
 	}
 	use_migration_conf(&dm, &conf);
 	use_metrics_conf(&dm, &conf);
+	/* After open_signals(): the threads inherit its blocked signals. */
+	lbnld_health_configure(dm.health, conf.checks, conf.n_checks);
 	if (lbnld_watch_open(&dm.watch))
 		lbnl_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
 
 	ret = run(&dm);
 	lbnld_metrics_http_stop(dm.http);
+	/* No check sets a dest's state from now on (a probe at most). */
+	lbnld_health_free(dm.health);
 	/* Stopped by a signal: the router is told first (on-stop). */
 	if (ret == EXIT_OK && !dm.ld.conf.on_stop_keep &&
 	    lbnld_withdraw(&dm.ld))
@@ -782,6 +806,7 @@ int main(int argc, char **argv)
 	lbnld_migrator_free(dm.mig);
 	lbnld_records_free(dm.ld.records);
 	lbnld_metrics_free(dm.metrics);
+	lbnld_conf_free(&dm.ld.conf);
 	close(dm.sigfd);
 	return ret;
 }

@@ -91,12 +91,21 @@ struct lbnld_conf {
 	/* Prometheus metrics (metrics.c, metrics_http.c) */
 	bool metrics_off;		/* metrics-listen none */
 	struct lbnl_endpoint metrics_listen;
+	/* Health checks (health.h): allocated, lbnld_conf_free() */
+	struct lbnld_check *checks;
+	size_t n_checks;
 };
 
+struct lbnld_check;
+
+/* The defaults (no check: nothing to free before). */
 void lbnld_conf_defaults(struct lbnld_conf *c);
+/* What a configuration holds beside itself: its checks. */
+void lbnld_conf_free(struct lbnld_conf *c);
 /*
  * Read a configuration (name: for messages) over the defaults. -1 with
- * "NAME:LINE: message" (or "NAME: message") in err if it is not valid.
+ * "NAME:LINE: message" (or "NAME: message") in err if it is not valid,
+ * c unchanged. Its check lines are added to c's.
  */
 int lbnld_conf_read(FILE *fp, const char *name, struct lbnld_conf *c,
 		    char *err, size_t errlen);

@@ -64,6 +64,14 @@ conf_bad "1: invalid on-stop 'drain', expected withdraw or keep" \
 	'on-stop drain\n'
 conf_bad "1: invalid metrics-listen 'localhost:9642': not an IPv4 or IPv6 address" \
 	'metrics-listen localhost:9642\n'
+conf_bad "2: invalid rise '0': a number from 1 to 100" \
+	'table 100\ncheck 192.0.2.1:80 proto tcp 10.0.0.1 tcp rise 0\n'
+conf_bad "1: unknown checker 'ping', expected tcp, sctp, http, https or command" \
+	'check 192.0.2.1:80 proto tcp 10.0.0.1 ping\n'
+printf 'check 192.0.2.1:80 proto tcp 10.0.0.1 tcp\ncheck 192.0.2.1:80 proto tcp 10.0.0.2 command "exit 0" # ok\n' \
+	>"$tmp/checks.conf"
+expect 0 'configuration OK: driver table: table 100, protocol 76, self-dev lo; 2 health checks$' '' \
+	-t -c "$tmp/checks.conf"
 printf 'restore-file /etc/lbnl/lbnl.conf\ntag-key-file /etc/lbnl/tag.key\ncli /usr/sbin/lbnl\nready-timeout 5\non-stop keep\nmetrics-listen none\n' \
 	>"$tmp/ready.conf"
 expect 0 'configuration OK' '' -t -c "$tmp/ready.conf"
@@ -78,6 +86,8 @@ if command -v groff >/dev/null; then
 			self-dev log key-file cert-file ca-file state-dir migrated.json \
 			restore-file tag-key-file cli ready-timeout on-stop \
 			metrics-listen 127.0.0.1:9642 /metrics \
+			check interval timeout rise fall status verify \
+			"HEALTH CHECKS" \
 			SIGHUP SIGTERM "next hop keep" \
 			"kernel table 100" learn bypass unbypass self withdraw; do
 		grep -q -- "$word" <<<"$text" && ok ||
@@ -133,6 +143,20 @@ if "$(dirname "$0")/../lbnl/lbnl" vip show 2>&1 | grep -q 'not loaded'; then
 	kill -HUP "$pid"
 	wait_log "ok.conf:1: invalid table '0'.*: keeping the configuration in use$" &&
 		ok || not_ok "SIGHUP with a bad file: $(cat "$tmp/log")"
+	# A check runs (nobody on 127.0.0.1:1; no module to tell); a bad
+	# check line on reload is refused and the check goes on.
+	printf 'table 4243\ncheck 192.0.2.1:80 proto tcp 127.0.0.1:1 tcp interval 100 timeout 50 fall 1\n' \
+		>"$tmp/ok.conf"
+	kill -HUP "$pid"
+	wait_log 'configuration reloaded: .*; 1 health check$' &&
+		wait_log 'check tcp 192.0.2.1:80 dest 127.0.0.1:1 \(tcp\): down after 1 failure in a row: Connection refused$' &&
+		wait_log 'check tcp 192.0.2.1:80 dest 127.0.0.1:1 \(tcp\): the lbnl module is absent: retried at each probe$' &&
+		ok || not_ok "a check: $(cat "$tmp/log")"
+	printf 'table 4243\ncheck 192.0.2.1:80 proto tcp 127.0.0.1:1 tcp interval 100 timeout 50 fall 1\ncheck 192.0.2.1:80 proto tcp 127.0.0.1:2 http ftp://x\n' \
+		>"$tmp/ok.conf"
+	kill -HUP "$pid"
+	wait_log "ok.conf:3: invalid http URL 'ftp://x': http://... or a path \(/...\) expected: keeping the configuration in use$" &&
+		ok || not_ok "SIGHUP with a bad check: $(cat "$tmp/log")"
 	kill -TERM "$pid"
 	wait "$pid"
 	rc=$?
@@ -160,7 +184,8 @@ if "$(dirname "$0")/../lbnl/lbnl" vip show 2>&1 | grep -q 'not loaded'; then
 	# invalid or uninitialized use (leaks are not counted: the exit path
 	# frees what it can, libnl and OpenSSL keep some).
 	if command -v valgrind >/dev/null; then
-		printf 'table 4243\nstate-dir %s\n' "$tmp/state" >"$tmp/vg.conf"
+		printf 'table 4243\nstate-dir %s\ncheck 192.0.2.1:80 proto tcp 127.0.0.1:1 tcp interval 100 timeout 50\ncheck 192.0.2.1:80 proto tcp 127.0.0.2 command true interval 100 timeout 90\n' \
+			"$tmp/state" >"$tmp/vg.conf"
 		valgrind -q --error-exitcode=99 --leak-check=no \
 			--log-file="$tmp/valgrind" "$lbnld" -f -c "$tmp/vg.conf" \
 			2>"$tmp/log" &

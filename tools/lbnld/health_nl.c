@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What lbnld's health checks ask of the module (struct lbnld_health_ops),
+ * over an lbnl netlink handle of the calling thread's own (libnl sockets
+ * are not thread-safe): a dest's state, read and set as "lbnl dest set
+ * ... state S" does (DEST_SET with the state alone: the weight and tag
+ * id stay).
+ */
+#include <string.h>
+
+#include "health.h"
+#include "lbnld.h"
+
+static int nl_open(void **h)
+{
+	return lbnl_nl_open((struct lbnl_nl **)h);
+}
+
+static void nl_close(void *h)
+{
+	lbnl_nl_close(h);
+}
+
+static void dest_key(const struct lbnld_check *c, struct lbu_dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->vip = c->vip;
+	d->addr = c->dest.addr;
+	d->port = c->dest.port;
+}
+
+static int nl_state_get(void *h, const struct lbnld_check *c, uint8_t *state)
+{
+	struct lbu_dest key, d;
+	int err;
+
+	dest_key(c, &key);
+	err = lbnl_dest_get(h, &key, &d);
+	if (!err)
+		*state = d.state;
+	return err;
+}
+
+static int nl_state_set(void *h, const struct lbnld_check *c, uint8_t state)
+{
+	struct lbu_dest d;
+
+	dest_key(c, &d);
+	d.has = LBNL_DEST_HAS_STATE;
+	d.state = state;
+	return lbnl_dest_set(h, &d);
+}
+
+static const char *nl_why(void *h)
+{
+	return lbnl_nl_extack(h);
+}
+
+const struct lbnld_health_ops lbnld_health_nl_ops = {
+	.open = nl_open,
+	.close = nl_close,
+	.state_get = nl_state_get,
+	.state_set = nl_state_set,
+	.why = nl_why,
+};
