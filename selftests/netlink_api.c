@@ -2004,6 +2004,48 @@ TEST_F(af, vip_dests)
  * no VIP (VIP_NEW), neither the VIP's settings nor its dests (VIP_SET).
  * Elsewhere than in VIP_NEW and VIP_SET the nest is refused, not ignored.
  */
+/*
+ * Down (a failed health check, set by lbnld): read back as set, not among
+ * the dests taking new flows, and back to active as any state.
+ */
+TEST_F(af, dest_down)
+{
+	struct lbnl_ctx *c = &self->c;
+	struct vip v = V(variant->vip, 80, IPPROTO_TCP);
+	struct dest d1 = D(variant->d1, 80, 1, LBNL_DEST_ACTIVE);
+	struct dest d2 = D(variant->d2, 80, 1, LBNL_DEST_ACTIVE);
+	struct dest set;
+	struct vip got;
+
+	ASSERT_OK(vip_new(c, &v));
+	ASSERT_OK(dest_new(c, &v, &d1));
+	ASSERT_OK(dest_new(c, &v, &d2));
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_EQ(2, got.active_dests);
+
+	set = D(variant->d1, 80, -1, LBNL_DEST_DOWN);
+	ASSERT_OK(dest_set(c, &v, &set));
+	d1.state = LBNL_DEST_DOWN;
+	EXPECT_DEST_GET(&v, &d1);
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_EQ(1, got.active_dests);
+	EXPECT_EQ(2, got.dest_count);
+
+	/* a new dest may start down too */
+	set = D(variant->d3, 80, 3, LBNL_DEST_DOWN);
+	ASSERT_OK(dest_new(c, &v, &set));
+	EXPECT_DEST_GET(&v, &set);
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_EQ(1, got.active_dests);
+
+	set = D(variant->d1, 80, -1, LBNL_DEST_ACTIVE);
+	ASSERT_OK(dest_set(c, &v, &set));
+	d1.state = LBNL_DEST_ACTIVE;
+	EXPECT_DEST_GET(&v, &d1);
+	ASSERT_OK(vip_get(c, &v, &got));
+	EXPECT_EQ(2, got.active_dests);
+}
+
 TEST_F(af, refuse_vip_dests)
 {
 	struct lbnl_ctx *c = &self->c;
