@@ -25,6 +25,7 @@
 #include "json_print.h"
 #include "lb_print.h"
 #include "lbnl.h"
+#include "names.h"
 #include "util.h"
 
 #define WAIT_POLL_NS	500000000L
@@ -134,7 +135,7 @@ static void wait_report(struct lbnl_nl *nl, const struct lbu_dest *key,
 int run_dest_wait(int argc, char **argv)
 {
 	static const char *const kw[] = { "timeout" };
-	const char *val[1];
+	const char *val[1], *state;
 	struct timespec poll = { 0, WAIT_POLL_NS };
 	struct lbu_dest key = { 0 }, d = { 0 }, last = { 0 };
 	bool tty = isatty(STDOUT_FILENO) && !opts.json, first = true;
@@ -175,8 +176,11 @@ int run_dest_wait(int argc, char **argv)
 			break;
 		}
 		if (!(d.has & LBNL_DEST_HAS_EMPTYING)) {
-			fprintf(stderr, "%sthe dest is active: it empties only in maint or drain (lbnl dest set ... state maint)\n",
-				tty && !first ? "\n" : "");
+			/* active, or down (a failed health check) */
+			state = lbnl_name(&lbnl_state_names, d.state);
+			fprintf(stderr, "%sthe dest is %s: it empties only in maint or drain (lbnl dest set ... state maint)\n",
+				tty && !first ? "\n" : "",
+				state ? state : "not emptying");
 			end = WAIT_NOT_EMPTYING;
 			break;
 		}
