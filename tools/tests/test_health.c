@@ -6,8 +6,9 @@
  * counts and what they do to a dest in each state; each checker against
  * listeners on 127.0.0.1 (tcp up and down; sctp when the host has it; an
  * HTTP server, libmicrohttpd, answering 200 then 500; one that accepts
- * and never answers, which must fail by timeout; a command true, false,
- * hung); the threads against a fake module: a dest goes down when its
+ * and never answers, which must fail by timeout; https with a self-signed
+ * certificate, passing unverified and refused with verify; a command
+ * true, false, hung); the threads against a fake module: a dest goes down when its
  * listener closes, back to active when it opens again, and a dest in
  * maint stays in maint.
  * Prints one line per failure; exit status 0 if all passed.
@@ -288,7 +289,7 @@ static struct lbnld_check local_check(enum lbnld_check_kind kind,
 				      uint16_t port)
 {
 	struct lbnld_check c = {
-		.kind = kind, .interval_ms = 1000, .timeout_ms = 500,
+		.kind = kind, .interval_ms = 10000, .timeout_ms = 5000,
 		.rise = 1, .fall = 1, .status = 200,
 	};
 
@@ -408,6 +409,86 @@ static void test_http(void)
 	CHECK(took >= 290 && took < 2000, "http hung: failed after %lld ms",
 	      took);
 	close(fd);
+}
+
+/* Read a whole (small) file: malloc'd text, or NULL. */
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "re");
+	char *buf = NULL;
+	size_t n;
+
+	if (!fp)
+		return NULL;
+	buf = calloc(1, 65536);
+	if (buf) {
+		n = fread(buf, 1, 65535, fp);
+		buf[n] = '\0';
+	}
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * https: libmicrohttpd with a self-signed certificate (openssl req):
+ * without verify the GET passes, with verify the certificate is refused.
+ */
+static void test_https(void)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", cmd[512], path[64], why[256];
+	char *key = NULL, *cert = NULL;
+	struct MHD_Daemon *d = NULL;
+	struct lbnld_check c;
+	uint16_t port = 0;
+	int fd = -1;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		printf("test_health: libmicrohttpd without TLS: https not tested\n");
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		CHECK(0, "https: mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s/key.pem -out %s/cert.pem -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+		 dir, dir);
+	if (system(cmd)) {
+		printf("test_health: no openssl to make a certificate: https not tested\n");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/key.pem", dir);
+	key = slurp(path);
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	cert = slurp(path);
+	fd = listen_on(SOCK_STREAM, IPPROTO_TCP, &port);
+	if (key && cert && fd >= 0)
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+				     MHD_USE_TLS, 0, NULL, NULL, http_answer,
+				     NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_HTTPS_MEM_KEY, key,
+				     MHD_OPTION_HTTPS_MEM_CERT, cert,
+				     MHD_OPTION_END);
+	CHECK(d, "https: libmicrohttpd does not start with TLS");
+	if (!d)
+		goto out;
+	__atomic_store_n(&http_status, 200, __ATOMIC_SEQ_CST);
+	c = local_check(LBNLD_CHECK_HTTPS, port);
+	snprintf(c.url, sizeof(c.url), "/health");
+	CHECK(!lbnld_probe(&c, why, sizeof(why)), "https, not verified: %s",
+	      why);
+	c.verify = true;
+	CHECK(lbnld_probe(&c, why, sizeof(why)) && strstr(why, "certificate"),
+	      "https, verified, self-signed: '%s'", why);
+	MHD_stop_daemon(d);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(key);
+	free(cert);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		CHECK(0, "%s", cmd);
 }
 
 static void test_command(void)
@@ -615,6 +696,7 @@ int main(void)
 		test_connect(LBNLD_CHECK_TCP, IPPROTO_TCP);
 		test_connect(LBNLD_CHECK_SCTP, IPPROTO_SCTP);
 		test_http();
+		test_https();
 		test_command();
 		test_threads();
 		lbnld_probe_cleanup();
