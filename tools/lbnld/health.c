@@ -111,8 +111,22 @@ struct lbnld_health {
 	pthread_cond_t wake;		/* CLOCK_MONOTONIC: stop, or freed */
 	struct runner *running;
 	size_t threads;			/* running and stopping */
-	bool probe_ready;
 };
+
+/*
+ * libcurl's global state, set up by the first check thread rather than
+ * by the event loop (OpenSSL's initialization takes a while); kept until
+ * lbnld exits.
+ */
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static int probe_err;
+
+static void probe_init_once(void)
+{
+	probe_err = lbnld_probe_init();
+	if (probe_err)
+		lbnl_log(LOG_ERR, "libcurl cannot be initialized: no health check runs");
+}
 
 static bool runner_stopped(struct runner *r)
 {
@@ -252,7 +266,10 @@ static void *runner_main(void *arg)
 	bool stop;
 	int ok;
 
+	pthread_once(&probe_once, probe_init_once);
 	for (;;) {
+		if (probe_err)
+			break;
 		started = lbnld_now_ms();
 		ok = !lbnld_probe(&r->check, why, sizeof(why));
 		if (runner_stopped(r))
@@ -346,13 +363,6 @@ int lbnld_health_configure(struct lbnld_health *h,
 	int ret = 0, err;
 	size_t i;
 
-	if (n && !h->probe_ready) {
-		if (lbnld_probe_init()) {
-			lbnl_log(LOG_ERR, "libcurl cannot be initialized: no health check runs");
-			return -ENOMEM;
-		}
-		h->probe_ready = true;
-	}
 	found = calloc(n ? n : 1, sizeof(*found));
 	if (!found)
 		return -ENOMEM;
@@ -411,7 +421,5 @@ void lbnld_health_free(struct lbnld_health *h)
 	pthread_mutex_unlock(&h->lock);
 	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
-	if (h->probe_ready)
-		lbnld_probe_cleanup();
 	free(h);
 }

@@ -88,7 +88,8 @@ const char *lbnld_check_text(const struct lbnld_check *c, char *buf,
 /* The checkers (health_probe.c) ------------------------------------------ */
 
 /*
- * Once, before any thread probes (libcurl's global state): 0 or -1.
+ * Once, before any thread probes (libcurl's global state): 0 or -1. The
+ * check threads (health.c) do it themselves.
  */
 int lbnld_probe_init(void);
 void lbnld_probe_cleanup(void);
