@@ -347,6 +347,9 @@ enum lbnl_dest_attr {
  * failed). MOVED counts the migrations committed away since the dest last
  * entered maint or drain; entering it again starts everything afresh.
  * These three attributes are in dumps and events of dests in those states.
+ * A dest that is down (LBNL_DEST_DOWN: lbnld's health check failed) takes
+ * no new flow either but is not emptied: no scan, no migration, none of
+ * these attributes; its flows stay until they end or time out.
  */
 
 /* State of a connection-table entry (LBNL_A_CONN_STATE). */
