@@ -1784,6 +1784,32 @@ TEST_F(af, refuse_bad_dest)
 	EXPECT_REFUSAL("DEST_NEW state out of range", &m, POLICY_RANGE, bad);
 
 	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, 8080);
+	bad = nl_put_u8(&m, LBNL_A_DEST_STATE_IF, LBNL_DEST_ACTIVE);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSAL("DEST_NEW with a state condition", &m,
+		       DEST_STATE_IF_SET_ONLY, bad);
+
+	/* d1 is active: a condition on another state changes nothing */
+	DEST_MSG(LBNL_CMD_DEST_SET, &nat);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, 80);
+	nl_put_u8(&m, LBNL_A_DEST_STATE, LBNL_DEST_ACTIVE);
+	bad = nl_put_u8(&m, LBNL_A_DEST_STATE_IF, LBNL_DEST_DOWN);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSAL("DEST_SET if down, the dest active", &m, DEST_STATE_IF,
+		       bad);
+
+	DEST_MSG(LBNL_CMD_DEST_SET, &nat);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, 80);
+	bad = nl_put_u8(&m, LBNL_A_DEST_STATE_IF, LBNL_DEST_STATE_MAX + 1);
+	nl_nest_end(&m, n);
+	EXPECT_REFUSAL("DEST_SET state condition out of range", &m,
+		       POLICY_RANGE, bad);
+
+	DEST_MSG(LBNL_CMD_DEST_NEW, &nat);
 	bad = nl_put(&m, LBNL_A_DEST_ADDR, five, sizeof(five));
 	nl_nest_end(&m, n);
 	EXPECT_REFUSAL("dest address of 5 bytes", &m, DEST_ALEN, bad);
@@ -2014,6 +2040,8 @@ TEST_F(af, dest_down)
 	struct vip v = V(variant->vip, 80, IPPROTO_TCP);
 	struct dest d1 = D(variant->d1, 80, 1, LBNL_DEST_ACTIVE);
 	struct dest d2 = D(variant->d2, 80, 1, LBNL_DEST_ACTIVE);
+	struct nlattr *nest;
+	struct nl_msg m;
 	struct dest set;
 	struct vip got;
 
@@ -2038,8 +2066,16 @@ TEST_F(af, dest_down)
 	ASSERT_OK(vip_get(c, &v, &got));
 	EXPECT_EQ(1, got.active_dests);
 
-	set = D(variant->d1, 80, -1, LBNL_DEST_ACTIVE);
-	ASSERT_OK(dest_set(c, &v, &set));
+	/* back to active only if it is down (as lbnld does): it is */
+	msg_init(c, &m, LBNL_CMD_DEST_SET);
+	put_vip(&m, &v, true);
+	nest = nl_nest_start(&m, LBNL_A_DEST);
+	nl_put(&m, LBNL_A_DEST_ADDR, d1.addr, alen(d1.af));
+	nl_put_u16(&m, LBNL_A_DEST_PORT, 80);
+	nl_put_u8(&m, LBNL_A_DEST_STATE, LBNL_DEST_ACTIVE);
+	nl_put_u8(&m, LBNL_A_DEST_STATE_IF, LBNL_DEST_DOWN);
+	nl_nest_end(&m, nest);
+	ASSERT_OK(lbnl_do(c, &m, NULL));
 	d1.state = LBNL_DEST_ACTIVE;
 	EXPECT_DEST_GET(&v, &d1);
 	ASSERT_OK(vip_get(c, &v, &got));

@@ -206,6 +206,7 @@ static const struct lattr dest_a[] = {
 	[LBNL_A_DEST_WEIGHT] = L(K_U32), [LBNL_A_DEST_STATE] = L(K_U8),
 	[LBNL_A_DEST_TAG_ID] = L(K_U16), [LBNL_A_DEST_MOVED] = L(K_U32),
 	[LBNL_A_DEST_LEFT] = L(K_U32), [LBNL_A_DEST_UNMIGRATABLE] = L(K_U32),
+	[LBNL_A_DEST_STATE_IF] = L(K_U8),
 };
 static const struct layout dest_l = { LBNL_A_DEST_MAX, false, dest_a };
 
@@ -862,9 +863,13 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 			break;
 		}
 		put_vip_key(top, &k);
-		put_dest_key(top, LBNL_A_DEST, chance(95) ? k.v6 : !k.v6,
-			     c->cmd == LBNL_CMD_DEST_NEW ||
-			     c->cmd == LBNL_CMD_DEST_SET);
+		n = put_dest_key(top, LBNL_A_DEST, chance(95) ? k.v6 : !k.v6,
+				 c->cmd == LBNL_CMD_DEST_NEW ||
+				 c->cmd == LBNL_CMD_DEST_SET);
+		/* a state condition: DEST_SET's alone (others refuse it) */
+		if (n && c->cmd == LBNL_CMD_DEST_SET && chance(20))
+			na_u8(n, LBNL_A_DEST_STATE_IF,
+			      rnd(LBNL_DEST_STATE_MAX + 1));
 		break;
 	case LBNL_CMD_FLUSH:
 	case LBNL_CMD_MIGRATE_GET:
@@ -1053,7 +1058,8 @@ static int policy_max(const struct layout *l, int t)
 	if (l == &vip_l && (t == LBNL_A_VIP_MODE || t == LBNL_A_VIP_SCHED ||
 			    t == LBNL_A_VIP_BYPASS))
 		return 1;
-	if (l == &dest_l && t == LBNL_A_DEST_STATE)
+	if (l == &dest_l && (t == LBNL_A_DEST_STATE ||
+			     t == LBNL_A_DEST_STATE_IF))
 		return LBNL_DEST_STATE_MAX;
 	return -1;
 }

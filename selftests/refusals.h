@@ -99,6 +99,12 @@ static const struct refusal {
 	{ "DEST_WEIGHT", "lbnl", "DEST_NEW, DEST_SET, VIP_NEW/SET (VIP_DESTS)",
 	  EINVAL, "dest weight must be between 0 and 65535",
 	  "LBNL_A_DEST_WEIGHT" },
+	{ "DEST_STATE_IF_SET_ONLY", "lbnl", "DEST_NEW, VIP_NEW/SET (VIP_DESTS)",
+	  EINVAL, "a state condition is for DEST_SET only",
+	  "LBNL_A_DEST_STATE_IF" },
+	{ "DEST_STATE_IF", "lbnl", "DEST_SET",
+	  ESTALE, "the dest is not in the state the request expects",
+	  "LBNL_A_DEST_STATE_IF" },
 	/* VIP_DESTS: a dest the VIP has, or an earlier one of the nest has */
 	{ "DEST_EXISTS", "lbnl", "DEST_NEW, VIP_NEW/SET (VIP_DESTS)",
 	  EEXIST, "dest already exists",

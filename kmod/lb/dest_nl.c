@@ -97,6 +97,11 @@ static int lbnl_dest_prepare(struct lbnl_net *ln, struct lbnl_vip *vip,
 	struct lbnl_dest *dest;
 	int err;
 
+	if (tb[LBNL_A_DEST_STATE_IF]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LBNL_A_DEST_STATE_IF],
+				    "a state condition is for DEST_SET only");
+		return -EINVAL;
+	}
 	if ((vip && lbnl_dest_find(ln, vip, key)) ||
 	    lbnl_dest_listed(dests, key)) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "dest already exists");
@@ -240,6 +245,14 @@ int lbnl_nl_dest_set(struct sk_buff *skb, struct genl_info *info)
 	u32 last = 0;
 	int err;
 
+	/* Under the namespace's lock: a compare-and-set of the state. */
+	if (req->dtb[LBNL_A_DEST_STATE_IF] &&
+	    nla_get_u8(req->dtb[LBNL_A_DEST_STATE_IF]) != dest->state) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    req->dtb[LBNL_A_DEST_STATE_IF],
+				    "the dest is not in the state the request expects");
+		return -ESTALE;
+	}
 	err = lbnl_parse_dest_conf(req->dtb, req->vip, dest, NULL, &conf,
 				   info->extack);
 	if (err)

@@ -54,6 +54,7 @@ const struct nla_policy lbnl_dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_MOVED] = LBNL_READ_ONLY,
 	[LBNL_A_DEST_LEFT] = LBNL_READ_ONLY,
 	[LBNL_A_DEST_UNMIGRATABLE] = LBNL_READ_ONLY,
+	[LBNL_A_DEST_STATE_IF] = NLA_POLICY_MAX(NLA_U8, LBNL_DEST_STATE_MAX),
 };
 
 const struct nla_policy lbnl_tag_policy[LBNL_A_TAG_MAX + 1] = {

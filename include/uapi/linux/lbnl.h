@@ -327,6 +327,8 @@ enum lbnl_dest_attr {
 	LBNL_A_DEST_MOVED,		/* u32, associations migrated away */
 	LBNL_A_DEST_LEFT,		/* u32, its connection entries */
 	LBNL_A_DEST_UNMIGRATABLE,	/* u32, of which given up on */
+	LBNL_A_DEST_STATE_IF,		/* u8, enum lbnl_dest_state, DEST_SET */
+					/* only, write-only: see below */
 
 	__LBNL_A_DEST_MAX
 };
@@ -350,6 +352,12 @@ enum lbnl_dest_attr {
  * A dest that is down (LBNL_DEST_DOWN: lbnld's health check failed) takes
  * no new flow either but is not emptied: no scan, no migration, none of
  * these attributes; its flows stay until they end or time out.
+ *
+ * LBNL_A_DEST_STATE_IF makes a DEST_SET conditional: it applies only if
+ * the dest is in that state when the request is handled, else it is
+ * refused with ESTALE and changes nothing. lbnld's health checks set a
+ * dest down only if it is (still) active, active only if it is down: a
+ * state an operator set meanwhile stays.
  */
 
 /* State of a connection-table entry (LBNL_A_CONN_STATE). */
