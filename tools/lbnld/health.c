@@ -15,11 +15,9 @@
  * in maint or drain is the operator's and is never touched; set active
  * again while its check still fails, it goes down at the next probe.
  *
- * Between reading the dest's state and setting it an operator's change
- * could fall (the module has no compare-and-set): the window is one
- * netlink round trip, and the next probe mends a down set over it only
- * if the operator set active; one set over maint or drain stays until
- * the operator sets it again.
+ * The change is conditional (LBNL_A_DEST_STATE_IF): made only if the
+ * dest is still in the state read, so that an operator's change between
+ * the read and the write stays; the next probe looks again.
  *
  * Reconfiguring (SIGHUP) keeps the threads of unchanged checks with their
  * counts; the threads of removed or changed ones are told to stop and end
@@ -172,6 +170,7 @@ static void runner_apply(struct runner *r)
 	char text[LBNL_ADDRPORTSTRLEN * 2 + 64];
 	enum lbnld_health_action action;
 	uint8_t state, want;
+	bool was_ours;
 	int err;
 
 	if (!r->nl) {
@@ -193,6 +192,7 @@ static void runner_apply(struct runner *r)
 		return;
 	}
 	lbnld_check_text(&r->check, text, sizeof(text));
+	was_ours = r->state.ours;
 	action = lbnld_health_decide(&r->state, state);
 	if (action == LBNLD_HEALTH_KEEP) {
 		r->last_err = 0;
@@ -210,10 +210,17 @@ static void runner_apply(struct runner *r)
 	/* A check being replaced leaves the dest to its successor. */
 	if (runner_stopped(r))
 		return;
-	err = ops->state_set(r->nl, &r->check, want);
+	err = ops->state_set(r->nl, &r->check, state, want);
+	if (err == -ESTALE) {
+		/* Changed meanwhile (by an operator): looked at again. */
+		r->state.ours = was_ours;
+		lbnl_log(LOG_NOTICE, "check %s: the dest's state changed while it was set %s: left as it is",
+			  text, state_name(want));
+		return;
+	}
 	if (err) {
 		/* Not done: the next probe tries again. */
-		r->state.ours = action == LBNLD_HEALTH_SET_ACTIVE;
+		r->state.ours = was_ours;
 		log_apply_error(r, "setting the dest's state", err);
 		return;
 	}

@@ -147,7 +147,9 @@ struct lbnld_health_ops {
 	void (*close)(void *h);
 	int (*state_get)(void *h, const struct lbnld_check *c,
 			 uint8_t *state);
-	int (*state_set)(void *h, const struct lbnld_check *c, uint8_t state);
+	/* Only if the dest is in state from: -ESTALE if it is not. */
+	int (*state_set)(void *h, const struct lbnld_check *c, uint8_t from,
+			 uint8_t to);
 	const char *(*why)(void *h);
 };
 

@@ -4,7 +4,8 @@
  * over an lbnl netlink handle of the calling thread's own (libnl sockets
  * are not thread-safe): a dest's state, read and set as "lbnl dest set
  * ... state S" does (DEST_SET with the state alone: the weight and tag
- * id stay).
+ * id stay), on the condition that it is still what was read
+ * (LBNL_A_DEST_STATE_IF): a state an operator set meanwhile stays.
  */
 #include <string.h>
 
@@ -41,13 +42,15 @@ static int nl_state_get(void *h, const struct lbnld_check *c, uint8_t *state)
 	return err;
 }
 
-static int nl_state_set(void *h, const struct lbnld_check *c, uint8_t state)
+static int nl_state_set(void *h, const struct lbnld_check *c, uint8_t from,
+			uint8_t to)
 {
 	struct lbu_dest d;
 
 	dest_key(c, &d);
-	d.has = LBNL_DEST_HAS_STATE;
-	d.state = state;
+	d.has = LBNL_DEST_HAS_STATE | LBNL_DEST_HAS_STATE_IF;
+	d.state = to;
+	d.state_if = from;
 	return lbnl_dest_set(h, &d);
 }
 

@@ -57,6 +57,7 @@ static const struct nla_policy dest_policy[LBNL_A_DEST_MAX + 1] = {
 	[LBNL_A_DEST_MOVED] = { .type = NLA_U32 },
 	[LBNL_A_DEST_LEFT] = { .type = NLA_U32 },
 	[LBNL_A_DEST_UNMIGRATABLE] = { .type = NLA_U32 },
+	[LBNL_A_DEST_STATE_IF] = { .type = NLA_U8 },
 };
 
 static const struct nla_policy assoc_policy[LBNL_A_ASSOC_MAX + 1] = {
@@ -225,6 +226,9 @@ int lbu_put_dest(struct nl_msg *msg, const struct lbu_dest *dest,
 		return -ENOMEM;
 	if (!key_only && (dest->has & LBNL_DEST_HAS_TAG_ID) &&
 	    nla_put_u16(msg, LBNL_A_DEST_TAG_ID, dest->tag_id))
+		return -ENOMEM;
+	if (!key_only && (dest->has & LBNL_DEST_HAS_STATE_IF) &&
+	    nla_put_u8(msg, LBNL_A_DEST_STATE_IF, dest->state_if))
 		return -ENOMEM;
 	nla_nest_end(msg, nest);
 	return 0;

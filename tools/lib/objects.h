@@ -60,6 +60,7 @@ enum {
 	LBNL_DEST_HAS_STATE	= 1U << 1,
 	LBNL_DEST_HAS_TAG_ID	= 1U << 2,
 	LBNL_DEST_HAS_EMPTYING	= 1U << 3,	/* moved, left, unmigratable */
+	LBNL_DEST_HAS_STATE_IF	= 1U << 4,	/* DEST_SET: only in state_if */
 };
 
 /*
@@ -74,6 +75,8 @@ struct lbu_dest {
 	uint32_t weight;
 	uint8_t state;			/* enum lbnl_dest_state */
 	uint16_t tag_id;		/* routable SCTP tags' server id */
+	uint8_t state_if;		/* DEST_SET: applied only in this */
+					/* state (-ESTALE otherwise) */
 	/* In maint or drain (read-only, see the uapi): how far from empty. */
 	uint32_t moved;
 	uint32_t left;

@@ -523,6 +523,10 @@ static struct {
 	uint8_t state;
 	uint8_t other;
 	unsigned int sets;
+	unsigned int stale;	/* sets refused: not in the state expected */
+	/* The next reads show state as lie (an operator's change between). */
+	unsigned int lies;
+	uint8_t lie;
 } fm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int fm_open(void **h)
@@ -541,18 +545,31 @@ static int fm_get(void *h, const struct lbnld_check *c, uint8_t *state)
 	(void)h;
 	pthread_mutex_lock(&fm.lock);
 	*state = c->dest.port == OTHER_PORT ? fm.other : fm.state;
+	if (fm.lies && c->dest.port != OTHER_PORT) {
+		fm.lies--;
+		*state = fm.lie;
+	}
 	pthread_mutex_unlock(&fm.lock);
 	return 0;
 }
 
-static int fm_set(void *h, const struct lbnld_check *c, uint8_t state)
+static int fm_set(void *h, const struct lbnld_check *c, uint8_t from,
+		  uint8_t to)
 {
+	uint8_t *s = c->dest.port == OTHER_PORT ? &fm.other : &fm.state;
+	int err = 0;
+
 	(void)h;
 	pthread_mutex_lock(&fm.lock);
-	*(c->dest.port == OTHER_PORT ? &fm.other : &fm.state) = state;
-	fm.sets++;
+	if (*s == from) {
+		*s = to;
+		fm.sets++;
+	} else {
+		fm.stale++;
+		err = -ESTALE;
+	}
 	pthread_mutex_unlock(&fm.lock);
-	return 0;
+	return err;
 }
 
 static uint8_t fm_other(void)
@@ -640,12 +657,25 @@ static void test_threads(void)
 	      "threads: listener back: the dest is active again (%u)",
 	      fm_state(NULL));
 
-	/* The operator's maint, whatever the check says. */
-	fm_put(LBNL_DEST_MAINT);
+	/*
+	 * The operator's maint, whatever the check says; also when it came
+	 * between lbnld's read (active) and its write: refused (ESTALE).
+	 */
+	pthread_mutex_lock(&fm.lock);
+	fm.state = LBNL_DEST_MAINT;
+	fm.lies = 1000;
+	fm.lie = LBNL_DEST_ACTIVE;
+	fm.stale = 0;
+	pthread_mutex_unlock(&fm.lock);
 	close(fd);
 	poll(NULL, 0, 300);
-	CHECK(fm_state(&sets) == LBNL_DEST_MAINT,
-	      "threads: maint is left alone while the check fails");
+	pthread_mutex_lock(&fm.lock);
+	fm.lies = 0;
+	pthread_mutex_unlock(&fm.lock);
+	poll(NULL, 0, 100);
+	CHECK(fm_state(&sets) == LBNL_DEST_MAINT && fm.stale >= 1,
+	      "threads: maint is left alone while the check fails (stale %u)",
+	      fm.stale);
 	/* Set active by the operator while failing: down again. */
 	fm_put(LBNL_DEST_ACTIVE);
 	CHECK(fm_wait(LBNL_DEST_DOWN, 3000),
