@@ -27,6 +27,9 @@
 #           checked) and gets none of 60 new flows; the same with weight 0.
 #   delete  a deleted dest's entries leave "lbnl conn show" within 5 s
 #           (expire_nodest_conn=1); streams to the other dests go on.
+#   flushdest  "conn flush VIP dest D" (a dest set down): D's entries go at
+#           once and no other's; D's streams are reset by a live dest, the
+#           others go on. lbnl only.
 #   limit   conn_max=20: 30 one-datagram UDP queries (unconfirmed entries)
 #           are all answered, each new one evicting an unconfirmed entry
 #           (stats evicted) and the table never above 20; then 24 TCP
@@ -58,7 +61,7 @@ dir=$(dirname "$(readlink -f "$0")")
 . "$dir/lib/topo.sh"
 . "$dir/lib/dataplane.sh"
 
-CASES=${CASES:-"matrix spread maint delete limit sched reload drops"}
+CASES=${CASES:-"matrix spread maint delete flushdest limit sched reload drops"}
 MATRIX_PROTOS=${MATRIX_PROTOS:-"tcp udp sctp"}
 MATRIX_MODES=${MATRIX_MODES:-"nat tun"}
 MATRIX_FAMILIES=${MATRIX_FAMILIES:-"4 6"}
@@ -724,6 +727,73 @@ check_delete()
 	dp vip del "$key" proto tcp
 }
 
+# --- a dest's entries flushed ------------------------------------------------
+
+# dest_entries KEY DEST: how many entries of KEY (tcp) go to DEST.
+dest_entries()
+{
+	dp_conns "$1" tcp | awk -v d="$2" '$4 == d' | wc -l
+}
+
+# What lbnld's "on-down flush" does when a check fails: the dest set down,
+# then "conn flush VIP dest D". Its entries go at once, no other dest's;
+# its clients' next packets are scheduled again, to a live dest, which
+# resets them (they reconnect at once instead of waiting on a dead
+# server); the other streams go on.
+check_flushdest()
+{
+	local key i s d n others others1 out
+
+	if [ "$DP_IMPL" != lbnl ]; then
+		log_test_skip "flushdest" "lbnl only"
+		return
+	fi
+	RET=0
+	fam_vars nat 4
+	key=$(dp_key "$vip" 9010)
+	{
+		echo "vip add $key proto tcp mode nat"
+		for i in 1 2 3; do
+			echo "dest add $key proto tcp $(dp_key "${srv[i]}" 9010)"
+		done
+	} | dp_apply
+	dp_stream_start "$tmp/st" "$peer" 34000 12 "$vip" 9010
+	stream_started "dest flushed" || return
+	read -r _ s <"$tmp/st/ready"
+	d=$(dest_of "$s" 4 9010)
+	n=$(dest_entries "$key" "$d")
+	others=$(dp_conns "$key" tcp | awk -v d="$d" '$4 != d' | wc -l)
+	[ "$n" -ge 1 ]
+	check_err $? "no entry of $d before the flush"
+
+	dp dest set "$key" proto tcp "$d" state down
+	check_err $? "dest set $d state down failed"
+	out=$(dp conn flush "$key" proto tcp dest "$d" 2>&1)
+	check_err $? "conn flush $key dest $d: $out"
+	[ "$(dest_entries "$key" "$d")" -eq 0 ]
+	check_err $? "entries of $d left after the flush: $(dest_entries "$key" "$d")"
+	others1=$(dp_conns "$key" tcp | awk -v d="$d" '$4 != d' | wc -l)
+	[ "$others1" -eq "$others" ]
+	check_err $? "the other dests' entries went from $others to $others1"
+	out=$(dp conn flush "$key" proto tcp dest 203.0.113.99 2>&1)
+	[ $? -ne 0 ] && grep -q "not found" <<<"$out"
+	check_err $? "conn flush of a missing dest: $out"
+
+	n=$(dp_progress "$tmp/st")
+	busywait 10000 dp_progress_gt "$tmp/st" $((n + 20))
+	check_err $? "streams stalled after the flush"
+	dp_stream_stop "$tmp/st"
+	out=$(jq -r 'select(.server != "'"$s"'" and .error != null) | tostring' "$tmp/st/out")
+	[ -z "$out" ]
+	check_err $? "streams to other dests: $out"
+	out=$(jq -r 'select(.server == "'"$s"'") | .error // "none"' "$tmp/st/out" | sort | uniq -c | tr -s ' \n' ' ')
+	! jq -r 'select(.server == "'"$s"'") | .error // "none"' "$tmp/st/out" | grep -vq ECONNRESET
+	check_err $? "streams of the flushed dest $s were not reset: $out"
+	echo "# $n entries of $d ($s) flushed, $others others kept; its streams: $out"
+	log_test "dest flushed: its entries go, its clients are reset by a live dest, other flows go on"
+	dp vip del "$key" proto tcp
+}
+
 # --- connection table full ---------------------------------------------------
 
 check_limit()
@@ -946,7 +1016,7 @@ fi
 for c in $CASES; do
 	t0=$(now_ms)
 	case $c in
-	matrix | spread | maint | delete | limit | sched | reload | drops)
+	matrix | spread | maint | delete | flushdest | limit | sched | reload | drops)
 		"check_$c" ;;
 	*) echo "# unknown case $c"; exit $ksft_fail ;;
 	esac

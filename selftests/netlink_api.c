@@ -1906,6 +1906,18 @@ TEST_F(af, refuse_dest_exists_or_missing)
 	msg_dest(c, &m, LBNL_CMD_DEST_GET, &v, PD(variant->d1, -1, -1, -1));
 	EXPECT_REFUSAL("DEST_GET of a missing dest (d1 is on 8080 only)", &m, DEST_NOENT, NULL);
 
+	/* CONN_FLUSH of one dest: the VIP and the dest must exist */
+	msg_dest(c, &m, LBNL_CMD_CONN_FLUSH, &v, PD(variant->d1, 8081, -1, -1));
+	EXPECT_REFUSAL("CONN_FLUSH of a missing dest", &m, DEST_NOENT, NULL);
+	missing = V(variant->vip, 81, IPPROTO_TCP);
+	msg_dest(c, &m, LBNL_CMD_CONN_FLUSH, &missing, PD(variant->d1, 8080, -1, -1));
+	EXPECT_REFUSAL("CONN_FLUSH of a dest of a missing VIP", &m, VIP_NOENT, NULL);
+	msg_init(c, &m, LBNL_CMD_CONN_FLUSH);
+	put_dest(&m, PD(variant->d1, 8080, -1, -1));
+	EXPECT_REFUSAL("CONN_FLUSH of a dest without its VIP", &m, DEST_WITHOUT_VIP, NULL);
+	msg_dest(c, &m, LBNL_CMD_CONN_FLUSH, &v, PD(variant->d1, 8080, -1, -1));
+	EXPECT_EQ(0, lbnl_do(c, &m, NULL)) TH_LOG("CONN_FLUSH of a dest: %s", last_ext);
+
 	EXPECT_DEST_GET(&v, &d);
 }
 

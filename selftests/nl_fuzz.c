@@ -886,8 +886,14 @@ static void build_template(int fam, const struct cmd *c, struct na *top,
 		na_leaf(n, LBNL_A_TAG_KEY, key, sizeof(key));
 		break;
 	}
-	case LBNL_CMD_CONN_GET:
 	case LBNL_CMD_CONN_FLUSH:
+		/* all, a VIP's, a dest's; now and then a dest without a VIP */
+		if (chance(60))
+			put_vip_key(top, &k);
+		if (chance(40))
+			put_dest_key(top, LBNL_A_DEST, k.v6, false);
+		break;
+	case LBNL_CMD_CONN_GET:
 	case LBNL_CMD_STATS_GET:
 		if (chance(50) && (dump || c->cmd != LBNL_CMD_STATS_GET))
 			put_vip_key(top, &k);
@@ -1015,10 +1021,10 @@ static int top_kind(int t)
 	if (t == LBNL_A_DEST)
 		return c == LBNL_CMD_DEST_NEW || c == LBNL_CMD_DEST_SET ||
 		       c == LBNL_CMD_DEST_DEL || c == LBNL_CMD_DEST_GET ||
-		       c == LBNL_CMD_BYPASS_ACTIVE ? K_NEST : K_NONE;
+		       c == LBNL_CMD_BYPASS_ACTIVE ||
+		       c == LBNL_CMD_CONN_FLUSH ? K_NEST : K_NONE;
 	if (t == LBNL_A_CONN)
 		return c == LBNL_CMD_CONN_GET || c == LBNL_CMD_CONN_DEL ||
-		       c == LBNL_CMD_CONN_FLUSH ||
 		       c == LBNL_CMD_CONN_NEW ? K_NEST : K_NONE;
 	if (t == LBNL_A_MIGRATE)
 		return c >= LBNL_CMD_MIGRATE_START &&

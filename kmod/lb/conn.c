@@ -651,12 +651,29 @@ struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter)
 	return IS_ERR(c) ? NULL : c;
 }
 
+/* Which of a VIP's entries lbnl_conn_sweep() unlinks. */
+struct lbnl_conn_sweep {
+	bool all;			/* every one */
+	const struct lbnl_dest *dest;	/* or: those of this dest */
+};
+
+static bool lbnl_conn_swept(const struct lbnl_conn_sweep *sweep,
+			    const struct lbnl_conn *c, u32 now)
+{
+	if (sweep->all)
+		return true;
+	if (sweep->dest)
+		return READ_ONCE(c->dest) == sweep->dest;
+	return lbnl_conn_expired(c, now);
+}
+
 /*
- * Walk one VIP's entries, unlinking those @match selects. Process context,
- * &lbnl_net.lock held (the VIP stays); the walk drops RCU now and then.
+ * Walk one VIP's entries, unlinking those @sweep selects (by default the
+ * expired ones). Process context, &lbnl_net.lock held (the VIP and its
+ * dests stay); the walk drops RCU now and then.
  */
 static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
-			    bool all)
+			    const struct lbnl_conn_sweep *sweep)
 {
 	struct rhashtable_iter iter;
 	struct lbnl_conn *c;
@@ -666,7 +683,7 @@ static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
 	while ((c = lbnl_conn_walk_next(&iter))) {
-		if (all || lbnl_conn_expired(c, now))
+		if (lbnl_conn_swept(sweep, c, now))
 			lbnl_conn_unlink(ln, vip, c);
 		if (++n % 1024 == 0) {
 			rhashtable_walk_stop(&iter);
@@ -686,8 +703,30 @@ static void lbnl_conn_sweep(struct lbnl_net *ln, struct lbnl_vip *vip,
  */
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip)
 {
+	static const struct lbnl_conn_sweep all = { .all = true };
+
 	lockdep_assert_held(&ln->lock);
-	lbnl_conn_sweep(ln, vip, true);
+	lbnl_conn_sweep(ln, vip, &all);
+}
+
+/**
+ * lbnl_conn_flush_dest() - forget every entry of one dest of a VIP
+ * @ln: the namespace's state, locked
+ * @vip: the VIP
+ * @dest: its dest
+ *
+ * What a health checker asks for when a dest stops answering: the flows'
+ * next packets are scheduled again as mid-flow packets, to a live dest
+ * (IPVS's expire_nodest_conn). An SCTP association's packets still follow
+ * its tag to the dest that chose it.
+ */
+void lbnl_conn_flush_dest(struct lbnl_net *ln, struct lbnl_vip *vip,
+			  const struct lbnl_dest *dest)
+{
+	const struct lbnl_conn_sweep of_dest = { .dest = dest };
+
+	lockdep_assert_held(&ln->lock);
+	lbnl_conn_sweep(ln, vip, &of_dest);
 }
 
 /*
@@ -731,6 +770,7 @@ static void lbnl_conn_gc(struct work_struct *work)
 {
 	struct lbnl_net *ln = container_of(to_delayed_work(work),
 					   struct lbnl_net, gc);
+	static const struct lbnl_conn_sweep expired = {};
 	bool full = test_and_clear_bit(LBNL_GC_FULL, &ln->gc_flags);
 	struct lbnl_vip *vip;
 	bool any;
@@ -742,7 +782,7 @@ static void lbnl_conn_gc(struct work_struct *work)
 		if (!atomic_read(&vip->conn_count))
 			continue;
 		if (full)
-			lbnl_conn_sweep(ln, vip, false);
+			lbnl_conn_sweep(ln, vip, &expired);
 		else
 			lbnl_conn_gc_slice(ln, vip);
 	}

@@ -250,10 +250,11 @@ int lbnl_nl_conn_del(struct sk_buff *skb, struct genl_info *info)
 }
 
 /**
- * lbnl_nl_conn_flush() - LBNL_CMD_CONN_FLUSH: the entries of the VIP the
- * request names, else of all
+ * lbnl_nl_conn_flush() - LBNL_CMD_CONN_FLUSH: the entries of the dest the
+ * request names, else of the VIP it names, else of all
  * @skb: the request
- * @info: its attributes; the VIP found if named, the namespace locked
+ * @info: its attributes; the VIP and dest found if named, the namespace
+ *	locked
  *
  * Return: 0.
  */
@@ -262,6 +263,10 @@ int lbnl_nl_conn_flush(struct sk_buff *skb, struct genl_info *info)
 	struct lbnl_nl_req *req = lbnl_nl_req(info);
 	struct lbnl_vip *vip;
 
+	if (req->dest) {
+		lbnl_conn_flush_dest(req->ln, req->vip, req->dest);
+		return 0;
+	}
 	list_for_each_entry(vip, &req->ln->vips, list)
 		if (!req->vip || vip == req->vip)
 			lbnl_conn_flush_vip(req->ln, vip);

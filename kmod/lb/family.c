@@ -80,6 +80,12 @@ static const struct nla_policy lbnl_dest_cmd_policy[LBNL_A_DEST + 1] = {
 	[LBNL_A_DEST] = NLA_POLICY_NESTED(lbnl_dest_policy),
 };
 
+/* CONN_FLUSH: an optional VIP nest and, with it, an optional dest nest. */
+static const struct nla_policy lbnl_conn_flush_cmd_policy[LBNL_A_DEST + 1] = {
+	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
+	[LBNL_A_DEST] = NLA_POLICY_NESTED(lbnl_dest_policy),
+};
+
 /* Connection commands: an optional VIP nest and (CONN_DEL) a conn nest. */
 static const struct nla_policy lbnl_conn_cmd_policy[LBNL_A_CONN + 1] = {
 	[LBNL_A_VIP] = NLA_POLICY_NESTED(lbnl_vip_policy),
@@ -301,6 +307,16 @@ static int lbnl_pre_doit_locked(u8 flags, struct genl_info *info,
 		NL_SET_ERR_MSG_ATTR(info->extack, vattr,
 				    "only SCTP associations migrate");
 		return -EINVAL;
+	}
+	/* An optional VIP nest may come with a dest nest: then both count. */
+	if (flags & LBNL_NL_F_VIP_OPT && info->attrs[LBNL_A_DEST]) {
+		if (!req->vip) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[LBNL_A_DEST],
+					    "a dest is named with its VIP");
+			return -EINVAL;
+		}
+		flags |= LBNL_NL_F_DEST_KEY | LBNL_NL_F_DEST_FIND;
 	}
 	if (flags & LBNL_NL_F_DEST_KEY) {
 		err = lbnl_parse_dest(info->attrs, &req->vkey, req->dtb,
@@ -576,7 +592,8 @@ static const struct genl_ops lbnl_genl_ops[] = {
 	{
 		.cmd = LBNL_CMD_CONN_FLUSH,
 		.doit = lbnl_nl_conn_flush,
-		LBNL_CONN_CMD,
+		.policy = lbnl_conn_flush_cmd_policy,
+		.maxattr = ARRAY_SIZE(lbnl_conn_flush_cmd_policy) - 1,
 		.internal_flags = LBNL_NL_F_VIP_OPT | LBNL_NL_F_LOCK,
 		.flags = GENL_ADMIN_PERM,
 	},

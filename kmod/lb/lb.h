@@ -587,6 +587,8 @@ bool lbnl_conn_expired(const struct lbnl_conn *c, u32 now);
 void lbnl_conn_confirm(struct lbnl_net *ln, struct lbnl_conn *c);
 void lbnl_conn_set_migrated(struct lbnl_net *ln, struct lbnl_conn *c);
 void lbnl_conn_flush_vip(struct lbnl_net *ln, struct lbnl_vip *vip);
+void lbnl_conn_flush_dest(struct lbnl_net *ln, struct lbnl_vip *vip,
+			  const struct lbnl_dest *dest);
 void lbnl_conn_kick_gc(struct lbnl_net *ln);
 struct lbnl_conn *lbnl_conn_walk_next(struct rhashtable_iter *iter);
 

@@ -20,7 +20,9 @@ enum lbnl_mcgrp {
 
 /*
  * &genl_ops.internal_flags: what lbnl_pre_doit() does before the handler,
- * in this order (the order of the refusals a request may earn):
+ * in this order (the order of the refusals a request may earn). With
+ * LBNL_NL_F_VIP_OPT, a dest nest (if the policy has one and the request
+ * names both) is parsed and found as with LBNL_NL_F_DEST.
  */
 #define LBNL_NL_F_CONN		BIT(0)	/* the conn nest's key (+ VIP nest) */
 #define LBNL_NL_F_VIP_KEY	BIT(1)	/* parse the VIP nest (required) */
@@ -41,7 +43,8 @@ enum lbnl_mcgrp {
  * struct lbnl_nl_req - what lbnl_pre_doit() found; info->user_ptr[0]
  * @ln: the namespace's state
  * @vip: the VIP (LBNL_NL_F_VIP_FIND; LBNL_NL_F_VIP_OPT: %NULL if none named)
- * @dest: the dest (LBNL_NL_F_DEST_FIND)
+ * @dest: the dest (LBNL_NL_F_DEST_FIND; LBNL_NL_F_VIP_OPT: %NULL if none
+ *	named)
  * @vkey: the VIP's key (LBNL_NL_F_VIP_KEY)
  * @dkey: the dest's key (LBNL_NL_F_DEST_KEY)
  * @peer: the peer's address (LBNL_NL_F_CONN)

@@ -7,6 +7,7 @@
  */
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json_print.h"
 #include "lb_print.h"
@@ -144,18 +145,36 @@ static int run_conn_del(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+/* "[VIP:PORT proto P [dest DADDR[:PORT]]]" */
 static int run_conn_flush(int argc, char **argv)
 {
-	struct lbu_vip_key key, *filter;
+	struct lbu_vip_key key, *filter = NULL;
+	struct lbu_dest dest = { 0 };
+	bool of_dest = false;
 	struct lbnl_nl *nl;
 	int err;
 
-	if (parse_vip_filter(argc, argv, &key, &filter))
+	if (argc) {
+		if (parse_vip_key(&argc, &argv, &key))
+			return EXIT_USAGE;
+		filter = &key;
+	}
+	if (argc && !strcmp(argv[0], "dest")) {
+		if (argc < 2)
+			return usage_error("missing dest address after 'dest'");
+		if (parse_dest_addr(argv[1], &key, &dest))
+			return EXIT_USAGE;
+		of_dest = true;
+		argc -= 2;
+		argv += 2;
+	}
+	if (expect_no_args(argc, argv))
 		return EXIT_USAGE;
 	nl = cli_nl_open();
 	if (!nl)
 		return EXIT_FAIL;
-	err = lbnl_conn_flush(nl, filter);
+	err = of_dest ? lbnl_dest_flush_conns(nl, &dest) :
+			lbnl_conn_flush(nl, filter);
 	if (err)
 		report_error(nl, LBNL_OP_CONN_FLUSH, err, "");
 	lbnl_nl_close(nl);
@@ -174,8 +193,10 @@ const struct cmd conn_cmds[] = {
 	{ "del", VIP_KEY_ARGS " PEER:PORT",
 	  "Forget the entry of one flow: its next packet is scheduled anew",
 	  run_conn_del, NULL },
-	{ "flush", "[" VIP_KEY_ARGS "]",
-	  "Forget every connection-table entry of all VIPs, or of one",
+	{ "flush", "[" VIP_KEY_ARGS " [dest DADDR[:PORT]]]",
+	  "Forget every connection-table entry of all VIPs, of one, or of one\n"
+	  "of its dests: the flows' next packets are scheduled anew (SCTP: by\n"
+	  "their tag)",
 	  run_conn_flush, NULL },
 	{ 0 },
 };

@@ -586,6 +586,11 @@ int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbu_vip_key *vip)
 	return lbnl_transact(nl, msg, NULL, NULL, NULL);
 }
 
+int lbnl_dest_flush_conns(struct lbnl_nl *nl, const struct lbu_dest *dest)
+{
+	return change(nl, LBNL_CMD_CONN_FLUSH, NULL, dest, true);
+}
+
 struct stats_reply {
 	struct lbnl_stats *stats;
 	bool got;

@@ -118,6 +118,8 @@ int lbnl_conn_del(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 int lbnl_conn_new(struct lbnl_nl *nl, const struct lbu_conn *c);
 /* vip NULL: the entries of every VIP. */
 int lbnl_conn_flush(struct lbnl_nl *nl, const struct lbu_vip_key *vip);
+/* The entries of one dest (dest->vip, ->addr, ->port); -ENOENT: no such. */
+int lbnl_dest_flush_conns(struct lbnl_nl *nl, const struct lbu_dest *dest);
 int lbnl_stats_get(struct lbnl_nl *nl, struct lbnl_stats *stats);
 int lbnl_stats_dump(struct lbnl_nl *nl, const struct lbu_vip_key *vip,
 		    struct lbnl_stats_list *list);

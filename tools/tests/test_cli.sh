@@ -116,7 +116,7 @@ for synopsis in 'assoc show \[-j \[-p\]\]' \
 		'conn show \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
 		'conn add VIP:PORT proto sctp PEER:PORT vtag V \[peer-vtag V\]' \
 		'conn del VIP:PORT proto {tcp|udp|sctp} PEER:PORT' \
-		'conn flush \[VIP:PORT proto {tcp|udp|sctp}\]' \
+		'conn flush \[VIP:PORT proto {tcp|udp|sctp} \[dest DADDR\[:PORT\]\]\]' \
 		'stats \[-j \[-p\]\] \[VIP:PORT proto {tcp|udp|sctp}\]' \
 		'vip bypass-active VIP:PORT proto {tcp|udp|sctp} DADDR\[:PORT\]' \
 		'migrate \[start\] VIP:PORT proto sctp {vtag V | peer PEER:PORT}' \
@@ -233,6 +233,9 @@ usage "peer address '198.51.100.1:40000' is not of the VIP's address family" \
 usage "unexpected argument 'x'" conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000 x
 usage "invalid VIP address '-j'" conn del -j 192.0.2.1:80 proto tcp 198.51.100.1:40000
 usage "unexpected argument 'now'" conn flush 192.0.2.1:80 proto tcp now
+usage "missing dest address after 'dest'" conn flush 192.0.2.1:80 proto tcp dest
+usage "invalid dest address 'x'" conn flush 192.0.2.1:80 proto tcp dest x
+usage "unexpected argument 'now'" conn flush 192.0.2.1:80 proto tcp dest 10.0.0.1 now
 # conn add: an SCTP association's entry.
 cadd="192.0.2.1:3868 proto sctp 198.51.100.1:40000"
 usage 'missing VIP address' conn add
@@ -485,6 +488,7 @@ if grep -q 'not loaded' "$err"; then
 			"conn del 192.0.2.1:80 proto tcp 198.51.100.1:40000" \
 			"conn del [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000" \
 			"conn flush" "conn flush 192.0.2.1:80 proto udp" \
+			"conn flush 192.0.2.1:80 proto udp dest 10.0.0.1:53" \
 			"conn add 192.0.2.1:3868 proto sctp 198.51.100.1:40000 vtag 0x1a2b3c4d dest 203.0.113.12" \
 			"conn add [2001:db8:10::1]:3868 proto sctp [2001:db8:1::1]:40000 dest [2001:db8:2::12]:3869 peer-vtag 7 vtag 439041101" \
 			"stats" "-j stats" "stats -j -p" "stats [2001:db8:10::1]:80 proto tcp" \

@@ -403,8 +403,11 @@ enum lbnl_conn_state {
  * LBNL_CMD_CONN_DEL   [LBNL_A_VIP: key] [LBNL_A_CONN: PEER_ADDR, PEER_PORT].
  *                     Forgets one entry (the flow's next packet is scheduled
  *                     as a mid-flow packet).
- * LBNL_CMD_CONN_FLUSH optional [LBNL_A_VIP: key]: forget every entry of the
- *                     VIP, or of every VIP.
+ * LBNL_CMD_CONN_FLUSH optional [LBNL_A_VIP: key] and with it optional
+ *                     [LBNL_A_DEST: ADDR, PORT]: forget every entry of the
+ *                     dest, of the VIP, or of every VIP. Their flows' next
+ *                     packets are scheduled as mid-flow packets (SCTP: by
+ *                     their tag, to the dest that chose it).
  * LBNL_CMD_CONN_NEW   [LBNL_A_VIP: key of an SCTP VIP] [LBNL_A_CONN:
  *                     PEER_ADDR, PEER_PORT, MY_VTAG, optional PEER_VTAG,
  *                     DEST_ADDR, optional DEST_PORT (default: the VIP's)].
