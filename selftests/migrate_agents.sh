@@ -415,7 +415,8 @@ cpu_hog_stop()
 
 case_loaded()
 {
-	local n=$NASSOC_LOADED from to base ends rc t0 e INTERVAL=500
+	local n=$NASSOC_LOADED from to base ends rc t0 e sampler max_open
+	local INTERVAL=500
 
 	RET=0
 	base=$(count_ended 'committed in')
@@ -433,13 +434,24 @@ case_loaded()
 	t0=$SECONDS
 	lb dest set $KEY proto sctp "$(dest_key "$from")" state maint
 	check_err $? "dest set maint failed"
+	# how many migrations are open at once (net.lbnl.migrate_max_open)
+	(while :; do lb -j migrate show | jq length; sleep 0.3; done \
+		>"$tmp/open.loaded" 2>/dev/null) &
+	sampler=$!
 	wait_empty "$from" 900 "$tmp/wait.loaded"
 	rc=$?
+	kill "$sampler"
+	wait "$sampler" 2>/dev/null
 	cpu_hog_stop
+	max_open=$(sort -n "$tmp/open.loaded" | tail -n 1)
+	[ "${max_open:-0}" -ge 1 ] &&
+		[ "$max_open" -le "$(nsn "$NS_LB" sysctl -n net.lbnl.migrate_max_open)" ]
+	check_err $? "up to ${max_open:-none} migrations open at once, net.lbnl.migrate_max_open is $(nsn "$NS_LB" sysctl -n net.lbnl.migrate_max_open)"
 	[ $rc -eq 0 ] && [ "$(on_dest "$from")" -eq 0 ] &&
 		[ "$(on_dest "$to")" -eq "$n" ]
 	check_err $? "wait exit $rc ($(tail -n 2 "$tmp/wait.loaded" "$tmp/wait.loaded.err")); $(on_dest "$from") on $from, $(on_dest "$to") on $to"
-	echo "# $n associations, CPUs busy: $(tail -n 1 "$tmp/wait.loaded") (in $((SECONDS - t0)) s);" \
+	echo "# $n associations, CPUs busy: $(tail -n 1 "$tmp/wait.loaded") (in $((SECONDS - t0)) s," \
+	     "at most $max_open open at once);" \
 	     "$(($(count_ended 'aborted after') - ends)) rollbacks retried," \
 	     "$(($(count_ended 'committed in') - base)) committed"
 	grep 'aborted after' "$tmp/lbnld.log" | tail -n +$((ends + 1)) |

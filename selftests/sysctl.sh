@@ -32,7 +32,7 @@ LB_SYSCTLS="conn_max expire_nodest_conn gc_interval_ms timeout_tcp
 	timeout_tcp_syn timeout_tcp_fin timeout_tcp_close timeout_udp
 	timeout_sctp timeout_sctp_init timeout_sctp_closed max_vips max_dests
 	migrate_buffer_bytes migrate_buffer_share migrate_timeout_ms reply_check
-	timeout_unconfirmed unconfirmed_max migrate_retries"
+	timeout_unconfirmed unconfirmed_max migrate_retries migrate_max_open"
 SRV_SYSCTLS="export_settle_ms release_grace_ms"
 LIMITS="conn_max max_vips max_dests migrate_buffer_bytes unconfirmed_max"
 
@@ -194,13 +194,15 @@ try_writes >"$tmp/refused" <<-EOF
 	migrate_timeout_ms 9
 	migrate_timeout_ms 600001
 	migrate_retries 101
+	migrate_max_open 0
+	migrate_max_open 4097
 	conn_max -1
 	timeout_tcp abc
 	max_vips 4294967296
 EOF
 check_err $? "writes in A failed to run"
-[ "$(wc -l <"$tmp/refused")" = 12 ]
-check_err $? "$(wc -l <"$tmp/refused") results of 12 writes: $(cat "$tmp/refused")"
+[ "$(wc -l <"$tmp/refused")" = 14 ]
+check_err $? "$(wc -l <"$tmp/refused") results of 14 writes: $(cat "$tmp/refused")"
 while IFS='|' read -r c old new err; do
 	if [ -z "$err" ]; then
 		check_err 1 "net.lbnl.${c% *}=${c#* } accepted (now $new)"
@@ -224,10 +226,12 @@ try_writes >"$tmp/taken" <<-EOF
 	conn_max 4294967295
 	migrate_retries 0
 	migrate_retries 100
+	migrate_max_open 1
+	migrate_max_open 4096
 EOF
 check_err $? "writes in A failed to run"
-[ "$(wc -l <"$tmp/taken")" = 13 ]
-check_err $? "$(wc -l <"$tmp/taken") results of 13 writes: $(cat "$tmp/taken")"
+[ "$(wc -l <"$tmp/taken")" = 15 ]
+check_err $? "$(wc -l <"$tmp/taken") results of 15 writes: $(cat "$tmp/taken")"
 while IFS='|' read -r c old new err; do
 	[ -z "$err" ] && [ "$new" = "${c#* }" ]
 	check_err $? "net.lbnl.${c% *}=${c#* } not taken: '$err', reads $new"

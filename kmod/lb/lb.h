@@ -64,6 +64,7 @@ struct lbnl_migration;
  * @unmigratable: of those, associations whose migrations were given up
  * @scan_left: @left as a scan counts it
  * @scan_unmigratable: @unmigratable as a scan counts it
+ * @scan_open: its migrations open, as a scan counts them (and opens more)
  *
  * Written under &lbnl_net.lock (maint.c); dumps read the first three with
  * READ_ONCE(), which a scan publishes only once it is done.
@@ -74,6 +75,7 @@ struct lbnl_dest_emptying {
 	u32 unmigratable;
 	u32 scan_left;
 	u32 scan_unmigratable;
+	u32 scan_open;
 };
 
 /**
@@ -384,6 +386,7 @@ struct lbnl_settings {
 	unsigned int unconfirmed_max;
 	unsigned int reply_check;
 	unsigned int migrate_retries;
+	unsigned int migrate_max_open;
 };
 
 /**

@@ -15,7 +15,12 @@
  *    the number "lbnl dest wait ... empty" waits to see reach 0;
  *  - in maint, it opens a migration for each association that may move
  *    now: established, none open, old enough, and past the backoff of its
- *    last failure;
+ *    last failure; at most net.lbnl.migrate_max_open of the dest's at once,
+ *    the next ones at the next ticks. Each migration costs both agents a
+ *    TLS handshake, an export, an import and the app's hand-over; a
+ *    hundred at once on a busy server miss their deadlines together and
+ *    roll back (each keeping its association silent meanwhile), where a
+ *    few at a time go through;
  *  - it counts the associations given up on: those whose migration failed
  *    more than net.lbnl.migrate_retries times. They stay on the dest
  *    (flagged unmigratable, with how their last attempt ended) for the
@@ -76,9 +81,11 @@ static void lbnl_maint_scan_vip(struct lbnl_net *ln, struct lbnl_vip *vip,
 {
 	u32 now = (u32)ktime_get_boottime_seconds();
 	u32 retries = READ_ONCE(ln->settings.migrate_retries);
+	u32 max_open = READ_ONCE(ln->settings.migrate_max_open);
 	bool migrate = vip->proto == IPPROTO_SCTP && vip->migrate_after;
 	struct rhashtable_iter iter;
 	struct lbnl_dest *dest, *target;
+	struct lbnl_migration *m;
 	struct lbnl_sctp_conn *sc;
 	bool budget = true;
 	struct lbnl_conn *c;
@@ -86,7 +93,11 @@ static void lbnl_maint_scan_vip(struct lbnl_net *ln, struct lbnl_vip *vip,
 	list_for_each_entry(dest, &vip->dests, list) {
 		dest->emptying.scan_left = 0;
 		dest->emptying.scan_unmigratable = 0;
+		dest->emptying.scan_open = 0;
 	}
+	list_for_each_entry(m, &ln->migrations, list)
+		if (m->vip == vip)
+			m->source->emptying.scan_open++;
 
 	rhashtable_walk_enter(&vip->conns, &iter);
 	rhashtable_walk_start(&iter);
@@ -105,14 +116,18 @@ static void lbnl_maint_scan_vip(struct lbnl_net *ln, struct lbnl_vip *vip,
 			continue;
 		}
 		if (!budget || dest->state != LBNL_DEST_MAINT ||
+		    dest->emptying.scan_open >= max_open ||
 		    !lbnl_maint_due(vip, c, now))
 			continue;
 		target = lbnl_migrate_pick(vip, c, dest);
+		if (!target)
+			continue;
+		m = lbnl_migrate_open(ln, vip, c, target,
+				      lbnl_migrate_timeout(ln));
+		if (!IS_ERR(m))
+			dest->emptying.scan_open++;
 		/* No budget left: the rest wait for the next scan. */
-		if (target &&
-		    PTR_ERR_OR_ZERO(lbnl_migrate_open(ln, vip, c, target,
-						      lbnl_migrate_timeout(ln))) ==
-		    -ENOBUFS)
+		else if (PTR_ERR(m) == -ENOBUFS)
 			budget = false;
 	}
 	rhashtable_walk_stop(&iter);

@@ -16,8 +16,9 @@
  *
  * Ranges: a timeout of 0 s or a GC interval of 0 ms would make no sense,
  * expire_nodest_conn and reply_check are 0 or 1, migrate_timeout_ms has a
- * request's range, migrate_retries is 0..100; a write outside is refused (-EINVAL, as what is not a
- * number: the kernel's unsigned handlers answer so) and the value stays.
+ * request's range, migrate_retries is 0..100, migrate_max_open 1..4096; a
+ * write outside is refused (-EINVAL, as what is not a number: the kernel's
+ * unsigned handlers answer so) and the value stays.
  * The limits (conn_max, unconfirmed_max, max_vips, max_dests,
  * migrate_buffer_bytes) have no range, 0 refusing every addition, except
  * in a namespace owned by a user namespace other than the initial one (one
@@ -56,6 +57,7 @@ static struct lbnl_settings lbnl_seed __read_mostly = {
 	.unconfirmed_max = 65536,
 	.reply_check = 1,
 	.migrate_retries = 8,
+	.migrate_max_open = 8,
 };
 
 /* Each seeds the sysctl of its name in the namespaces created later. */
@@ -122,9 +124,14 @@ module_param_named(migrate_retries, lbnl_seed.migrate_retries, uint, 0444);
 MODULE_PARM_DESC(migrate_retries,
 		 "How many times a dest in maint retries an association's failed migration before giving it up, 0..100 (8); only the initial value of sysctl net.lbnl.migrate_retries in each new namespace");
 
+module_param_named(migrate_max_open, lbnl_seed.migrate_max_open, uint, 0444);
+MODULE_PARM_DESC(migrate_max_open,
+		 "Most migrations a dest in maint has open at once, 1..4096 (8); only the initial value of sysctl net.lbnl.migrate_max_open in each new namespace");
+
 static unsigned int lbnl_uint_one = 1;
 /* Under U8_MAX: &lbnl_sctp_conn.mig_failed saturates there (maint.c). */
 static unsigned int lbnl_migrate_retries_max = 100;
+static unsigned int lbnl_migrate_max_open_max = 4096;
 /* A migration request's LBNL_A_MIGRATE_TIMEOUT_MS range (migrate.c). */
 static unsigned int lbnl_migrate_timeout_min = 10;
 static unsigned int lbnl_migrate_timeout_max = 600000;
@@ -198,6 +205,8 @@ static const struct ctl_table lbnl_sysctl_template[] = {
 		    SYSCTL_ONE),
 	LBNL_SYSCTL(migrate_retries, proc_douintvec_minmax, SYSCTL_ZERO,
 		    &lbnl_migrate_retries_max),
+	LBNL_SYSCTL(migrate_max_open, proc_douintvec_minmax, &lbnl_uint_one,
+		    &lbnl_migrate_max_open_max),
 	{ }
 };
 
