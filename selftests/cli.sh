@@ -312,6 +312,16 @@ run "dest add v6 sctp, active" "$A" \
 	dest add '[2001:db8::1]:443' proto sctp '[2001:db8:1::4]:8443' weight 7 state active
 run "dest set weight (dest named without port)" "$A" \
 	dest set 192.0.2.1:80 proto tcp 10.0.0.1 weight 9
+run "dest set if-state: in that state, applied" "$A" \
+	dest set 192.0.2.1:80 proto tcp 10.0.0.2:8080 state drain if-state maint
+refused "dest set if-state: in another state, refused (exit 1)" 1 \
+	"not in the state" "$A" \
+	dest set 192.0.2.1:80 proto tcp 10.0.0.2:8080 state active if-state maint
+lb "$A" -j dest show 192.0.2.1:80 proto tcp
+jqcheck "dest set if-state: the refused change left the dest as it was" \
+	'.[] | select(.addr == "10.0.0.2" and .port == 8080) | .state == "drain"'
+run "dest set if-state: back to maint" "$A" \
+	dest set 192.0.2.1:80 proto tcp 10.0.0.2:8080 state maint if-state drain
 run "vip set migrate-after" "$A" vip set 192.0.2.1:80 proto tcp migrate-after 12
 run "vip add + del" "$A" vip add 192.0.2.3:80 proto tcp
 run "vip del" "$A" vip del 192.0.2.3:80 proto tcp

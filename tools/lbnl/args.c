@@ -275,23 +275,31 @@ int parse_vip_options(int argc, char **argv, struct lbu_vip *vip)
 	return 0;
 }
 
-enum { DEST_WEIGHT, DEST_STATE, DEST_TAG_ID, DEST_NOPTS };
+enum { DEST_WEIGHT, DEST_STATE, DEST_TAG_ID, DEST_STATE_IF, DEST_NOPTS };
 
 static const struct option_spec dest_specs[DEST_NOPTS] = {
 	[DEST_WEIGHT] = { "weight", LBNL_DEST_HAS_WEIGHT, NULL },
 	[DEST_STATE] = { "state", LBNL_DEST_HAS_STATE, &lbnl_state_names },
 	[DEST_TAG_ID] = { "tag-id", LBNL_DEST_HAS_TAG_ID, NULL },
+	[DEST_STATE_IF] = { "if-state", LBNL_DEST_HAS_STATE_IF,
+			    &lbnl_state_names },
 };
 
-/* [weight W] [state S] [tag-id ID] */
-int parse_dest_options(int argc, char **argv, struct lbu_dest *dest)
+/*
+ * [weight W] [state S] [tag-id ID], and with @set [if-state S]: the
+ * change applies only if the dest is in state S when the module takes it
+ * (what a script or a checker that read the state before needs).
+ */
+int parse_dest_options(int argc, char **argv, struct lbu_dest *dest, bool set)
 {
 	uint32_t v[DEST_NOPTS] = { 0 };
 
-	if (parse_options(argc, argv, dest_specs, DEST_NOPTS, &dest->has, v))
+	if (parse_options(argc, argv, dest_specs, set ? DEST_NOPTS :
+			  DEST_STATE_IF, &dest->has, v))
 		return EXIT_USAGE;
 	dest->weight = v[DEST_WEIGHT];
 	dest->state = (uint8_t)v[DEST_STATE];
+	dest->state_if = (uint8_t)v[DEST_STATE_IF];
 	if (v[DEST_TAG_ID] > LBNL_TAG_ID_MAX)
 		return usage_error("invalid tag-id '%u', expected a number from 0 (none) to %u",
 				   v[DEST_TAG_ID], LBNL_TAG_ID_MAX);

@@ -11,7 +11,7 @@ static int parse_dest_add(int argc, char **argv, struct request *req)
 {
 	req->op = LBNL_OP_DEST_ADD;
 	if (parse_dest_key(&argc, &argv, &req->dest) ||
-	    parse_dest_options(argc, argv, &req->dest))
+	    parse_dest_options(argc, argv, &req->dest, false))
 		return EXIT_USAGE;
 	if (!(req->dest.has & LBNL_DEST_HAS_WEIGHT)) {
 		req->dest.has |= LBNL_DEST_HAS_WEIGHT;
@@ -25,7 +25,7 @@ static int parse_dest_set(int argc, char **argv, struct request *req)
 	req->op = LBNL_OP_DEST_SET;
 	if (parse_dest_key(&argc, &argv, &req->dest))
 		return EXIT_USAGE;
-	return parse_dest_options(argc, argv, &req->dest);
+	return parse_dest_options(argc, argv, &req->dest, true);
 }
 
 static int parse_dest_del(int argc, char **argv, struct request *req)
@@ -86,8 +86,9 @@ const struct cmd dest_cmds[] = {
 	{ "add", DEST_KEY_ARGS " " DEST_OPTION_ARGS,
 	  "Add a dest to a VIP (default: weight 1, state active, the VIP's port)",
 	  NULL, parse_dest_add },
-	{ "set", DEST_KEY_ARGS " " DEST_OPTION_ARGS,
-	  "Change the weight, state or tag id of a dest",
+	{ "set", DEST_KEY_ARGS " " DEST_OPTION_ARGS "\n[if-state S]",
+	  "Change the weight, state or tag id of a dest; with if-state, only if\n"
+	  "it is in state S (else exit 1: the dest is not in that state)",
 	  NULL, parse_dest_set },
 	{ "del", DEST_KEY_ARGS, "Delete a dest", NULL, parse_dest_del },
 	{ "show", "[VIP:PORT proto {tcp|udp|sctp}]",

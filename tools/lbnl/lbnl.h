@@ -103,7 +103,7 @@ int parse_dest_key(int *argc, char ***argv, struct lbu_dest *dest);
 int parse_peer_addr(const char *arg, const struct lbu_vip_key *vip,
 		    struct lbnl_addr *addr, uint16_t *port);
 int parse_vip_options(int argc, char **argv, struct lbu_vip *vip);
-int parse_dest_options(int argc, char **argv, struct lbu_dest *dest);
+int parse_dest_options(int argc, char **argv, struct lbu_dest *dest, bool set);
 int expect_no_args(int argc, char **argv);
 /*
  * "KEYWORD VALUE" pairs, in any order, each keyword at most once:

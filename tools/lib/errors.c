@@ -80,6 +80,7 @@ static const struct {
 	  "this association cannot be moved (or the lbnl kernel module is too old)" },
 	{ OP(BYPASS_ACTIVE), ENOENT, "VIP or dest not found" },
 	{ OP(BYPASS_ACTIVE), ESTALE, "the VIP is no longer bypassed to that dest" },
+	{ OP(DEST_SET), ESTALE, "the dest is not in the state if-state names" },
 	{ MIGRATE_OPS, ENOENT, "VIP, association or migration not found" },
 	{ OP(MIGRATE_START), EBUSY,
 	  "a migration of this association is already open" },

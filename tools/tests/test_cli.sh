@@ -170,6 +170,8 @@ usage "invalid dest address 'x'" dest del 192.0.2.1:80 proto tcp x
 usage "invalid weight 'heavy'" dest add 192.0.2.1:80 proto tcp 10.0.0.1 weight heavy
 usage "invalid state 'up'" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state up
 usage "'state' given twice" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state drain state maint
+usage "invalid if-state 'up'" dest set 192.0.2.1:80 proto tcp 10.0.0.1 state down if-state up
+usage "unknown keyword 'if-state'" dest add 192.0.2.1:80 proto tcp 10.0.0.1 if-state active
 usage "unexpected argument 'weight'" dest del 192.0.2.1:80 proto tcp 10.0.0.1 weight 1
 usage "missing 'proto" dest show 192.0.2.1:80
 usage 'missing VIP address' vip bypass-active

@@ -304,7 +304,8 @@ suite()
 	expect "$OK dest add 192.0.2.1:80 proto tcp 10.0.0.9 " weight state tag-id
 	expect "$OK dest add [2001:db8::1]:443 proto sctp [2001:db8::11]:443 state " \
 		active maint drain down
-	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 3 " state tag-id
+	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 3 " state tag-id if-state
+	expect "$OK dest set 192.0.2.1:80 proto tcp 10.0.0.1:80 state down if-state " active maint drain down
 	expect "$OK dest wait 192.0.2.1:80 proto tcp 10.0.0.2:8080 " empty
 	expect "$OK dest wait 192.0.2.1:80 proto tcp 10.0.0.2:8080 empty " timeout
 	expect "$OK assoc export 192.0.2.10:3868 198.51.100.1:40000 " timeout
