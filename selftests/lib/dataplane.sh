@@ -13,7 +13,7 @@
 #     that a full-size packet still fits once the LB wrapped it in an outer
 #     header (their default routes keep MTU 1500: what they send themselves
 #     is normal-sized), and dataplane.py's server ("dataplane.py serve")
-#     on DP_PORT..DP_PORT+9, TCP and UDP, answering every line with
+#     on DP_PORT..DP_PORT+10, TCP and UDP, answering every line with
 #     "srvN:<line>";
 #   - lb: its server-side links (br0, srv1..3) at MTU 1600 too.
 #
@@ -166,7 +166,7 @@ dp_setup()
 	fi
 	for i in 1 2 3; do
 		dp_bg "${NS_SRVS[i - 1]}" python3 "$DP_PY" serve srv$i \
-			"$tmp/serve.srv$i" $(seq $DP_PORT $((DP_PORT + 9)))
+			"$tmp/serve.srv$i" $(seq $DP_PORT $((DP_PORT + 10)))
 	done
 	for i in 1 2 3; do
 		busywait 60000 test -e "$tmp/serve.srv$i" || {
