@@ -28,6 +28,15 @@
 #define AGENT_FIRST_MSG_MS	10000	/* an authenticated conn's first msg */
 #define AGENT_MARGIN_MS		100	/* kept from a deadline for replies */
 #define AGENT_FINISH_WAIT_MS	3000	/* the target's FINISH echo */
+/*
+ * How long a source that rolls back keeps asking a target that may hold a
+ * live copy to confirm it dropped it, before it leaves the association
+ * silenced for the operator: giving up loses the association for sure,
+ * while a peer with SCTP's default RTO.Max (60 s) and Association.Max.Retrans
+ * (10) waits minutes. A loaded target (TLS handshakes timing out) usually
+ * answers within this.
+ */
+#define AGENT_ABORT_CONFIRM_MS	60000
 #define AGENT_RETRY_MS		200	/* reconnecting to lbnld, a target */
 #define AGENT_GRACE_MS		(10 * 60 * 1000)	/* for a decision */
 #define AGENT_STOP_WAIT_MS	30000	/* sessions left at SIGTERM */

@@ -386,7 +386,7 @@ static void roll_back(struct source *s)
 	if (!s->exported)
 		return;
 	if (s->target_may_have &&
-	    !finish_target(s, false, AGENT_FINISH_WAIT_MS * 3)) {
+	    !finish_target(s, false, AGENT_ABORT_CONFIRM_MS)) {
 		lbnl_log(LOG_ERR, "%s: the association stays silenced here: "
 			  "the target may hold a live copy. Once it is gone "
 			  "there, run 'lbnl assoc resume %s' on this host "
