@@ -629,7 +629,7 @@ fi
 # --help for every command
 
 for c in "" vip "vip add" "vip set" "vip del" "vip show" dest "dest add" \
-	 "dest set" "dest del" "dest show" flush monitor save restore; do
+	 "dest set" "dest del" "dest show" flush monitor save restore sync; do
 	# shellcheck disable=SC2086
 	nsx "$E" timeout 10 "$LBNL" $c --help >"$tmp/stdout" 2>"$tmp/stderr"
 	rc=$?
@@ -783,6 +783,121 @@ jqcheck "-j monitor: 9 events" 'length == 9' \
 	"-j monitor: v6 VIP" '.[4].vip.addr == "2001:db8::7" and .[4].vip.port == 443' \
 	"-j monitor: the flush last, without objects" \
 	'(.[8] | has("vip") | not) and (.[8] | has("dest") | not)'
+
+# ---------------------------------------------------------------------------
+# sync: the configuration becomes the file's, touching only what differs
+
+run "flush M for sync" "$M" flush
+setup "$M" vip add 203.0.113.1:80 proto tcp mode tun migrate-after 5
+setup "$M" dest add 203.0.113.1:80 proto tcp 10.9.9.1 weight 4
+setup "$M" dest add 203.0.113.1:80 proto tcp 10.9.9.2:8080 state drain
+setup "$M" dest add 203.0.113.1:80 proto tcp 10.9.9.3 tag-id 7
+setup "$M" vip add 203.0.113.2:80 proto udp
+setup "$M" dest add 203.0.113.2:80 proto udp 10.9.9.5
+setup "$M" vip add '[2001:db8:9::1]:443' proto sctp
+setup "$M" dest add '[2001:db8:9::1]:443' proto sctp '[2001:db8:9::a]:443'
+# the file: 203.0.113.2 gone, 203.0.113.4 new, 203.0.113.1 changed (a
+# setting, a weight, a state, a dest gone, one new), the v6 VIP as it is
+cat >"$tmp/sync1" <<EOF
+vip add 203.0.113.4:53 proto udp mode tun
+dest add 203.0.113.4:53 proto udp 10.9.9.6 weight 2
+dest add 203.0.113.4:53 proto udp 10.9.9.7
+vip add 203.0.113.1:80 proto tcp mode tun migrate-after 9
+dest add 203.0.113.1:80 proto tcp 10.9.9.1 weight 5
+dest add 203.0.113.1:80 proto tcp 10.9.9.2:8080 state maint
+dest add 203.0.113.1:80 proto tcp 10.9.9.4 tag-id 8
+vip add [2001:db8:9::1]:443 proto sctp
+dest add [2001:db8:9::1]:443 proto sctp [2001:db8:9::a]:443
+EOF
+# what "save" prints for it: every setting, in the kernel's order
+cat >"$tmp/sync1.want" <<EOF
+dest add 203.0.113.1:80 proto tcp 10.9.9.1:80 weight 5 state active tag-id 0
+dest add 203.0.113.1:80 proto tcp 10.9.9.2:8080 weight 1 state maint tag-id 0
+dest add 203.0.113.1:80 proto tcp 10.9.9.4:80 weight 1 state active tag-id 8
+dest add 203.0.113.4:53 proto udp 10.9.9.6:53 weight 2 state active tag-id 0
+dest add 203.0.113.4:53 proto udp 10.9.9.7:53 weight 1 state active tag-id 0
+dest add [2001:db8:9::1]:443 proto sctp [2001:db8:9::a]:443 weight 1 state active tag-id 0
+vip add 203.0.113.1:80 proto tcp mode tun sched maglev bypass off migrate-after 9
+vip add 203.0.113.4:53 proto udp mode tun sched maglev bypass off migrate-after 0
+vip add [2001:db8:9::1]:443 proto sctp mode nat sched maglev bypass off migrate-after 0
+EOF
+# a monitor sees each change the sync makes, and none of what matched
+start_monitor "$tmp/sync.mon" || not_ok "sync: monitor subscribed"
+run "sync: a file with VIPs and dests deleted, added and changed" "$M" \
+	sync "$tmp/sync1"
+lbx "$M" save | sort >"$tmp/sync1.got"
+same "sync: save prints the file's configuration" "$tmp/sync1.want" \
+	"$tmp/sync1.got"
+# markers around the second sync: what the monitor saw in between
+setup "$M" vip add 192.0.2.251:80 proto tcp
+wait_for 20 mon_has "$tmp/sync.mon" '192\.0\.2\.251'
+setup "$M" vip del 192.0.2.251:80 proto tcp
+run "sync of the same file again" "$M" sync "$tmp/sync1"
+setup "$M" vip add 192.0.2.252:80 proto tcp
+wait_for 20 mon_has "$tmp/sync.mon" '192\.0\.2\.252'
+stop_monitor
+setup "$M" vip del 192.0.2.252:80 proto tcp
+grep -v '192\.0\.2\.250' "$tmp/sync.mon" | sed '/192\.0\.2\.251/,$d' >"$tmp/sync.first"
+sed -n '/vip add 192\.0\.2\.251/,/vip add 192\.0\.2\.252/p' "$tmp/sync.mon" |
+	grep -v '192\.0\.2\.25[12]' >"$tmp/sync.second"
+if ! grep -q '2001:db8:9::' "$tmp/sync.first" &&
+   [ "$(grep -c '^vip del' "$tmp/sync.first")" = 1 ] &&
+   grep -q '^vip del 203\.0\.113\.2:80 proto udp' "$tmp/sync.first" &&
+   grep -q '^vip set 203\.0\.113\.1:80 proto tcp .*migrate-after 9' "$tmp/sync.first" &&
+   grep -q '^dest add 203\.0\.113\.1:80 proto tcp 10\.9\.9\.4:80' "$tmp/sync.first" &&
+   grep -q '^dest del 203\.0\.113\.1:80 proto tcp 10\.9\.9\.3:80' "$tmp/sync.first" &&
+   [ "$(grep -c '^dest set' "$tmp/sync.first")" = 2 ] &&
+   [ ! -s "$tmp/sync.second" ]; then
+	ok "sync: one change per difference, none for what matched, none on a second sync"
+else
+	not_ok "sync: one change per difference, none for what matched, none on a second sync" \
+		"first sync:" "$(cat "$tmp/sync.first")" \
+		"second sync:" "$(cat "$tmp/sync.second")"
+fi
+
+# down belongs to the health checks: a sync saying active leaves it down
+setup "$M" dest set 203.0.113.4:53 proto udp 10.9.9.7 state down
+run "sync with a dest down that the file has active" "$M" sync "$tmp/sync1"
+lb "$M" -j dest show 203.0.113.4:53 proto udp
+jqcheck "sync: the down dest stays down" \
+	'.[] | select(.addr == "10.9.9.7") | .state == "down"'
+setup "$M" dest set 203.0.113.4:53 proto udp 10.9.9.7 state active
+
+# all or nothing: the kernel refuses one change (a tag id two dests
+# share): nothing of the sync stays
+canon "$M" >"$tmp/c.before"
+cat >"$tmp/sync2" <<EOF
+vip add 203.0.113.5:80 proto tcp
+dest add 203.0.113.5:80 proto tcp 10.9.9.8
+vip add 203.0.113.1:80 proto tcp mode tun migrate-after 9
+dest add 203.0.113.1:80 proto tcp 10.9.9.1 weight 6
+dest add 203.0.113.1:80 proto tcp 10.9.9.2:8080 state maint tag-id 8
+dest add 203.0.113.1:80 proto tcp 10.9.9.4 tag-id 8
+EOF
+refused "sync refused by the kernel: exit 1, the line named" 1 \
+	"line 5:.*(tag|id)" "$M" sync "$tmp/sync2"
+canon "$M" >"$tmp/c.after"
+same "sync refused: rolled back, nothing changed" "$tmp/c.before" "$tmp/c.after"
+
+# what is not a configuration is refused before anything is applied
+printf 'vip add 203.0.113.1:80 proto tcp\nvip set 203.0.113.1:80 proto tcp mode nat\n' >"$tmp/sync3"
+refused "sync of a file with a vip set line" 2 "line 2: sync takes what 'lbnl save' prints" \
+	"$M" sync "$tmp/sync3"
+printf 'dest add 203.0.113.1:80 proto tcp 10.9.9.1\n' >"$tmp/sync4"
+refused "sync of a dest without its VIP" 2 "line 1: dest of a VIP no line above adds" \
+	"$M" sync "$tmp/sync4"
+printf 'vip add 203.0.113.1:80 proto tcp\nvip add 203.0.113.1:80 proto tcp\n' >"$tmp/sync5"
+refused "sync of a VIP added twice" 2 "line 2: VIP added twice" "$M" sync "$tmp/sync5"
+canon "$M" >"$tmp/c.after"
+same "sync refusals: nothing changed" "$tmp/c.before" "$tmp/c.after"
+: >"$tmp/sync6"
+run "sync of an empty file" "$M" sync "$tmp/sync6"
+lb "$M" save
+if [ "$rc" = 0 ] && [ -z "$out" ]; then
+	ok "sync of an empty file: nothing left"
+else
+	not_ok "sync of an empty file: nothing left" "$(report)"
+fi
 
 # ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #define LBNL_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "errors.h"
@@ -76,6 +77,7 @@ extern const struct cmd flush_cmds[];
 extern const struct cmd monitor_cmds[];
 extern const struct cmd save_cmds[];
 extern const struct cmd restore_cmds[];
+extern const struct cmd sync_cmds[];
 
 const struct object *find_object(const char *name);
 const struct cmd *find_cmd(const struct object *obj, const char *name);
@@ -142,6 +144,27 @@ int run_request(const struct request *req);
 int run_dest_wait(int argc, char **argv);
 
 /* config.c: VIPs with their dests, read consistently. */
+/*
+ * saverestore.c: a list of change commands, as "lbnl restore" reads them
+ * (number: the line of the file, 0 for one "lbnl sync" made up).
+ */
+struct batch_line {
+	unsigned int number;
+	struct request req;
+};
+
+struct batch {
+	struct batch_line *lines;
+	size_t count;
+	size_t cap;
+};
+
+struct batch_line *batch_add(struct batch *b);
+/* Every line of fp, or EXIT_USAGE after reporting the first bad one. */
+int batch_read(FILE *fp, struct batch *b);
+/* Each VIP with its dests in one change; all or nothing. An EXIT_ code. */
+int batch_apply(struct lbnl_nl *nl, const struct batch *b);
+
 struct config {
 	struct lbnl_vip_list vips;
 	struct lbnl_dest_list dests;

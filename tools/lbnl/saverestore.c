@@ -81,20 +81,9 @@ static int run_save(int argc, char **argv)
 
 /* restore: parsing -------------------------------------------------------- */
 
-struct line {
-	unsigned int number;
-	struct request req;
-};
-
-struct batch {
-	struct line *lines;
-	size_t count;
-	size_t cap;
-};
-
-static struct line *batch_add(struct batch *b)
+struct batch_line *batch_add(struct batch *b)
 {
-	struct line *p = lbnl_grow_array(b->lines, &b->cap, b->count + 1,
+	struct batch_line *p = lbnl_grow_array(b->lines, &b->cap, b->count + 1,
 					 sizeof(*p));
 
 	if (!p)
@@ -156,11 +145,11 @@ static int parse_words(int argc, char **argv, struct request *req)
 }
 
 /* Every line, or EXIT_USAGE after reporting the first bad one. */
-static int read_batch(FILE *fp, struct batch *b)
+int batch_read(FILE *fp, struct batch *b)
 {
 	char *text = NULL, *words[MAX_WORDS];
 	unsigned int number = 0;
-	struct line *line;
+	struct batch_line *line;
 	size_t size = 0;
 	int n, ret = EXIT_OK;
 
@@ -207,9 +196,11 @@ static void rollback(struct journal *j, struct lbnl_nl *nl,
 	if (failed)
 		fprintf(stderr, "Warning: rollback incomplete, %zu change(s) could not be undone\n",
 			failed);
-	else
+	else if (failed_line)
 		fprintf(stderr, "Rolled back the changes made before line %u\n",
 			failed_line);
+	else
+		fprintf(stderr, "Rolled back the changes made before it\n");
 }
 
 /* Does a line change the VIP key names, other than by adding a dest? */
@@ -272,15 +263,15 @@ static size_t group(const struct batch *b, size_t i, bool *taken,
  * Apply every line, a VIP with its dests at once (see the top); if one
  * fails, undo what the others did.
  */
-static int apply_batch(struct lbnl_nl *nl, const struct batch *b)
+int batch_apply(struct lbnl_nl *nl, const struct batch *b)
 {
 	struct journal *j = journal_new();
 	bool *taken = calloc(b->count, sizeof(*taken));
 	size_t *lines = calloc(LBNL_VIP_DESTS_MAX, sizeof(*lines));
 	struct lbu_dest *dests = calloc(LBNL_VIP_DESTS_MAX, sizeof(*dests));
-	const struct line *line = NULL;
+	const struct batch_line *line = NULL;
 	struct request req;
-	char prefix[32];
+	char prefix[64];
 	size_t i, n, bad;
 	int err = 0;
 
@@ -309,7 +300,12 @@ static int apply_batch(struct lbnl_nl *nl, const struct batch *b)
 		}
 	}
 	if (err) {
-		snprintf(prefix, sizeof(prefix), "line %u: ", line->number);
+		if (line->number)
+			snprintf(prefix, sizeof(prefix), "line %u: ",
+				 line->number);
+		else
+			snprintf(prefix, sizeof(prefix),
+				 "removing what the file lacks: ");
 		report_error(nl, line->req.op, err, prefix);
 		rollback(j, nl, line->number);
 	}
@@ -339,12 +335,12 @@ static int run_restore(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	ret = read_batch(fp, &b);
+	ret = batch_read(fp, &b);
 	if (fp != stdin)
 		fclose(fp);
 	if (ret == EXIT_OK && b.count) {
 		nl = cli_nl_open();
-		ret = nl ? apply_batch(nl, &b) : EXIT_FAIL;
+		ret = nl ? batch_apply(nl, &b) : EXIT_FAIL;
 		lbnl_nl_close(nl);
 	}
 	free(b.lines);

@@ -407,6 +407,33 @@ chmod 600 "$keyf"
 "$lbnl" tag set key-file "$keyf" >"$out" 2>"$err"
 ! grep -q 'Warning' "$err" && ok || not_ok "warning for a key file of mode 600: $(cat "$err")"
 
+# sync_expect RC STDERR-REGEX INPUT: lbnl sync of INPUT (no module here:
+# what is refused is refused before the kernel is asked)
+sync_expect()
+{
+	local rc=$1 want_err=$2 input=$3 got
+	printf '%b' "$input" | "$lbnl" sync >"$out" 2>"$err"
+	got=$?
+	if [ "$got" != "$rc" ] || ! grep -Eq -- "$want_err" "$err"; then
+		not_ok "sync of '$input' exited $got (expected $rc): $(cat "$err")"
+	else
+		ok
+	fi
+}
+
+sync_expect 2 "^Error: line 2: sync takes what 'lbnl save' prints" \
+	'vip add 192.0.2.1:80 proto tcp\nvip set 192.0.2.1:80 proto tcp mode tun\n'
+sync_expect 2 "^Error: line 1: sync takes what 'lbnl save' prints" 'flush\n'
+sync_expect 2 "^Error: line 1: dest of a VIP no line above adds" \
+	'dest add 192.0.2.1:80 proto tcp 10.0.0.1\n'
+sync_expect 2 "^Error: line 3: dest added twice" \
+	'vip add 192.0.2.1:80 proto tcp\ndest add 192.0.2.1:80 proto tcp 10.0.0.1\ndest add 192.0.2.1:80 proto tcp 10.0.0.1:80 weight 2\n'
+sync_expect 2 "^Error: line 3: VIP added twice" \
+	'vip add 192.0.2.1:80 proto tcp\n# c\nvip add 192.0.2.1:80 proto tcp mode tun\n'
+sync_expect 2 "^Error: line 1: invalid proto 'tcpx'" 'vip add 192.0.2.1:80 proto tcpx\n'
+sync_expect 1 "not loaded" 'vip add 192.0.2.1:80 proto tcp\n'
+expect 2 '' "unexpected argument 'b'" sync a b
+
 # restore: syntax errors are found before anything is applied.
 restore_expect 0 '' ''
 restore_expect 0 '' '# only a comment\n\n   \n'
