@@ -33,6 +33,7 @@ static const struct object objects[] = {
 	{ "monitor", monitor_cmds, NULL, NULL },
 	{ "save", save_cmds, NULL, NULL },
 	{ "restore", restore_cmds, NULL, NULL },
+	{ "group", group_cmds, "status", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
