@@ -38,6 +38,11 @@ packages=(
 	# package's service (port 9090): "systemctl disable --now
 	# prometheus" if it is not wanted; the tests do not use it.
 	prometheus curl
+	# the LB group's store (make -C tools check: test_etcd, test_group;
+	# selftests/group.sh runs its own etcd, in a namespace). On a host
+	# with systemd Debian also starts the package's service (port 2379):
+	# "systemctl disable --now etcd" if it is not wanted.
+	etcd-server etcd-client
 	# the debug kernel (KERNEL=debug: debug-kernel.sh builds it from
 	# linux-source-6.1)
 	flex bison bc libelf-dev libssl-dev

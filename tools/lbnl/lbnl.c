@@ -34,6 +34,7 @@ static const struct object objects[] = {
 	{ "save", save_cmds, NULL, NULL },
 	{ "restore", restore_cmds, NULL, NULL },
 	{ "sync", sync_cmds, NULL, NULL },
+	{ "group", group_cmds, "status", NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 

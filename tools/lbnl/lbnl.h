@@ -78,6 +78,7 @@ extern const struct cmd monitor_cmds[];
 extern const struct cmd save_cmds[];
 extern const struct cmd restore_cmds[];
 extern const struct cmd sync_cmds[];
+extern const struct cmd group_cmds[];
 
 const struct object *find_object(const char *name);
 const struct cmd *find_cmd(const struct object *obj, const char *name);
@@ -139,6 +140,13 @@ void report_error(struct lbnl_nl *nl, enum lbnl_op op, int err,
 int call_kernel(enum lbnl_op op, int (*fn)(struct lbnl_nl *nl, void *arg),
 		void *arg);
 int run_request(const struct request *req);
+
+/*
+ * saverestore.c: one line of a restore file (split in place) into req, as
+ * "lbnl restore" reads it; *empty: a blank or comment line. EXIT_USAGE
+ * after usage_error().
+ */
+int restore_parse_line(char *text, struct request *req, bool *empty);
 
 /* dest_wait.c */
 int run_dest_wait(int argc, char **argv);

@@ -183,6 +183,17 @@ int batch_read(FILE *fp, struct batch *b)
 	return ret;
 }
 
+int restore_parse_line(char *text, struct request *req, bool *empty)
+{
+	char *words[MAX_WORDS];
+	int n = split_words(text, words);
+
+	*empty = n == 0;
+	if (n < 0)
+		return usage_error("too many words (at most %d)", MAX_WORDS);
+	return n ? parse_words(n, words, req) : EXIT_OK;
+}
+
 /* restore: applying ------------------------------------------------------ */
 
 static void rollback(struct journal *j, struct lbnl_nl *nl,

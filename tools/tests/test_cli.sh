@@ -465,6 +465,51 @@ restore_expect 2 "^Error: line 2: 'migrate commit' cannot be restored" \
 	'flush\nlbnl migrate commit 192.0.2.1:3868 proto sctp vtag 1\n'
 restore_expect 2 "^Error: line 1: 'migrate show' cannot be restored" 'migrate show\n'
 restore_expect 2 "^Error: line 1: unknown command 'migrate sh'" 'migrate sh\n'
+
+# group load: restore's parser, then the group's own rules; nothing is
+# sent to the store (port 1 would refuse it) when a line is wrong.
+# group_expect RC STDERR-REGEX INPUT
+group_expect()
+{
+	local rc=$1 want_err=$2 input=$3 got
+	printf '%b' "$input" | LBNL_STORE=http://127.0.0.1:1 \
+		LBNL_GROUP_CONF=/nonexistent "$lbnl" group load - >"$out" 2>"$err"
+	got=$?
+	if [ "$got" != "$rc" ] || ! grep -Eq -- "$want_err" "$err"; then
+		not_ok "group load of '$input' exited $got (expected $rc): $(cat "$err")"
+	else
+		ok
+	fi
+}
+group_expect 2 "^Error: line 2: invalid proto 'tcpx'" \
+	'vip add 192.0.2.1:80 proto tcp\nvip add 192.0.2.2:80 proto tcpx\n'
+group_expect 2 '^Error: line 3: only "vip add" and "dest add" lines' \
+	'# c\nvip add 192.0.2.1:80 proto tcp\nflush\n'
+group_expect 2 '^Error: line 1: only "vip add" and "dest add" lines' \
+	'vip set 192.0.2.1:80 proto tcp sched wrr\n'
+group_expect 2 '^Error: line 1: a dest of a VIP no earlier line adds' \
+	'dest add 192.0.2.1:80 proto tcp 198.51.100.1\nvip add 192.0.2.1:80 proto tcp\n'
+group_expect 2 "^Error: line 2: dest address family must match the VIP's" \
+	'vip add 192.0.2.1:80 proto tcp\ndest add 192.0.2.1:80 proto tcp 2001:db8::1\n'
+group_expect 2 '^Error: line 3: VIP added twice \(line 1 first\)' \
+	'vip add 192.0.2.1:80 proto tcp\n\nvip add 192.0.2.1:80 proto tcp mode tun\n'
+group_expect 2 '^Error: line 2: .*weight' \
+	'vip add 192.0.2.1:80 proto tcp\ndest add 192.0.2.1:80 proto tcp 198.51.100.1 weight 70000\n'
+# A good file gets as far as the store.
+group_expect 1 '^Error: etcd at http://127.0.0.1:1: ' \
+	'vip add 192.0.2.1:80 proto tcp\ndest add 192.0.2.1:80 proto tcp 198.51.100.1\n'
+for h in help -h --help; do
+	expect 0 '^Usage: lbnl group status' '' group $h
+	for cmd in load save status; do
+		expect 0 "^Usage: lbnl group $cmd" '' group $cmd $h
+	done
+done
+LBNL_STORE= LBNL_GROUP_CONF=/nonexistent \
+	expect 1 '' '^Error: no store: --store URL, LBNL_STORE' group save
+expect 2 '' "^Error: option '--store' needs a value" group save --store
+expect 2 '' "^Error: group etcd: 'x' is not an http:// or https:// URL" \
+	group status --store x
+expect 2 '' '^Error: missing FILE' group load --store http://127.0.0.1:1
 restore_expect 2 '^Error: line 1: too many words' "$(printf 'x %.0s' {1..70})\n"
 "$lbnl" restore /nonexistent/file >/dev/null 2>"$err"
 [ $? = 1 ] && grep -q "^Error: cannot open '/nonexistent/file'" "$err" && ok ||

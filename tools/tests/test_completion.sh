@@ -150,7 +150,7 @@ expect_has()
 	fi
 }
 
-OBJECTS="vip dest assoc conn migrate tag stats flush monitor save restore sync help"
+OBJECTS="vip dest assoc conn migrate tag stats flush monitor save restore sync group help"
 VIPS=(192.0.2.1:80 192.0.2.2:3868 '[2001:db8::1]:443')
 
 # The synopses of "lbnl --help", one a line, continuations joined (as

@@ -24,7 +24,7 @@ fi
 # Command synopses, one per line: continuation lines joined, blanks squeezed.
 synopses()
 {
-	awk '/^ *lbnl (vip|dest|assoc|conn|migrate|tag|stats|flush|monitor|save|restore)/ { if (s) print s; s = $0; next }
+	awk '/^ *lbnl (vip|dest|assoc|conn|migrate|tag|stats|flush|monitor|save|restore|group)/ { if (s) print s; s = $0; next }
 	     s && /^ +\[/ { s = s " " $0; next }
 	     { if (s) print s; s = "" }
 	     END { if (s) print s }' | tr -s ' \t' ' ' | sed 's/^ //; s/ $//'
