@@ -811,12 +811,12 @@ dest add [2001:db8:9::1]:443 proto sctp [2001:db8:9::a]:443
 EOF
 # what "save" prints for it: every setting, in the kernel's order
 cat >"$tmp/sync1.want" <<EOF
-dest add 203.0.113.1:80 proto tcp 10.9.9.1:80 weight 5 state active tag-id 0
-dest add 203.0.113.1:80 proto tcp 10.9.9.2:8080 weight 1 state maint tag-id 0
+dest add 203.0.113.1:80 proto tcp 10.9.9.1:80 weight 5 state active
+dest add 203.0.113.1:80 proto tcp 10.9.9.2:8080 weight 1 state maint
 dest add 203.0.113.1:80 proto tcp 10.9.9.4:80 weight 1 state active tag-id 8
-dest add 203.0.113.4:53 proto udp 10.9.9.6:53 weight 2 state active tag-id 0
-dest add 203.0.113.4:53 proto udp 10.9.9.7:53 weight 1 state active tag-id 0
-dest add [2001:db8:9::1]:443 proto sctp [2001:db8:9::a]:443 weight 1 state active tag-id 0
+dest add 203.0.113.4:53 proto udp 10.9.9.6:53 weight 2 state active
+dest add 203.0.113.4:53 proto udp 10.9.9.7:53 weight 1 state active
+dest add [2001:db8:9::1]:443 proto sctp [2001:db8:9::a]:443 weight 1 state active
 vip add 203.0.113.1:80 proto tcp mode tun sched maglev bypass off migrate-after 9
 vip add 203.0.113.4:53 proto udp mode tun sched maglev bypass off migrate-after 0
 vip add [2001:db8:9::1]:443 proto sctp mode nat sched maglev bypass off migrate-after 0

@@ -122,6 +122,9 @@ use_family 4
 PEER_EXTRA=--app-counter
 # 4 streams per association, a message on each every INTERVAL ms.
 INTERVAL=${INTERVAL:-40}
+# How long a server may take to start listening (the debug kernel's
+# LBNL_TIMEOUT_SCALE stretches it: a wait, not a target).
+START_MS=$((10000 * ${LBNL_TIMEOUT_SCALE:-1}))
 
 # ended N: lbnld logged the end of N migrations (since it started).
 ended()
@@ -212,8 +215,8 @@ case_maint_run()
 	: "${FAM:=4}"
 	local n=${N:-$NASSOC} from to total base ends pcap=$tmp/maint$FAM.pcap
 
-	busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT &&
-		busywait 10000 dp_listening "$NS_SRV2" sctp:$PORT
+	busywait $START_MS dp_listening "$NS_SRV1" sctp:$PORT &&
+		busywait $START_MS dp_listening "$NS_SRV2" sctp:$PORT
 	check_err $? "the lbnl-echo servers of $KEY are not listening"
 	base=$(count_ended 'committed in')
 	ends=$(count_ended '(committed in|aborted after)')
@@ -1128,8 +1131,8 @@ for i in 1 2; do
 	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.auth_enable=1
 done
 echo_servers $PORT_AUTH $DP_TUN4 count.auth 1 2
-busywait 10000 dp_listening "$NS_SRV1" sctp:$PORT_AUTH &&
-	busywait 10000 dp_listening "$NS_SRV2" sctp:$PORT_AUTH ||
+busywait $START_MS dp_listening "$NS_SRV1" sctp:$PORT_AUTH &&
+	busywait $START_MS dp_listening "$NS_SRV2" sctp:$PORT_AUTH ||
 	{ echo "# AUTH echo servers did not start"; exit $ksft_fail; }
 for i in 1 2; do
 	nsn "${NS_SRVS[i - 1]}" sysctl -qw net.sctp.auth_enable=0

@@ -16,8 +16,9 @@
  * load parses FILE with restore's parser (restore_parse_line()) and
  * takes only "vip add" and "dest add" lines, each dest's VIP added by an
  * earlier line, of its VIP's address family and with a weight in range
- * (the module's rules, which a local restore leaves to it); nothing is written if one line is wrong. Then it reads the
- * VIP keys in the store (at revision R) and writes one transaction: every
+ * (the module's rules, which a local restore leaves to it); nothing is
+ * written if one line is wrong. Then it reads the VIP keys in the store
+ * (at revision R) and writes one transaction: every
  * VIP's value put, the keys of VIPs FILE does not have deleted, on the
  * condition that nothing under P/vips/ changed after R (another load in
  * between: read again and retry).
