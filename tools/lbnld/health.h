@@ -4,7 +4,9 @@
  * each "check" line of lbnld.conf probes one dest of one VIP every
  * interval, with a timeout; after fall failures in a row the dest is
  * set down (no new flows, its flows kept, nothing migrated), after rise
- * successes in a row it is set active again.
+ * successes in a row it is set active again. A line for "all" the dests
+ * of a VIP probes each dest the VIP has, each with its own counts; a
+ * line for one dest of that VIP takes that dest over.
  *
  *	health_conf.c	a "check" line: parsed and refused with its reason
  *	health_probe.c	the checkers: tcp, sctp, http, https, command
@@ -28,6 +30,7 @@
 
 #define LBNLD_CHECK_URL_MAX		1024
 #define LBNLD_CHECK_COMMAND_MAX		1024
+#define LBNLD_CHECK_PATH_MAX		512
 #define LBNLD_MAX_CHECKS		4096
 #define LBNLD_CHECK_INTERVAL_MS		5000
 #define LBNLD_CHECK_TIMEOUT_MS		2000
@@ -51,12 +54,14 @@ enum lbnld_check_kind {
 /* One "check" line. */
 struct lbnld_check {
 	struct lbu_vip_key vip;
-	struct lbnl_endpoint dest;	/* port 0: the VIP's */
+	bool all_dests;			/* "all": every dest of the VIP */
+	struct lbnl_endpoint dest;	/* (not all_dests) */
 	enum lbnld_check_kind kind;
 	uint16_t port;			/* tcp, sctp, http path: 0: dest's */
 	char url[LBNLD_CHECK_URL_MAX];	/* http(s): the full URL */
 	uint32_t status;		/* http(s): the status expected */
 	bool verify;			/* https: check the certificate */
+	char ca_file[LBNLD_CHECK_PATH_MAX];	/* https: "": the system's */
 	char command[LBNLD_CHECK_COMMAND_MAX];
 	uint32_t interval_ms;
 	uint32_t timeout_ms;
@@ -150,6 +155,12 @@ struct lbnld_health_ops {
 	/* Only if the dest is in state from: -ESTALE if it is not. */
 	int (*state_set)(void *h, const struct lbnld_check *c, uint8_t from,
 			 uint8_t to);
+	/*
+	 * The dests of the VIP ("all" lines), *dests malloc'd; a VIP that
+	 * does not exist has none (0).
+	 */
+	int (*dests_get)(void *h, const struct lbu_vip_key *vip,
+			 struct lbnl_endpoint **dests, size_t *n);
 	const char *(*why)(void *h);
 };
 
@@ -163,8 +174,11 @@ int lbnld_health_new(const struct lbnld_health_ops *ops,
 /*
  * The checks to run now: a check equal to one running keeps its thread
  * and its counts; the others' threads are told to stop (and end on their
- * own: nothing waits for a probe in progress), new ones start. 0, or
- * -errno if a thread could not be started (logged; the others run).
+ * own: nothing waits for a probe in progress), new ones start. An "all"
+ * line runs a check per dest of its VIP but those with a line of their
+ * own; the VIP's dests are read again every interval of the line (see
+ * health.c). 0, or -errno if a thread could not be started (logged; the
+ * others run).
  */
 int lbnld_health_configure(struct lbnld_health *h,
 			   const struct lbnld_check *checks, size_t n);

@@ -10,7 +10,8 @@
  *		by close()
  *	http	libcurl: a GET, whose status must be the expected one; a
  *	https	server that accepts but never answers fails by timeout.
- *		https checks the certificate only with "verify"
+ *		https checks the certificate only with "verify" (against
+ *		the system's CAs, or those of "ca-file")
  *	command	/bin/sh -c COMMAND (run.c): exit status 0, within timeout
  */
 #include <errno.h>
@@ -158,6 +159,8 @@ static int probe_http(const struct lbnld_check *c, char *why, size_t len)
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	if (tls && c->ca_file[0])
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

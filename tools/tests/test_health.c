@@ -71,15 +71,17 @@ static void test_conf(void)
 		"check 192.0.2.1:80 proto tcp 10.0.0.2 http /health status 204 port 8081\n"
 		"  check [2001:db8::1]:443 proto tcp [2001:db8::2] https https://[2001:db8::2]/x verify\n"
 		"check 192.0.2.1:80 proto tcp 10.0.0.3 command \"test -e '/tmp/a b' # no comment\" # comment\n"
-		"check 192.0.2.2:3868 proto sctp 10.0.0.3 sctp port 3869\n";
+		"check 192.0.2.2:3868 proto sctp 10.0.0.3 sctp port 3869\n"
+		"check 192.0.2.1:80 proto tcp all http /health port 8081\n"
+		"check 192.0.2.1:80 proto tcp 10.0.0.4 https /h ca-file /dev/null\n";
 	char err[512], text[128];
 	struct lbnld_conf c, before;
 	const struct lbnld_check *k;
 
 	lbnld_conf_defaults(&c);
-	CHECK(!conf_text(good, &c, err, sizeof(err)) && c.n_checks == 5,
+	CHECK(!conf_text(good, &c, err, sizeof(err)) && c.n_checks == 7,
 	      "good checks: %s, %zu", err, c.n_checks);
-	if (c.n_checks != 5)
+	if (c.n_checks != 7)
 		return;
 	k = &c.checks[0];
 	CHECK(k->kind == LBNLD_CHECK_TCP && k->dest.port == 8080 &&
@@ -109,6 +111,16 @@ static void test_conf(void)
 	k = &c.checks[4];
 	CHECK(k->kind == LBNLD_CHECK_SCTP && k->port == 3869 &&
 	      k->vip.proto == IPPROTO_SCTP, "sctp check");
+	k = &c.checks[5];
+	CHECK(k->all_dests && k->kind == LBNLD_CHECK_HTTP && k->port == 8081 &&
+	      !strcmp(lbnld_check_text(k, text, sizeof(text)),
+		      "tcp 192.0.2.1:80 dest all (http)"),
+	      "check of all dests: '%s'", text);
+	k = &c.checks[6];
+	CHECK(k->kind == LBNLD_CHECK_HTTPS && k->verify &&
+	      !strcmp(k->ca_file, "/dev/null"), "https ca-file: verify");
+	CHECK(!lbnld_check_equal(&c.checks[1], &c.checks[5]),
+	      "check_equal: all is not one dest");
 	CHECK(lbnld_check_equal(&c.checks[0], &c.checks[0]) &&
 	      !lbnld_check_equal(&c.checks[0], &c.checks[1]),
 	      "check_equal");
@@ -117,7 +129,7 @@ static void test_conf(void)
 	before = c;
 	CHECK(conf_text("check 192.0.2.1:80 proto tcp 10.0.0.9 tcp rise 0\n",
 			&c, err, sizeof(err)) == -1 &&
-	      c.checks == before.checks && c.n_checks == 5,
+	      c.checks == before.checks && c.n_checks == 7,
 	      "refused over a configuration: unchanged");
 	lbnld_conf_free(&c);
 
@@ -129,7 +141,7 @@ static void test_conf(void)
 	check_bad("check 192.0.2.1:80 proto icmp 10.0.0.1 tcp",
 		  "invalid proto 'icmp', expected {tcp|udp|sctp}");
 	check_bad("check 192.0.2.1:80 proto tcp",
-		  "missing the dest (DEST[:PORT]) after 'proto tcp'");
+		  "missing the dest (DEST[:PORT] or all) after 'proto tcp'");
 	check_bad("check 192.0.2.1:80 proto tcp host1 tcp",
 		  "invalid dest 'host1': not an IPv4 or IPv6 address");
 	check_bad("check 192.0.2.1:80 proto tcp 2001:db8::1 tcp",
@@ -178,6 +190,33 @@ static void test_conf(void)
 		  "'rise' given twice");
 	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.1:80 sctp",
 		  "a second check for dest 10.0.0.1:80 of tcp 192.0.2.1:80 (first on line 2)");
+	check_bad("check 192.0.2.1:80 proto tcp all http http://x/",
+		  "a check of all dests takes a path (/...), not a full URL: each dest is asked on its own address");
+	check_bad("check 192.0.2.1:80 proto tcp all command true",
+		  "a check of all dests cannot be a command (the same for every dest): one line per dest");
+	check_bad("check 192.0.2.1:80 proto tcp all tcp port",
+		  "missing value for 'port'");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 https /x ca-file ca.pem",
+		  "invalid ca-file 'ca.pem': an absolute path expected");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 https /x ca-file /nonexistent/ca.pem",
+		  "ca-file '/nonexistent/ca.pem' cannot be read: No such file or directory");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 http /x ca-file /dev/null",
+		  "unexpected 'ca-file' in a http check");
+	{
+		/* Two "all" lines for one VIP; one for all, one per dest. */
+		char text[512], err[512];
+		struct lbnld_conf c2;
+
+		lbnld_conf_defaults(&c2);
+		snprintf(text, sizeof(text), "%s%s%s",
+			 "check 192.0.2.1:80 proto tcp all tcp\n",
+			 "check 192.0.2.1:80 proto tcp 10.0.0.1 http /\n",
+			 "check 192.0.2.1:80 proto tcp all sctp\n");
+		CHECK(conf_text(text, &c2, err, sizeof(err)) == -1 &&
+		      !strcmp(err, "t.conf:3: a second check of all dests of tcp 192.0.2.1:80 (first on line 1)"),
+		      "two all lines: '%s'", err);
+		lbnld_conf_free(&c2);
+	}
 }
 
 /* Counts and decisions --------------------------------------------------- */
@@ -480,6 +519,18 @@ static void test_https(void)
 	c.verify = true;
 	CHECK(lbnld_probe(&c, why, sizeof(why)) && strstr(why, "certificate"),
 	      "https, verified, self-signed: '%s'", why);
+	/* Its own certificate as the CA: verified. */
+	snprintf(c.ca_file, sizeof(c.ca_file), "%s/cert.pem", dir);
+	CHECK(!lbnld_probe(&c, why, sizeof(why)),
+	      "https, verified against ca-file: %s", why);
+	/* Another CA: refused. */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s/k2.pem -out %s/other.pem -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+		 dir, dir);
+	snprintf(c.ca_file, sizeof(c.ca_file), "%s/other.pem", dir);
+	CHECK(!system(cmd) && lbnld_probe(&c, why, sizeof(why)) &&
+	      strstr(why, "certificate"),
+	      "https, ca-file of another CA: '%s'", why);
 	MHD_stop_daemon(d);
 out:
 	if (fd >= 0)
@@ -527,6 +578,9 @@ static struct {
 	/* The next reads show state as lie (an operator's change between). */
 	unsigned int lies;
 	uint8_t lie;
+	/* The VIP's dests (on 127.0.0.1), for checks of all its dests. */
+	uint16_t dests[4];
+	size_t n_dests;
 } fm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int fm_open(void **h)
@@ -582,6 +636,34 @@ static uint8_t fm_other(void)
 	return s;
 }
 
+static int fm_dests_get(void *h, const struct lbu_vip_key *vip,
+			struct lbnl_endpoint **dests, size_t *n)
+{
+	size_t i;
+
+	(void)h;
+	(void)vip;
+	pthread_mutex_lock(&fm.lock);
+	*n = fm.n_dests;
+	*dests = calloc(fm.n_dests + 1, sizeof(**dests));
+	for (i = 0; *dests && i < fm.n_dests; i++) {
+		(*dests)[i].addr.family = AF_INET;
+		(*dests)[i].addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+		(*dests)[i].port = fm.dests[i];
+	}
+	pthread_mutex_unlock(&fm.lock);
+	return *dests ? 0 : -ENOMEM;
+}
+
+static void fm_dests(size_t n, uint16_t a, uint16_t b)
+{
+	pthread_mutex_lock(&fm.lock);
+	fm.dests[0] = a;
+	fm.dests[1] = b;
+	fm.n_dests = n;
+	pthread_mutex_unlock(&fm.lock);
+}
+
 static const char *fm_why(void *h)
 {
 	(void)h;
@@ -590,7 +672,7 @@ static const char *fm_why(void *h)
 
 static const struct lbnld_health_ops fake_module = {
 	.open = fm_open, .close = fm_close, .state_get = fm_get,
-	.state_set = fm_set, .why = fm_why,
+	.state_set = fm_set, .dests_get = fm_dests_get, .why = fm_why,
 };
 
 static void fm_put(uint8_t state)
@@ -621,6 +703,16 @@ static bool fm_wait(uint8_t state, int ms)
 		poll(NULL, 0, 10);
 	}
 	return fm_state(NULL) == state;
+}
+
+static bool fm_wait_other(uint8_t state, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (fm_other() == state)
+			return true;
+		poll(NULL, 0, 10);
+	}
+	return fm_other() == state;
 }
 
 static void test_threads(void)
@@ -714,6 +806,70 @@ static void test_threads(void)
 	close(fd);
 }
 
+/* Wait up to ms for n check threads. */
+static bool running_wait(struct lbnld_health *h, size_t n, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (lbnld_health_running(h) == n)
+			return true;
+		poll(NULL, 0, 10);
+	}
+	return lbnld_health_running(h) == n;
+}
+
+/*
+ * A check of all the dests of a VIP: a thread per dest the (fake) module
+ * has, dests added and deleted followed, a line of one dest taking it
+ * over.
+ */
+static void test_all(void)
+{
+	struct lbnld_health *h;
+	struct lbnld_check c[2];
+	uint16_t port = 0;
+	int fd;
+
+	fd = listen_on(SOCK_STREAM, IPPROTO_TCP, &port);
+	if (fd < 0 || lbnld_health_new(&fake_module, &h)) {
+		CHECK(0, "all: cannot listen or start");
+		return;
+	}
+	pthread_mutex_lock(&fm.lock);
+	fm.state = fm.other = LBNL_DEST_ACTIVE;
+	pthread_mutex_unlock(&fm.lock);
+	fm_dests(1, port, 0);
+	c[0] = local_check(LBNLD_CHECK_TCP, 0);
+	c[0].all_dests = true;
+	memset(&c[0].dest, 0, sizeof(c[0].dest));
+	c[0].interval_ms = 30;
+	c[0].timeout_ms = 20;
+	c[0].rise = 2;
+	c[0].fall = 2;
+	CHECK(!lbnld_health_configure(h, c, 1) && running_wait(h, 1, 3000),
+	      "all: one dest, one check (%zu)", lbnld_health_running(h));
+	fm_dests(2, port, OTHER_PORT);
+	CHECK(running_wait(h, 2, 3000) && fm_wait_other(LBNL_DEST_DOWN, 3000),
+	      "all: a dest added is checked: down, nobody listens (%zu, %u)",
+	      lbnld_health_running(h), fm_other());
+	CHECK(fm_state(NULL) == LBNL_DEST_ACTIVE,
+	      "all: the dest that answers stays active");
+	fm_dests(1, port, 0);
+	CHECK(running_wait(h, 1, 3000), "all: a dest deleted loses its check (%zu)",
+	      lbnld_health_running(h));
+	/* Back, with a line of its own that passes: that line's. */
+	fm_dests(2, port, OTHER_PORT);
+	c[1] = local_check(LBNLD_CHECK_COMMAND, OTHER_PORT);
+	snprintf(c[1].command, sizeof(c[1].command), "true");
+	c[1].interval_ms = 30;
+	c[1].timeout_ms = 20;
+	CHECK(!lbnld_health_configure(h, c, 2) &&
+	      fm_wait_other(LBNL_DEST_ACTIVE, 3000) && running_wait(h, 2, 3000),
+	      "all: a line of its own takes the dest over (%u, %zu)",
+	      fm_other(), lbnld_health_running(h));
+	lbnld_health_free(h);
+	close(fd);
+}
+
 int main(void)
 {
 	lbnl_log_init("lbnld", false, false);
@@ -729,6 +885,7 @@ int main(void)
 		test_https();
 		test_command();
 		test_threads();
+		test_all();
 		lbnld_probe_cleanup();
 	}
 	printf("test_health: %d checks, %d failed\n", checks, failures);
