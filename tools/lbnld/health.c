@@ -107,6 +107,7 @@ struct runner {
 	struct lbnld_health *h;
 	struct lbnld_check check;
 	struct lbnld_health_state state;
+	struct lbnld_probe_ctx probe;	/* kept between probes */
 	pthread_t thread;
 	bool stop;			/* under h->lock */
 	void *nl;			/* the thread's module handle, or NULL */
@@ -193,6 +194,30 @@ static void log_apply_error(struct runner *r, const char *what, int err)
 			  why ? why : strerror(-err));
 }
 
+/*
+ * on-down flush: the dest just set down, its entries are flushed, so
+ * that its flows' next packets are scheduled again, to a dest that is up
+ * (a TCP client then gets a RST and connects again at once, as with
+ * IPVS's expire_nodest_conn). Once: a failure is logged, not retried
+ * (the dest stays down; its flows end as with on-down keep).
+ */
+static void runner_flush(struct runner *r, const char *text)
+{
+	const struct lbnld_health_ops *ops = r->h->ops;
+	const char *why;
+	int err;
+
+	err = ops->conn_flush(r->nl, &r->check);
+	if (!err) {
+		lbnl_log(LOG_WARNING, "check %s: the dest's connection entries flushed (on-down flush)",
+			  text);
+		return;
+	}
+	why = ops->why(r->nl);
+	lbnl_log(LOG_ERR, "check %s: flushing the dest's connection entries: %s",
+		  text, why ? why : strerror(-err));
+}
+
 /* Bring the dest in line with the verdict. */
 static void runner_apply(struct runner *r)
 {
@@ -257,6 +282,8 @@ static void runner_apply(struct runner *r)
 	r->last_err = 0;
 	lbnl_log(LOG_WARNING, "check %s: dest set %s (was %s)", text,
 		  state_name(want), state_name(state));
+	if (want == LBNL_DEST_DOWN && r->check.on_down_flush)
+		runner_flush(r, text);
 }
 
 static void runner_count(struct runner *r, bool ok, const char *why)
@@ -308,7 +335,7 @@ static void *runner_main(void *arg)
 		if (probe_err)
 			break;
 		started = lbnld_now_ms();
-		ok = !lbnld_probe(&r->check, why, sizeof(why));
+		ok = !lbnld_probe(&r->check, &r->probe, why, sizeof(why));
 		if (runner_stopped(r))
 			break;
 		runner_count(r, ok, why);
@@ -326,6 +353,7 @@ static void *runner_main(void *arg)
 		if (stop)
 			break;
 	}
+	lbnld_probe_end(&r->probe);
 	if (r->nl)
 		h->ops->close(r->nl);
 	pthread_mutex_lock(&h->lock);
@@ -372,6 +400,7 @@ static int runner_start(struct lbnld_health *h, const struct lbnld_check *c)
 		return -ENOMEM;
 	r->h = h;
 	r->check = *c;
+	r->probe = (struct lbnld_probe_ctx)LBNLD_PROBE_CTX_INIT;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	h->threads++;

@@ -10,6 +10,7 @@
  *
  *	health_conf.c	a "check" line: parsed and refused with its reason
  *	health_probe.c	the checkers: tcp, sctp, http, https, command
+ *	health_sctp.c	sctp heartbeat: on a standing association
  *	health.c	the counts (pure), what to do with the dest (pure),
  *			and a thread per check that probes and applies
  *	health_nl.c	what the threads ask of the module (netlink)
@@ -48,6 +49,8 @@ enum lbnld_check_kind {
 	LBNLD_CHECK_HTTP,	/* GET, the expected status (libcurl) */
 	LBNLD_CHECK_HTTPS,
 	LBNLD_CHECK_COMMAND,	/* /bin/sh -c COMMAND exits 0 */
+	LBNLD_CHECK_SCTP_HEARTBEAT,	/* a HEARTBEAT answered, on a */
+				/* standing association */
 	LBNLD_CHECK_KINDS
 };
 
@@ -67,10 +70,11 @@ struct lbnld_check {
 	uint32_t timeout_ms;
 	uint32_t rise;
 	uint32_t fall;
+	bool on_down_flush;		/* down: its entries flushed too */
 	unsigned int line;		/* of the configuration, for the log */
 };
 
-/* "tcp", "sctp", "http", "https", "command". */
+/* "tcp", "sctp", "http", "https", "command", "sctp heartbeat". */
 const char *lbnld_check_kind_name(enum lbnld_check_kind kind);
 
 /*
@@ -99,11 +103,31 @@ const char *lbnld_check_text(const struct lbnld_check *c, char *buf,
 int lbnld_probe_init(void);
 void lbnld_probe_cleanup(void);
 /*
+ * What a check keeps from one probe to the next: the standing
+ * association of "sctp heartbeat". Starts as LBNLD_PROBE_CTX_INIT, ends
+ * with lbnld_probe_end().
+ */
+struct lbnld_probe_ctx {
+	int fd;			/* -1: none */
+};
+#define LBNLD_PROBE_CTX_INIT	{ .fd = -1 }
+
+/*
  * Probe c once, within c->timeout_ms: 0 if the dest answered as it
  * should, else -1 with why ("connection refused", "status 500, expected
- * 200", "timed out after 2000 ms").
+ * 200", "timed out after 2000 ms"). ctx: NULL for a probe of its own
+ * (an sctp heartbeat then sets up an association and shuts it down).
  */
-int lbnld_probe(const struct lbnld_check *c, char *why, size_t len);
+int lbnld_probe(const struct lbnld_check *c, struct lbnld_probe_ctx *ctx,
+		char *why, size_t len);
+void lbnld_probe_end(struct lbnld_probe_ctx *ctx);
+
+/* health_sctp.c: connect within the timeout (health_probe.c), the fd. */
+int lbnld_probe_connect(const struct lbnld_check *c, int protocol, int *fd,
+			char *why, size_t len);
+int lbnld_probe_sctp_heartbeat(const struct lbnld_check *c,
+			       struct lbnld_probe_ctx *ctx, char *why,
+			       size_t len);
 
 /* The counts and what they mean (health.c, pure) ------------------------- */
 
@@ -161,6 +185,8 @@ struct lbnld_health_ops {
 	 */
 	int (*dests_get)(void *h, const struct lbu_vip_key *vip,
 			 struct lbnl_endpoint **dests, size_t *n);
+	/* Forget the dest's connection entries (all its flows). */
+	int (*conn_flush)(void *h, const struct lbnld_check *c);
 	const char *(*why)(void *h);
 };
 

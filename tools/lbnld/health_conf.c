@@ -12,6 +12,8 @@
  * CHECKER is one of
  *	tcp			a TCP connection set up
  *	sctp			an SCTP association set up and shut down
+ *	sctp heartbeat		a HEARTBEAT answered on an association kept
+ *				open (health_sctp.c)
  *	http URL [status N]	a GET answered with status N (default 200)
  *	https URL [status N] [verify] [ca-file PATH]
  *	command "COMMAND"	/bin/sh -c COMMAND exits 0
@@ -21,7 +23,10 @@
  * from 10 to 3600000), rise N, fall N (1 to 100), port N (tcp, sctp and
  * a path-only URL: where to connect instead of the dest's port); https:
  * verify (the certificate, against the system's CAs), ca-file PATH (the
- * CAs to verify against: implies verify). Each at
+ * CAs to verify against: implies verify); on-down keep|flush (what
+ * becomes of the flows of a dest set down: kept until they end, the
+ * default, or their entries flushed so that their next packets are
+ * scheduled to a dest that is up). Each at
  * most once; a word may be quoted with double quotes (no escapes), which
  * COMMAND needs if it has spaces.
  */
@@ -45,6 +50,7 @@ static const char *const kind_names[LBNLD_CHECK_KINDS] = {
 	[LBNLD_CHECK_HTTP] = "http",
 	[LBNLD_CHECK_HTTPS] = "https",
 	[LBNLD_CHECK_COMMAND] = "command",
+	[LBNLD_CHECK_SCTP_HEARTBEAT] = "sctp heartbeat",
 };
 
 const char *lbnld_check_kind_name(enum lbnld_check_kind kind)
@@ -125,7 +131,7 @@ static int parse_url(const char *v, struct lbnld_check *c, char *err,
 
 enum setting {
 	SET_INTERVAL, SET_TIMEOUT, SET_RISE, SET_FALL, SET_PORT, SET_STATUS,
-	SET_VERIFY, SET_CA_FILE, NSETTINGS
+	SET_VERIFY, SET_CA_FILE, SET_ON_DOWN, NSETTINGS
 };
 
 static const char *const setting_names[NSETTINGS] = {
@@ -137,6 +143,7 @@ static const char *const setting_names[NSETTINGS] = {
 	[SET_STATUS] = "status",
 	[SET_VERIFY] = "verify",
 	[SET_CA_FILE] = "ca-file",
+	[SET_ON_DOWN] = "on-down",
 };
 
 /* Which checkers take a setting (the common ones: all). */
@@ -146,6 +153,7 @@ static bool setting_applies(enum setting s, const struct lbnld_check *c)
 	case SET_PORT:
 		return c->kind == LBNLD_CHECK_TCP ||
 		       c->kind == LBNLD_CHECK_SCTP ||
+		       c->kind == LBNLD_CHECK_SCTP_HEARTBEAT ||
 		       ((c->kind == LBNLD_CHECK_HTTP ||
 			 c->kind == LBNLD_CHECK_HTTPS) && c->url[0] == '/');
 	case SET_STATUS:
@@ -207,6 +215,12 @@ static int parse_setting(enum setting s, const char *v,
 		snprintf(c->ca_file, sizeof(c->ca_file), "%s", v);
 		c->verify = true;
 		return 0;
+	case SET_ON_DOWN:
+		if (strcmp(v, "keep") && strcmp(v, "flush"))
+			return refuse(err, errlen, "invalid on-down '%s', expected keep or flush",
+				      v);
+		c->on_down_flush = !strcmp(v, "flush");
+		return 0;
 	default:
 		return -1;
 	}
@@ -260,15 +274,19 @@ static int parse_checker(char **w, unsigned int n, struct lbnld_check *c,
 	unsigned int k;
 
 	if (!n)
-		return refuse(err, errlen, "missing the checker: tcp, sctp, http URL, https URL or command \"COMMAND\"");
+		return refuse(err, errlen, "missing the checker: tcp, sctp, sctp heartbeat, http URL, https URL or command \"COMMAND\"");
 	for (k = 0; k < LBNLD_CHECK_KINDS; k++)
 		if (!strcmp(w[0], kind_names[k]))
 			break;
 	if (k == LBNLD_CHECK_KINDS)
-		return refuse(err, errlen, "unknown checker '%s', expected tcp, sctp, http, https or command",
+		return refuse(err, errlen, "unknown checker '%s', expected tcp, sctp, sctp heartbeat, http, https or command",
 			      w[0]);
 	c->kind = k;
 	*used = 1;
+	if (c->kind == LBNLD_CHECK_SCTP && n > 1 && !strcmp(w[1], "heartbeat")) {
+		c->kind = LBNLD_CHECK_SCTP_HEARTBEAT;
+		*used = 2;
+	}
 	switch (c->kind) {
 	case LBNLD_CHECK_HTTP:
 	case LBNLD_CHECK_HTTPS:
@@ -353,7 +371,7 @@ bool lbnld_check_equal(const struct lbnld_check *a,
 	       !strcmp(a->command, b->command) &&
 	       a->interval_ms == b->interval_ms &&
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise &&
-	       a->fall == b->fall;
+	       a->fall == b->fall && a->on_down_flush == b->on_down_flush;
 }
 
 void lbnld_check_target(const struct lbnld_check *c, struct lbnl_endpoint *at)

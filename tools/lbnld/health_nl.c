@@ -6,7 +6,8 @@
  * ... state S" does (DEST_SET with the state alone: the weight and tag
  * id stay), on the condition that it is still what was read
  * (LBNL_A_DEST_STATE_IF): a state an operator set meanwhile stays; and
- * the dests of a VIP, for the checks of all its dests.
+ * the dests of a VIP, for the checks of all its dests; the connection
+ * entries of a dest (CONN_FLUSH with the dest), for "on-down flush".
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,6 +58,14 @@ static int nl_state_set(void *h, const struct lbnld_check *c, uint8_t from,
 	return lbnl_dest_set(h, &d);
 }
 
+static int nl_conn_flush(void *h, const struct lbnld_check *c)
+{
+	struct lbu_dest d;
+
+	dest_key(c, &d);
+	return lbnl_dest_flush_conns(h, &d);
+}
+
 static int nl_dests_get(void *h, const struct lbu_vip_key *vip,
 			struct lbnl_endpoint **dests, size_t *n)
 {
@@ -98,5 +107,6 @@ const struct lbnld_health_ops lbnld_health_nl_ops = {
 	.state_get = nl_state_get,
 	.state_set = nl_state_set,
 	.dests_get = nl_dests_get,
+	.conn_flush = nl_conn_flush,
 	.why = nl_why,
 };
