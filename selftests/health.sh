@@ -79,8 +79,9 @@ SCTP_HC=3869
 HTTP_HC=8080
 SETTINGS="interval 500 timeout 400 rise 2 fall 3"
 # Down at most this long after a backend fails: fall * interval + timeout,
-# and a second for the VM (TCG) and the state's read.
-DOWN_MS=$((3 * 500 + 400 + 1000))
+# and 2 s for the VM (TCG: a fork and exec, each read of the state, take
+# a few hundred ms); a timeout not enforced would take 15 s.
+DOWN_MS=$((3 * 500 + 400 + 2000))
 CASES=${CASES:-"tcp maint http command command_hung sctp sctp_hung heartbeat all flush reload"}
 
 require_cmd curl jq python3
