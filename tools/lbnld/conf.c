@@ -30,7 +30,8 @@
  *	metrics-listen 127.0.0.1:9642	where /metrics is served; none: not
  *	check 192.0.2.1:80 proto tcp 10.0.0.1:8080 http /health rise 2
  *				a health check of one dest (health_conf.c),
- *				one line per dest
+ *				one line per dest, or "all" for every dest
+ *				of the VIP but those with a line
  *
  * A double-quoted "#" (a check's command) does not start a comment.
  */
@@ -280,7 +281,10 @@ static int parse_metrics_listen(struct parser *p, const char *v,
 	return 0;
 }
 
-/* "check ..." (the rest of the line: text), one per dest of a VIP. */
+/*
+ * "check ..." (the rest of the line: text), one per dest of a VIP, and
+ * one for all of them.
+ */
 static int parse_check(struct parser *p, char *text, struct lbnld_conf *c)
 {
 	char why[256], vip[LBNL_ADDRPORTSTRLEN + 16], dest[LBNL_ADDRPORTSTRLEN];
@@ -292,13 +296,18 @@ static int parse_check(struct parser *p, char *text, struct lbnld_conf *c)
 	chk.line = p->line;
 	for (i = 0; i < c->n_checks; i++) {
 		a = &c->checks[i];
+		/* A line for one dest takes it over from an "all" line. */
 		if (a->vip.proto != chk.vip.proto ||
 		    a->vip.port != chk.vip.port ||
 		    !lbnl_addr_equal(&a->vip.addr, &chk.vip.addr) ||
+		    a->all_dests != chk.all_dests ||
 		    a->dest.port != chk.dest.port ||
 		    !lbnl_addr_equal(&a->dest.addr, &chk.dest.addr))
 			continue;
 		lbnld_vip_text(&chk.vip, vip, sizeof(vip));
+		if (chk.all_dests)
+			return fail(p, "a second check of all dests of %s (first on line %u)",
+				    vip, a->line);
 		lbnl_format_addr_port(&chk.dest.addr, chk.dest.port, dest,
 				      sizeof(dest));
 		return fail(p, "a second check for dest %s of %s (first on line %u)",

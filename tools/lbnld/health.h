@@ -4,10 +4,13 @@
  * each "check" line of lbnld.conf probes one dest of one VIP every
  * interval, with a timeout; after fall failures in a row the dest is
  * set down (no new flows, its flows kept, nothing migrated), after rise
- * successes in a row it is set active again.
+ * successes in a row it is set active again. A line for "all" the dests
+ * of a VIP probes each dest the VIP has, each with its own counts; a
+ * line for one dest of that VIP takes that dest over.
  *
  *	health_conf.c	a "check" line: parsed and refused with its reason
  *	health_probe.c	the checkers: tcp, sctp, http, https, command
+ *	health_sctp.c	sctp heartbeat: on a standing association
  *	health.c	the counts (pure), what to do with the dest (pure),
  *			and a thread per check that probes and applies
  *	health_nl.c	what the threads ask of the module (netlink)
@@ -28,6 +31,7 @@
 
 #define LBNLD_CHECK_URL_MAX		1024
 #define LBNLD_CHECK_COMMAND_MAX		1024
+#define LBNLD_CHECK_PATH_MAX		512
 #define LBNLD_MAX_CHECKS		4096
 #define LBNLD_CHECK_INTERVAL_MS		5000
 #define LBNLD_CHECK_TIMEOUT_MS		2000
@@ -45,27 +49,32 @@ enum lbnld_check_kind {
 	LBNLD_CHECK_HTTP,	/* GET, the expected status (libcurl) */
 	LBNLD_CHECK_HTTPS,
 	LBNLD_CHECK_COMMAND,	/* /bin/sh -c COMMAND exits 0 */
+	LBNLD_CHECK_SCTP_HEARTBEAT,	/* a HEARTBEAT answered, on a */
+				/* standing association */
 	LBNLD_CHECK_KINDS
 };
 
 /* One "check" line. */
 struct lbnld_check {
 	struct lbu_vip_key vip;
-	struct lbnl_endpoint dest;	/* port 0: the VIP's */
+	bool all_dests;			/* "all": every dest of the VIP */
+	struct lbnl_endpoint dest;	/* (not all_dests) */
 	enum lbnld_check_kind kind;
 	uint16_t port;			/* tcp, sctp, http path: 0: dest's */
 	char url[LBNLD_CHECK_URL_MAX];	/* http(s): the full URL */
 	uint32_t status;		/* http(s): the status expected */
 	bool verify;			/* https: check the certificate */
+	char ca_file[LBNLD_CHECK_PATH_MAX];	/* https: "": the system's */
 	char command[LBNLD_CHECK_COMMAND_MAX];
 	uint32_t interval_ms;
 	uint32_t timeout_ms;
 	uint32_t rise;
 	uint32_t fall;
+	bool on_down_flush;		/* down: its entries flushed too */
 	unsigned int line;		/* of the configuration, for the log */
 };
 
-/* "tcp", "sctp", "http", "https", "command". */
+/* "tcp", "sctp", "http", "https", "command", "sctp heartbeat". */
 const char *lbnld_check_kind_name(enum lbnld_check_kind kind);
 
 /*
@@ -94,11 +103,31 @@ const char *lbnld_check_text(const struct lbnld_check *c, char *buf,
 int lbnld_probe_init(void);
 void lbnld_probe_cleanup(void);
 /*
+ * What a check keeps from one probe to the next: the standing
+ * association of "sctp heartbeat". Starts as LBNLD_PROBE_CTX_INIT, ends
+ * with lbnld_probe_end().
+ */
+struct lbnld_probe_ctx {
+	int fd;			/* -1: none */
+};
+#define LBNLD_PROBE_CTX_INIT	{ .fd = -1 }
+
+/*
  * Probe c once, within c->timeout_ms: 0 if the dest answered as it
  * should, else -1 with why ("connection refused", "status 500, expected
- * 200", "timed out after 2000 ms").
+ * 200", "timed out after 2000 ms"). ctx: NULL for a probe of its own
+ * (an sctp heartbeat then sets up an association and shuts it down).
  */
-int lbnld_probe(const struct lbnld_check *c, char *why, size_t len);
+int lbnld_probe(const struct lbnld_check *c, struct lbnld_probe_ctx *ctx,
+		char *why, size_t len);
+void lbnld_probe_end(struct lbnld_probe_ctx *ctx);
+
+/* health_sctp.c: connect within the timeout (health_probe.c), the fd. */
+int lbnld_probe_connect(const struct lbnld_check *c, int protocol, int *fd,
+			char *why, size_t len);
+int lbnld_probe_sctp_heartbeat(const struct lbnld_check *c,
+			       struct lbnld_probe_ctx *ctx, char *why,
+			       size_t len);
 
 /* The counts and what they mean (health.c, pure) ------------------------- */
 
@@ -150,6 +179,14 @@ struct lbnld_health_ops {
 	/* Only if the dest is in state from: -ESTALE if it is not. */
 	int (*state_set)(void *h, const struct lbnld_check *c, uint8_t from,
 			 uint8_t to);
+	/*
+	 * The dests of the VIP ("all" lines), *dests malloc'd; a VIP that
+	 * does not exist has none (0).
+	 */
+	int (*dests_get)(void *h, const struct lbu_vip_key *vip,
+			 struct lbnl_endpoint **dests, size_t *n);
+	/* Forget the dest's connection entries (all its flows). */
+	int (*conn_flush)(void *h, const struct lbnld_check *c);
 	const char *(*why)(void *h);
 };
 
@@ -163,8 +200,11 @@ int lbnld_health_new(const struct lbnld_health_ops *ops,
 /*
  * The checks to run now: a check equal to one running keeps its thread
  * and its counts; the others' threads are told to stop (and end on their
- * own: nothing waits for a probe in progress), new ones start. 0, or
- * -errno if a thread could not be started (logged; the others run).
+ * own: nothing waits for a probe in progress), new ones start. An "all"
+ * line runs a check per dest of its VIP but those with a line of their
+ * own; the VIP's dests are read again every interval of the line (see
+ * health.c). 0, or -errno if a thread could not be started (logged; the
+ * others run).
  */
 int lbnld_health_configure(struct lbnld_health *h,
 			   const struct lbnld_check *checks, size_t n);

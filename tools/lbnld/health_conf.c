@@ -2,19 +2,31 @@
 /*
  * A "check" line of lbnld.conf (conf.c hands over what follows "check"):
  *
- *	check VIP:PORT proto P DEST[:PORT] CHECKER [SETTING VALUE]...
+ *	check VIP:PORT proto P DEST[:PORT]|all CHECKER [SETTING VALUE]...
+ *
+ * "all": every dest of the VIP, as many as it has at any time, each with
+ * counts of its own; a line for one of its dests takes that dest over.
+ * Each dest being probed on its own address, such a line takes no full
+ * URL (a path) and no command.
  *
  * CHECKER is one of
  *	tcp			a TCP connection set up
  *	sctp			an SCTP association set up and shut down
+ *	sctp heartbeat		a HEARTBEAT answered on an association kept
+ *				open (health_sctp.c)
  *	http URL [status N]	a GET answered with status N (default 200)
- *	https URL [status N] [verify]
+ *	https URL [status N] [verify] [ca-file PATH]
  *	command "COMMAND"	/bin/sh -c COMMAND exits 0
  *
  * URL is a full http:// (https://) URL, or a path ("/health") on the
  * dest's address and port. The settings: interval MS, timeout MS (each
  * from 10 to 3600000), rise N, fall N (1 to 100), port N (tcp, sctp and
- * a path-only URL: where to connect instead of the dest's port). Each at
+ * a path-only URL: where to connect instead of the dest's port); https:
+ * verify (the certificate, against the system's CAs), ca-file PATH (the
+ * CAs to verify against: implies verify); on-down keep|flush (what
+ * becomes of the flows of a dest set down: kept until they end, the
+ * default, or their entries flushed so that their next packets are
+ * scheduled to a dest that is up). Each at
  * most once; a word may be quoted with double quotes (no escapes), which
  * COMMAND needs if it has spaces.
  */
@@ -22,6 +34,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/lbnl.h>
 
 #include "health.h"
@@ -37,6 +50,7 @@ static const char *const kind_names[LBNLD_CHECK_KINDS] = {
 	[LBNLD_CHECK_HTTP] = "http",
 	[LBNLD_CHECK_HTTPS] = "https",
 	[LBNLD_CHECK_COMMAND] = "command",
+	[LBNLD_CHECK_SCTP_HEARTBEAT] = "sctp heartbeat",
 };
 
 const char *lbnld_check_kind_name(enum lbnld_check_kind kind)
@@ -117,7 +131,7 @@ static int parse_url(const char *v, struct lbnld_check *c, char *err,
 
 enum setting {
 	SET_INTERVAL, SET_TIMEOUT, SET_RISE, SET_FALL, SET_PORT, SET_STATUS,
-	SET_VERIFY, NSETTINGS
+	SET_VERIFY, SET_CA_FILE, SET_ON_DOWN, NSETTINGS
 };
 
 static const char *const setting_names[NSETTINGS] = {
@@ -128,6 +142,8 @@ static const char *const setting_names[NSETTINGS] = {
 	[SET_PORT] = "port",
 	[SET_STATUS] = "status",
 	[SET_VERIFY] = "verify",
+	[SET_CA_FILE] = "ca-file",
+	[SET_ON_DOWN] = "on-down",
 };
 
 /* Which checkers take a setting (the common ones: all). */
@@ -137,12 +153,14 @@ static bool setting_applies(enum setting s, const struct lbnld_check *c)
 	case SET_PORT:
 		return c->kind == LBNLD_CHECK_TCP ||
 		       c->kind == LBNLD_CHECK_SCTP ||
+		       c->kind == LBNLD_CHECK_SCTP_HEARTBEAT ||
 		       ((c->kind == LBNLD_CHECK_HTTP ||
 			 c->kind == LBNLD_CHECK_HTTPS) && c->url[0] == '/');
 	case SET_STATUS:
 		return c->kind == LBNLD_CHECK_HTTP ||
 		       c->kind == LBNLD_CHECK_HTTPS;
 	case SET_VERIFY:
+	case SET_CA_FILE:
 		return c->kind == LBNLD_CHECK_HTTPS;
 	default:
 		return true;
@@ -183,12 +201,32 @@ static int parse_setting(enum setting s, const char *v,
 				      v);
 		c->status = n;
 		return 0;
+	case SET_CA_FILE:
+		if (v[0] != '/')
+			return refuse(err, errlen, "invalid ca-file '%s': an absolute path expected",
+				      v);
+		if (strlen(v) >= sizeof(c->ca_file))
+			return refuse(err, errlen, "invalid ca-file: longer than %zu characters",
+				      sizeof(c->ca_file) - 1);
+		/* Refused now rather than failing every probe. */
+		if (access(v, R_OK))
+			return refuse(err, errlen, "ca-file '%s' cannot be read: %s",
+				      v, strerror(errno));
+		snprintf(c->ca_file, sizeof(c->ca_file), "%s", v);
+		c->verify = true;
+		return 0;
+	case SET_ON_DOWN:
+		if (strcmp(v, "keep") && strcmp(v, "flush"))
+			return refuse(err, errlen, "invalid on-down '%s', expected keep or flush",
+				      v);
+		c->on_down_flush = !strcmp(v, "flush");
+		return 0;
 	default:
 		return -1;
 	}
 }
 
-/* "VIP:PORT proto P DEST[:PORT]": the first four words. */
+/* "VIP:PORT proto P DEST[:PORT]|all": the first four words. */
 static int parse_dest(char **w, unsigned int n, struct lbnld_check *c,
 		      char *err, size_t errlen)
 {
@@ -210,8 +248,12 @@ static int parse_dest(char **w, unsigned int n, struct lbnld_check *c,
 			      w[2], lbnl_proto_names.choices);
 	c->vip.proto = (uint8_t)proto;
 	if (n < 4)
-		return refuse(err, errlen, "missing the dest (DEST[:PORT]) after 'proto %s'",
+		return refuse(err, errlen, "missing the dest (DEST[:PORT] or all) after 'proto %s'",
 			      w[2]);
+	if (!strcmp(w[3], "all")) {
+		c->all_dests = true;
+		return 0;
+	}
 	e = lbnl_parse_addr_port(w[3], &c->dest.addr, &c->dest.port,
 				 &has_port);
 	if (e)
@@ -232,15 +274,19 @@ static int parse_checker(char **w, unsigned int n, struct lbnld_check *c,
 	unsigned int k;
 
 	if (!n)
-		return refuse(err, errlen, "missing the checker: tcp, sctp, http URL, https URL or command \"COMMAND\"");
+		return refuse(err, errlen, "missing the checker: tcp, sctp, sctp heartbeat, http URL, https URL or command \"COMMAND\"");
 	for (k = 0; k < LBNLD_CHECK_KINDS; k++)
 		if (!strcmp(w[0], kind_names[k]))
 			break;
 	if (k == LBNLD_CHECK_KINDS)
-		return refuse(err, errlen, "unknown checker '%s', expected tcp, sctp, http, https or command",
+		return refuse(err, errlen, "unknown checker '%s', expected tcp, sctp, sctp heartbeat, http, https or command",
 			      w[0]);
 	c->kind = k;
 	*used = 1;
+	if (c->kind == LBNLD_CHECK_SCTP && n > 1 && !strcmp(w[1], "heartbeat")) {
+		c->kind = LBNLD_CHECK_SCTP_HEARTBEAT;
+		*used = 2;
+	}
 	switch (c->kind) {
 	case LBNLD_CHECK_HTTP:
 	case LBNLD_CHECK_HTTPS:
@@ -300,6 +346,11 @@ int lbnld_check_parse(char *text, struct lbnld_check *c, char *err,
 		if (parse_setting(s, w[++i], c, err, errlen))
 			return -1;
 	}
+	if (c->all_dests && (c->kind == LBNLD_CHECK_HTTP ||
+			     c->kind == LBNLD_CHECK_HTTPS) && c->url[0] != '/')
+		return refuse(err, errlen, "a check of all dests takes a path (/...), not a full URL: each dest is asked on its own address");
+	if (c->all_dests && c->kind == LBNLD_CHECK_COMMAND)
+		return refuse(err, errlen, "a check of all dests cannot be a command (the same for every dest): one line per dest");
 	if (c->timeout_ms > c->interval_ms)
 		return refuse(err, errlen, "timeout %u ms is longer than the interval (%u ms)",
 			      c->timeout_ms, c->interval_ms);
@@ -311,14 +362,16 @@ bool lbnld_check_equal(const struct lbnld_check *a,
 {
 	return a->vip.proto == b->vip.proto && a->vip.port == b->vip.port &&
 	       lbnl_addr_equal(&a->vip.addr, &b->vip.addr) &&
+	       a->all_dests == b->all_dests &&
 	       lbnl_addr_equal(&a->dest.addr, &b->dest.addr) &&
 	       a->dest.port == b->dest.port && a->kind == b->kind &&
 	       a->port == b->port && !strcmp(a->url, b->url) &&
 	       a->status == b->status && a->verify == b->verify &&
+	       !strcmp(a->ca_file, b->ca_file) &&
 	       !strcmp(a->command, b->command) &&
 	       a->interval_ms == b->interval_ms &&
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise &&
-	       a->fall == b->fall;
+	       a->fall == b->fall && a->on_down_flush == b->on_down_flush;
 }
 
 void lbnld_check_target(const struct lbnld_check *c, struct lbnl_endpoint *at)
@@ -333,8 +386,11 @@ const char *lbnld_check_text(const struct lbnld_check *c, char *buf,
 	char vip[LBNL_ADDRPORTSTRLEN + 16], dest[LBNL_ADDRPORTSTRLEN];
 
 	lbnld_vip_text(&c->vip, vip, sizeof(vip));
-	lbnl_format_addr_port(&c->dest.addr, c->dest.port, dest,
-			      sizeof(dest));
+	if (c->all_dests)
+		snprintf(dest, sizeof(dest), "all");
+	else
+		lbnl_format_addr_port(&c->dest.addr, c->dest.port, dest,
+				      sizeof(dest));
 	snprintf(buf, len, "%s dest %s (%s)", vip, dest, kind_names[c->kind]);
 	return buf;
 }

@@ -5,8 +5,12 @@
  * are not thread-safe): a dest's state, read and set as "lbnl dest set
  * ... state S" does (DEST_SET with the state alone: the weight and tag
  * id stay), on the condition that it is still what was read
- * (LBNL_A_DEST_STATE_IF): a state an operator set meanwhile stays.
+ * (LBNL_A_DEST_STATE_IF): a state an operator set meanwhile stays; and
+ * the dests of a VIP, for the checks of all its dests; the connection
+ * entries of a dest (CONN_FLUSH with the dest), for "on-down flush".
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "health.h"
@@ -54,6 +58,44 @@ static int nl_state_set(void *h, const struct lbnld_check *c, uint8_t from,
 	return lbnl_dest_set(h, &d);
 }
 
+static int nl_conn_flush(void *h, const struct lbnld_check *c)
+{
+	struct lbu_dest d;
+
+	dest_key(c, &d);
+	return lbnl_dest_flush_conns(h, &d);
+}
+
+static int nl_dests_get(void *h, const struct lbu_vip_key *vip,
+			struct lbnl_endpoint **dests, size_t *n)
+{
+	struct lbnl_dest_list l = { 0 };
+	size_t i;
+	int err;
+
+	*dests = NULL;
+	*n = 0;
+	err = lbnl_dest_dump(h, vip, &l);
+	if (err == -ENOENT)
+		return 0;	/* no such VIP (yet): no dest */
+	if (err)
+		return err;
+	if (l.count) {
+		*dests = calloc(l.count, sizeof(**dests));
+		if (!*dests) {
+			lbnl_dest_list_free(&l);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < l.count; i++) {
+		(*dests)[i].addr = l.dests[i].addr;
+		(*dests)[i].port = l.dests[i].port;
+	}
+	*n = l.count;
+	lbnl_dest_list_free(&l);
+	return 0;
+}
+
 static const char *nl_why(void *h)
 {
 	return lbnl_nl_extack(h);
@@ -64,5 +106,7 @@ const struct lbnld_health_ops lbnld_health_nl_ops = {
 	.close = nl_close,
 	.state_get = nl_state_get,
 	.state_set = nl_state_set,
+	.dests_get = nl_dests_get,
+	.conn_flush = nl_conn_flush,
 	.why = nl_why,
 };

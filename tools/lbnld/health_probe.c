@@ -10,8 +10,10 @@
  *		by close()
  *	http	libcurl: a GET, whose status must be the expected one; a
  *	https	server that accepts but never answers fails by timeout.
- *		https checks the certificate only with "verify"
+ *		https checks the certificate only with "verify" (against
+ *		the system's CAs, or those of "ca-file")
  *	command	/bin/sh -c COMMAND (run.c): exit status 0, within timeout
+ *	sctp heartbeat	health_sctp.c
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +29,8 @@
 #include "lbnld.h"
 
 struct checker {
-	int (*probe)(const struct lbnld_check *c, char *why, size_t len);
+	int (*probe)(const struct lbnld_check *c, struct lbnld_probe_ctx *ctx,
+		     char *why, size_t len);
 };
 
 static void sockaddr_of(const struct lbnl_endpoint *e,
@@ -51,9 +54,12 @@ static void sockaddr_of(const struct lbnl_endpoint *e,
 	}
 }
 
-/* A connection (association) set up within the timeout, then closed. */
-static int probe_connect(const struct lbnld_check *c, int protocol,
-			 char *why, size_t len)
+/*
+ * A connection (association) set up within the timeout: 0 and *fd, or -1
+ * with why.
+ */
+int lbnld_probe_connect(const struct lbnld_check *c, int protocol, int *out,
+			char *why, size_t len)
 {
 	struct sockaddr_storage ss;
 	struct lbnl_endpoint at;
@@ -84,9 +90,11 @@ static int probe_connect(const struct lbnld_check *c, int protocol,
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
 			err = errno;
 	}
-	close(fd);
-	if (!err)
+	if (!err) {
+		*out = fd;
 		return 0;
+	}
+	close(fd);
 	if (err == ETIMEDOUT)
 		snprintf(why, len, "no answer within %u ms", c->timeout_ms);
 	else
@@ -94,13 +102,29 @@ static int probe_connect(const struct lbnld_check *c, int protocol,
 	return -1;
 }
 
-static int probe_tcp(const struct lbnld_check *c, char *why, size_t len)
+/* Set up, then closed. */
+static int probe_connect(const struct lbnld_check *c, int protocol,
+			 char *why, size_t len)
 {
+	int fd;
+
+	if (lbnld_probe_connect(c, protocol, &fd, why, len))
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int probe_tcp(const struct lbnld_check *c, struct lbnld_probe_ctx *ctx,
+		     char *why, size_t len)
+{
+	(void)ctx;
 	return probe_connect(c, IPPROTO_TCP, why, len);
 }
 
-static int probe_sctp(const struct lbnld_check *c, char *why, size_t len)
+static int probe_sctp(const struct lbnld_check *c,
+		      struct lbnld_probe_ctx *ctx, char *why, size_t len)
 {
+	(void)ctx;
 	return probe_connect(c, IPPROTO_SCTP, why, len);
 }
 
@@ -128,7 +152,8 @@ static void url_of(const struct lbnld_check *c, char *buf, size_t len)
 		 c->url);
 }
 
-static int probe_http(const struct lbnld_check *c, char *why, size_t len)
+static int probe_http(const struct lbnld_check *c,
+		      struct lbnld_probe_ctx *ctx, char *why, size_t len)
 {
 	char url[LBNLD_CHECK_URL_MAX + LBNL_ADDRPORTSTRLEN + 16];
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -137,6 +162,7 @@ static int probe_http(const struct lbnld_check *c, char *why, size_t len)
 	CURLcode rc;
 	CURL *curl;
 
+	(void)ctx;
 	url_of(c, url, sizeof(url));
 	curl = curl_easy_init();
 	if (!curl) {
@@ -158,6 +184,8 @@ static int probe_http(const struct lbnld_check *c, char *why, size_t len)
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	if (tls && c->ca_file[0])
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -179,11 +207,13 @@ static int probe_http(const struct lbnld_check *c, char *why, size_t len)
 	return 0;
 }
 
-static int probe_command(const struct lbnld_check *c, char *why, size_t len)
+static int probe_command(const struct lbnld_check *c,
+			 struct lbnld_probe_ctx *ctx, char *why, size_t len)
 {
 	const char *args[] = { "/bin/sh", "-c", c->command, NULL };
 	int err;
 
+	(void)ctx;
 	err = lbnld_run_ms("check", args, c->timeout_ms, "timeout", true);
 	if (!err)
 		return 0;
@@ -202,6 +232,7 @@ static const struct checker checkers[LBNLD_CHECK_KINDS] = {
 	[LBNLD_CHECK_HTTP] = { probe_http },
 	[LBNLD_CHECK_HTTPS] = { probe_http },
 	[LBNLD_CHECK_COMMAND] = { probe_command },
+	[LBNLD_CHECK_SCTP_HEARTBEAT] = { lbnld_probe_sctp_heartbeat },
 };
 
 int lbnld_probe_init(void)
@@ -214,12 +245,25 @@ void lbnld_probe_cleanup(void)
 	curl_global_cleanup();
 }
 
-int lbnld_probe(const struct lbnld_check *c, char *why, size_t len)
+int lbnld_probe(const struct lbnld_check *c, struct lbnld_probe_ctx *ctx,
+		char *why, size_t len)
 {
+	struct lbnld_probe_ctx own = LBNLD_PROBE_CTX_INIT;
+	int ret;
+
 	why[0] = '\0';
 	if (c->kind >= LBNLD_CHECK_KINDS) {
 		snprintf(why, len, "unknown checker");
 		return -1;
 	}
-	return checkers[c->kind].probe(c, why, len);
+	ret = checkers[c->kind].probe(c, ctx ? ctx : &own, why, len);
+	lbnld_probe_end(&own);
+	return ret;
+}
+
+void lbnld_probe_end(struct lbnld_probe_ctx *ctx)
+{
+	if (ctx->fd >= 0)
+		close(ctx->fd);
+	ctx->fd = -1;
 }

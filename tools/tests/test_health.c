@@ -71,15 +71,18 @@ static void test_conf(void)
 		"check 192.0.2.1:80 proto tcp 10.0.0.2 http /health status 204 port 8081\n"
 		"  check [2001:db8::1]:443 proto tcp [2001:db8::2] https https://[2001:db8::2]/x verify\n"
 		"check 192.0.2.1:80 proto tcp 10.0.0.3 command \"test -e '/tmp/a b' # no comment\" # comment\n"
-		"check 192.0.2.2:3868 proto sctp 10.0.0.3 sctp port 3869\n";
+		"check 192.0.2.2:3868 proto sctp 10.0.0.3 sctp port 3869\n"
+		"check 192.0.2.2:3868 proto sctp all sctp heartbeat port 3870 interval 1000 timeout 500\n"
+		"check 192.0.2.1:80 proto tcp all http /health port 8081\n"
+		"check 192.0.2.1:80 proto tcp 10.0.0.4 https /h ca-file /dev/null on-down flush\n";
 	char err[512], text[128];
 	struct lbnld_conf c, before;
 	const struct lbnld_check *k;
 
 	lbnld_conf_defaults(&c);
-	CHECK(!conf_text(good, &c, err, sizeof(err)) && c.n_checks == 5,
+	CHECK(!conf_text(good, &c, err, sizeof(err)) && c.n_checks == 8,
 	      "good checks: %s, %zu", err, c.n_checks);
-	if (c.n_checks != 5)
+	if (c.n_checks != 8)
 		return;
 	k = &c.checks[0];
 	CHECK(k->kind == LBNLD_CHECK_TCP && k->dest.port == 8080 &&
@@ -109,6 +112,24 @@ static void test_conf(void)
 	k = &c.checks[4];
 	CHECK(k->kind == LBNLD_CHECK_SCTP && k->port == 3869 &&
 	      k->vip.proto == IPPROTO_SCTP, "sctp check");
+	k = &c.checks[5];
+	CHECK(k->kind == LBNLD_CHECK_SCTP_HEARTBEAT && k->all_dests &&
+	      k->port == 3870 && k->interval_ms == 1000 &&
+	      !strcmp(lbnld_check_text(k, text, sizeof(text)),
+		      "sctp 192.0.2.2:3868 dest all (sctp heartbeat)"),
+	      "sctp heartbeat: '%s'", text);
+	k = &c.checks[6];
+	CHECK(k->all_dests && k->kind == LBNLD_CHECK_HTTP && k->port == 8081 &&
+	      !strcmp(lbnld_check_text(k, text, sizeof(text)),
+		      "tcp 192.0.2.1:80 dest all (http)"),
+	      "check of all dests: '%s'", text);
+	k = &c.checks[7];
+	CHECK(k->kind == LBNLD_CHECK_HTTPS && k->verify &&
+	      !strcmp(k->ca_file, "/dev/null") && k->on_down_flush,
+	      "https ca-file: verify; on-down flush");
+	CHECK(!c.checks[0].on_down_flush, "on-down keep by default");
+	CHECK(!lbnld_check_equal(&c.checks[1], &c.checks[6]),
+	      "check_equal: all is not one dest");
 	CHECK(lbnld_check_equal(&c.checks[0], &c.checks[0]) &&
 	      !lbnld_check_equal(&c.checks[0], &c.checks[1]),
 	      "check_equal");
@@ -117,7 +138,7 @@ static void test_conf(void)
 	before = c;
 	CHECK(conf_text("check 192.0.2.1:80 proto tcp 10.0.0.9 tcp rise 0\n",
 			&c, err, sizeof(err)) == -1 &&
-	      c.checks == before.checks && c.n_checks == 5,
+	      c.checks == before.checks && c.n_checks == 8,
 	      "refused over a configuration: unchanged");
 	lbnld_conf_free(&c);
 
@@ -129,15 +150,19 @@ static void test_conf(void)
 	check_bad("check 192.0.2.1:80 proto icmp 10.0.0.1 tcp",
 		  "invalid proto 'icmp', expected {tcp|udp|sctp}");
 	check_bad("check 192.0.2.1:80 proto tcp",
-		  "missing the dest (DEST[:PORT]) after 'proto tcp'");
+		  "missing the dest (DEST[:PORT] or all) after 'proto tcp'");
 	check_bad("check 192.0.2.1:80 proto tcp host1 tcp",
 		  "invalid dest 'host1': not an IPv4 or IPv6 address");
 	check_bad("check 192.0.2.1:80 proto tcp 2001:db8::1 tcp",
 		  "dest '2001:db8::1' is not of the VIP's address family");
 	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2",
-		  "missing the checker: tcp, sctp, http URL, https URL or command \"COMMAND\"");
+		  "missing the checker: tcp, sctp, sctp heartbeat, http URL, https URL or command \"COMMAND\"");
 	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 ping",
-		  "unknown checker 'ping', expected tcp, sctp, http, https or command");
+		  "unknown checker 'ping', expected tcp, sctp, sctp heartbeat, http, https or command");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 sctp heartbeat status 200",
+		  "unexpected 'status' in a sctp heartbeat check");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 sctp beat",
+		  "unexpected 'beat' in a sctp check");
 	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 http",
 		  "'http' needs a URL");
 	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 http ftp://x/",
@@ -178,6 +203,35 @@ static void test_conf(void)
 		  "'rise' given twice");
 	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.1:80 sctp",
 		  "a second check for dest 10.0.0.1:80 of tcp 192.0.2.1:80 (first on line 2)");
+	check_bad("check 192.0.2.1:80 proto tcp all http http://x/",
+		  "a check of all dests takes a path (/...), not a full URL: each dest is asked on its own address");
+	check_bad("check 192.0.2.1:80 proto tcp all command true",
+		  "a check of all dests cannot be a command (the same for every dest): one line per dest");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 tcp on-down drop",
+		  "invalid on-down 'drop', expected keep or flush");
+	check_bad("check 192.0.2.1:80 proto tcp all tcp port",
+		  "missing value for 'port'");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 https /x ca-file ca.pem",
+		  "invalid ca-file 'ca.pem': an absolute path expected");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 https /x ca-file /nonexistent/ca.pem",
+		  "ca-file '/nonexistent/ca.pem' cannot be read: No such file or directory");
+	check_bad("check 192.0.2.1:80 proto tcp 10.0.0.2 http /x ca-file /dev/null",
+		  "unexpected 'ca-file' in a http check");
+	{
+		/* Two "all" lines for one VIP; one for all, one per dest. */
+		char text[512], err[512];
+		struct lbnld_conf c2;
+
+		lbnld_conf_defaults(&c2);
+		snprintf(text, sizeof(text), "%s%s%s",
+			 "check 192.0.2.1:80 proto tcp all tcp\n",
+			 "check 192.0.2.1:80 proto tcp 10.0.0.1 http /\n",
+			 "check 192.0.2.1:80 proto tcp all sctp\n");
+		CHECK(conf_text(text, &c2, err, sizeof(err)) == -1 &&
+		      !strcmp(err, "t.conf:3: a second check of all dests of tcp 192.0.2.1:80 (first on line 1)"),
+		      "two all lines: '%s'", err);
+		lbnld_conf_free(&c2);
+	}
 }
 
 /* Counts and decisions --------------------------------------------------- */
@@ -320,15 +374,15 @@ static void test_connect(enum lbnld_check_kind kind, int protocol)
 	if (fd < 0)
 		return;
 	c = local_check(kind, port);
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "%s up: %s", name, why);
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "%s up: %s", name, why);
 	close(fd);
-	CHECK(lbnld_probe(&c, why, sizeof(why)) &&
+	CHECK(lbnld_probe(&c, NULL, why, sizeof(why)) &&
 	      !strcmp(why, "Connection refused"), "%s down: '%s'", name, why);
 	/* Checked on another port than the dest's. */
 	fd = listen_on(SOCK_STREAM, protocol, &port);
 	c.dest.port = 9;
 	c.port = port;
-	CHECK(fd >= 0 && !lbnld_probe(&c, why, sizeof(why)),
+	CHECK(fd >= 0 && !lbnld_probe(&c, NULL, why, sizeof(why)),
 	      "%s on port: %s", name, why);
 	close(fd);
 }
@@ -381,19 +435,19 @@ static void test_http(void)
 	}
 	c = local_check(LBNLD_CHECK_HTTP, port);
 	snprintf(c.url, sizeof(c.url), "/health");
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "http 200, path: %s", why);
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "http 200, path: %s", why);
 	snprintf(c.url, sizeof(c.url), "http://127.0.0.1:%u/x", port);
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "http 200, URL: %s", why);
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "http 200, URL: %s", why);
 	__atomic_store_n(&http_status, 500, __ATOMIC_SEQ_CST);
-	CHECK(lbnld_probe(&c, why, sizeof(why)) &&
+	CHECK(lbnld_probe(&c, NULL, why, sizeof(why)) &&
 	      !strcmp(why, "status 500, expected 200"), "http 500: '%s'", why);
 	c.status = 500;
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "http status 500 expected: %s",
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "http status 500 expected: %s",
 	      why);
 	MHD_stop_daemon(d);
 	close(fd);
 	c.status = 200;
-	CHECK(lbnld_probe(&c, why, sizeof(why)) && strstr(why, "onnect"),
+	CHECK(lbnld_probe(&c, NULL, why, sizeof(why)) && strstr(why, "onnect"),
 	      "http, nobody listening: '%s'", why);
 
 	/* Accepts (the kernel's backlog), never answers: the timeout. */
@@ -403,7 +457,7 @@ static void test_http(void)
 	snprintf(c.url, sizeof(c.url), "/");
 	c.timeout_ms = 300;
 	t0 = lbnld_now_ms();
-	CHECK(fd >= 0 && lbnld_probe(&c, why, sizeof(why)) &&
+	CHECK(fd >= 0 && lbnld_probe(&c, NULL, why, sizeof(why)) &&
 	      !strcmp(why, "no answer within 300 ms"), "http hung: '%s'", why);
 	took = lbnld_now_ms() - t0;
 	CHECK(took >= 290 && took < 2000, "http hung: failed after %lld ms",
@@ -475,11 +529,23 @@ static void test_https(void)
 	__atomic_store_n(&http_status, 200, __ATOMIC_SEQ_CST);
 	c = local_check(LBNLD_CHECK_HTTPS, port);
 	snprintf(c.url, sizeof(c.url), "/health");
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "https, not verified: %s",
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "https, not verified: %s",
 	      why);
 	c.verify = true;
-	CHECK(lbnld_probe(&c, why, sizeof(why)) && strstr(why, "certificate"),
+	CHECK(lbnld_probe(&c, NULL, why, sizeof(why)) && strstr(why, "certificate"),
 	      "https, verified, self-signed: '%s'", why);
+	/* Its own certificate as the CA: verified. */
+	snprintf(c.ca_file, sizeof(c.ca_file), "%s/cert.pem", dir);
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)),
+	      "https, verified against ca-file: %s", why);
+	/* Another CA: refused. */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s/k2.pem -out %s/other.pem -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+		 dir, dir);
+	snprintf(c.ca_file, sizeof(c.ca_file), "%s/other.pem", dir);
+	CHECK(!system(cmd) && lbnld_probe(&c, NULL, why, sizeof(why)) &&
+	      strstr(why, "certificate"),
+	      "https, ca-file of another CA: '%s'", why);
 	MHD_stop_daemon(d);
 out:
 	if (fd >= 0)
@@ -498,16 +564,16 @@ static void test_command(void)
 	char why[256];
 
 	snprintf(c.command, sizeof(c.command), "true");
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "command true: %s", why);
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "command true: %s", why);
 	snprintf(c.command, sizeof(c.command), "false");
-	CHECK(lbnld_probe(&c, why, sizeof(why)), "command false passed");
+	CHECK(lbnld_probe(&c, NULL, why, sizeof(why)), "command false passed");
 	snprintf(c.command, sizeof(c.command), "test \"$((1 + 1))\" = 2");
-	CHECK(!lbnld_probe(&c, why, sizeof(why)), "command with a shell: %s",
+	CHECK(!lbnld_probe(&c, NULL, why, sizeof(why)), "command with a shell: %s",
 	      why);
 	snprintf(c.command, sizeof(c.command), "sleep 5");
 	c.timeout_ms = 200;
 	t0 = lbnld_now_ms();
-	CHECK(lbnld_probe(&c, why, sizeof(why)) &&
+	CHECK(lbnld_probe(&c, NULL, why, sizeof(why)) &&
 	      !strcmp(why, "killed after 200 ms"), "command hung: '%s'", why);
 	took = lbnld_now_ms() - t0;
 	CHECK(took < 2000, "command hung: failed after %lld ms", took);
@@ -527,6 +593,11 @@ static struct {
 	/* The next reads show state as lie (an operator's change between). */
 	unsigned int lies;
 	uint8_t lie;
+	/* The VIP's dests (on 127.0.0.1), for checks of all its dests. */
+	uint16_t dests[4];
+	size_t n_dests;
+	unsigned int flushes;		/* of the dest on OTHER_PORT */
+	unsigned int flushes_wrong;	/* of any other */
 } fm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int fm_open(void **h)
@@ -582,6 +653,46 @@ static uint8_t fm_other(void)
 	return s;
 }
 
+static int fm_dests_get(void *h, const struct lbu_vip_key *vip,
+			struct lbnl_endpoint **dests, size_t *n)
+{
+	size_t i;
+
+	(void)h;
+	(void)vip;
+	pthread_mutex_lock(&fm.lock);
+	*n = fm.n_dests;
+	*dests = calloc(fm.n_dests + 1, sizeof(**dests));
+	for (i = 0; *dests && i < fm.n_dests; i++) {
+		(*dests)[i].addr.family = AF_INET;
+		(*dests)[i].addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+		(*dests)[i].port = fm.dests[i];
+	}
+	pthread_mutex_unlock(&fm.lock);
+	return *dests ? 0 : -ENOMEM;
+}
+
+static int fm_conn_flush(void *h, const struct lbnld_check *c)
+{
+	(void)h;
+	pthread_mutex_lock(&fm.lock);
+	if (c->dest.port == OTHER_PORT)
+		fm.flushes++;
+	else
+		fm.flushes_wrong++;
+	pthread_mutex_unlock(&fm.lock);
+	return 0;
+}
+
+static void fm_dests(size_t n, uint16_t a, uint16_t b)
+{
+	pthread_mutex_lock(&fm.lock);
+	fm.dests[0] = a;
+	fm.dests[1] = b;
+	fm.n_dests = n;
+	pthread_mutex_unlock(&fm.lock);
+}
+
 static const char *fm_why(void *h)
 {
 	(void)h;
@@ -590,7 +701,8 @@ static const char *fm_why(void *h)
 
 static const struct lbnld_health_ops fake_module = {
 	.open = fm_open, .close = fm_close, .state_get = fm_get,
-	.state_set = fm_set, .why = fm_why,
+	.state_set = fm_set, .dests_get = fm_dests_get,
+	.conn_flush = fm_conn_flush, .why = fm_why,
 };
 
 static void fm_put(uint8_t state)
@@ -621,6 +733,16 @@ static bool fm_wait(uint8_t state, int ms)
 		poll(NULL, 0, 10);
 	}
 	return fm_state(NULL) == state;
+}
+
+static bool fm_wait_other(uint8_t state, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (fm_other() == state)
+			return true;
+		poll(NULL, 0, 10);
+	}
+	return fm_other() == state;
 }
 
 static void test_threads(void)
@@ -710,6 +832,79 @@ static void test_threads(void)
 	poll(NULL, 0, 200);
 	fm_state(&sets2);
 	CHECK(sets == sets2, "threads: stopped checks set nothing");
+	CHECK(!fm.flushes && !fm.flushes_wrong,
+	      "threads: on-down keep: no entry flushed (%u, %u)", fm.flushes,
+	      fm.flushes_wrong);
+	lbnld_health_free(h);
+	close(fd);
+}
+
+/* Wait up to ms for n check threads. */
+static bool running_wait(struct lbnld_health *h, size_t n, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (lbnld_health_running(h) == n)
+			return true;
+		poll(NULL, 0, 10);
+	}
+	return lbnld_health_running(h) == n;
+}
+
+/*
+ * A check of all the dests of a VIP: a thread per dest the (fake) module
+ * has, dests added and deleted followed, a line of one dest taking it
+ * over.
+ */
+static void test_all(void)
+{
+	struct lbnld_health *h;
+	struct lbnld_check c[2];
+	uint16_t port = 0;
+	int fd;
+
+	fd = listen_on(SOCK_STREAM, IPPROTO_TCP, &port);
+	if (fd < 0 || lbnld_health_new(&fake_module, &h)) {
+		CHECK(0, "all: cannot listen or start");
+		return;
+	}
+	pthread_mutex_lock(&fm.lock);
+	fm.state = fm.other = LBNL_DEST_ACTIVE;
+	pthread_mutex_unlock(&fm.lock);
+	fm_dests(1, port, 0);
+	c[0] = local_check(LBNLD_CHECK_TCP, 0);
+	c[0].all_dests = true;
+	memset(&c[0].dest, 0, sizeof(c[0].dest));
+	c[0].interval_ms = 30;
+	c[0].timeout_ms = 20;
+	c[0].rise = 2;
+	c[0].fall = 2;
+	c[0].on_down_flush = true;
+	CHECK(!lbnld_health_configure(h, c, 1) && running_wait(h, 1, 3000),
+	      "all: one dest, one check (%zu)", lbnld_health_running(h));
+	fm_dests(2, port, OTHER_PORT);
+	CHECK(running_wait(h, 2, 3000) && fm_wait_other(LBNL_DEST_DOWN, 3000),
+	      "all: a dest added is checked: down, nobody listens (%zu, %u)",
+	      lbnld_health_running(h), fm_other());
+	CHECK(fm_state(NULL) == LBNL_DEST_ACTIVE,
+	      "all: the dest that answers stays active");
+	pthread_mutex_lock(&fm.lock);
+	CHECK(fm.flushes == 1 && !fm.flushes_wrong,
+	      "on-down flush: the dest set down flushed once, no other (%u, %u)",
+	      fm.flushes, fm.flushes_wrong);
+	pthread_mutex_unlock(&fm.lock);
+	fm_dests(1, port, 0);
+	CHECK(running_wait(h, 1, 3000), "all: a dest deleted loses its check (%zu)",
+	      lbnld_health_running(h));
+	/* Back, with a line of its own that passes: that line's. */
+	fm_dests(2, port, OTHER_PORT);
+	c[1] = local_check(LBNLD_CHECK_COMMAND, OTHER_PORT);
+	snprintf(c[1].command, sizeof(c[1].command), "true");
+	c[1].interval_ms = 30;
+	c[1].timeout_ms = 20;
+	CHECK(!lbnld_health_configure(h, c, 2) &&
+	      fm_wait_other(LBNL_DEST_ACTIVE, 3000) && running_wait(h, 2, 3000),
+	      "all: a line of its own takes the dest over (%u, %zu)",
+	      fm_other(), lbnld_health_running(h));
 	lbnld_health_free(h);
 	close(fd);
 }
@@ -729,6 +924,7 @@ int main(void)
 		test_https();
 		test_command();
 		test_threads();
+		test_all();
 		lbnld_probe_cleanup();
 	}
 	printf("test_health: %d checks, %d failed\n", checks, failures);

@@ -66,7 +66,7 @@ conf_bad "1: invalid metrics-listen 'localhost:9642': not an IPv4 or IPv6 addres
 	'metrics-listen localhost:9642\n'
 conf_bad "2: invalid rise '0': a number from 1 to 100" \
 	'table 100\ncheck 192.0.2.1:80 proto tcp 10.0.0.1 tcp rise 0\n'
-conf_bad "1: unknown checker 'ping', expected tcp, sctp, http, https or command" \
+conf_bad "1: unknown checker 'ping', expected tcp, sctp, sctp heartbeat, http, https or command" \
 	'check 192.0.2.1:80 proto tcp 10.0.0.1 ping\n'
 printf 'check 192.0.2.1:80 proto tcp 10.0.0.1 tcp\ncheck 192.0.2.1:80 proto tcp 10.0.0.2 command "exit 0" # ok\n' \
 	>"$tmp/checks.conf"
