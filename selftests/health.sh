@@ -25,6 +25,11 @@
 #            TCP streams to the VIP that were on srv1 keep being echoed
 #            by srv1 and keep their entries; 30 new flows: none on srv1;
 #            the listener back: srv1 active, new flows reach it again.
+#   tcp_hung srv2 drops TCP to the check's port (SYNs unanswered): down
+#            within fall * interval + timeout (and a little); let through
+#            again: active. (An application that hangs while its kernel
+#            still accepts passes a tcp check by design: http and command
+#            checks are for that.)
 #   maint    srv3 set to maint by the operator, its listener killed: it
 #            stays in maint (lbnld leaves the operator's state alone).
 #   http     srv2's server killed: down; a listener that accepts and never
@@ -82,7 +87,7 @@ SETTINGS="interval 500 timeout 400 rise 2 fall 3"
 # and 2 s for the VM (TCG: a fork and exec, each read of the state, take
 # a few hundred ms); a timeout not enforced would take 15 s.
 DOWN_MS=$((3 * 500 + 400 + 2000))
-CASES=${CASES:-"tcp maint http command command_hung sctp sctp_hung heartbeat all flush reload"}
+CASES=${CASES:-"tcp tcp_hung maint http command command_hung sctp sctp_hung heartbeat all flush reload"}
 
 require_cmd curl jq python3
 dp_require
@@ -571,6 +576,52 @@ sctp_drop()
 	else
 		ip netns exec "$ns" tc qdisc del dev eth0 clsact
 	fi
+}
+
+# tcp_drop N add|del: srv N drops TCP to the tcp check's port (its SYNs
+# unanswered: a host or a stack that hangs); the data service untouched.
+tcp_drop()
+{
+	local ns=$(srv_ns "$1")
+
+	if [ "$2" = add ]; then
+		ip netns exec "$ns" tc qdisc add dev eth0 clsact &&
+			ip netns exec "$ns" tc filter add dev eth0 ingress \
+				protocol ip u32 match ip protocol 6 0xff \
+				match ip dport $TCP_HC 0xffff action drop
+	else
+		ip netns exec "$ns" tc qdisc del dev eth0 clsact
+	fi
+}
+
+# A tcp check sees whether a connection is set up, which a hung
+# application whose kernel still accepts passes (that is for http and
+# command checks); what it must catch is a host that no longer answers.
+case_tcp_hung()
+{
+	local ms out
+
+	RET=0
+	wait_state $TCP_VIP 2 active
+	check_err $? "srv2 not active to start with: $(state $TCP_VIP 2)"
+	if ! out=$(tcp_drop 2 add 2>&1); then
+		tcp_drop 2 del 2>/dev/null
+		log_test_skip "tcp hung: down; restored: active" "tc cannot drop TCP: $out"
+		return
+	fi
+	ms=$(took_ms $TCP_VIP 2 down)
+	check_err $? "srv2 not down while its SYNs are dropped: $(state $TCP_VIP 2)"
+	[ "$ms" -le $DOWN_MS ]
+	check_err $? "srv2 down after $ms ms (more than $DOWN_MS)"
+	log_has "check tcp $TCP_VIP dest $SRV2_IP4:9000 (tcp): down after 3 failures in a row: no answer within 400 ms"
+	check_err $? "lbnld's log: $(grep "$SRV2_IP4:9000" "$tmp/lbnld.log" | tail -n 3)"
+	state_is $TCP_VIP 1 active && state_is $TCP_VIP 3 active
+	check_err $? "other dests not active: $(lbx dest show $TCP_VIP proto tcp)"
+	tcp_drop 2 del
+	check_err $? "tc: TCP not let through again"
+	wait_state $TCP_VIP 2 active
+	check_err $? "srv2 not active again: $(state $TCP_VIP 2)"
+	log_test "tcp hung: SYN unanswered: down in $ms ms; restored: active"
 }
 
 case_sctp_hung()
