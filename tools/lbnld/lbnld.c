@@ -289,6 +289,11 @@ static void reload(struct daemon *dm)
 	/* The group in use stays: its thread holds its own copy. */
 	c.group = old->group;
 	c.group_store = old->group_store;
+	if (c.group && c.restore_file[0]) {
+		lbnl_log(LOG_NOTICE, "restore-file %s ignored: lbnld runs its group's configuration until it restarts",
+			  c.restore_file);
+		c.restore_file[0] = '\0';
+	}
 	if (use_conf(dm, &c)) {
 		lbnld_conf_free(&c);
 		return;
