@@ -32,6 +32,10 @@
  *				a health check of one dest (health_conf.c),
  *				one line per dest, or "all" for every dest
  *				of the VIP but those with a line
+ *	group etcd http://198.51.100.50:2379 prefix /lbnl/web name lb1
+ *				an LB group: the configuration is the
+ *				store's (group_store.h, group.c); not with
+ *				restore-file
  *
  * A double-quoted "#" (a check's command) does not start a comment.
  */
@@ -56,7 +60,7 @@ enum key {
 	KEY_SELF_DEV, KEY_LOG, KEY_KEY_FILE, KEY_AGENT_PORT, KEY_AGENT,
 	KEY_LISTEN, KEY_MARGIN, KEY_CERT_FILE, KEY_CA_FILE, KEY_STATE_DIR,
 	KEY_RESTORE_FILE, KEY_TAG_KEY_FILE, KEY_CLI, KEY_READY_TIMEOUT,
-	KEY_ON_STOP, KEY_METRICS_LISTEN, KEY_CHECK, NKEYS
+	KEY_ON_STOP, KEY_METRICS_LISTEN, KEY_CHECK, KEY_GROUP, NKEYS
 };
 
 static const char *const keywords[NKEYS] = {
@@ -82,7 +86,10 @@ static const char *const keywords[NKEYS] = {
 	[KEY_ON_STOP] = "on-stop",
 	[KEY_METRICS_LISTEN] = "metrics-listen",
 	[KEY_CHECK] = "check",
+	[KEY_GROUP] = "group",
 };
+
+#define GROUP_WORDS	16	/* "group etcd URL" and 5 keywords, and more */
 
 struct parser {
 	const char *name;
@@ -422,6 +429,28 @@ static void strip_comment(char *text)
 	*text = '\0';
 }
 
+/* "group etcd URL ..." (the rest of the line: text): group_store.h's. */
+static int parse_group(struct parser *p, char *text, struct lbnld_conf *c)
+{
+	char *words[GROUP_WORDS + 1], *save, *w, why[LBNL_ETCD_PATH_MAX + 64];
+	int n = 0;
+
+	if (p->seen[KEY_GROUP])
+		return fail(p, "'group' given twice (first on line %u)",
+			    p->seen[KEY_GROUP]);
+	p->seen[KEY_GROUP] = p->line;
+	for (w = strtok_r(text, " \t\r\n", &save); w && n <= GROUP_WORDS;
+	     w = strtok_r(NULL, " \t\r\n", &save))
+		words[n++] = w;
+	if (n > GROUP_WORDS)
+		return fail(p, "group: too many words");
+	lbnl_group_conf_init(&c->group_store);
+	if (lbnl_group_conf_parse(n, words, &c->group_store, why, sizeof(why)))
+		return fail(p, "%s", why);
+	c->group = true;
+	return 0;
+}
+
 static int parse_line(struct parser *p, char *text, struct lbnld_conf *c)
 {
 	char *words[MAX_WORDS], *save, *w;
@@ -434,6 +463,9 @@ static int parse_line(struct parser *p, char *text, struct lbnld_conf *c)
 	if (!strncmp(text + skip, "check", 5) &&
 	    (!text[skip + 5] || strchr(" \t\r\n", text[skip + 5])))
 		return parse_check(p, text + skip + 5, c);
+	if (!strncmp(text + skip, "group", 5) &&
+	    (!text[skip + 5] || strchr(" \t\r\n", text[skip + 5])))
+		return parse_group(p, text + skip + 5, c);
 	for (w = strtok_r(text, " \t\r\n", &save); w && n < MAX_WORDS;
 	     w = strtok_r(NULL, " \t\r\n", &save))
 		words[n++] = w;
@@ -470,6 +502,9 @@ static int check_whole(struct parser *p, struct lbnld_conf *c)
 	struct stat st;
 
 	p->line = 0;
+	if (c->group && c->restore_file[0])
+		return fail(p, "'group' and 'restore-file' (line %u) exclude each other: an LB of a group takes its configuration from the group's store only",
+			    p->seen[KEY_RESTORE_FILE]);
 	if (c->driver != LBNLD_DRIVER_HOOK) {
 		if (c->hook[0])
 			return fail(p, "'hook' given but the driver is 'table' (add 'driver hook')");

@@ -42,6 +42,10 @@
  * (metrics_http.c says why not in this loop); the loop only counts the
  * module's migration events for it (metrics.c).
  *
+ * In an LB group ("group" line) a thread of its own follows the group's
+ * store and applies each new configuration (group.c); a new module
+ * instance is ready once one is applied to it.
+ *
  * Health checks ("check" lines) run in threads of their own (health.c):
  * a probe may block up to its timeout, never this loop, which only hands
  * them the configuration at start and on SIGHUP.
@@ -60,6 +64,7 @@
 #include <linux/lbnl.h>
 
 #include "ctl.h"
+#include "group.h"
 #include "health.h"
 #include "lbnld.h"
 #include "transport.h"
@@ -124,8 +129,11 @@ static void describe_conf(const struct lbnld_conf *c, char *buf, size_t len)
 		n = snprintf(buf, len, "driver table: table %u, protocol %u, self-dev %s",
 			     c->table, c->protocol, c->self_dev);
 	if (c->n_checks && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "; %zu health check%s",
-			 c->n_checks, c->n_checks == 1 ? "" : "s");
+		n += snprintf(buf + n, len - (size_t)n, "; %zu health check%s",
+			      c->n_checks, c->n_checks == 1 ? "" : "s");
+	if (c->group && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "; group etcd %s prefix %s",
+			 c->group_store.etcd.url, c->group_store.prefix);
 }
 
 static bool log_to_syslog(const struct daemon *dm, const struct lbnld_conf *c)
@@ -275,6 +283,17 @@ static void reload(struct daemon *dm)
 		lbnl_log(LOG_NOTICE, "the routes in table %u (protocol %u) are left in place: 'ip route flush table %u proto %u' and 'ip -6 route flush table %u proto %u' remove them",
 			  old->table, old->protocol, old->table, old->protocol,
 			  old->table, old->protocol);
+	if (c.group != old->group ||
+	    memcmp(&c.group_store, &old->group_store, sizeof(c.group_store)))
+		lbnl_log(LOG_NOTICE, "group: read at start only; restart lbnld to join, leave or change its group");
+	/* The group in use stays: its thread holds its own copy. */
+	c.group = old->group;
+	c.group_store = old->group_store;
+	if (c.group && c.restore_file[0]) {
+		lbnl_log(LOG_NOTICE, "restore-file %s ignored: lbnld runs its group's configuration until it restarts",
+			  c.restore_file);
+		c.restore_file[0] = '\0';
+	}
 	if (use_conf(dm, &c)) {
 		lbnld_conf_free(&c);
 		return;
@@ -397,6 +416,9 @@ static void try_connect(struct daemon *dm)
 	lbnl_log(LOG_NOTICE, "connected to the lbnl module: no route written or removed until it is ready");
 	dm->connected = true;
 	lbnld_ready_hold(&dm->ld);
+	/* In a group: the group's configuration applied to it again. */
+	if (dm->ld.group)
+		lbnld_group_new_instance(dm->ld.group);
 	/* Its table has not been read: no record has ended in it yet. */
 	if (dm->ld.records)
 		lbnld_records_new_instance(dm->ld.records);
@@ -483,6 +505,10 @@ static void reconcile(struct daemon *dm)
 	dm->next_reconcile = now + dm->backoff_ms;
 	if (dm->backoff_ms < BACKOFF_MAX_MS)
 		dm->backoff_ms *= 2;
+	/* A group's revision is applied within its poll: look again soon. */
+	if (dm->ld.held && dm->ld.group &&
+	    dm->next_reconcile > now + LBNLD_GROUP_POLL_MS)
+		dm->next_reconcile = now + LBNLD_GROUP_POLL_MS;
 	/* A held instance is looked at again when its ready-timeout ends. */
 	if (dm->ld.held && dm->next_reconcile > dm->ld.held_until)
 		dm->next_reconcile = dm->ld.held_until;
@@ -784,6 +810,8 @@ int main(int argc, char **argv)
 	use_metrics_conf(&dm, &conf);
 	/* After open_signals(): the threads inherit its blocked signals. */
 	lbnld_health_configure(dm.health, conf.checks, conf.n_checks);
+	if (conf.group && lbnld_group_start(&conf, &dm.ld.group))
+		return EXIT_FAIL;
 	if (lbnld_watch_open(&dm.watch))
 		lbnl_log(LOG_WARNING, "cannot watch generic netlink families: an unloaded module is noticed at the next reconciliation only");
 
@@ -791,6 +819,8 @@ int main(int argc, char **argv)
 	lbnld_metrics_http_stop(dm.http);
 	/* No check sets a dest's state from now on (a probe at most). */
 	lbnld_health_free(dm.health);
+	/* Nor the group's configuration; its status goes with it. */
+	lbnld_group_stop(dm.ld.group);
 	/* Stopped by a signal: the router is told first (on-stop). */
 	if (ret == EXIT_OK && !dm.ld.conf.on_stop_keep &&
 	    lbnld_withdraw(&dm.ld))

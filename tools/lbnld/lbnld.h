@@ -18,6 +18,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "group_store.h"
 #include "log.h"
 #include "nl.h"
 #include "objects.h"
@@ -91,6 +92,9 @@ struct lbnld_conf {
 	/* Prometheus metrics (metrics.c, metrics_http.c) */
 	bool metrics_off;		/* metrics-listen none */
 	struct lbnl_endpoint metrics_listen;
+	/* An LB group (group.c): the configuration comes from its store */
+	bool group;
+	struct lbnl_group_conf group_store;
 	/* Health checks (health.h): allocated, lbnld_conf_free() */
 	struct lbnld_check *checks;
 	size_t n_checks;
@@ -243,6 +247,7 @@ typedef int (*lbnld_confirm_fn)(struct lbnld *ld, const struct lbu_dest *dest,
 				const char **why);
 
 struct lbnld_records;
+struct lbnld_group;
 
 struct lbnld {
 	struct lbnld_conf conf;
@@ -252,6 +257,7 @@ struct lbnld {
 	struct lbnld_route_list told;	/* hook driver: what it was told */
 	lbnld_confirm_fn confirm;	/* NULL: BYPASS_ACTIVE on lbnl */
 	struct lbnld_records *records;	/* NULL: none kept */
+	struct lbnld_group *group;	/* NULL: not in a group */
 	/*
 	 * A new module instance is held (no route written or removed) until
 	 * it is ready (ready.c): configured and its records installed, or
@@ -432,6 +438,15 @@ int lbnld_run(const char *what, const char *const *args,
  */
 int lbnld_run_ms(const char *what, const char *const *args,
 		 unsigned int timeout_ms, const char *timeout_name, bool quiet);
+/* How a child ended, for whoever reports it (group.c: the store). */
+struct lbnld_run_result {
+	int exit_status;		/* -1: it did not exit (killed) */
+	char reason[512];		/* its first "Error" line, else its last */
+};
+/* lbnld_run() that also says how it ended. */
+int lbnld_run_result(const char *what, const char *const *args,
+		     unsigned int timeout_s, const char *timeout_name,
+		     struct lbnld_run_result *res);
 
 /* The lbnl family coming and going (watch.c). */
 struct lbnld_watch;

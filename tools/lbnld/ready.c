@@ -13,7 +13,9 @@
  *      "lbnl tag set key-file TAG-KEY-FILE" (if set), then "lbnl restore
  *      RESTORE-FILE" (each VIP with its dests in one change); a restore
  *      file that does not exist restores nothing (a new LB). A module
- *      that has VIPs is left as it is (lbnld alone restarted);
+ *      that has VIPs is left as it is (lbnld alone restarted). In an LB
+ *      group (group.c) it is configured once a revision of the group's
+ *      configuration is applied to it ("lbnl sync"), whatever it had;
  *   2. the records of migrated associations are installed (records.c).
  *
  * Only then does the reconciliation write routes: the first packet the
@@ -78,7 +80,9 @@ bool lbnld_ready_check(struct lbnld *ld, size_t n_vips, int configure_err,
 		       int records_err)
 {
 	long long left = ld->held_until - lbnld_now_ms();
-	const char *what = configure_err ? "its configuration could not be applied" :
+	const char *what = configure_err && ld->group ?
+			   "no revision of the group's configuration applied yet" :
+			   configure_err ? "its configuration could not be applied" :
 			   "some records of migrated associations could not be installed";
 
 	if (!configure_err && !records_err) {

@@ -20,6 +20,7 @@
 #include <linux/lbnl.h>
 
 #include "errors.h"
+#include "group.h"
 #include "lbnld.h"
 
 /* How the BYPASS_ACTIVE of one address went. */
@@ -271,6 +272,9 @@ int lbnld_reconcile(struct lbnld *ld)
 		if (err)
 			return err;
 	}
+	/* In a group: configured once a revision of the group is applied. */
+	if (ld->held && ld->group && !cerr && !lbnld_group_applied(ld->group))
+		cerr = -EAGAIN;
 	/*
 	 * The migrated associations' entries before the routes: a VIP is
 	 * announced with them in place (records.c).

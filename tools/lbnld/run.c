@@ -37,13 +37,29 @@ struct output {
 	size_t len;
 	unsigned int logged;
 	unsigned int dropped;
+	char *reason;			/* NULL, or where the reason goes */
+	size_t reason_len;
 };
+
+/*
+ * The child's reason, for its caller: its first "Error" line, else its
+ * last line.
+ */
+static void output_keep(struct output *o)
+{
+	if (!o->reason || !o->reason_len)
+		return;
+	if (!strncmp(o->reason, "Error", 5))
+		return;
+	snprintf(o->reason, o->reason_len, "%s", o->line);
+}
 
 static void output_flush(struct output *o)
 {
 	if (!o->len)
 		return;
 	o->line[o->len] = '\0';
+	output_keep(o);
 	if (o->logged < OUTPUT_LINES) {
 		lbnl_log(o->level, "%s %s: %s", o->what, o->text, o->line);
 		o->logged++;
@@ -160,8 +176,9 @@ static int wait_child(pid_t pid, int out, struct output *o,
 	return status;
 }
 
-int lbnld_run_ms(const char *what, const char *const *args,
-		 unsigned int timeout_ms, const char *timeout_name, bool quiet)
+static int run_child(const char *what, const char *const *args,
+		     unsigned int timeout_ms, const char *timeout_name,
+		     bool quiet, struct lbnld_run_result *res)
 {
 	struct output o = { .what = what,
 			    .level = quiet ? LOG_DEBUG : LOG_NOTICE };
@@ -174,6 +191,12 @@ int lbnld_run_ms(const char *what, const char *const *args,
 
 	args_text(args, text, sizeof(text));
 	o.text = text;
+	if (res) {
+		res->exit_status = -1;
+		res->reason[0] = '\0';
+		o.reason = res->reason;
+		o.reason_len = sizeof(res->reason);
+	}
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK))
 		pipefd[0] = pipefd[1] = -1;	/* run it without its output */
 	pid = fork();
@@ -207,6 +230,8 @@ int lbnld_run_ms(const char *what, const char *const *args,
 				  text, timeout_ms / 1000, timeout_name);
 		return -ETIMEDOUT;
 	}
+	if (res && status >= 0 && WIFEXITED(status))
+		res->exit_status = WEXITSTATUS(status);
 	if (status >= 0 && WIFEXITED(status) && !WEXITSTATUS(status)) {
 		lbnl_log(LOG_DEBUG, "%s %s: done", what, text);
 		return 0;
@@ -221,6 +246,20 @@ int lbnld_run_ms(const char *what, const char *const *args,
 	else
 		lbnl_log(fail, "%s %s: lost track of it", what, text);
 	return -EIO;
+}
+
+int lbnld_run_ms(const char *what, const char *const *args,
+		 unsigned int timeout_ms, const char *timeout_name, bool quiet)
+{
+	return run_child(what, args, timeout_ms, timeout_name, quiet, NULL);
+}
+
+int lbnld_run_result(const char *what, const char *const *args,
+		     unsigned int timeout_s, const char *timeout_name,
+		     struct lbnld_run_result *res)
+{
+	return run_child(what, args, timeout_s * 1000, timeout_name, false,
+			 res);
 }
 
 int lbnld_run(const char *what, const char *const *args,

@@ -198,7 +198,7 @@ char *lbnl_group_status_json(struct lbnl_group_status *st)
 
 	gmtime_r(&now, &tm);
 	strftime(st->time, sizeof(st->time), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	j = json_pack("{sIsbsIsssss}", "revision", (json_int_t)st->revision,
+	j = json_pack("{sIsbsIssss}", "revision", (json_int_t)st->revision,
 		      "applied", st->applied, "applied_revision",
 		      (json_int_t)st->applied_revision, "error", st->error,
 		      "time", st->time);

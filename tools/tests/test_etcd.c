@@ -10,7 +10,8 @@
  * guarded by a prefix's revision (applied at one revision, refused when
  * a key under it changed); delete; a lease (its key goes when revoked,
  * keepalive of an expired one says 0); a watch from a revision (puts and
- * a delete in order); a store that does not answer.
+ * a delete in order); a store that does not answer; an LB's status as
+ * lbnld writes it and "lbnl group status" reads it (group_store.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "etcd.h"
+#include "group_store.h"
 #include "check.h"
 
 static char err[512];
@@ -53,6 +55,27 @@ static void test_prefix_end(void)
 	      !strcmp(end, "b"), "prefix end of a\\xff: %s", end);
 	CHECK(lbnl_etcd_prefix_end("0123456789abcdef", end, sizeof(end)),
 	      "a prefix longer than its buffer");
+}
+
+/* lbnl_group_status_json() and _parse(): one format, both ways. */
+static void test_group_status(void)
+{
+	struct lbnl_group_status st = {
+		.revision = 42, .applied = false, .applied_revision = 41,
+		.error = "revision 42 refused by the module: Error: \"x\"",
+	}, back;
+	char *json = lbnl_group_status_json(&st);
+
+	CHECK(json != NULL, "status to JSON");
+	if (!json)
+		return;
+	CHECK(!lbnl_group_status_parse(json, &back) && back.revision == 42 &&
+	      !back.applied && back.applied_revision == 41 &&
+	      !strcmp(back.error, st.error) && !strcmp(back.time, st.time) &&
+	      strlen(back.time) == 20, "status from JSON: %s", json);
+	free(json);
+	CHECK(lbnl_group_status_parse("[1]", &back) == -EINVAL,
+	      "a status that is not an object");
 }
 
 static void test_kv(struct lbnl_etcd *e)
@@ -229,6 +252,7 @@ int main(int argc, char **argv)
 	}
 	test_base64();
 	test_prefix_end();
+	test_group_status();
 	snprintf(c.url, sizeof(c.url), "%s", argv[1]);
 	if (lbnl_etcd_open(&c, &e)) {
 		printf("FAIL: lbnl_etcd_open\n");

@@ -72,6 +72,20 @@ printf 'check 192.0.2.1:80 proto tcp 10.0.0.1 tcp\ncheck 192.0.2.1:80 proto tcp 
 	>"$tmp/checks.conf"
 expect 0 'configuration OK: driver table: table 100, protocol 76, self-dev lo; 2 health checks$' '' \
 	-t -c "$tmp/checks.conf"
+conf_bad "2: group: expected \"etcd URL\"" 'table 100\ngroup zookeeper x\n'
+conf_bad "1: group etcd: 'etcd.example' is not an http:// or https:// URL" \
+	'group etcd etcd.example\n'
+conf_bad "1: group: 'name' needs a value" 'group etcd http://192.0.2.50:2379 name\n'
+conf_bad "1: group: cert-file and key-file go together" \
+	'group etcd https://192.0.2.50:2379 cert-file /etc/lbnl/cert.pem\n'
+conf_bad "2: 'group' given twice \(first on line 1\)" \
+	'group etcd http://192.0.2.50:2379\ngroup etcd http://192.0.2.51:2379\n'
+conf_bad " 'group' and 'restore-file' \(line 1\) exclude each other: .*" \
+	'restore-file /etc/lbnl/lbnl.conf\ngroup etcd http://192.0.2.50:2379\n'
+printf 'group etcd http://192.0.2.50:2379/ prefix /lbnl/web/ name lb1 # the group\ntag-key-file /etc/lbnl/tag.key\n' \
+	>"$tmp/group.conf"
+expect 0 'configuration OK: .*; group etcd http://192.0.2.50:2379 prefix /lbnl/web$' '' \
+	-t -c "$tmp/group.conf"
 printf 'restore-file /etc/lbnl/lbnl.conf\ntag-key-file /etc/lbnl/tag.key\ncli /usr/sbin/lbnl\nready-timeout 5\non-stop keep\nmetrics-listen none\n' \
 	>"$tmp/ready.conf"
 expect 0 'configuration OK' '' -t -c "$tmp/ready.conf"
@@ -85,6 +99,7 @@ if command -v groff >/dev/null; then
 			--version table protocol driver hook hook-timeout \
 			self-dev log key-file cert-file ca-file state-dir migrated.json \
 			restore-file tag-key-file cli ready-timeout on-stop \
+			group prefix "LB GROUP" "lbnl sync" \
 			metrics-listen 127.0.0.1:9642 /metrics \
 			check interval timeout rise fall status verify \
 			"HEALTH CHECKS" \
