@@ -188,8 +188,8 @@ static struct lbnl_nl *join(bool srv, bool *missing)
 
 static int run_monitor(int argc, char **argv)
 {
+	struct lbnl_nl *nl[2] = { NULL, NULL };	/* closed on any failure */
 	struct pollfd pfd[2];
-	struct lbnl_nl *nl[2];
 	bool missing[2];
 	int err = 0, i, n = 0;
 
