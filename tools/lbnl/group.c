@@ -342,7 +342,7 @@ static int run_load(int argc, char **argv)
 	struct lbnl_etcd *e;
 	int64_t revision = 0;
 	const char *path;
-	FILE *fp = stdin;
+	FILE *fp;
 	int ret, tries;
 
 	ret = group_options(&argc, argv, &c);
@@ -352,17 +352,11 @@ static int run_load(int argc, char **argv)
 		return usage_error(argc ? "unexpected argument '%s'" :
 				   "missing FILE%s", argc ? argv[1] : "");
 	path = argv[0];
-	if (strcmp(path, "-")) {
-		fp = fopen(path, "r");
-		if (!fp) {
-			fprintf(stderr, "Error: cannot open '%s': %s\n", path,
-				strerror(errno));
-			return EXIT_FAIL;
-		}
-	}
+	fp = input_open(path);
+	if (!fp)
+		return EXIT_FAIL;
 	ret = read_group_file(fp, &f);
-	if (fp != stdin)
-		fclose(fp);
+	input_close(fp);
 	if (ret) {
 		group_file_free(&f);
 		return ret;

@@ -167,6 +167,9 @@ struct batch {
 	size_t cap;
 };
 
+/* FILE, or standard input for "-"; NULL after saying why. */
+FILE *input_open(const char *path);
+void input_close(FILE *fp);
 struct batch_line *batch_add(struct batch *b);
 /* Every line of fp, or EXIT_USAGE after reporting the first bad one. */
 int batch_read(FILE *fp, struct batch *b);

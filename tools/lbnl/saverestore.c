@@ -144,6 +144,25 @@ static int parse_words(int argc, char **argv, struct request *req)
 	return cmd->parse(argc, argv, req);
 }
 
+FILE *input_open(const char *path)
+{
+	FILE *fp;
+
+	if (!strcmp(path, "-"))
+		return stdin;
+	fp = fopen(path, "r");
+	if (!fp)
+		fprintf(stderr, "Error: cannot open '%s': %s\n", path,
+			strerror(errno));
+	return fp;
+}
+
+void input_close(FILE *fp)
+{
+	if (fp != stdin)
+		fclose(fp);
+}
+
 /* Every line, or EXIT_USAGE after reporting the first bad one. */
 int batch_read(FILE *fp, struct batch *b)
 {
@@ -333,22 +352,16 @@ static int run_restore(int argc, char **argv)
 	const char *path = argc ? argv[0] : "-";
 	struct batch b = { NULL, 0, 0 };
 	struct lbnl_nl *nl;
-	FILE *fp = stdin;
+	FILE *fp;
 	int ret;
 
 	if (argc > 1)
 		return usage_error("unexpected argument '%s'", argv[1]);
-	if (strcmp(path, "-")) {
-		fp = fopen(path, "r");
-		if (!fp) {
-			fprintf(stderr, "Error: cannot open '%s': %s\n", path,
-				strerror(errno));
-			return EXIT_FAIL;
-		}
-	}
+	fp = input_open(path);
+	if (!fp)
+		return EXIT_FAIL;
 	ret = batch_read(fp, &b);
-	if (fp != stdin)
-		fclose(fp);
+	input_close(fp);
 	if (ret == EXIT_OK && b.count) {
 		nl = cli_nl_open();
 		ret = nl ? batch_apply(nl, &b) : EXIT_FAIL;

@@ -317,22 +317,16 @@ static int run_sync(int argc, char **argv)
 	struct want w = { 0 };
 	struct config have;
 	struct lbnl_nl *nl;
-	FILE *fp = stdin;
+	FILE *fp;
 	int ret, err;
 
 	if (argc > 1)
 		return usage_error("unexpected argument '%s'", argv[1]);
-	if (strcmp(path, "-")) {
-		fp = fopen(path, "r");
-		if (!fp) {
-			fprintf(stderr, "Error: cannot open '%s': %s\n", path,
-				strerror(errno));
-			return EXIT_FAIL;
-		}
-	}
+	fp = input_open(path);
+	if (!fp)
+		return EXIT_FAIL;
 	ret = batch_read(fp, &file);
-	if (fp != stdin)
-		fclose(fp);
+	input_close(fp);
 	if (ret == EXIT_OK)
 		ret = want_build(&file, &w);
 	if (ret != EXIT_OK)
