@@ -562,36 +562,34 @@ case_command_hung()
 
 # --- sctp hung: SCTP dropped silently ------------------------------------------
 
+# in_drop N add|del [U32 MATCH...]: srv N's eth0 drops (or no longer) the
+# incoming IPv4 packets the u32 match selects.
+in_drop()
+{
+	local ns=$(srv_ns "$1") how=$2
+
+	shift 2
+	if [ "$how" = add ]; then
+		ip netns exec "$ns" tc qdisc add dev eth0 clsact &&
+			ip netns exec "$ns" tc filter add dev eth0 ingress \
+				protocol ip u32 "$@" action drop
+	else
+		ip netns exec "$ns" tc qdisc del dev eth0 clsact
+	fi
+}
+
 # sctp_drop N add|del: srvN's namespace drops (or not) every SCTP packet
 # it receives, without a word.
 sctp_drop()
 {
-	local ns=$(srv_ns "$1")
-
-	if [ "$2" = add ]; then
-		ip netns exec "$ns" tc qdisc add dev eth0 clsact &&
-			ip netns exec "$ns" tc filter add dev eth0 ingress \
-				protocol ip u32 match ip protocol 132 0xff \
-				action drop
-	else
-		ip netns exec "$ns" tc qdisc del dev eth0 clsact
-	fi
+	in_drop "$1" "$2" match ip protocol 132 0xff
 }
 
 # tcp_drop N add|del: srv N drops TCP to the tcp check's port (its SYNs
 # unanswered: a host or a stack that hangs); the data service untouched.
 tcp_drop()
 {
-	local ns=$(srv_ns "$1")
-
-	if [ "$2" = add ]; then
-		ip netns exec "$ns" tc qdisc add dev eth0 clsact &&
-			ip netns exec "$ns" tc filter add dev eth0 ingress \
-				protocol ip u32 match ip protocol 6 0xff \
-				match ip dport $TCP_HC 0xffff action drop
-	else
-		ip netns exec "$ns" tc qdisc del dev eth0 clsact
-	fi
+	in_drop "$1" "$2" match ip protocol 6 0xff match ip dport $TCP_HC 0xffff
 }
 
 # A tcp check sees whether a connection is set up, which a hung
