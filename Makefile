@@ -249,6 +249,13 @@ deb:
 	fi
 	cd $(DEB_DIR)/lbnl && dpkg-buildpackage -us -uc -b
 	@ls -1 $(DEB_DIR)/*.deb
+	@if command -v lintian >/dev/null; then \
+		echo "lintian: $(DEB_DIR)/*.changes"; \
+		lintian --fail-on error,warning $(DEB_DIR)/*.changes && \
+		echo "lintian: clean"; \
+	else \
+		echo "lintian: not installed, packages not checked"; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/lbnl.ko \

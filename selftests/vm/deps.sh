@@ -43,6 +43,10 @@ packages=(
 	# with systemd Debian also starts the package's service (port 2379):
 	# "systemctl disable --now etcd" if it is not wanted.
 	etcd-server etcd-client
+	# the Debian packages: make deb (dpkg-buildpackage, debian/control's
+	# build deps above, lintian), make deb-test (dkms builds the modules
+	# in the VM, from the packages installed there)
+	debhelper dh-dkms dkms lintian
 	# the debug kernel (KERNEL=debug: debug-kernel.sh builds it from
 	# linux-source-6.1)
 	flex bison bc libelf-dev libssl-dev
