@@ -3,8 +3,8 @@
 #
 # An LB group (issue 18): one configuration in etcd, two LBs whose lbnld
 # runs in group mode (lbnld.conf's "group etcd URL ..."), each in its own
-# namespace (the module is per namespace). No router: lbnld's hook driver
-# is /bin/true, so nothing is announced anywhere.
+# namespace (the module is per namespace). No router: lbnld keeps its
+# routes in table 100 of its namespace, which nothing exports.
 #
 #	$NS_ETCD                              $NS_LB1, $NS_LB2
 #	+-------------------------------+     +--------------------+
@@ -29,6 +29,10 @@
 #   etcd-down etcd killed: both LBs keep their configuration, their lbnld
 #             stays up and says so once; etcd started again (same data),
 #             a change loaded: applied on both, both report it, status 0.
+#   reload    the module unloaded: each lbnld withdraws its routes (in a
+#             group the other LBs serve; alone it would leave them);
+#             loaded again: the group's configuration applied to it, then
+#             the routes written again.
 #   lease     lb2's lbnld killed (SIGKILL): its status goes when its lease
 #             expires (10 s), lb1's stays.
 
@@ -37,6 +41,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib/dataplane.sh"
 
 LBNLD=${LBNLD:-$dp_top/tools/lbnld/lbnld}
+LBNL_KO=${LBNL_KO:-$dp_top/kmod/lb/lbnl.ko}
 ETCD=${ETCD:-$(command -v etcd)}
 ETCD_IP=198.51.100.50
 STORE=http://$ETCD_IP:2379
@@ -124,8 +129,8 @@ lbnld_start()
 	local i=$1 ns=NS_LB$1
 
 	cat >"$tmp/lb$i.conf" <<-EOF
-		driver hook
-		hook /bin/true
+		driver table
+		table 100
 		log stderr
 		metrics-listen none
 		state-dir $tmp/lb$i.state
@@ -351,6 +356,65 @@ load after "$tmp/after.conf"
 busywait 10000 all_good
 check_err $? "the status is not good after etcd came back: $STATUS_OUT"
 log_test "group: etcd stopped: configuration kept; back: changes applied"
+
+# lb_routes I: how many routes LB I's lbnld has (table 100, both families).
+lb_routes()
+{
+	local ns=NS_LB$1
+
+	{ ip -n "${!ns}" -4 route show table 100
+	  ip -n "${!ns}" -6 route show table 100; } 2>/dev/null | grep -c .
+}
+
+# both_routes N|some: both LBs have N routes (some: at least one).
+both_routes()
+{
+	local i n
+
+	for i in 1 2; do
+		n=$(lb_routes $i)
+		if [ "$1" = some ]; then
+			[ "$n" -gt 0 ] || return 1
+		else
+			[ "$n" = "$1" ] || return 1
+		fi
+	done
+}
+
+if [ -r "$LBNL_KO" ]; then
+	defer sh -c "[ -d /sys/module/lbnl ] || insmod '$LBNL_KO'"
+	busywait 10000 both_routes some
+	check_err $? "the LBs have no routes before the reload: $(lb_routes 1), $(lb_routes 2)"
+	end=$((SECONDS + 10))
+	until rmmod lbnl 2>"$tmp/rmmod.err"; do
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.2
+	done
+	[ ! -d /sys/module/lbnl ]
+	check_err $? "rmmod lbnl: $(cat "$tmp/rmmod.err")"
+	busywait 5000 both_routes 0
+	check_err $? "routes left with the module gone: $(lb_routes 1), $(lb_routes 2)"
+	for i in 1 2; do
+		grep -q 'withdrawing this LB from the group' "$tmp/lb$i.log"
+		check_err $? "lb$i did not log its withdrawal"
+	done
+	insmod "$LBNL_KO"
+	check_err $? "insmod $LBNL_KO"
+	busywait 20000 both_are "$LAST_GOOD"
+	check_err $? "the group's configuration is not applied to the new module"
+	busywait 10000 both_routes some
+	check_err $? "the routes did not come back: $(lb_routes 1), $(lb_routes 2)"
+	for i in 1 2; do
+		awk '/withdrawing this LB from the group/ { w = NR }
+			w && / group: revision [0-9]+ applied$/ && !a { a = NR }
+			w && / module ready: / && !r { r = NR }
+			END { exit !(w && a && r && a < r) }' "$tmp/lb$i.log"
+		check_err $? "lb$i: the new module ready before the group's revision was applied to it"
+	done
+	log_test "group: module unloaded: both LBs withdraw; loaded: configured, then announced"
+else
+	log_test_skip "group: module reload" "$LBNL_KO not found"
+fi
 
 kill -9 "${LBNLD_PID[2]}"
 t0=$(date +%s%3N)

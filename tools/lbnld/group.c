@@ -4,11 +4,11 @@
  * store (group_store.h: "group etcd URL ..." in lbnld.conf), and says in
  * the store what it runs.
  *
- * A thread of its own reads the whole P/vips/ range every 200 ms. It
+ * A thread of its own reads the whole P/vips/ range every 100 ms. It
  * polls rather than watch: each read is a complete, consistent copy of
  * the configuration at one revision, so there is no stream to reconnect,
  * no compacted start revision to recover from and no quiet stream to tell
- * from a dead one; a change costs at most 200 ms more, and a read of a
+ * from a dead one; a change costs at most 100 ms more, and a read of a
  * few VIPs' lines is cheap for etcd. When the text at a new revision
  * differs from the one last tried, it is written to a file and applied by
  * "lbnl sync FILE" (run as ready.c runs "lbnl restore": the CLI is the one
@@ -31,6 +31,17 @@
  * reloaded module) gets the configuration applied again; until a revision
  * is applied to it, lbnld_group_applied() is false and ready.c holds its
  * routes.
+ *
+ * A revision that was not applied is tried again every
+ * LBNLD_GROUP_RETRY_MS (what failed may have been this LB's: a limit of
+ * its own, a CLI that timed out). Meanwhile the other LBs' statuses are
+ * read: if one of them runs that revision or a later one, this LB is
+ * behind the group (lbnld_group_lagging()) and lbnld withdraws its routes
+ * until it catches up: the router sends the VIPs to the LBs that run the
+ * group's configuration, and a flow never meets an LB that chooses
+ * otherwise. A revision no LB could apply withdraws none: each runs its
+ * last good one. With the store unreachable nothing can be compared: the
+ * LB stays as it is.
  */
 #include <errno.h>
 #include <limits.h>
@@ -52,6 +63,7 @@ struct lbnld_group {
 	char state_dir[PATH_MAX];
 	char name[LBNL_GROUP_NAME_MAX];
 	char status_key[LBNL_GROUP_PREFIX_MAX + LBNL_GROUP_NAME_MAX + 16];
+	char status_prefix[LBNL_GROUP_PREFIX_MAX + 16];
 	char vips_prefix[LBNL_GROUP_PREFIX_MAX + 16];
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -63,11 +75,14 @@ struct lbnld_group {
 	 */
 	atomic_uint instance;
 	atomic_uint applied_instance;	/* UINT_MAX: none yet */
+	atomic_bool lagging;		/* another LB runs what this one could not */
 	unsigned int seen_instance;	/* the thread's: the last one synced */
 	/* The thread's own: */
 	struct lbnl_etcd *etcd;
 	char *tried;			/* the text last applied or refused */
 	bool tried_ok;
+	long long next_retry;		/* monotonic ms: the text tried again */
+	int64_t text_revision;		/* the last change of a VIP's value */
 	struct lbnl_group_status status;
 	bool status_changed;		/* to be put now */
 	int64_t lease;			/* 0: none */
@@ -111,18 +126,23 @@ static int apply_text(struct lbnld_group *g, const char *text,
 	return err;
 }
 
-/* A new text (or the same one for a new module instance): apply it. */
+/*
+ * A new text (or the same one for a new module instance, or again after a
+ * failure: retry): apply it.
+ */
 static void apply_revision(struct lbnld_group *g, char *text,
-			   int64_t revision, unsigned int instance)
+			   int64_t revision, unsigned int instance, bool retry)
 {
 	struct lbnld_run_result res;
 	struct lbnl_group_status *st = &g->status;
+	char error[sizeof(st->error)];
 	int err;
 
 	err = apply_text(g, text, &res);
 	free(g->tried);
 	g->tried = text;
 	g->tried_ok = !err;
+	g->next_retry = lbnld_now_ms() + LBNLD_GROUP_RETRY_MS;
 	st->revision = revision;
 	st->applied = !err;
 	g->status_changed = true;
@@ -134,13 +154,57 @@ static void apply_revision(struct lbnld_group *g, char *text,
 			  (long long)revision);
 		return;
 	}
-	snprintf(st->error, sizeof(st->error), "revision %lld %s: %.400s",
+	snprintf(error, sizeof(error), "revision %lld %s: %.400s",
 		 (long long)revision,
 		 res.exit_status == 1 ? "refused by the module" :
 		 res.exit_status == 2 ? "is not a valid configuration" :
 		 "not applied", res.reason[0] ? res.reason : strerror(-err));
-	lbnl_log(LOG_ERR, "group: %s; revision %lld still runs",
-		  st->error, (long long)st->applied_revision);
+	/* The same failure again is not news. */
+	lbnl_log(retry && !strcmp(error, st->error) ? LOG_DEBUG : LOG_ERR,
+		 "group: %s; revision %lld still runs (tried again every %d s)",
+		 error, (long long)st->applied_revision,
+		 LBNLD_GROUP_RETRY_MS / 1000);
+	memcpy(st->error, error, sizeof(st->error));
+}
+
+/*
+ * After a revision this LB could not apply: is another LB running it (or
+ * a later one)? Then this LB is behind the group.
+ */
+static void check_lag(struct lbnld_group *g)
+{
+	struct lbnl_etcd_kvs kvs = { 0 };
+	char err[LBNL_ETCD_PATH_MAX + 128];
+	struct lbnl_group_status peer;
+	bool was = atomic_load(&g->lagging);
+	const char *ahead = NULL;
+	size_t i;
+
+	if (g->tried_ok) {
+		if (was)
+			lbnl_log(LOG_NOTICE, "group: revision %lld applied: this LB serves again",
+				  (long long)g->status.applied_revision);
+		atomic_store(&g->lagging, false);
+		return;
+	}
+	if (lbnl_etcd_range(g->etcd, g->status_prefix, true, 0, &kvs, err,
+			    sizeof(err)))
+		return;		/* nothing to compare: as it was */
+	for (i = 0; i < kvs.count && !ahead; i++) {
+		if (!strcmp(kvs.kv[i].key, g->status_key) ||
+		    lbnl_group_status_parse(kvs.kv[i].value, &peer))
+			continue;
+		if (peer.applied && peer.revision >= g->text_revision)
+			ahead = kvs.kv[i].key + strlen(g->status_prefix);
+	}
+	if (ahead && !was)
+		lbnl_log(LOG_WARNING, "group: LB %s runs revision %lld or later, which this LB could not apply: it withdraws until it does",
+			  ahead, (long long)g->text_revision);
+	else if (!ahead && was)
+		lbnl_log(LOG_NOTICE, "group: no other LB runs a later revision: this LB serves again (revision %lld)",
+			  (long long)g->status.applied_revision);
+	atomic_store(&g->lagging, ahead != NULL);
+	lbnl_etcd_kvs_free(&kvs);
 }
 
 /* One read of the configuration; false if the store did not answer. */
@@ -150,6 +214,7 @@ static bool follow(struct lbnld_group *g)
 	char err[LBNL_ETCD_PATH_MAX + 128];
 	unsigned int instance;
 	char *text;
+	size_t i;
 
 	if (lbnl_etcd_range(g->etcd, g->vips_prefix, true, 0, &kvs, err,
 			    sizeof(err))) {
@@ -165,6 +230,14 @@ static bool follow(struct lbnld_group *g)
 		g->status_changed = true;	/* said again at once */
 	}
 	g->store_down = false;
+	/*
+	 * The revision the text last changed at, but for deletions: an LB
+	 * that read at it or later and applied has this text (or a newer).
+	 */
+	g->text_revision = 0;
+	for (i = 0; i < kvs.count; i++)
+		if (kvs.kv[i].mod_revision > g->text_revision)
+			g->text_revision = kvs.kv[i].mod_revision;
 	text = lbnl_group_config_text(&kvs);
 	if (!text) {
 		lbnl_log(LOG_ERR, "group: out of memory");
@@ -175,7 +248,9 @@ static bool follow(struct lbnld_group *g)
 	if (instance != g->seen_instance || !g->tried ||
 	    strcmp(text, g->tried)) {
 		g->seen_instance = instance;
-		apply_revision(g, text, kvs.revision, instance);
+		apply_revision(g, text, kvs.revision, instance, false);
+	} else if (!g->tried_ok && lbnld_now_ms() >= g->next_retry) {
+		apply_revision(g, text, kvs.revision, instance, true);
 	} else {
 		free(text);
 		/* The same configuration: it is that revision's too. */
@@ -186,6 +261,7 @@ static bool follow(struct lbnld_group *g)
 		}
 	}
 	lbnl_etcd_kvs_free(&kvs);
+	check_lag(g);
 	return true;
 }
 
@@ -270,6 +346,9 @@ int lbnld_group_start(const struct lbnld_conf *c, struct lbnld_group **out)
 		       sizeof(g->status_key));
 	lbnl_group_key(&g->store, "vips", NULL, g->vips_prefix,
 		       sizeof(g->vips_prefix));
+	lbnl_group_key(&g->store, "status", NULL, g->status_prefix,
+		       sizeof(g->status_prefix));
+	atomic_init(&g->lagging, false);
 	econf.timeout_ms = STORE_TIMEOUT_MS;
 	err = lbnl_etcd_open(&econf, &g->etcd);
 	if (err) {
@@ -327,4 +406,9 @@ void lbnld_group_new_instance(struct lbnld_group *g)
 bool lbnld_group_applied(struct lbnld_group *g)
 {
 	return atomic_load(&g->applied_instance) == atomic_load(&g->instance);
+}
+
+bool lbnld_group_lagging(struct lbnld_group *g)
+{
+	return atomic_load(&g->lagging);
 }

@@ -11,7 +11,9 @@
 #include "lbnld.h"
 
 /* How often the store is read (ms). */
-#define LBNLD_GROUP_POLL_MS	200
+#define LBNLD_GROUP_POLL_MS	100
+/* How often a revision not applied is tried again (ms). */
+#define LBNLD_GROUP_RETRY_MS	5000
 /* How often the status is written again and its lease kept alive (ms). */
 #define LBNLD_GROUP_REFRESH_MS	3000
 
@@ -36,5 +38,10 @@ void lbnld_group_stop(struct lbnld_group *g);
 void lbnld_group_new_instance(struct lbnld_group *g);
 /* A revision of the group applied to this module instance. */
 bool lbnld_group_applied(struct lbnld_group *g);
+/*
+ * This LB could not apply a revision that another LB of the group runs:
+ * it must not serve (its routes withdrawn) until it catches up.
+ */
+bool lbnld_group_lagging(struct lbnld_group *g);
 
 #endif

@@ -370,6 +370,17 @@ static void disconnect(struct daemon *dm, const char *why)
 	dm->connected = false;
 	dm->absent_logged = false;
 	dm->next_connect = lbnld_now_ms() + CONNECT_RETRY_MS;
+	/*
+	 * Alone, the LB leaves its routes: the router has nowhere else to
+	 * send the VIPs. In a group the other LBs serve them: this one
+	 * withdraws until its module is back and runs the group's revision.
+	 */
+	if (dm->ld.group) {
+		lbnl_log(LOG_WARNING, "%s: withdrawing this LB from the group; waiting for the lbnl module",
+			  why);
+		lbnld_withdraw(&dm->ld, "no module");
+		return;
+	}
 	lbnl_log(LOG_WARNING, "%s: routes left in place; waiting for the lbnl module",
 		  why);
 }
@@ -550,10 +561,17 @@ static int run(struct daemon *dm)
 		now = lbnld_now_ms();
 		if (!dm->connected && now >= dm->next_connect)
 			try_connect(dm);
+		/* Behind the group, or no longer: the routes follow now. */
+		if (dm->connected && dm->ld.group &&
+		    lbnld_group_lagging(dm->ld.group) != dm->ld.lag_withdrawn)
+			dm->next_reconcile = now;
 		if (dm->connected && now >= dm->next_reconcile)
 			reconcile(dm);
 		due = dm->connected ? dm->next_reconcile : dm->next_connect;
 		now = lbnld_now_ms();
+		/* The group's thread says nothing: looked at every poll. */
+		if (dm->ld.group && due > now + LBNLD_GROUP_POLL_MS)
+			due = now + LBNLD_GROUP_POLL_MS;
 
 		/* A negative fd is left out by poll(). */
 		fds[FD_SIGNALS] = (struct pollfd){ .fd = dm->sigfd,
@@ -823,7 +841,7 @@ int main(int argc, char **argv)
 	lbnld_group_stop(dm.ld.group);
 	/* Stopped by a signal: the router is told first (on-stop). */
 	if (ret == EXIT_OK && !dm.ld.conf.on_stop_keep &&
-	    lbnld_withdraw(&dm.ld))
+	    lbnld_withdraw(&dm.ld, "on-stop withdraw"))
 		ret = EXIT_FAIL;
 
 	lbnld_watch_close(dm.watch);

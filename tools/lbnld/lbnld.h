@@ -265,6 +265,8 @@ struct lbnld {
 	 */
 	bool held;
 	long long held_until;
+	/* In a group: routes withdrawn while behind it (group.c). */
+	bool lag_withdrawn;
 };
 
 /*
@@ -279,7 +281,7 @@ int lbnld_reconcile_vips(struct lbnld *ld, const struct lbu_vip *vips,
  * Remove every route lbnld has (on-stop withdraw): 0, or -EAGAIN if some
  * could not be removed.
  */
-int lbnld_withdraw(struct lbnld *ld);
+int lbnld_withdraw(struct lbnld *ld, const char *why);
 
 /* Monotonic milliseconds: lbnld's timers and deadlines. */
 static inline long long lbnld_now_ms(void)

@@ -264,6 +264,20 @@ int lbnld_reconcile(struct lbnld *ld)
 	err = dump_vips(ld, &vips);
 	if (err)
 		return err;
+	/*
+	 * In a group, an LB that could not apply a revision another LB runs
+	 * serves nothing: its routes are withdrawn until it catches up
+	 * (group.c), and written again by the reconciliation after that.
+	 */
+	if (ld->group && lbnld_group_lagging(ld->group)) {
+		lbnl_vip_list_free(&vips);
+		if (ld->lag_withdrawn)
+			return 0;
+		err = lbnld_withdraw(ld, "behind the group");
+		ld->lag_withdrawn = !err;
+		return err;
+	}
+	ld->lag_withdrawn = false;
 	/* A held instance without VIPs: configured first (ready.c). */
 	if (ld->held && !vips.count && lbnld_ready_configures(ld)) {
 		cerr = lbnld_ready_configure(ld);
@@ -292,7 +306,7 @@ int lbnld_reconcile(struct lbnld *ld)
 	return err;
 }
 
-int lbnld_withdraw(struct lbnld *ld)
+int lbnld_withdraw(struct lbnld *ld, const char *why)
 {
 	struct lbnld_route_list current = { 0 }, in_place = { 0 };
 	char addr[LBNL_ADDRSTRLEN];
@@ -302,7 +316,7 @@ int lbnld_withdraw(struct lbnld *ld)
 
 	err = ld->driver->load(ld, &current);
 	if (err) {
-		lbnl_log(LOG_ERR, "on-stop withdraw: cannot read the routes: %s",
+		lbnl_log(LOG_ERR, "%s: cannot read the routes: %s", why,
 			  strerror(-err));
 		return err;
 	}
@@ -318,8 +332,8 @@ int lbnld_withdraw(struct lbnld *ld)
 	}
 	ld->driver->applied(ld, &in_place);
 	lbnl_log(removed == current.count ? LOG_NOTICE : LOG_ERR,
-		  "on-stop withdraw: %u of %zu routes removed: the router stops sending this LB the VIPs' traffic",
-		  removed, current.count);
+		  "%s: %u of %zu routes removed: the router stops sending this LB the VIPs' traffic",
+		  why, removed, current.count);
 	err = removed == current.count ? 0 : -EAGAIN;
 	lbnld_route_list_free(&current);
 	lbnld_route_list_free(&in_place);
