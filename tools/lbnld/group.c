@@ -4,11 +4,11 @@
  * store (group_store.h: "group etcd URL ..." in lbnld.conf), and says in
  * the store what it runs.
  *
- * A thread of its own reads the whole P/vips/ range every 100 ms. It
+ * A thread of its own reads the whole P/vips/ range every 200 ms. It
  * polls rather than watch: each read is a complete, consistent copy of
  * the configuration at one revision, so there is no stream to reconnect,
  * no compacted start revision to recover from and no quiet stream to tell
- * from a dead one; a change costs at most 100 ms more, and a read of a
+ * from a dead one; a change costs at most 200 ms more, and a read of a
  * few VIPs' lines is cheap for etcd. When the text at a new revision
  * differs from the one last tried, it is written to a file and applied by
  * "lbnl sync FILE" (run as ready.c runs "lbnl restore": the CLI is the one
@@ -28,9 +28,9 @@
  * status is put again then, under a new lease if the old one expired).
  *
  * A new module instance (lbnld_group_new_instance(): lbnld connected to a
- * reloaded module) gets the configuration applied again; until a revision
- * is applied to it, lbnld_group_applied() is false and ready.c holds its
- * routes.
+ * reloaded module) gets the routable tags' key (tag-key-file) and the
+ * configuration applied again; until a revision is applied to it,
+ * lbnld_group_applied() is false and ready.c holds its routes.
  *
  * A revision that was not applied is tried again every
  * LBNLD_GROUP_RETRY_MS (what failed may have been this LB's: a limit of
@@ -61,6 +61,7 @@ struct lbnld_group {
 	struct lbnl_group_conf store;
 	char cli[PATH_MAX];
 	char state_dir[PATH_MAX];
+	char tag_key_file[PATH_MAX];	/* "": none */
 	char name[LBNL_GROUP_NAME_MAX];
 	char status_key[LBNL_GROUP_PREFIX_MAX + LBNL_GROUP_NAME_MAX + 16];
 	char status_prefix[LBNL_GROUP_PREFIX_MAX + 16];
@@ -127,6 +128,22 @@ static int apply_text(struct lbnld_group *g, const char *text,
 }
 
 /*
+ * A module instance this thread has not configured yet (a new one, or
+ * lbnld just started) gets the routable tags' key first: the revision's
+ * dests name their tag ids, and an association this LB takes over from
+ * another one is found by its tag. The key is never in the store (nor in
+ * "lbnl save"): it is the host's, tag-key-file.
+ */
+static int set_tag_key(struct lbnld_group *g, struct lbnld_run_result *res)
+{
+	const char *args[] = { g->cli, "tag", "set", "key-file",
+			       g->tag_key_file, NULL };
+
+	return lbnld_run_result("group:", args, LBNLD_CLI_TIMEOUT,
+				"lbnld's limit for the CLI", res);
+}
+
+/*
  * A new text (or the same one for a new module instance, or again after a
  * failure: retry): apply it.
  */
@@ -138,7 +155,11 @@ static void apply_revision(struct lbnld_group *g, char *text,
 	char error[sizeof(st->error)];
 	int err;
 
-	err = apply_text(g, text, &res);
+	err = 0;
+	if (g->tag_key_file[0] && instance != atomic_load(&g->applied_instance))
+		err = set_tag_key(g, &res);
+	if (!err)
+		err = apply_text(g, text, &res);
 	free(g->tried);
 	g->tried = text;
 	g->tried_ok = !err;
@@ -338,6 +359,8 @@ int lbnld_group_start(const struct lbnld_conf *c, struct lbnld_group **out)
 	g->store = c->group_store;
 	snprintf(g->cli, sizeof(g->cli), "%s", c->cli);
 	snprintf(g->state_dir, sizeof(g->state_dir), "%s", c->state_dir);
+	snprintf(g->tag_key_file, sizeof(g->tag_key_file), "%s",
+		 c->tag_key_file);
 	snprintf(g->name, sizeof(g->name), "%s",
 		 lbnl_group_name(&g->store, host, sizeof(host)));
 	atomic_init(&g->instance, 0);

@@ -11,7 +11,7 @@
 #include "lbnld.h"
 
 /* How often the store is read (ms). */
-#define LBNLD_GROUP_POLL_MS	100
+#define LBNLD_GROUP_POLL_MS	200
 /* How often a revision not applied is tried again (ms). */
 #define LBNLD_GROUP_RETRY_MS	5000
 /* How often the status is written again and its lease kept alive (ms). */
