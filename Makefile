@@ -16,6 +16,7 @@
 #                       the table of refusals (selftests/refusals.h) against
 #                       the modules' extack messages
 #   make bench, fuzz    the benchmark / fuzz suites in the VM
+#   make test-extra     the VM tests not in "make test" yet (lb_group.sh)
 #   make deb-test       make deb, then install the packages in the VM
 #                       (selftests/deb_install.sh; dkms must be installed)
 #   KERNEL=debug        with test, run-tests, fuzz, bench, demo, vm-shell:
@@ -84,7 +85,7 @@ VM_ENV  = V=$(V) KVER=$(KVER) LBNL_KO=$(LBNL_KO) LBNL_SRV_KO=$(LBNL_SRV_KO) \
 
 .PHONY: all module tools selftests deps test demo check checkpatch sparse \
 	refusals bench fuzz install uninstall clean distclean kdir vm-shell help \
-	run-tests deb deb-test dkms-src dkms-install dkms-uninstall debug-kernel \
+	run-tests test-extra deb deb-test dkms-src dkms-install dkms-uninstall debug-kernel \
 	debug-module
 
 # Without the kselftest headers (make deps) "make" builds what an LB host
@@ -161,6 +162,11 @@ bench fuzz: deps
 deb-test: deb
 	$(MAKE) all $(VM_DEBUG)
 	$(VM_ENV) bash $(VM)/run.sh --suite deb $(VM_ARGS)
+
+# VM tests not in "make test" yet (selftests/Makefile: VM_EXTRA_PROGS).
+test-extra: deps
+	$(MAKE) all $(VM_DEBUG)
+	$(VM_ENV) bash $(VM)/run.sh --suite extra $(VM_ARGS)
 
 # An interactive shell in the VM, for debugging.
 vm-shell: all $(VM_DEBUG)

@@ -6,7 +6,7 @@
 # it writable inside), and run the test suite, the demo or a command in it.
 # The repository is at the same path in the VM as here.
 #
-#   run.sh [--suite tests|bench|fuzz|deb] [--tests "a,b c"]   run a suite
+#   run.sh [--suite tests|bench|fuzz|deb|extra] [--tests "a,b c"]   run a suite
 #   run.sh --demo                                         run selftests/demo.sh
 #   run.sh --cmd 'COMMAND'                                run COMMAND (bash -c)
 #   run.sh --shell                                        interactive shell
@@ -88,8 +88,8 @@ trap 'rm -rf "$rundir"' EXIT
 if [ "$mode" = suite ]; then
 	case $suite in
 	tests) target=list ;;
-	bench | fuzz | deb) target=list-$suite ;;
-	*) vm_die "unknown suite '$suite' (tests, bench, fuzz or deb)" ;;
+	bench | fuzz | deb | extra) target=list-$suite ;;
+	*) vm_die "unknown suite '$suite' (tests, bench, fuzz, deb or extra)" ;;
 	esac
 	# A clean make: no "Entering directory" lines from a parent's flags.
 	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
